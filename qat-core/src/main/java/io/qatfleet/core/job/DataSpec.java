@@ -1,0 +1,36 @@
+package io.qatfleet.core.job;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which dataset a job uses and how much of it. Limits of 0 mean "all"; the calibration split is
+ * held out of the training images.
+ */
+public record DataSpec(
+    String dataset, Integer trainLimit, Integer testLimit, Integer calibrationSize) {
+
+  public static final int DEFAULT_CALIBRATION_SIZE = 5000;
+
+  public DataSpec {
+    dataset = dataset == null ? "fashion-mnist" : dataset;
+    trainLimit = trainLimit == null ? 0 : trainLimit;
+    testLimit = testLimit == null ? 0 : testLimit;
+    calibrationSize = calibrationSize == null ? DEFAULT_CALIBRATION_SIZE : calibrationSize;
+  }
+
+  /** Every problem with this spec, each naming the field and the bad value; empty when valid. */
+  public List<String> violations() {
+    List<String> out = new ArrayList<>();
+    if (trainLimit < 0) {
+      out.add("data.trainLimit: must be >= 0 (0 = all), got " + trainLimit);
+    }
+    if (testLimit < 0) {
+      out.add("data.testLimit: must be >= 0 (0 = all), got " + testLimit);
+    }
+    if (calibrationSize < 1 || calibrationSize > 30000) {
+      out.add("data.calibrationSize: must be in 1..30000, got " + calibrationSize);
+    }
+    return out;
+  }
+}

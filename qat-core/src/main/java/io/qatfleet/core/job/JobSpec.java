@@ -1,0 +1,102 @@
+package io.qatfleet.core.job;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.qatfleet.core.json.Json;
+import io.qatfleet.core.model.ModelSpec;
+import io.qatfleet.core.quant.QuantizationSpec;
+import io.qatfleet.core.train.TrainingSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * What a user submits: "make this model W-bit without losing more than X". The single-process
+ * experiment and the fleet both run from it. Missing sections take defaults; {@link #violations()}
+ * names every bad field at once so that an API can answer with all of them.
+ *
+ * @param name the model name, the key of the model registry
+ * @param thresholds acceptance bars keyed by metric: accuracy, macroPrecision, macroRecall, macroF1
+ * @param maxRounds QAT rounds the validator may ask for before the job fails
+ */
+public record JobSpec(
+    String name,
+    DataSpec data,
+    ModelSpec model,
+    QuantizationSpec quantization,
+    TrainingSpec training,
+    Map<String, MetricThreshold> thresholds,
+    Integer maxRounds) {
+
+  public static final Set<String> METRICS =
+      Set.of("accuracy", "macroPrecision", "macroRecall", "macroF1");
+  public static final int DEFAULT_MAX_ROUNDS = 3;
+
+  public JobSpec {
+    name = name == null ? "model" : name;
+    data = data == null ? new DataSpec(null, null, null, null) : data;
+    model = model == null ? ModelSpec.smallCnn() : model;
+    quantization = quantization == null ? QuantizationSpec.of(8, 8, null) : quantization;
+    training = training == null ? TrainingSpec.defaults() : training;
+    thresholds =
+        thresholds == null
+            ? Map.of("accuracy", new MetricThreshold(null, 0.01, null))
+            : Map.copyOf(new TreeMap<>(thresholds));
+    maxRounds = maxRounds == null ? DEFAULT_MAX_ROUNDS : maxRounds;
+  }
+
+  /** Parses a spec from JSON; unknown fields are errors. */
+  public static JobSpec fromJson(String json) {
+    try {
+      return Json.MAPPER.readValue(json, JobSpec.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "job spec is not valid JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  public String toJson() {
+    try {
+      return Json.MAPPER.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise job spec", e);
+    }
+  }
+
+  /** Every problem with this spec, each naming the field and the bad value; empty when valid. */
+  public List<String> violations() {
+    List<String> out = new ArrayList<>();
+    if (name.isBlank() || !name.matches("[A-Za-z0-9._-]{1,100}")) {
+      out.add("name: must be 1-100 characters of [A-Za-z0-9._-], got '" + name + "'");
+    }
+    out.addAll(data.violations());
+    out.addAll(model.violations());
+    out.addAll(quantization.violations(model.layerCount()));
+    out.addAll(training.violations());
+    for (Map.Entry<String, MetricThreshold> e : thresholds.entrySet()) {
+      String field = "thresholds." + e.getKey();
+      if (!METRICS.contains(e.getKey())) {
+        out.add(field + ": unknown metric, expected one of " + new TreeSet<>(METRICS));
+      } else if (e.getValue() == null) {
+        out.add(field + ": must not be null");
+      } else {
+        out.addAll(e.getValue().violations(field));
+      }
+    }
+    if (maxRounds < 1 || maxRounds > 20) {
+      out.add("maxRounds: must be in 1..20, got " + maxRounds);
+    }
+    return out;
+  }
+
+  /** Returns this spec, or throws {@link InvalidJobSpecException} listing every violation. */
+  public JobSpec requireValid() {
+    List<String> problems = violations();
+    if (!problems.isEmpty()) {
+      throw new InvalidJobSpecException(problems);
+    }
+    return this;
+  }
+}

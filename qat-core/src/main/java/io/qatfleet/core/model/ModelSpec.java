@@ -1,0 +1,96 @@
+package io.qatfleet.core.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A JSON-able description of a classifier for H×W single-channel images. For {@link
+ * Architecture#CNN}: one conv-ReLU-maxpool block per entry of {@code convChannels}, then one dense
+ * ReLU layer per entry of {@code denseUnits}, then the output layer. For {@link Architecture#MLP}:
+ * {@code convChannels} must be empty. Missing JSON fields take the defaults below.
+ *
+ * @param batchNorm batch normalisation after each hidden layer (conv and dense), folded into the
+ *     preceding layer's weights for quantized training and export
+ */
+public record ModelSpec(
+    Architecture architecture,
+    List<Integer> convChannels,
+    List<Integer> denseUnits,
+    Boolean batchNorm,
+    Integer inputHeight,
+    Integer inputWidth,
+    Integer numClasses) {
+
+  public static final int DEFAULT_IMAGE_SIZE = 28;
+  public static final int DEFAULT_CLASSES = 10;
+
+  public ModelSpec {
+    if (architecture == null) {
+      architecture = Architecture.CNN;
+    }
+    if (convChannels == null) {
+      convChannels = architecture == Architecture.CNN ? List.of(32, 64) : List.of();
+    }
+    if (denseUnits == null) {
+      denseUnits = architecture == Architecture.CNN ? List.of(128) : List.of(256, 128);
+    }
+    convChannels = List.copyOf(convChannels);
+    denseUnits = List.copyOf(denseUnits);
+    batchNorm = batchNorm != null && batchNorm;
+    inputHeight = inputHeight == null ? DEFAULT_IMAGE_SIZE : inputHeight;
+    inputWidth = inputWidth == null ? DEFAULT_IMAGE_SIZE : inputWidth;
+    numClasses = numClasses == null ? DEFAULT_CLASSES : numClasses;
+  }
+
+  /** The default small CNN: conv32-conv64-dense128-dense10 on 28×28 inputs. */
+  public static ModelSpec smallCnn() {
+    return new ModelSpec(Architecture.CNN, null, null, false, null, null, null);
+  }
+
+  /** The default MLP: 784-256-128-10. */
+  public static ModelSpec mlp() {
+    return new ModelSpec(Architecture.MLP, null, null, false, null, null, null);
+  }
+
+  /** Number of weight layers (conv + hidden dense + output), i.e. of quantized layers. */
+  public int layerCount() {
+    return convChannels.size() + denseUnits.size() + 1;
+  }
+
+  /** Every problem with this spec, each naming the field and the bad value; empty when valid. */
+  public List<String> violations() {
+    List<String> out = new ArrayList<>();
+    if (architecture == Architecture.MLP && !convChannels.isEmpty()) {
+      out.add("model.convChannels: must be empty for an MLP, got " + convChannels);
+    }
+    for (int i = 0; i < convChannels.size(); i++) {
+      if (convChannels.get(i) == null || convChannels.get(i) < 1 || convChannels.get(i) > 1024) {
+        out.add("model.convChannels[" + i + "]: must be in 1..1024, got " + convChannels.get(i));
+      }
+    }
+    for (int i = 0; i < denseUnits.size(); i++) {
+      if (denseUnits.get(i) == null || denseUnits.get(i) < 1 || denseUnits.get(i) > 65536) {
+        out.add("model.denseUnits[" + i + "]: must be in 1..65536, got " + denseUnits.get(i));
+      }
+    }
+    int pooled = 1 << convChannels.size();
+    if (inputHeight < pooled || inputHeight % pooled != 0) {
+      out.add(
+          "model.inputHeight: must be a positive multiple of "
+              + pooled
+              + " (one 2x2 pool per conv layer), got "
+              + inputHeight);
+    }
+    if (inputWidth < pooled || inputWidth % pooled != 0) {
+      out.add(
+          "model.inputWidth: must be a positive multiple of "
+              + pooled
+              + " (one 2x2 pool per conv layer), got "
+              + inputWidth);
+    }
+    if (numClasses < 2) {
+      out.add("model.numClasses: must be at least 2, got " + numClasses);
+    }
+    return out;
+  }
+}
