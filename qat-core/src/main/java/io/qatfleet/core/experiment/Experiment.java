@@ -21,9 +21,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The single-process reference run: one float baseline, then for each quantization variant QAT
- * from that baseline, calibration, projection and integer evaluation against the float model.
- * The fleet must reproduce these numbers over Kafka.
+ * The single-process reference run: one float baseline, then for each quantization variant QAT from
+ * that baseline, calibration, projection and integer evaluation against the float model. The fleet
+ * must reproduce these numbers over Kafka.
  */
 public final class Experiment {
   private Experiment() {}
@@ -81,7 +81,8 @@ public final class Experiment {
     floatTimes.put("train", floatStage.seconds());
     floatTimes.put("eval", floatEvalSeconds);
     rows.add(
-        new Row("float", floatEval.metrics(), null, null, floatBytes(floatStage.state()), floatTimes));
+        new Row(
+            "float", floatEval.metrics(), null, null, floatBytes(floatStage.state()), floatTimes));
     log.printf(Locale.ROOT, "float: accuracy %.4f%n", floatEval.metrics().accuracy());
 
     for (QuantizationSpec variant : variants) {

@@ -50,6 +50,13 @@ import org.tensorflow.types.family.TType;
  * quantized where they enter a layer, after ReLU and max pooling (pooling commutes with a monotone
  * quantizer, and there are four times fewer values to quantize).
  *
+ * <p>Step sizes and clipping values live in the graph as natural logarithms and are used as {@code
+ * exp(θ)}, as in TQT (Jain et al., "Trained Quantization Thresholds", 2019): Adam's step of roughly
+ * constant size then changes them by a relative amount, whatever their magnitude (0.003 for a
+ * weight step, 20 for a clipping value), and they stay positive. {@link #load} and {@link #export}
+ * convert, so {@link ModelState} holds the values themselves. LSQ's gradient scale and PACT's
+ * clipping gradient apply to the values; the chain rule adds the factor {@code exp(θ)}.
+ *
  * <p>Not thread-safe. Every tensor is closed as soon as it has been read.
  */
 public final class ModelGraph implements AutoCloseable {
@@ -62,6 +69,9 @@ public final class ModelGraph implements AutoCloseable {
   public static final String W_SCALE = "w_scale";
   public static final String IN_SCALE = "in_scale";
   public static final String IN_ALPHA = "in_alpha";
+
+  /** Step of layer 0's input: pixels are bytes scaled to [0, 1]. */
+  public static final float PIXEL_STEP = 1f / 255f;
 
   public static final float BN_EPSILON = 1e-3f;
   public static final float BN_MOMENTUM = 0.9f;
@@ -114,6 +124,7 @@ public final class ModelGraph implements AutoCloseable {
   private final Placeholder<TFloat32> images;
   private final Placeholder<TFloat32> labels;
   private final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
+  private final Map<String, Operand<TFloat32>> values = new LinkedHashMap<>();
   private final Map<String, Placeholder<TFloat32>> loadFeeds = new LinkedHashMap<>();
   private final List<Op> loadOps = new ArrayList<>();
   private final List<Op> statisticsUpdates = new ArrayList<>();
@@ -242,12 +253,19 @@ public final class ModelGraph implements AutoCloseable {
     Placeholder<TFloat32> feed =
         tf.withName(name + "-load").placeholder(TFloat32.class, Placeholder.shape(s));
     variables.put(name, v);
+    values.put(name, isQuantParameter(name) ? tf.math.exp(v) : v);
     loadFeeds.put(name, feed);
     loadOps.add(tf.assign(v, feed));
   }
 
-  private Variable<TFloat32> var(LayerShape l, String name) {
-    return variables.get(l.name(name));
+  /** The value a layer computes with: the variable, or {@code exp} of it for quant params. */
+  private Operand<TFloat32> var(LayerShape l, String name) {
+    return values.get(l.name(name));
+  }
+
+  private static boolean isQuantParameter(String name) {
+    String kind = name.substring(name.indexOf('.') + 1);
+    return kind.equals(W_SCALE) || kind.equals(IN_SCALE) || kind.equals(IN_ALPHA);
   }
 
   private Operand<TFloat32> forward(
@@ -278,6 +296,7 @@ public final class ModelGraph implements AutoCloseable {
       }
       if (q != null) {
         w = quantizeWeights(l, w, q);
+        b = quantizeBias(l, b, q);
       }
       Operand<TFloat32> z =
           l.conv() ? tf.nn.conv2d(x, w, List.of(1L, 1L, 1L, 1L), "SAME") : tf.linalg.matMul(x, w);
@@ -313,11 +332,11 @@ public final class ModelGraph implements AutoCloseable {
       Operand<TFloat32> take = tf.constant(1 - BN_MOMENTUM);
       statisticsUpdates.add(
           tf.assign(
-              var(l, BN_MEAN),
+              variables.get(l.name(BN_MEAN)),
               tf.math.add(tf.math.mul(var(l, BN_MEAN), keep), tf.math.mul(mean, take))));
       statisticsUpdates.add(
           tf.assign(
-              var(l, BN_VAR),
+              variables.get(l.name(BN_VAR)),
               tf.math.add(tf.math.mul(var(l, BN_VAR), keep), tf.math.mul(variance, take))));
     } else {
       mean = var(l, BN_MEAN);
@@ -332,13 +351,35 @@ public final class ModelGraph implements AutoCloseable {
   private Operand<TFloat32> quantizeWeights(
       LayerShape l, Operand<TFloat32> w, ModelQuantization q) {
     LayerQuantSpec spec = q.layers().get(l.index());
-    Variable<TFloat32> scale = var(l, W_SCALE);
+    Operand<TFloat32> scale = var(l, W_SCALE);
     if (q.method() == QatMethod.STE) {
       return FakeQuant.ste(tf, w, scale, spec.weights());
     }
     long perScale = l.kernelSize() / spec.weights().scaleCount(l.kernelShape());
     return FakeQuant.lsq(
         tf, w, scale, spec.weights(), FakeQuant.lsqGradScale(perScale, spec.weights().qp()));
+  }
+
+  /**
+   * Rounds the bias to the int32 grid of the accumulator, step {@code s_in·s_w}, as the integer
+   * engine stores it (STE, no clipping: int32 does not saturate for these models).
+   */
+  private Operand<TFloat32> quantizeBias(LayerShape l, Operand<TFloat32> b, ModelQuantization q) {
+    Operand<TFloat32> step = tf.stopGradient(tf.math.mul(inputStep(l, q), var(l, W_SCALE)));
+    Operand<TFloat32> onGrid = tf.math.mul(tf.math.round(tf.math.div(b, step)), step);
+    return tf.math.add(b, tf.stopGradient(tf.math.sub(onGrid, b)));
+  }
+
+  /** Step size of the activations entering layer {@code l} (pixels for layer 0). */
+  private Operand<TFloat32> inputStep(LayerShape l, ModelQuantization q) {
+    if (l.index() == 0) {
+      return tf.constant(PIXEL_STEP);
+    }
+    if (q.method() == QatMethod.LSQ_PACT) {
+      return tf.math.div(
+          var(l, IN_ALPHA), tf.constant((float) q.layers().get(l.index()).input().qmax()));
+    }
+    return var(l, IN_SCALE);
   }
 
   private Operand<TFloat32> quantizeInput(LayerShape l, Operand<TFloat32> x, ModelQuantization q) {
@@ -366,7 +407,8 @@ public final class ModelGraph implements AutoCloseable {
     }
     List<Operand<TFloat32>> squares = new ArrayList<>();
     for (Operand<TFloat32> alpha : pactAlphas) {
-      squares.add(tf.math.square(alpha));
+      // Mul, not Square: the C++ gradient of Square crashes on variable inputs in TF 2.18.
+      squares.add(tf.math.mul(alpha, alpha));
     }
     return tf.math.add(crossEntropy, tf.math.mul(tf.constant(q.pactL2()), tf.math.addN(squares)));
   }
@@ -383,7 +425,7 @@ public final class ModelGraph implements AutoCloseable {
       String kind = e.getKey().substring(e.getKey().indexOf('.') + 1);
       boolean isWeight =
           kind.equals(KERNEL) || kind.equals(BIAS) || kind.equals(BN_GAMMA) || kind.equals(BN_BETA);
-      boolean isQuant = kind.equals(W_SCALE) || kind.equals(IN_SCALE) || kind.equals(IN_ALPHA);
+      boolean isQuant = isQuantParameter(e.getKey());
       if ((weights && isWeight) || (quant && isQuant)) {
         out.add(e.getValue());
       }
@@ -397,7 +439,7 @@ public final class ModelGraph implements AutoCloseable {
     for (LayerShape l : layers) {
       Operand<TFloat32> projected =
           FakeQuant.ste(tf, var(l, KERNEL), var(l, W_SCALE), q.layers().get(l.index()).weights());
-      assigns.add(tf.assign(var(l, KERNEL), projected));
+      assigns.add(tf.assign(variables.get(l.name(KERNEL)), projected));
     }
     return tf.withControlDependencies(assigns).withName("project").noOp();
   }
@@ -433,8 +475,11 @@ public final class ModelGraph implements AutoCloseable {
                   + " does not match the model's "
                   + Arrays.toString(expected));
         }
-        TFloat32 t =
-            TFloat32.tensorOf(Shape.of(expected), DataBuffers.of(data.floats(), true, false));
+        float[] v = data.floats();
+        if (isQuantParameter(e.getKey())) {
+          v = logarithms(e.getKey(), v);
+        }
+        TFloat32 t = TFloat32.tensorOf(Shape.of(expected), DataBuffers.of(v, true, false));
         tensors.add(t);
         runner.feed(loadFeeds.get(e.getKey()), t);
       }
@@ -445,10 +490,26 @@ public final class ModelGraph implements AutoCloseable {
     }
   }
 
-  /** The current value of every variable. */
+  private static float[] logarithms(String name, float[] v) {
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      if (!(v[i] > 0) || Float.isInfinite(v[i])) {
+        throw new IllegalArgumentException(
+            name
+                + "["
+                + i
+                + "]: step sizes and clipping values must be finite and > 0, got "
+                + v[i]);
+      }
+      out[i] = (float) Math.log(v[i]);
+    }
+    return out;
+  }
+
+  /** The current value of every variable (quantization parameters as themselves, not logs). */
   public ModelState export() {
     Session.Runner runner = session.runner();
-    variables.values().forEach(runner::fetch);
+    values.values().forEach(runner::fetch);
     Map<String, TensorData> out = new LinkedHashMap<>();
     try (Result result = runner.run()) {
       int i = 0;

@@ -33,16 +33,13 @@ import java.util.List;
 /**
  * The stages of a QAT job on one machine: float baseline, initialisation of the quantization
  * parameters by range observers, QAT (float shadow weights, fake-quant forward, STE backward),
- * calibration of the quantization parameters with the weights frozen, projection onto the
- * integer grid, and evaluation in float, in fake quantization and in integer arithmetic. The
- * single-process experiment runs them in a row; each service of the fleet runs its own.
+ * calibration of the quantization parameters with the weights frozen, projection onto the integer
+ * grid, and evaluation in float, in fake quantization and in integer arithmetic. The single-process
+ * experiment runs them in a row; each service of the fleet runs its own.
  */
 public final class QatPipeline {
   /** Calibration samples fed to the activation observers. */
   public static final int OBSERVER_SAMPLES = 2000;
-
-  /** Bits and scale of layer 0's input: the raw pixel byte. */
-  public static final float PIXEL_SCALE = 1f / 255f;
 
   private final JobSpec job;
   private final DatasetSplits data;
@@ -84,9 +81,9 @@ public final class QatPipeline {
   }
 
   /**
-   * Adds the quantization parameters to a float state: weight step sizes from the weight
-   * observer (per channel where asked), activation step sizes (or PACT clipping values) from the
-   * activation observer on the float model's activations over calibration samples.
+   * Adds the quantization parameters to a float state: weight step sizes from the weight observer
+   * (per channel where asked), activation step sizes (or PACT clipping values) from the activation
+   * observer on the float model's activations over calibration samples.
    */
   public ModelState initQuantization(ModelState floatState) {
     QuantizationSpec qs = job.quantization();
@@ -113,7 +110,8 @@ public final class QatPipeline {
       int channels = spec.weights().scaleCount(l.kernelShape());
       float[] scales;
       if (channels == 1) {
-        RangeObserver o = RangeObservers.create(qs.weightObserver(), spec.weights(), qs.percentile());
+        RangeObserver o =
+            RangeObservers.create(qs.weightObserver(), spec.weights(), qs.percentile());
         o.observe(kernel);
         scales = new float[] {o.scale()};
       } else {
@@ -125,7 +123,9 @@ public final class QatPipeline {
       if (l.index() > 0) {
         float s = observers.get(l.index()).scale();
         if (quantization.method() == QatMethod.LSQ_PACT) {
-          out = out.with(l.name(ModelGraph.IN_ALPHA), new long[0], new float[] {s * spec.input().qmax()});
+          out =
+              out.with(
+                  l.name(ModelGraph.IN_ALPHA), new long[0], new float[] {s * spec.input().qmax()});
         } else {
           out = out.with(l.name(ModelGraph.IN_SCALE), new long[0], new float[] {s});
         }
@@ -157,7 +157,11 @@ public final class QatPipeline {
    * the fake-quantized graph.
    */
   public StageResult trainQat(
-      ModelState start, int epochs, double learningRate, int startEpoch, TrainingListener listener) {
+      ModelState start,
+      int epochs,
+      double learningRate,
+      int startEpoch,
+      TrainingListener listener) {
     TrainingSpec t = job.training();
     Trainable trainable = quantization.learnsParameters() ? Trainable.ALL : Trainable.WEIGHTS;
     ModelGraph.Config config =
@@ -232,8 +236,9 @@ public final class QatPipeline {
       float[] bias = weights.get(2 * l.index() + 1);
       int[] biasLevels = new int[bias.length];
       for (int c = 0; c < bias.length; c++) {
-        double accumulatorScale = (double) inputScale * scales[scales.length == 1 ? 0 : c];
-        biasLevels[c] = (int) Math.rint(bias[c] / accumulatorScale);
+        // float32 arithmetic, as the graph's bias quantizer does it
+        float accumulatorStep = inputScale * scales[scales.length == 1 ? 0 : c];
+        biasLevels[c] = (int) Math.rint(bias[c] / accumulatorStep);
       }
       layers.add(new QuantizedLayer(l, kernel, biasLevels, inputScale, spec.input()));
     }
@@ -242,7 +247,7 @@ public final class QatPipeline {
 
   private float inputScale(LayerShape l, QuantSpec input, ModelState state) {
     if (l.index() == 0) {
-      return PIXEL_SCALE;
+      return ModelGraph.PIXEL_STEP;
     }
     if (quantization.method() == QatMethod.LSQ_PACT) {
       // The same float32 division as the graph's PACT step size.

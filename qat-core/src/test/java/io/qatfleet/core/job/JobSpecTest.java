@@ -61,7 +61,8 @@ class JobSpecTest {
 
   @Test
   void resolvesFirstAndLastLayerToEightBits() {
-    JobSpec spec = JobSpec.fromJson("{\"quantization\": {\"weightBits\": 4, \"activationBits\": 4}}");
+    JobSpec spec =
+        JobSpec.fromJson("{\"quantization\": {\"weightBits\": 4, \"activationBits\": 4}}");
     // default CNN: conv, conv, dense, dense → 4 layers
     List<io.qatfleet.core.quant.LayerQuantSpec> layers = spec.quantization().resolve(4);
     assertThat(layers).extracting(l -> l.weights().bits()).containsExactly(8, 4, 4, 8);

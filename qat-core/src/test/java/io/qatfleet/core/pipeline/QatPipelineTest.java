@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Real training on a few thousand Fashion-MNIST images with a narrow CNN: float and QAT reach
- * clearly-above-chance accuracy (chance is 10 %), and the integer engine agrees with the
- * fake-quant graph. Needs Debian's dataset-fashion-mnist (installed by .ci/run).
+ * clearly-above-chance accuracy (chance is 10 %), and the integer engine agrees with the fake-quant
+ * graph. Needs Debian's dataset-fashion-mnist (installed by .ci/run).
  */
 class QatPipelineTest {
   private static final ModelSpec NARROW_CNN =
@@ -78,7 +78,8 @@ class QatPipelineTest {
 
   @Test
   void trainsW8A8QatAboveChanceWithIntegerEngineAgreeing() {
-    Quantized q = quantize(job(NARROW_CNN, QuantizationSpec.of(8, 8, QatMethod.LSQ_PACT)), floatState);
+    Quantized q =
+        quantize(job(NARROW_CNN, QuantizationSpec.of(8, 8, QatMethod.LSQ_PACT)), floatState);
     assertThat(q.integerAccuracy()).isGreaterThan(ABOVE_CHANCE);
     assertThat(q.agreement()).isGreaterThanOrEqualTo(0.995);
   }
@@ -102,7 +103,8 @@ class QatPipelineTest {
 
   @Test
   void foldsBatchNormIntoIntegerModel() {
-    ModelSpec bn = new ModelSpec(Architecture.CNN, List.of(8, 16), List.of(32), true, null, null, null);
+    ModelSpec bn =
+        new ModelSpec(Architecture.CNN, List.of(8, 16), List.of(32), true, null, null, null);
     JobSpec job = job(bn, QuantizationSpec.of(8, 8, QatMethod.LSQ_PACT));
     QatPipeline p = new QatPipeline(job, data);
     ModelState trained = p.trainFloat(p.initialState(), 0, TrainingListener.NONE).state();
