@@ -3,10 +3,15 @@ package io.qatfleet.core.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.qatfleet.core.checkpoint.Checkpoint;
+import io.qatfleet.core.checkpoint.CheckpointCodec;
+import io.qatfleet.core.checkpoint.EncodedCheckpoint;
+import io.qatfleet.core.checkpoint.Provenance;
 import io.qatfleet.core.data.DatasetId;
 import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.data.DatasetSplits;
 import io.qatfleet.core.data.SplitSpec;
+import io.qatfleet.core.infer.IntegerEngine;
 import io.qatfleet.core.infer.QuantizedModel;
 import io.qatfleet.core.job.DataSpec;
 import io.qatfleet.core.job.JobSpec;
@@ -127,6 +132,38 @@ class QatPipelineTest {
       assertThat(Math.abs(level - Math.rint(level))).isLessThan(1e-3);
       assertThat(Math.abs(level)).isLessThanOrEqualTo(7.001);
     }
+  }
+
+  @Test
+  void quantizedCheckpointRoundTripKeepsIntegerPredictions() {
+    JobSpec job = job(NARROW_CNN, QuantizationSpec.of(4, 4, QatMethod.LSQ_PACT));
+    Quantized q = quantize(job, floatState);
+    Provenance provenance =
+        new Provenance("job-1", 1, null, "fashion-mnist", "test", "2026-11-26T00:00:00Z");
+    CheckpointCodec codec = new CheckpointCodec();
+    EncodedCheckpoint encoded =
+        codec.encode(ModelCheckpoints.ofQuantized(q.model(), job.quantization(), provenance));
+    Checkpoint decoded = codec.decode(encoded.bytes(), encoded.sha256());
+    QuantizedModel restored = ModelCheckpoints.quantizedModel(decoded);
+    assertThat(ModelCheckpoints.metadata(decoded).layers())
+        .extracting(l -> l.weights().bits())
+        .containsExactly(8, 4, 4, 8);
+    assertThat(new IntegerEngine(restored).predict(data.test()))
+        .containsExactly(new IntegerEngine(q.model()).predict(data.test()));
+  }
+
+  @Test
+  void floatCheckpointRoundTripRestoresTheModel() {
+    Provenance provenance =
+        new Provenance("job-1", 0, null, "fashion-mnist", "test", "2026-11-26T00:00:00Z");
+    CheckpointCodec codec = new CheckpointCodec();
+    EncodedCheckpoint encoded =
+        codec.encode(ModelCheckpoints.ofFloat(NARROW_CNN, null, floatState, provenance));
+    Checkpoint decoded = codec.decode(encoded.bytes(), encoded.sha256());
+    assertThat(ModelCheckpoints.modelSpec(decoded)).isEqualTo(NARROW_CNN);
+    QatPipeline p = new QatPipeline(job(NARROW_CNN, QuantizationSpec.of(8, 8, null)), data);
+    assertThat(p.evaluateFloat(ModelCheckpoints.state(decoded)).metrics().accuracy())
+        .isEqualTo(floatAccuracy);
   }
 
   @Test
