@@ -56,6 +56,13 @@ public final class Topics {
    */
   public static final int CHECKPOINT_MAX_MESSAGE_BYTES = 2 * 1024 * 1024 + 64 * 1024;
 
+  /**
+   * {@code max.message.bytes} of {@link #DLQ}: a dead letter carries its record base64-encoded (4/3
+   * of the size) plus a few hundred bytes, so an event of up to {@link #EVENT_MAX_MESSAGE_BYTES}
+   * still fits. A producer writing such a dead letter needs {@code max.request.size} raised too.
+   */
+  public static final int DLQ_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
   /** Partitions of the work topics: up to this many instances of a service share the load. */
   public static final int WORK_PARTITIONS = 3;
 
@@ -88,7 +95,7 @@ public final class Topics {
 
   /** Kept a month: long enough for a person to look at what went wrong and replay it. */
   public static final TopicSpec DLQ_SPEC =
-      new TopicSpec(DLQ, 1, Duration.ofDays(30), CLEANUP_POLICY_DELETE, EVENT_MAX_MESSAGE_BYTES);
+      new TopicSpec(DLQ, 1, Duration.ofDays(30), CLEANUP_POLICY_DELETE, DLQ_MAX_MESSAGE_BYTES);
 
   /**
    * Kept forever, since the registry refers to approved checkpoints by digest. Not compacted: all
