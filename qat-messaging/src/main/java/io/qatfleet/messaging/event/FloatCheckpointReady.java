@@ -1,0 +1,34 @@
+package io.qatfleet.messaging.event;
+
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The trainer finished a round and stored its float (shadow-weight) checkpoint; published on {@code
+ * qat.quantize} for the quantizer, which calibrates and projects it.
+ *
+ * @param checkpoint the float checkpoint, never null
+ * @param baseline true for the float baseline the quantized models are judged against, false for
+ *     the output of a QAT round
+ * @param trainingMetrics final numbers of the round by name (e.g. loss, accuracy, samplesPerSecond)
+ */
+public record FloatCheckpointReady(
+    String eventId,
+    String jobId,
+    int round,
+    CheckpointRef checkpoint,
+    Instant timestamp,
+    boolean baseline,
+    Map<String, Double> trainingMetrics)
+    implements QatEvent {
+
+  public FloatCheckpointReady {
+    Require.uuid("eventId", eventId);
+    Require.nonBlank("jobId", jobId);
+    Require.nonNegative("round", round);
+    Require.nonNull("checkpoint", checkpoint);
+    Require.nonNull("timestamp", timestamp);
+    trainingMetrics = Require.metrics("trainingMetrics", trainingMetrics);
+  }
+}

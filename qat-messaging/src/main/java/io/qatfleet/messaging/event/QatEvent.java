@@ -1,0 +1,63 @@
+package io.qatfleet.messaging.event;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * An event exchanged by the fleet's services. Every event names the job and QAT round it belongs
+ * to, the checkpoint it refers to (if any), and carries a unique {@link #eventId()} so that a
+ * handler can recognise a redelivery and stay idempotent.
+ *
+ * <p>On the wire (see {@code io.qatfleet.messaging.codec.EventCodec}) an event is a JSON object
+ * with {@code schemaVersion} ({@value #SCHEMA_VERSION}) and a {@code type} discriminator holding
+ * the record's simple name, followed by the record's components.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = JobSubmitted.class, name = "JobSubmitted"),
+  @JsonSubTypes.Type(value = TrainRequested.class, name = "TrainRequested"),
+  @JsonSubTypes.Type(value = FloatCheckpointReady.class, name = "FloatCheckpointReady"),
+  @JsonSubTypes.Type(value = QuantizedModelReady.class, name = "QuantizedModelReady"),
+  @JsonSubTypes.Type(value = ValidationCompleted.class, name = "ValidationCompleted"),
+  @JsonSubTypes.Type(value = RetrainRequested.class, name = "RetrainRequested"),
+  @JsonSubTypes.Type(value = ModelApproved.class, name = "ModelApproved"),
+  @JsonSubTypes.Type(value = JobFailed.class, name = "JobFailed"),
+  @JsonSubTypes.Type(value = StatusUpdate.class, name = "StatusUpdate"),
+  @JsonSubTypes.Type(value = DeadLetter.class, name = "DeadLetter")
+})
+public sealed interface QatEvent
+    permits JobSubmitted,
+        TrainRequested,
+        FloatCheckpointReady,
+        QuantizedModelReady,
+        ValidationCompleted,
+        RetrainRequested,
+        ModelApproved,
+        JobFailed,
+        StatusUpdate,
+        DeadLetter {
+
+  /** The JSON schema version this code writes, and the only one it reads. */
+  int SCHEMA_VERSION = 1;
+
+  /** Random UUID, unique per event; redeliveries of one event share it. */
+  String eventId();
+
+  String jobId();
+
+  /** QAT round: 0 for the float baseline, then 1, 2, ... */
+  int round();
+
+  /** The checkpoint this event refers to, or null where none applies. */
+  CheckpointRef checkpoint();
+
+  Instant timestamp();
+
+  /** A fresh event id. */
+  static String newEventId() {
+    return UUID.randomUUID().toString();
+  }
+}

@@ -1,0 +1,32 @@
+package io.qatfleet.messaging.event;
+
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The quantizer learned the quantization parameters and projected the weights onto the integer
+ * grid; published on {@code qat.validate} for the validator.
+ *
+ * @param checkpoint the integer checkpoint, never null
+ * @param calibrationMetrics numbers of the calibration by name (e.g. calibrationLoss, mean step
+ *     size, clipped fraction)
+ */
+public record QuantizedModelReady(
+    String eventId,
+    String jobId,
+    int round,
+    CheckpointRef checkpoint,
+    Instant timestamp,
+    Map<String, Double> calibrationMetrics)
+    implements QatEvent {
+
+  public QuantizedModelReady {
+    Require.uuid("eventId", eventId);
+    Require.nonBlank("jobId", jobId);
+    Require.nonNegative("round", round);
+    Require.nonNull("checkpoint", checkpoint);
+    Require.nonNull("timestamp", timestamp);
+    calibrationMetrics = Require.metrics("calibrationMetrics", calibrationMetrics);
+  }
+}

@@ -1,0 +1,42 @@
+package io.qatfleet.messaging.event;
+
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import java.time.Instant;
+
+/**
+ * The validator sends a model that missed a threshold back for another QAT round; published on
+ * {@code qat.train}. The trainer starts round {@code nextRound} from {@code checkpoint} (the
+ * projected model with its learned quantization parameters).
+ *
+ * @param round the round that failed validation
+ * @param checkpoint the quantized checkpoint to start from, never null
+ * @param reason which threshold failed, by how much
+ * @param nextRound always {@code round + 1}
+ */
+public record RetrainRequested(
+    String eventId,
+    String jobId,
+    int round,
+    CheckpointRef checkpoint,
+    Instant timestamp,
+    String reason,
+    int nextRound,
+    int epochs,
+    double learningRate)
+    implements QatEvent {
+
+  public RetrainRequested {
+    Require.uuid("eventId", eventId);
+    Require.nonBlank("jobId", jobId);
+    Require.nonNegative("round", round);
+    Require.nonNull("checkpoint", checkpoint);
+    Require.nonNull("timestamp", timestamp);
+    Require.nonBlank("reason", reason);
+    if (nextRound != round + 1) {
+      throw new IllegalArgumentException(
+          "nextRound must be round + 1 = " + (round + 1) + ", was " + nextRound);
+    }
+    Require.positive("epochs", epochs);
+    Require.positive("learningRate", learningRate);
+  }
+}

@@ -1,0 +1,52 @@
+package io.qatfleet.messaging.event;
+
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The validator's report on one quantized model: metrics of the float baseline and of the
+ * integer-simulated quantized model on the test split, the result of every threshold, the agreement
+ * of integer inference with the fake-quant graph, and the decision that follows.
+ *
+ * @param checkpoint the quantized checkpoint that was judged, never null
+ * @param floatMetrics metrics of the float baseline by name (accuracy, macroF1, ...)
+ * @param quantizedMetrics metrics of the quantized model by name
+ * @param thresholdResults one entry per threshold of the job spec
+ * @param agreement fraction of test samples on which integer inference and fake-quant agree
+ */
+public record ValidationCompleted(
+    String eventId,
+    String jobId,
+    int round,
+    CheckpointRef checkpoint,
+    Instant timestamp,
+    Map<String, Double> floatMetrics,
+    Map<String, Double> quantizedMetrics,
+    List<ThresholdResult> thresholdResults,
+    double agreement,
+    Decision decision)
+    implements QatEvent {
+
+  public ValidationCompleted {
+    Require.uuid("eventId", eventId);
+    Require.nonBlank("jobId", jobId);
+    Require.nonNegative("round", round);
+    Require.nonNull("checkpoint", checkpoint);
+    Require.nonNull("timestamp", timestamp);
+    floatMetrics = Require.metrics("floatMetrics", floatMetrics);
+    quantizedMetrics = Require.metrics("quantizedMetrics", quantizedMetrics);
+    thresholdResults = Require.list("thresholdResults", thresholdResults);
+    Require.unitInterval("agreement", agreement);
+    Require.nonNull("decision", decision);
+    boolean allPassed = thresholdResults.stream().allMatch(ThresholdResult::passed);
+    if (allPassed != (decision == Decision.PASS)) {
+      throw new IllegalArgumentException(
+          "decision must be pass exactly when every threshold passed, was "
+              + decision
+              + " with "
+              + (allPassed ? "all thresholds passed" : "a failed threshold"));
+    }
+  }
+}

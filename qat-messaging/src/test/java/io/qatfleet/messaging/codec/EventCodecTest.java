@@ -1,0 +1,232 @@
+package io.qatfleet.messaging.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qatfleet.messaging.codec.EventDecodingException.Reason;
+import io.qatfleet.messaging.event.DeadLetter;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.SampleEvents;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class EventCodecTest {
+
+  private static final Instant NOW = Instant.parse("2026-03-02T08:00:00Z");
+  private final EventCodec codec = new EventCodec(Clock.fixed(NOW, ZoneOffset.UTC));
+  private final ObjectMapper json = new ObjectMapper();
+
+  static Stream<QatEvent> events() {
+    return SampleEvents.all().stream();
+  }
+
+  @ParameterizedTest
+  @MethodSource("events")
+  void roundTripsEvent(QatEvent event) throws Exception {
+    assertThat(codec.decode(codec.encode(event))).isEqualTo(event);
+  }
+
+  @Test
+  void hasSampleOfEveryEventType() {
+    assertThat(SampleEvents.all().stream().map(e -> e.getClass().getSimpleName()))
+        .containsExactlyElementsOf(codec.typeNames());
+  }
+
+  @Test
+  void writesSchemaVersionAndTypeFirst() throws Exception {
+    String text = new String(codec.encode(SampleEvents.all().get(1)), StandardCharsets.UTF_8);
+    assertThat(text).startsWith("{\"schemaVersion\":1,\"type\":\"TrainRequested\",");
+    assertThat(json.readTree(text).get("timestamp").asText())
+        .isEqualTo("2026-03-01T12:00:00.123456Z");
+  }
+
+  @Test
+  void writesDecisionInLowercase() throws Exception {
+    ObjectNode tree = (ObjectNode) json.readTree(codec.encode(SampleEvents.all().get(4)));
+    assertThat(tree.get("decision").asText()).isEqualTo("retrain");
+  }
+
+  @Test
+  void rejectsInvalidJson() {
+    assertFails("{\"schemaVersion\":1,".getBytes(StandardCharsets.UTF_8), Reason.MALFORMED_JSON)
+        .hasMessageStartingWith("MALFORMED_JSON: ");
+  }
+
+  @Test
+  void rejectsJsonThatIsNotObject() {
+    assertFails(bytes("[1,2]"), Reason.MALFORMED_JSON).hasMessageContaining("got ARRAY");
+  }
+
+  @Test
+  void rejectsNullAndEmptyValue() {
+    assertFails(null, Reason.MALFORMED_JSON).hasMessageContaining("value is null");
+    assertFails(new byte[0], Reason.MALFORMED_JSON).hasMessageContaining("value is empty");
+  }
+
+  @Test
+  void rejectsUnknownSchemaVersion() {
+    assertFails(edit(0, n -> n.put("schemaVersion", 2)), Reason.UNKNOWN_SCHEMA_VERSION)
+        .hasMessageContaining("schemaVersion 2 is not supported; this build reads 1");
+  }
+
+  @Test
+  void rejectsMissingSchemaVersion() {
+    assertFails(edit(0, n -> n.remove("schemaVersion")), Reason.UNKNOWN_SCHEMA_VERSION)
+        .hasMessageContaining("schemaVersion is missing");
+  }
+
+  @Test
+  void rejectsUnknownType() {
+    assertFails(edit(0, n -> n.put("type", "ModelDeleted")), Reason.UNKNOWN_TYPE)
+        .hasMessageContaining("type 'ModelDeleted' is not an event");
+  }
+
+  @Test
+  void rejectsMissingType() {
+    assertFails(edit(0, n -> n.remove("type")), Reason.UNKNOWN_TYPE)
+        .hasMessageContaining("type is missing");
+  }
+
+  @Test
+  void rejectsMissingRequiredField() {
+    assertFails(edit(1, n -> n.remove("round")), Reason.INVALID_FIELD)
+        .hasMessageContaining("TrainRequested is missing required field 'round'");
+  }
+
+  @Test
+  void rejectsMissingNullableField() {
+    assertFails(edit(0, n -> n.remove("checkpoint")), Reason.INVALID_FIELD)
+        .hasMessageContaining("JobSubmitted is missing required field 'checkpoint'");
+  }
+
+  @Test
+  void rejectsMissingFieldOfNestedRecord() {
+    assertFails(
+            edit(2, n -> ((ObjectNode) n.get("checkpoint")).remove("bytes")), Reason.INVALID_FIELD)
+        .hasMessageContaining("missing required field 'checkpoint.bytes'");
+  }
+
+  @Test
+  void rejectsFieldValueTheEventForbids() {
+    assertFails(edit(1, n -> n.put("epochs", 0)), Reason.INVALID_FIELD)
+        .hasMessageContaining("epochs must be > 0, was 0");
+  }
+
+  @Test
+  void rejectsFieldOfWrongJsonType() {
+    assertFails(edit(1, n -> n.put("round", "one")), Reason.INVALID_FIELD)
+        .hasMessageContaining("'round'");
+  }
+
+  @Test
+  void rejectsNullForPrimitiveField() {
+    assertFails(edit(1, n -> n.putNull("epochs")), Reason.INVALID_FIELD)
+        .hasMessageContaining("'epochs'");
+  }
+
+  @Test
+  void rejectsUnknownField() {
+    assertFails(edit(1, n -> n.put("priority", 3)), Reason.INVALID_FIELD)
+        .hasMessageContaining("priority");
+  }
+
+  @Test
+  void rejectsJobWhoseSpecHasViolations() {
+    assertFails(
+            edit(0, n -> ((ObjectNode) n.get("spec")).put("maxRounds", 0)), Reason.INVALID_FIELD)
+        .hasMessageContaining("maxRounds: must be in 1..20, got 0");
+  }
+
+  @Test
+  void rejectsUnknownFieldInsideSpec() {
+    assertFails(
+            edit(0, n -> ((ObjectNode) n.get("spec")).put("maxRoundz", 2)), Reason.INVALID_FIELD)
+        .hasMessageContaining("maxRoundz");
+  }
+
+  @Test
+  void deadLetterKeepsOriginalBytesKeyAndPosition() {
+    byte[] original = {'{', '"', 'x', (byte) 0xc3, 0, 7};
+    ConsumerRecord<String, byte[]> record =
+        new ConsumerRecord<>("qat.quantize", 2, 99L, "job-3", original);
+    EventDecodingException error = decodeError(original);
+
+    DeadLetter letter = codec.toDeadLetter(record, error);
+
+    assertThat(letter.originalBytes()).isEqualTo(original);
+    assertThat(letter.originalKey()).isEqualTo("job-3");
+    assertThat(letter.sourceTopic()).isEqualTo("qat.quantize");
+    assertThat(letter.partition()).isEqualTo(2);
+    assertThat(letter.offset()).isEqualTo(99L);
+    assertThat(letter.errorType()).isEqualTo("MALFORMED_JSON");
+    assertThat(letter.reason()).isEqualTo(error.getMessage());
+    assertThat(letter.jobId()).isEqualTo(DeadLetter.UNKNOWN_JOB);
+    assertThat(letter.timestamp()).isEqualTo(NOW);
+  }
+
+  @Test
+  void deadLetterNamesJobAndRoundOfUndecodableEvent() throws Exception {
+    byte[] original = edit(1, n -> n.put("schemaVersion", 9));
+    ConsumerRecord<String, byte[]> record =
+        new ConsumerRecord<>("qat.train", 0, 5L, null, original);
+
+    DeadLetter letter = codec.toDeadLetter(record, decodeError(original));
+
+    assertThat(letter.jobId()).isEqualTo(SampleEvents.JOB);
+    assertThat(letter.round()).isEqualTo(1);
+    assertThat(letter.errorType()).isEqualTo("UNKNOWN_SCHEMA_VERSION");
+    assertThat(codec.decode(codec.encode(letter))).isEqualTo(letter);
+  }
+
+  @Test
+  void deadLetterOfNullValueHoldsEmptyBytes() {
+    ConsumerRecord<String, byte[]> record = new ConsumerRecord<>("qat.jobs", 0, 0L, "k", null);
+    DeadLetter letter = codec.toDeadLetter(record, new IllegalStateException("boom"));
+    assertThat(letter.originalBytes()).isEmpty();
+    assertThat(letter.errorType()).isEqualTo("IllegalStateException");
+    assertThat(letter.reason()).isEqualTo("boom");
+  }
+
+  private EventDecodingException decodeError(byte[] bytes) {
+    try {
+      codec.decode(bytes);
+    } catch (EventDecodingException e) {
+      return e;
+    }
+    throw new AssertionError("decoded without error");
+  }
+
+  private org.assertj.core.api.AbstractThrowableAssert<?, ? extends Throwable> assertFails(
+      byte[] bytes, Reason reason) {
+    ThrowingCallable decode = () -> codec.decode(bytes);
+    assertThatThrownBy(decode)
+        .isInstanceOfSatisfying(
+            EventDecodingException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+    return assertThatThrownBy(decode);
+  }
+
+  private byte[] edit(int sample, Consumer<ObjectNode> change) {
+    try {
+      ObjectNode tree = (ObjectNode) json.readTree(codec.encode(SampleEvents.all().get(sample)));
+      change.accept(tree);
+      return json.writeValueAsBytes(tree);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
