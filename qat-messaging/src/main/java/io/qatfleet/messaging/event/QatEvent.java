@@ -26,7 +26,8 @@ import java.util.UUID;
   @JsonSubTypes.Type(value = ModelApproved.class, name = "ModelApproved"),
   @JsonSubTypes.Type(value = JobFailed.class, name = "JobFailed"),
   @JsonSubTypes.Type(value = StatusUpdate.class, name = "StatusUpdate"),
-  @JsonSubTypes.Type(value = DeadLetter.class, name = "DeadLetter")
+  @JsonSubTypes.Type(value = DeadLetter.class, name = "DeadLetter"),
+  @JsonSubTypes.Type(value = RetrainTriggered.class, name = "RetrainTriggered")
 })
 public sealed interface QatEvent
     permits JobSubmitted,
@@ -38,7 +39,8 @@ public sealed interface QatEvent
         ModelApproved,
         JobFailed,
         StatusUpdate,
-        DeadLetter {
+        DeadLetter,
+        RetrainTriggered {
 
   /** The JSON schema version this code writes, and the only one it reads. */
   int SCHEMA_VERSION = 1;

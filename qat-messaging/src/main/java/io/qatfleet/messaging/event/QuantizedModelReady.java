@@ -9,6 +9,8 @@ import java.util.Map;
  * grid; published on {@code qat.validate} for the validator.
  *
  * @param checkpoint the integer checkpoint, never null
+ * @param calibratedCheckpoint the float checkpoint with the calibrated quantization parameters: the
+ *     validator runs its fake-quant graph for the agreement rate, and a retrain starts from it
  * @param calibrationMetrics numbers of the calibration by name (e.g. calibrationLoss, mean step
  *     size, clipped fraction)
  */
@@ -18,6 +20,7 @@ public record QuantizedModelReady(
     int round,
     CheckpointRef checkpoint,
     Instant timestamp,
+    CheckpointRef calibratedCheckpoint,
     Map<String, Double> calibrationMetrics)
     implements QatEvent {
 
@@ -27,6 +30,7 @@ public record QuantizedModelReady(
     Require.nonNegative("round", round);
     Require.nonNull("checkpoint", checkpoint);
     Require.nonNull("timestamp", timestamp);
+    Require.nonNull("calibratedCheckpoint", calibratedCheckpoint);
     calibrationMetrics = Require.metrics("calibrationMetrics", calibrationMetrics);
   }
 }

@@ -43,7 +43,13 @@ public final class SampleEvents {
         new FloatCheckpointReady(
             id(3), JOB, 0, FLOAT_CKPT, AT, true, Map.of("loss", 0.31, "accuracy", 0.89)),
         new QuantizedModelReady(
-            id(4), JOB, 1, INT_CKPT, AT, Map.of("calibrationLoss", 0.02, "clippedFraction", 0.001)),
+            id(4),
+            JOB,
+            1,
+            INT_CKPT,
+            AT,
+            FLOAT_CKPT,
+            Map.of("calibrationLoss", 0.02, "clippedFraction", 0.001)),
         new ValidationCompleted(
             id(5),
             JOB,
@@ -74,6 +80,15 @@ public final class SampleEvents {
             "MALFORMED_JSON",
             "MALFORMED_JSON: Unexpected character",
             Base64.getEncoder().encodeToString(new byte[] {'{', 0, (byte) 0xff}),
-            "job-9"));
+            "job-9"),
+        new RetrainTriggered(
+            id(11),
+            "job-10",
+            0,
+            null,
+            AT,
+            "fashion-cnn",
+            RetrainTriggered.Reason.DRIFT_DETECTED,
+            "input drift 0.31 over the weekly baseline"));
   }
 }
