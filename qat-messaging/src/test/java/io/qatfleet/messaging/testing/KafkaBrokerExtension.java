@@ -48,6 +48,28 @@ public final class KafkaBrokerExtension implements BeforeAllCallback {
             .computeIfAbsent(Broker.class, k -> start(), Broker.class);
   }
 
+  /**
+   * The broker of this JVM, started on first use and stopped at exit: for test frameworks that do
+   * not run JUnit extensions, such as a Quarkus test resource.
+   */
+  public static synchronized Broker shared() {
+    if (broker == null) {
+      Broker started = start();
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      started.close();
+                    } catch (Exception e) {
+                      LOG.warn("stopping the test broker failed", e);
+                    }
+                  }));
+      broker = started;
+    }
+    return broker;
+  }
+
   /** {@code bootstrap.servers} of the shared broker; valid once a test class using it started. */
   public static String bootstrapServers() {
     Broker b = broker;
