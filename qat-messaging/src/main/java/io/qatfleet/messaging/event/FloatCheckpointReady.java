@@ -1,5 +1,6 @@
 package io.qatfleet.messaging.event;
 
+import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import java.time.Instant;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.Map;
  * @param baseline true for the float baseline the quantized models are judged against, false for
  *     the output of a QAT round
  * @param trainingMetrics final numbers of the round by name (e.g. loss, accuracy, samplesPerSecond)
+ * @param spec the job's spec, so that any instance of any stage can act on the event alone
  */
 public record FloatCheckpointReady(
     String eventId,
@@ -19,6 +21,7 @@ public record FloatCheckpointReady(
     int round,
     CheckpointRef checkpoint,
     Instant timestamp,
+    JobSpec spec,
     boolean baseline,
     Map<String, Double> trainingMetrics)
     implements QatEvent {
@@ -29,6 +32,7 @@ public record FloatCheckpointReady(
     Require.nonNegative("round", round);
     Require.nonNull("checkpoint", checkpoint);
     Require.nonNull("timestamp", timestamp);
+    Require.nonNull("spec", spec);
     trainingMetrics = Require.metrics("trainingMetrics", trainingMetrics);
   }
 }

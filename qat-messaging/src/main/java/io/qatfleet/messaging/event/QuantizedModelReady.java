@@ -1,5 +1,6 @@
 package io.qatfleet.messaging.event;
 
+import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import java.time.Instant;
 import java.util.Map;
@@ -13,6 +14,7 @@ import java.util.Map;
  *     validator runs its fake-quant graph for the agreement rate, and a retrain starts from it
  * @param calibrationMetrics numbers of the calibration by name (e.g. calibrationLoss, mean step
  *     size, clipped fraction)
+ * @param spec the job's spec, so that any instance of any stage can act on the event alone
  */
 public record QuantizedModelReady(
     String eventId,
@@ -20,6 +22,7 @@ public record QuantizedModelReady(
     int round,
     CheckpointRef checkpoint,
     Instant timestamp,
+    JobSpec spec,
     CheckpointRef calibratedCheckpoint,
     Map<String, Double> calibrationMetrics)
     implements QatEvent {
@@ -30,6 +33,7 @@ public record QuantizedModelReady(
     Require.nonNegative("round", round);
     Require.nonNull("checkpoint", checkpoint);
     Require.nonNull("timestamp", timestamp);
+    Require.nonNull("spec", spec);
     Require.nonNull("calibratedCheckpoint", calibratedCheckpoint);
     calibrationMetrics = Require.metrics("calibrationMetrics", calibrationMetrics);
   }

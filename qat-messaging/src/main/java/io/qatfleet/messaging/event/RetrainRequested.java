@@ -1,5 +1,6 @@
 package io.qatfleet.messaging.event;
 
+import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import java.time.Instant;
 
@@ -12,6 +13,7 @@ import java.time.Instant;
  * @param checkpoint the quantized checkpoint to start from, never null
  * @param reason which threshold failed, by how much
  * @param nextRound always {@code round + 1}
+ * @param spec the job's spec, so that any instance of any stage can act on the event alone
  */
 public record RetrainRequested(
     String eventId,
@@ -19,6 +21,7 @@ public record RetrainRequested(
     int round,
     CheckpointRef checkpoint,
     Instant timestamp,
+    JobSpec spec,
     String reason,
     int nextRound,
     int epochs,
@@ -31,6 +34,7 @@ public record RetrainRequested(
     Require.nonNegative("round", round);
     Require.nonNull("checkpoint", checkpoint);
     Require.nonNull("timestamp", timestamp);
+    Require.nonNull("spec", spec);
     Require.nonBlank("reason", reason);
     if (nextRound != round + 1) {
       throw new IllegalArgumentException(

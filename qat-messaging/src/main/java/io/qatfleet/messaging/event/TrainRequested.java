@@ -1,5 +1,6 @@
 package io.qatfleet.messaging.event;
 
+import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import java.time.Instant;
 
@@ -15,6 +16,7 @@ import java.time.Instant;
  * @param learningRate initial learning rate, finite and positive
  * @param startFrom weights (and learned quantization parameters) to start from, or null to start
  *     from the job spec's initialisation
+ * @param spec the job's spec, so that any instance of any stage can act on the event alone
  */
 public record TrainRequested(
     String eventId,
@@ -22,6 +24,7 @@ public record TrainRequested(
     int round,
     CheckpointRef checkpoint,
     Instant timestamp,
+    JobSpec spec,
     String reason,
     int epochs,
     double learningRate,
@@ -33,6 +36,7 @@ public record TrainRequested(
     Require.nonBlank("jobId", jobId);
     Require.nonNegative("round", round);
     Require.nonNull("timestamp", timestamp);
+    Require.nonNull("spec", spec);
     Require.nonBlank("reason", reason);
     Require.positive("epochs", epochs);
     Require.positive("learningRate", learningRate);

@@ -20,20 +20,27 @@ class EventValidationTest {
 
   @Test
   void rejectsNegativeRoundNamingValue() {
-    assertThatThrownBy(() -> new TrainRequested(id(1), JOB, -1, null, AT, "r", 1, 0.1, null))
+    assertThatThrownBy(
+            () ->
+                new TrainRequested(
+                    id(1), JOB, -1, null, AT, SampleEvents.spec(), "r", 1, 0.1, null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("round must be >= 0, was -1");
   }
 
   @Test
   void rejectsEventIdThatIsNotUuid() {
-    assertThatThrownBy(() -> new TrainRequested("abc", JOB, 0, null, AT, "r", 1, 0.1, null))
+    assertThatThrownBy(
+            () ->
+                new TrainRequested("abc", JOB, 0, null, AT, SampleEvents.spec(), "r", 1, 0.1, null))
         .hasMessage("eventId must be a UUID, was 'abc'");
   }
 
   @Test
   void rejectsBlankJobId() {
-    assertThatThrownBy(() -> new TrainRequested(id(1), " ", 0, null, AT, "r", 1, 0.1, null))
+    assertThatThrownBy(
+            () ->
+                new TrainRequested(id(1), " ", 0, null, AT, SampleEvents.spec(), "r", 1, 0.1, null))
         .hasMessage("jobId must not be blank, was ' '");
   }
 
@@ -57,7 +64,14 @@ class EventValidationTest {
     assertThatThrownBy(
             () ->
                 new FloatCheckpointReady(
-                    id(1), JOB, 0, FLOAT_CKPT, AT, true, Map.of("loss", Double.NaN)))
+                    id(1),
+                    JOB,
+                    0,
+                    FLOAT_CKPT,
+                    AT,
+                    SampleEvents.spec(),
+                    true,
+                    Map.of("loss", Double.NaN)))
         .hasMessage("trainingMetrics['loss'] must be a finite number, was NaN");
   }
 
@@ -65,14 +79,17 @@ class EventValidationTest {
   void copiesMetricsSoCallerCannotChangeEvent() {
     Map<String, Double> metrics = new HashMap<>(Map.of("loss", 1.0));
     FloatCheckpointReady event =
-        new FloatCheckpointReady(id(1), JOB, 0, FLOAT_CKPT, AT, true, metrics);
+        new FloatCheckpointReady(id(1), JOB, 0, FLOAT_CKPT, AT, SampleEvents.spec(), true, metrics);
     metrics.put("loss", 2.0);
     assertThat(event.trainingMetrics()).containsEntry("loss", 1.0);
   }
 
   @Test
   void rejectsRetrainWhoseNextRoundSkipsARound() {
-    assertThatThrownBy(() -> new RetrainRequested(id(1), JOB, 2, INT_CKPT, AT, "drop", 4, 3, 1e-3))
+    assertThatThrownBy(
+            () ->
+                new RetrainRequested(
+                    id(1), JOB, 2, INT_CKPT, AT, SampleEvents.spec(), "drop", 4, 3, 1e-3))
         .hasMessage("nextRound must be round + 1 = 3, was 4");
   }
 

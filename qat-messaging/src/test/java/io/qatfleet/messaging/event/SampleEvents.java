@@ -39,15 +39,17 @@ public final class SampleEvents {
   public static List<QatEvent> all() {
     return List.of(
         new JobSubmitted(id(1), JOB, 0, null, AT, spec()),
-        new TrainRequested(id(2), JOB, 1, INT_CKPT, AT, "first QAT round", 3, 1e-3, FLOAT_CKPT),
+        new TrainRequested(
+            id(2), JOB, 1, INT_CKPT, AT, spec(), "first QAT round", 3, 1e-3, FLOAT_CKPT),
         new FloatCheckpointReady(
-            id(3), JOB, 0, FLOAT_CKPT, AT, true, Map.of("loss", 0.31, "accuracy", 0.89)),
+            id(3), JOB, 0, FLOAT_CKPT, AT, spec(), true, Map.of("loss", 0.31, "accuracy", 0.89)),
         new QuantizedModelReady(
             id(4),
             JOB,
             1,
             INT_CKPT,
             AT,
+            spec(),
             FLOAT_CKPT,
             Map.of("calibrationLoss", 0.02, "clippedFraction", 0.001)),
         new ValidationCompleted(
@@ -64,7 +66,7 @@ public final class SampleEvents {
             0.998,
             Decision.RETRAIN),
         new RetrainRequested(
-            id(6), JOB, 1, INT_CKPT, AT, "accuracy dropped 0.03 > 0.01", 2, 4, 5e-4),
+            id(6), JOB, 1, INT_CKPT, AT, spec(), "accuracy dropped 0.03 > 0.01", 2, 4, 5e-4),
         new ModelApproved(id(7), JOB, 2, INT_CKPT, AT, "fashion-cnn", 3, Map.of("accuracy", 0.885)),
         new JobFailed(id(8), JOB, 3, INT_CKPT, AT, "no rounds left", 2, INT_CKPT),
         new StatusUpdate(id(9), JOB, 1, null, AT, "qat", 0.5, "epoch 2/4", 2, 0.41, 2480.5),
