@@ -1,5 +1,6 @@
 package io.qatfleet.core.job;
 
+import io.qatfleet.core.data.DatasetId;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,6 +13,10 @@ public record DataSpec(
 
   public static final int DEFAULT_CALIBRATION_SIZE = 5000;
 
+  public DatasetId datasetId() {
+    return DatasetId.parse(dataset);
+  }
+
   public DataSpec {
     dataset = dataset == null ? "fashion-mnist" : dataset;
     trainLimit = trainLimit == null ? 0 : trainLimit;
@@ -22,6 +27,11 @@ public record DataSpec(
   /** Every problem with this spec, each naming the field and the bad value; empty when valid. */
   public List<String> violations() {
     List<String> out = new ArrayList<>();
+    try {
+      DatasetId.parse(dataset);
+    } catch (IllegalArgumentException e) {
+      out.add("data.dataset: " + e.getMessage());
+    }
     if (trainLimit < 0) {
       out.add("data.trainLimit: must be >= 0 (0 = all), got " + trainLimit);
     }

@@ -1,0 +1,289 @@
+package io.qatfleet.messaging.codec;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.qatfleet.messaging.codec.EventDecodingException.Reason;
+import io.qatfleet.messaging.event.DeadLetter;
+import io.qatfleet.messaging.event.QatEvent;
+import java.io.IOException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Turns {@link QatEvent}s into the JSON bytes that travel on the event topics and back. Encoding
+ * writes {@code schemaVersion} and the {@code type} discriminator first, then the record's
+ * components (nulls included). Decoding is strict, because a half-understood event could start a
+ * wrong round: the {@code schemaVersion} must be {@value QatEvent#SCHEMA_VERSION}, the type must
+ * be known, every record component must be present (explicit {@code null} where the event allows
+ * one), unknown fields are rejected, and the record's own validation must pass. Any failure is an
+ * {@link EventDecodingException} whose reason and message go into a {@link DeadLetter} built by
+ * {@link #toDeadLetter}.
+ *
+ * <p>The mapper matches qat-core's {@code Json} (case-insensitive enums, unknown fields are
+ * errors, map keys sorted) so that a {@code JobSpec} reads the same inside an event as on its own.
+ * Instances are immutable and thread-safe.
+ */
+public final class EventCodec {
+
+  private static final String SCHEMA_VERSION_FIELD = "schemaVersion";
+  private static final String TYPE_FIELD = "type";
+  private static final String MESSAGING_PACKAGE = "io.qatfleet.messaging";
+
+  private final ObjectMapper mapper;
+  private final Clock clock;
+  private final Map<String, Class<? extends QatEvent>> typesByName;
+
+  /** A codec stamping dead letters with the system UTC clock. */
+  public EventCodec() {
+    this(Clock.systemUTC());
+  }
+
+  /** A codec stamping dead letters with {@code clock}. */
+  public EventCodec(Clock clock) {
+    this.clock = clock;
+    this.mapper =
+        JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+    this.typesByName = registeredTypes();
+  }
+
+  /** The event names of the {@code type} discriminator, in declaration order. */
+  public List<String> typeNames() {
+    return List.copyOf(typesByName.keySet());
+  }
+
+  /** UTF-8 JSON of {@code event} with {@code schemaVersion} and {@code type}. */
+  public byte[] encode(QatEvent event) {
+    if (event == null) {
+      throw new IllegalArgumentException("event must not be null");
+    }
+    ObjectNode root = mapper.createObjectNode();
+    root.put(SCHEMA_VERSION_FIELD, QatEvent.SCHEMA_VERSION);
+    root.setAll((ObjectNode) mapper.valueToTree(event));
+    try {
+      return mapper.writeValueAsBytes(root);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode " + event.getClass().getSimpleName(), e);
+    }
+  }
+
+  /**
+   * The event in {@code bytes}.
+   *
+   * @throws EventDecodingException if the bytes are not a valid event of this schema version
+   */
+  public QatEvent decode(byte[] bytes) throws EventDecodingException {
+    ObjectNode root = parseObject(bytes);
+    checkSchemaVersion(root);
+    Class<? extends QatEvent> type = eventType(root);
+    root.remove(SCHEMA_VERSION_FIELD);
+    requireComponents(root, type, "", type.getSimpleName());
+    try {
+      return mapper.treeToValue(root, QatEvent.class);
+    } catch (ValueInstantiationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new EventDecodingException(
+          Reason.INVALID_FIELD,
+          "invalid " + describe(type, e) + ": " + cause.getMessage(),
+          e);
+    } catch (JsonMappingException e) {
+      throw new EventDecodingException(
+          Reason.INVALID_FIELD, "invalid " + describe(type, e) + ": " + e.getOriginalMessage(), e);
+    } catch (JacksonException e) {
+      throw new EventDecodingException(Reason.INVALID_FIELD, e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * A dead letter for a record that could not be processed, keeping its value and key as they
+   * were. The job id and round are taken from the value when it is JSON that names them.
+   */
+  public DeadLetter toDeadLetter(ConsumerRecord<String, byte[]> record, Exception error) {
+    byte[] value = record.value() == null ? new byte[0] : record.value();
+    String jobId = DeadLetter.UNKNOWN_JOB;
+    int round = 0;
+    try {
+      JsonNode tree = mapper.readTree(value);
+      if (tree != null && tree.isObject()) {
+        JsonNode job = tree.get("jobId");
+        if (job != null && job.isTextual() && !job.asText().isBlank()) {
+          jobId = job.asText();
+        }
+        JsonNode r = tree.get("round");
+        if (r != null && r.canConvertToInt() && r.isIntegralNumber() && r.asInt() >= 0) {
+          round = r.asInt();
+        }
+      }
+    } catch (IOException notJson) {
+      // The value is not JSON: no job to name.
+    }
+    String errorType =
+        error instanceof EventDecodingException ede
+            ? ede.reason().name()
+            : error.getClass().getSimpleName();
+    String reason =
+        error.getMessage() == null || error.getMessage().isBlank()
+            ? error.getClass().getName()
+            : error.getMessage();
+    return new DeadLetter(
+        QatEvent.newEventId(),
+        jobId,
+        round,
+        null,
+        clock.instant(),
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        errorType,
+        reason,
+        Base64.getEncoder().encodeToString(value),
+        record.key());
+  }
+
+  private ObjectNode parseObject(byte[] bytes) throws EventDecodingException {
+    if (bytes == null) {
+      throw new EventDecodingException(Reason.MALFORMED_JSON, "value is null");
+    }
+    if (bytes.length == 0) {
+      throw new EventDecodingException(Reason.MALFORMED_JSON, "value is empty");
+    }
+    JsonNode tree;
+    try {
+      tree = mapper.readTree(bytes);
+    } catch (JacksonException e) {
+      throw new EventDecodingException(Reason.MALFORMED_JSON, e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new EventDecodingException(Reason.MALFORMED_JSON, e.getMessage(), e);
+    }
+    if (tree == null || tree.isMissingNode()) {
+      throw new EventDecodingException(Reason.MALFORMED_JSON, "value holds no JSON");
+    }
+    if (!tree.isObject()) {
+      throw new EventDecodingException(
+          Reason.MALFORMED_JSON, "expected a JSON object, got " + tree.getNodeType());
+    }
+    return (ObjectNode) tree;
+  }
+
+  private static void checkSchemaVersion(ObjectNode root) throws EventDecodingException {
+    JsonNode version = root.get(SCHEMA_VERSION_FIELD);
+    if (version == null || version.isNull()) {
+      throw new EventDecodingException(
+          Reason.UNKNOWN_SCHEMA_VERSION,
+          "schemaVersion is missing; this build reads " + QatEvent.SCHEMA_VERSION);
+    }
+    if (!version.isIntegralNumber() || version.asLong() != QatEvent.SCHEMA_VERSION) {
+      throw new EventDecodingException(
+          Reason.UNKNOWN_SCHEMA_VERSION,
+          "schemaVersion " + version + " is not supported; this build reads "
+              + QatEvent.SCHEMA_VERSION);
+    }
+  }
+
+  private Class<? extends QatEvent> eventType(ObjectNode root) throws EventDecodingException {
+    JsonNode type = root.get(TYPE_FIELD);
+    if (type == null || !type.isTextual()) {
+      throw new EventDecodingException(
+          Reason.UNKNOWN_TYPE,
+          "type is " + (type == null ? "missing" : type.getNodeType() + " " + type)
+              + "; expected one of " + typesByName.keySet());
+    }
+    Class<? extends QatEvent> cls = typesByName.get(type.asText());
+    if (cls == null) {
+      throw new EventDecodingException(
+          Reason.UNKNOWN_TYPE,
+          "type '" + type.asText() + "' is not an event; expected one of " + typesByName.keySet());
+    }
+    return cls;
+  }
+
+  /**
+   * Fails unless every component of {@code recordType} (and of this module's records nested in
+   * it) is present in {@code node}. Jackson alone would quietly default a missing {@code round} to
+   * 0 or a missing {@code checkpoint} to null.
+   */
+  private static void requireComponents(
+      JsonNode node, Class<?> recordType, String path, String eventName)
+      throws EventDecodingException {
+    for (RecordComponent component : recordType.getRecordComponents()) {
+      String field = path + component.getName();
+      JsonNode child = node.get(component.getName());
+      if (child == null) {
+        throw new EventDecodingException(
+            Reason.INVALID_FIELD, eventName + " is missing required field '" + field + "'");
+      }
+      Class<?> type = component.getType();
+      if (isOwnRecord(type) && child.isObject()) {
+        requireComponents(child, type, field + ".", eventName);
+      } else if (List.class.isAssignableFrom(type) && child.isArray()) {
+        Class<?> element = listElement(component.getGenericType());
+        if (element != null && isOwnRecord(element)) {
+          for (int i = 0; i < child.size(); i++) {
+            if (child.get(i).isObject()) {
+              requireComponents(child.get(i), element, field + "[" + i + "].", eventName);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean isOwnRecord(Class<?> type) {
+    return type.isRecord() && type.getPackageName().startsWith(MESSAGING_PACKAGE);
+  }
+
+  private static Class<?> listElement(Type generic) {
+    if (generic instanceof ParameterizedType p
+        && p.getActualTypeArguments().length == 1
+        && p.getActualTypeArguments()[0] instanceof Class<?> c) {
+      return c;
+    }
+    return null;
+  }
+
+  private static String describe(Class<?> type, JsonMappingException e) {
+    String path =
+        e.getPath().stream()
+            .map(
+                ref ->
+                    ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+            .collect(Collectors.joining("."))
+            .replace(".[", "[");
+    return path.isEmpty()
+        ? type.getSimpleName()
+        : type.getSimpleName() + " field '" + path + "'";
+  }
+
+  private static Map<String, Class<? extends QatEvent>> registeredTypes() {
+    Map<String, Class<? extends QatEvent>> out = new LinkedHashMap<>();
+    for (JsonSubTypes.Type t : QatEvent.class.getAnnotation(JsonSubTypes.class).value()) {
+      out.put(t.name(), t.value().asSubclass(QatEvent.class));
+    }
+    return out;
+  }
+}

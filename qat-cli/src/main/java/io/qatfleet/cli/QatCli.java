@@ -1,0 +1,27 @@
+package io.qatfleet.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code qat} command. Exit codes: 0 success, 1 failure, 2 bad usage. */
+@Command(
+    name = "qat",
+    mixinStandardHelpOptions = true,
+    version = "qat-fleet 0.1.0",
+    description = "Quantization-aware training: experiments now, the fleet's client later.",
+    subcommands = {ExperimentCommand.class})
+public final class QatCli {
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  static int run(String... args) {
+    CommandLine cli = new CommandLine(new QatCli()).setCaseInsensitiveEnumValuesAllowed(true);
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          commandLine.getErr().println("qat: " + e.getMessage());
+          return 1;
+        });
+    return cli.execute(args);
+  }
+}

@@ -1,0 +1,7 @@
+package io.qatfleet.core.pipeline;
+
+import io.qatfleet.core.model.ModelState;
+import io.qatfleet.core.train.FitResult;
+
+/** The model after a stage, what training did in it (null if it trained nothing), and its time. */
+public record StageResult(ModelState state, FitResult fit, double seconds) {}

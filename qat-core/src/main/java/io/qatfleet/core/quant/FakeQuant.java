@@ -1,0 +1,90 @@
+package io.qatfleet.core.quant;
+
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Fake quantization as TensorFlow graph ops: the forward pass sees values on the integer grid times
+ * the step size, the backward pass uses the straight-through estimator (STE). TF's Round has no
+ * registered gradient, so every rounding is wrapped as {@code x + stopGradient(q(x) - x)}, whose
+ * gradient is the identity.
+ *
+ * <p>Step sizes broadcast against the last dimension: a scalar for per-tensor quantizers, a vector
+ * of output channels for per-channel weights (HWIO kernels and [in, out] matrices both keep output
+ * channels last).
+ */
+public final class FakeQuant {
+  private FakeQuant() {}
+
+  /**
+   * Fixed-step fake quantization {@code x̂ = s·clamp(round(x/s), qmin, qmax)} with the STE:
+   * gradient 1 with respect to {@code x} inside the clipping range {@code [qmin·s, qmax·s]}, 0
+   * outside, none with respect to {@code s}.
+   */
+  public static Operand<TFloat32> ste(
+      Ops tf, Operand<TFloat32> x, Operand<TFloat32> scale, QuantSpec spec) {
+    Operand<TFloat32> s = tf.stopGradient(scale);
+    Operand<TFloat32> clipped =
+        tf.math.minimum(
+            tf.math.maximum(x, tf.math.mul(s, tf.constant((float) spec.qmin()))),
+            tf.math.mul(s, tf.constant((float) spec.qmax())));
+    Operand<TFloat32> onGrid = tf.math.mul(s, tf.math.round(tf.math.div(clipped, s)));
+    return tf.math.add(clipped, tf.stopGradient(tf.math.sub(onGrid, clipped)));
+  }
+
+  /**
+   * Learned Step Size Quantization (Esser et al., "Learned Step Size Quantization", ICLR 2020):
+   * {@code v = clip(x/s, -Qn, Qp)}, {@code x̂ = s·(v + stopGradient(round(v) - v))}, with the step
+   * size's gradient scaled by {@code g}. The resulting gradient with respect to {@code s} is {@code
+   * g·(round(x/s) - x/s)} inside the range, {@code -g·Qn} below it and {@code g·Qp} above it; with
+   * respect to {@code x} it is 1 inside the range and 0 outside.
+   *
+   * @param gradScale {@code g}, usually {@link #lsqGradScale(long, int)}
+   */
+  public static Operand<TFloat32> lsq(
+      Ops tf, Operand<TFloat32> x, Operand<TFloat32> scale, QuantSpec spec, float gradScale) {
+    Operand<TFloat32> s = scaleGradient(tf, scale, gradScale);
+    Operand<TFloat32> v =
+        tf.math.minimum(
+            tf.math.maximum(tf.math.div(x, s), tf.constant((float) spec.qmin())),
+            tf.constant((float) spec.qmax()));
+    Operand<TFloat32> rounded = tf.math.add(v, tf.stopGradient(tf.math.sub(tf.math.round(v), v)));
+    return tf.math.mul(rounded, s);
+  }
+
+  /**
+   * PACT (Choi et al., "PACT: Parameterized Clipping Activation for Quantized Neural Networks",
+   * 2018) for non-negative inputs (after a ReLU): {@code y = min(x, α)} quantized to {@code bits}
+   * unsigned bits with step {@code α/(2^b - 1)}. The STE passes the gradient straight through the
+   * rounding, so {@code ∂x̂/∂α = 1} where {@code x > α} and 0 elsewhere, and {@code ∂x̂/∂x = 1}
+   * below {@code α}.
+   */
+  public static Operand<TFloat32> pact(
+      Ops tf, Operand<TFloat32> x, Operand<TFloat32> alpha, QuantSpec spec) {
+    if (spec.signed()) {
+      throw new IllegalArgumentException("PACT quantizes non-negative activations: spec is signed");
+    }
+    Operand<TFloat32> y = tf.math.minimum(x, alpha);
+    Operand<TFloat32> s = tf.math.div(tf.stopGradient(alpha), tf.constant((float) spec.qmax()));
+    Operand<TFloat32> onGrid = tf.math.mul(s, tf.math.round(tf.math.div(y, s)));
+    return tf.math.add(y, tf.stopGradient(tf.math.sub(onGrid, y)));
+  }
+
+  /**
+   * The LSQ paper's gradient scale {@code g = 1/sqrt(N·Qp)}, where {@code N} is the number of
+   * elements that share one step size (weights of a layer or channel, or features per sample).
+   */
+  public static float lsqGradScale(long elementsPerScale, int qp) {
+    return (float) (1.0 / Math.sqrt((double) elementsPerScale * qp));
+  }
+
+  /**
+   * Identity in the forward pass (bit-exact: {@code s + (a - a)}), gradient multiplied by {@code g}
+   * in the backward pass, so that projected weights use exactly the step size the graph used.
+   */
+  static Operand<TFloat32> scaleGradient(Ops tf, Operand<TFloat32> s, float g) {
+    Operand<TFloat32> scaled = tf.math.mul(s, tf.constant(g));
+    return tf.math.add(tf.stopGradient(s), tf.math.sub(scaled, tf.stopGradient(scaled)));
+  }
+}

@@ -1,0 +1,102 @@
+package io.qatfleet.core.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.qatfleet.core.model.Architecture;
+import io.qatfleet.core.quant.QatMethod;
+import io.qatfleet.core.quant.QuantSpec;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class JobSpecTest {
+  @Test
+  void fillsDefaultsForMissingSections() {
+    JobSpec spec = JobSpec.fromJson("{\"name\": \"fmnist\"}");
+    assertThat(spec.violations()).isEmpty();
+    assertThat(spec.model().architecture()).isEqualTo(Architecture.CNN);
+    assertThat(spec.quantization().firstLastBits()).isEqualTo(8);
+    assertThat(spec.data().dataset()).isEqualTo("fashion-mnist");
+  }
+
+  @Test
+  void readsEnumsCaseInsensitively() {
+    JobSpec spec =
+        JobSpec.fromJson(
+            "{\"quantization\": {\"method\": \"lsq_pact\", \"weightBits\": 4},"
+                + " \"model\": {\"architecture\": \"mlp\"}}");
+    assertThat(spec.quantization().method()).isEqualTo(QatMethod.LSQ_PACT);
+    assertThat(spec.model().architecture()).isEqualTo(Architecture.MLP);
+  }
+
+  @Test
+  void rejectsUnknownFieldAsInvalidJson() {
+    assertThatThrownBy(() -> JobSpec.fromJson("{\"quantisation\": {}}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("quantisation");
+  }
+
+  @Test
+  void namesEveryBadFieldAtOnce() {
+    JobSpec spec =
+        JobSpec.fromJson(
+            "{\"quantization\": {\"weightBits\": 0, \"activationBits\": 9},"
+                + " \"training\": {\"learningRate\": -0.1, \"batchSize\": 0},"
+                + " \"data\": {\"dataset\": \"cifar\"}, \"maxRounds\": 0,"
+                + " \"thresholds\": {\"accuracy\": {\"maxAbsDrop\": 2}, \"top5\": {\"min\": 0.5}}}");
+    List<String> v = spec.violations();
+    assertThat(v)
+        .anyMatch(s -> s.startsWith("quantization.weightBits") && s.contains("got 0"))
+        .anyMatch(s -> s.startsWith("quantization.activationBits") && s.contains("got 9"))
+        .anyMatch(s -> s.startsWith("training.learningRate") && s.contains("-0.1"))
+        .anyMatch(s -> s.startsWith("training.batchSize"))
+        .anyMatch(s -> s.startsWith("data.dataset") && s.contains("cifar"))
+        .anyMatch(s -> s.startsWith("maxRounds"))
+        .anyMatch(s -> s.startsWith("thresholds.accuracy.maxAbsDrop"))
+        .anyMatch(s -> s.startsWith("thresholds.top5"));
+    assertThatThrownBy(spec::requireValid)
+        .isInstanceOf(InvalidJobSpecException.class)
+        .hasMessageContaining("quantization.weightBits");
+  }
+
+  @Test
+  void resolvesFirstAndLastLayerToEightBits() {
+    JobSpec spec =
+        JobSpec.fromJson("{\"quantization\": {\"weightBits\": 4, \"activationBits\": 4}}");
+    // default CNN: conv, conv, dense, dense → 4 layers
+    List<io.qatfleet.core.quant.LayerQuantSpec> layers = spec.quantization().resolve(4);
+    assertThat(layers).extracting(l -> l.weights().bits()).containsExactly(8, 4, 4, 8);
+    assertThat(layers).extracting(l -> l.input().bits()).containsExactly(8, 4, 4, 8);
+    assertThat(layers.get(1).input()).isEqualTo(QuantSpec.unsignedActivations(4));
+  }
+
+  @Test
+  void appliesPerLayerOverrides() {
+    JobSpec spec =
+        JobSpec.fromJson(
+            "{\"quantization\": {\"weightBits\": 4, \"layers\": {\"2\": {\"weightBits\": 2}}}}");
+    assertThat(spec.quantization().resolve(4).get(2).weights().bits()).isEqualTo(2);
+  }
+
+  @Test
+  void rejectsOverrideOfMissingLayer() {
+    JobSpec spec =
+        JobSpec.fromJson("{\"quantization\": {\"layers\": {\"7\": {\"weightBits\": 2}}}}");
+    assertThat(spec.violations()).anyMatch(s -> s.startsWith("quantization.layers.7"));
+  }
+
+  @Test
+  void thresholdChecksMinAbsoluteAndRelativeDrop() {
+    MetricThreshold t = new MetricThreshold(0.80, 0.01, 0.005);
+    assertThat(t.passes(0.905, 0.90)).isTrue(); // better than float
+    assertThat(t.passes(0.896, 0.90)).isTrue(); // drop 0.004, relative 0.0044
+    assertThat(t.passes(0.894, 0.90)).isFalse(); // relative drop 0.0067 > 0.005
+    assertThat(t.passes(0.79, 0.79)).isFalse(); // below min
+  }
+
+  @Test
+  void roundTripsThroughJson() {
+    JobSpec spec = JobSpec.fromJson("{\"name\": \"m1\", \"quantization\": {\"weightBits\": 3}}");
+    assertThat(JobSpec.fromJson(spec.toJson())).isEqualTo(spec);
+  }
+}
