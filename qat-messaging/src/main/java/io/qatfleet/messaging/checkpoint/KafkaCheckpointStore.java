@@ -55,6 +55,9 @@ import org.apache.kafka.common.utils.Utils;
  * per store. A chunk that does not arrive within the timeout, a chunk with bad headers, or bytes
  * with the wrong size or digest raise a {@link CheckpointTransportException}.
  *
+ * <p>The topic must exist with its partitions before the first put ({@code
+ * TopicAdmin.ensureTopics}); a broker that auto-creates topics would otherwise make it with one.
+ *
  * <p>Puts are idempotent: a checkpoint this store already knows to be complete is not written
  * again, and duplicate chunks (a second put from another process) are ignored by readers. The store
  * is thread-safe; each {@code get} uses its own consumer.
