@@ -70,6 +70,20 @@ public final class Experiment {
         data.calibration().size(),
         data.test().size());
 
+    List<JobSpec> variantJobs = new ArrayList<>();
+    for (QuantizationSpec variant : variants) {
+      JobSpec variantJob =
+          new JobSpec(
+              job.name(),
+              job.data(),
+              job.model(),
+              variant,
+              job.training(),
+              job.thresholds(),
+              job.maxRounds());
+      variantJob.requireValid().warnings().forEach(w -> log.println("warning: " + w));
+      variantJobs.add(variantJob);
+    }
     QatPipeline floatPipeline = new QatPipeline(job, data);
     StageResult floatStage =
         floatPipeline.trainFloat(floatPipeline.initialState(), 0, progress(log, "float"));
@@ -85,17 +99,8 @@ public final class Experiment {
             "float", floatEval.metrics(), null, null, floatBytes(floatStage.state()), floatTimes));
     log.printf(Locale.ROOT, "float: accuracy %.4f%n", floatEval.metrics().accuracy());
 
-    for (QuantizationSpec variant : variants) {
-      JobSpec variantJob =
-          new JobSpec(
-              job.name(),
-              job.data(),
-              job.model(),
-              variant,
-              job.training(),
-              job.thresholds(),
-              job.maxRounds());
-      String label = label(variant);
+    for (JobSpec variantJob : variantJobs) {
+      String label = label(variantJob.quantization());
       QatPipeline pipeline = new QatPipeline(variantJob, data);
       Map<String, Double> times = new LinkedHashMap<>();
       t = System.nanoTime();

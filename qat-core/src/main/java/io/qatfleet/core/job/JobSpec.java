@@ -3,6 +3,7 @@ package io.qatfleet.core.job;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.qatfleet.core.json.Json;
 import io.qatfleet.core.model.ModelSpec;
+import io.qatfleet.core.quant.LayerQuantSpec;
 import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.core.train.TrainingSpec;
 import java.util.ArrayList;
@@ -87,6 +88,28 @@ public record JobSpec(
     }
     if (maxRounds < 1 || maxRounds > 20) {
       out.add("maxRounds: must be in 1..20, got " + maxRounds);
+    }
+    return out;
+  }
+
+  /**
+   * Things that are allowed but likely to disappoint, such as 1-bit layers (the straight-through
+   * estimator is known to train poorly at one bit). Empty for an invalid spec.
+   */
+  public List<String> warnings() {
+    List<String> out = new ArrayList<>();
+    if (!violations().isEmpty()) {
+      return out;
+    }
+    List<LayerQuantSpec> layers = quantization.resolve(model.layerCount());
+    for (int i = 0; i < layers.size(); i++) {
+      if (layers.get(i).weights().weakForSte() || layers.get(i).input().weakForSte()) {
+        out.add(
+            "quantization: layer "
+                + i
+                + " is quantized to 1 bit; the straight-through estimator is known to train"
+                + " poorly there");
+      }
     }
     return out;
   }

@@ -95,6 +95,14 @@ class JobSpecTest {
   }
 
   @Test
+  void warnsAboutOneBitLayers() {
+    JobSpec binary = JobSpec.fromJson("{\"quantization\": {\"weightBits\": 1}}");
+    assertThat(binary.violations()).isEmpty();
+    assertThat(binary.warnings()).hasSize(2).allMatch(w -> w.contains("1 bit"));
+    assertThat(JobSpec.fromJson("{}").warnings()).isEmpty();
+  }
+
+  @Test
   void roundTripsThroughJson() {
     JobSpec spec = JobSpec.fromJson("{\"name\": \"m1\", \"quantization\": {\"weightBits\": 3}}");
     assertThat(JobSpec.fromJson(spec.toJson())).isEqualTo(spec);

@@ -23,6 +23,7 @@ import io.qatfleet.core.quant.Granularity;
 import io.qatfleet.core.quant.QatMethod;
 import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.core.train.NonFiniteLossException;
+import io.qatfleet.core.train.OptimizerKind;
 import io.qatfleet.core.train.TrainingListener;
 import io.qatfleet.core.train.TrainingSpec;
 import java.util.List;
@@ -164,6 +165,25 @@ class QatPipelineTest {
     QatPipeline p = new QatPipeline(job(NARROW_CNN, QuantizationSpec.of(8, 8, null)), data);
     assertThat(p.evaluateFloat(ModelCheckpoints.state(decoded)).metrics().accuracy())
         .isEqualTo(floatAccuracy);
+  }
+
+  @Test
+  void trainsWithSgdMomentum() {
+    TrainingSpec sgd =
+        new TrainingSpec(
+            2, 0, 0, 64, OptimizerKind.SGD_MOMENTUM, 0.05, null, null, 0.9, null, 42L, false);
+    JobSpec job =
+        new JobSpec(
+            "sgd",
+            new DataSpec("fashion-mnist", 4000, 1000, 1000),
+            ModelSpec.mlp(),
+            QuantizationSpec.of(8, 8, null),
+            sgd,
+            null,
+            null);
+    QatPipeline p = new QatPipeline(job, data);
+    ModelState trained = p.trainFloat(p.initialState(), 0, TrainingListener.NONE).state();
+    assertThat(p.evaluateFloat(trained).metrics().accuracy()).isGreaterThan(ABOVE_CHANCE);
   }
 
   @Test
