@@ -1,0 +1,291 @@
+package io.qatfleet.cli.fleet;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fleet on one machine, every part a separate process: a real single-node Kafka broker (KRaft,
+ * Kafka's own jars, started from this JVM's class path) unless a bootstrap address is given, then
+ * the three packaged Quarkus services ({@code java -jar quarkus-run.jar}), each with its own state
+ * directory and log file under the run directory. {@link #close()} stops what it started (services
+ * first, then the broker), also from a shutdown hook on Ctrl-C.
+ */
+public final class LocalFleet implements AutoCloseable {
+  /** The services, in start order, with their HTTP ports. */
+  public static final Map<String, Integer> SERVICES =
+      Map.of("trainer-service", 8081, "quantizer-service", 8082, "validator-service", 8083);
+
+  public static final List<String> START_ORDER =
+      List.of("trainer-service", "quantizer-service", "validator-service");
+
+  private static final Duration BROKER_READY = Duration.ofSeconds(90);
+  private static final Duration SERVICE_READY = Duration.ofSeconds(180);
+  private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+  private static final String READY_LINE = "KAFKA READY";
+
+  private final Path repoRoot;
+  private final Path runDir;
+  private final Map<String, Integer> ports;
+  private final Map<String, Process> services = new LinkedHashMap<>();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private Process broker;
+  private String bootstrapServers;
+  private Thread shutdownHook;
+
+  private LocalFleet(Path repoRoot, Path runDir, Map<String, Integer> ports) {
+    this.repoRoot = repoRoot;
+    this.runDir = runDir;
+    this.ports = ports;
+  }
+
+  /**
+   * Starts the broker (unless {@code externalBootstrap} is set) and the services, and waits until
+   * every service reports ready. On any failure everything started is stopped and a {@link
+   * FleetStartException} names the part that failed with the tail of its log.
+   *
+   * @param portOffset added to every service's default port, so tests can run beside a demo
+   */
+  public static LocalFleet start(
+      Path repoRoot, Path runDir, String externalBootstrap, int portOffset) {
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    START_ORDER.forEach(s -> ports.put(s, SERVICES.get(s) + portOffset));
+    LocalFleet fleet = new LocalFleet(repoRoot, runDir, ports);
+    fleet.shutdownHook = new Thread(fleet::stopQuietly, "qat-fleet-shutdown");
+    Runtime.getRuntime().addShutdownHook(fleet.shutdownHook);
+    try {
+      Files.createDirectories(fleet.logDir());
+      fleet.bootstrapServers = externalBootstrap != null ? externalBootstrap : fleet.startBroker();
+      for (String service : START_ORDER) {
+        fleet.startService(service);
+      }
+      for (String service : START_ORDER) {
+        fleet.awaitReady(service);
+      }
+      return fleet;
+    } catch (IOException e) {
+      fleet.close();
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      fleet.close();
+      throw e;
+    }
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  public Path logDir() {
+    return runDir.resolve("logs");
+  }
+
+  public String url(String service) {
+    return "http://127.0.0.1:" + ports.get(service);
+  }
+
+  /** The running process of a service (for tests that kill it). */
+  public Process process(String service) {
+    return services.get(service);
+  }
+
+  /** Kills a service without warning (SIGKILL), as a crashed machine would. */
+  public void kill(String service) throws InterruptedException {
+    Process p = services.get(service);
+    p.destroyForcibly();
+    p.waitFor(STOP_GRACE.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  /** Starts a (killed) service again with the same state directory and waits until ready. */
+  public void restart(String service) {
+    startService(service);
+    awaitReady(service);
+  }
+
+  private String startBroker() throws IOException {
+    int port = freePort();
+    Path log = logDir().resolve("kafka.log");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                javaBinary(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.qatfleet.messaging.broker.KafkaBrokerMain",
+                "--port",
+                Integer.toString(port),
+                "--log-dir",
+                runDir.resolve("kafka-data").toString())
+            .redirectErrorStream(true);
+    broker = pb.start();
+    CompletableFuture<Boolean> ready = new CompletableFuture<>();
+    Thread pump =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                      new BufferedReader(
+                          new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
+                  var out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  out.write(line);
+                  out.newLine();
+                  out.flush();
+                  if (line.startsWith(READY_LINE)) {
+                    ready.complete(true);
+                  }
+                }
+              } catch (IOException e) {
+                ready.completeExceptionally(e);
+              }
+              ready.complete(false);
+            },
+            "kafka-log");
+    pump.setDaemon(true);
+    pump.start();
+    try {
+      if (!ready.get(BROKER_READY.toSeconds(), TimeUnit.SECONDS)) {
+        throw new FleetStartException("kafka broker", "exited before it was ready", tail(log));
+      }
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new FleetStartException(
+          "kafka broker", "not ready within " + BROKER_READY.toSeconds() + " s", tail(log));
+    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+      throw new FleetStartException("kafka broker", e.toString(), tail(log));
+    }
+    return "127.0.0.1:" + port;
+  }
+
+  private void startService(String service) {
+    Path jar = repoRoot.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new FleetStartException(
+          service, "not built: " + jar + " is missing (run ./mvnw package -DskipTests)", "");
+    }
+    Path log = logDir().resolve(service + ".log");
+    ProcessBuilder pb =
+        new ProcessBuilder(javaBinary(), "-jar", jar.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    Map<String, String> env = pb.environment();
+    env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
+    env.put("QUARKUS_HTTP_PORT", Integer.toString(ports.get(service)));
+    env.put("QAT_STATE_DIR", runDir.resolve("state").resolve(service).toString());
+    try {
+      services.put(service, pb.start());
+    } catch (IOException e) {
+      throw new FleetStartException(service, "cannot start java: " + e.getMessage(), "");
+    }
+  }
+
+  private void awaitReady(String service) {
+    Process p = services.get(service);
+    Path log = logDir().resolve(service + ".log");
+    long deadline = System.nanoTime() + SERVICE_READY.toNanos();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url(service) + "/q/health/ready"))
+            .timeout(Duration.ofSeconds(5))
+            .build();
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        throw new FleetStartException(
+            service, "exited with code " + p.exitValue() + " while starting", tail(log));
+      }
+      try {
+        if (http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new FleetStartException(service, "interrupted while waiting", tail(log));
+      }
+      sleep(Duration.ofMillis(500));
+    }
+    throw new FleetStartException(
+        service, "not ready within " + SERVICE_READY.toSeconds() + " s", tail(log));
+  }
+
+  /** Last 40 lines of a log, for error messages. */
+  public static String tail(Path log) {
+    try {
+      if (!Files.exists(log)) {
+        return "";
+      }
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      return "(cannot read " + log + ": " + e.getMessage() + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    stopQuietly();
+    if (shutdownHook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException e) {
+        // already shutting down: the hook is what is calling us
+      }
+    }
+  }
+
+  private synchronized void stopQuietly() {
+    List<Process> all = new ArrayList<>(services.values());
+    services.clear();
+    all.forEach(Process::destroy);
+    all.forEach(LocalFleet::awaitOrKill);
+    if (broker != null) {
+      broker.destroy();
+      awaitOrKill(broker);
+      broker = null;
+    }
+  }
+
+  private static void awaitOrKill(Process p) {
+    try {
+      if (!p.waitFor(STOP_GRACE.toSeconds(), TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(STOP_GRACE.toSeconds(), TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
