@@ -98,20 +98,8 @@ final class ExperimentCommand implements Callable<Integer> {
         throw new ParameterException(
             spec.commandLine(), "--variants: expected WxAy with x, y in 1..8, got '" + v + "'");
       }
-      QuantizationSpec q = job.quantization();
       quantizations.add(
-          new QuantizationSpec(
-              Integer.parseInt(m.group(1)),
-              Integer.parseInt(m.group(2)),
-              q.firstLastBits(),
-              q.method(),
-              q.granularity(),
-              q.narrowRange(),
-              q.weightObserver(),
-              q.activationObserver(),
-              q.percentile(),
-              q.pactL2(),
-              q.layers()));
+          job.quantization().withBits(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
     }
     PrintStream log = System.out;
     Experiment.Result result =
@@ -152,20 +140,7 @@ final class ExperimentCommand implements Callable<Integer> {
         architecture == null
             ? base.model()
             : new ModelSpec(architecture, null, null, null, null, null, null);
-    QuantizationSpec q = base.quantization();
-    QuantizationSpec quantization =
-        new QuantizationSpec(
-            q.weightBits(),
-            q.activationBits(),
-            q.firstLastBits(),
-            method != null ? method : q.method(),
-            granularity != null ? granularity : q.granularity(),
-            q.narrowRange(),
-            q.weightObserver(),
-            q.activationObserver(),
-            q.percentile(),
-            q.pactL2(),
-            q.layers());
+    QuantizationSpec quantization = base.quantization().with(method, granularity);
     TrainingSpec t = base.training();
     TrainingSpec training =
         new TrainingSpec(

@@ -60,6 +60,38 @@ public record QuantizationSpec(
         weightBits, activationBits, null, method, null, null, null, null, null, null, null);
   }
 
+  /** This spec with other model-wide bit widths (first/last layer and overrides unchanged). */
+  public QuantizationSpec withBits(int weights, int activations) {
+    return new QuantizationSpec(
+        weights,
+        activations,
+        firstLastBits,
+        method,
+        granularity,
+        narrowRange,
+        weightObserver,
+        activationObserver,
+        percentile,
+        pactL2,
+        layers);
+  }
+
+  /** This spec with another method and granularity; a null argument keeps the current one. */
+  public QuantizationSpec with(QatMethod newMethod, Granularity newGranularity) {
+    return new QuantizationSpec(
+        weightBits,
+        activationBits,
+        firstLastBits,
+        newMethod != null ? newMethod : method,
+        newGranularity != null ? newGranularity : granularity,
+        narrowRange,
+        weightObserver,
+        activationObserver,
+        percentile,
+        pactL2,
+        layers);
+  }
+
   /** Every problem with this spec for a model of {@code layerCount} layers; empty when valid. */
   public List<String> violations(int layerCount) {
     List<String> out = new ArrayList<>();
