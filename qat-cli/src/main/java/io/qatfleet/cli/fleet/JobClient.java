@@ -1,0 +1,106 @@
+package io.qatfleet.cli.fleet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.qatfleet.core.json.Json;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * Talks to the trainer's job API: {@code POST /jobs}, {@code GET /jobs/{id}}, {@code GET /jobs}.
+ * Failures are {@link JobApiException}s with one clear line: the fleet is unreachable, the spec is
+ * invalid (with the violations the trainer named), or the job is unknown.
+ */
+public final class JobClient {
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private final URI base;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  public JobClient(String trainerUrl) {
+    this.base = URI.create(trainerUrl.endsWith("/") ? trainerUrl : trainerUrl + "/");
+  }
+
+  /** Submits a job spec (JSON text) and returns the new job's id. */
+  public String submit(String specJson) {
+    JsonNode body =
+        send(
+            HttpRequest.newBuilder(base.resolve("jobs"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(specJson)),
+            "submit the job");
+    JsonNode id = body.get("jobId");
+    if (id == null || id.asText().isBlank()) {
+      throw new JobApiException("the trainer accepted the job but returned no jobId: " + body);
+    }
+    return id.asText();
+  }
+
+  public JsonNode job(String jobId) {
+    return send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId)).GET(), "read job " + jobId);
+  }
+
+  public JsonNode jobs() {
+    return send(HttpRequest.newBuilder(base.resolve("jobs")).GET(), "list jobs");
+  }
+
+  private JsonNode send(HttpRequest.Builder request, String what) {
+    HttpResponse<String> response;
+    try {
+      response = http.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (ConnectException e) {
+      throw new JobApiException(
+          "cannot "
+              + what
+              + ": the trainer at "
+              + base
+              + " is unreachable (is the fleet running?)");
+    } catch (IOException e) {
+      throw new JobApiException("cannot " + what + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JobApiException("interrupted while trying to " + what);
+    }
+    JsonNode body = parse(response.body());
+    int status = response.statusCode();
+    if (status == 404) {
+      throw new JobApiException("cannot " + what + ": no such job");
+    }
+    if (status == 400) {
+      JsonNode v = body.get("violations");
+      throw new JobApiException("invalid job spec: " + (v != null ? join(v) : response.body()));
+    }
+    if (status >= 300) {
+      throw new JobApiException("cannot " + what + ": HTTP " + status + " " + response.body());
+    }
+    return body;
+  }
+
+  private static JsonNode parse(String text) {
+    try {
+      return text == null || text.isBlank()
+          ? Json.MAPPER.createObjectNode()
+          : Json.MAPPER.readTree(text);
+    } catch (IOException e) {
+      return Json.MAPPER.createObjectNode().put("raw", text);
+    }
+  }
+
+  private static String join(JsonNode array) {
+    StringBuilder out = new StringBuilder();
+    array.forEach(n -> out.append(out.length() == 0 ? "" : "; ").append(n.asText()));
+    return out.toString();
+  }
+
+  /** A job API call that failed, with a one-line message for the user. */
+  public static final class JobApiException extends RuntimeException {
+    public JobApiException(String message) {
+      super(message);
+    }
+  }
+}
