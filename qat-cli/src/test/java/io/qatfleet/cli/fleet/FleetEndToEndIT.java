@@ -1,0 +1,216 @@
+package io.qatfleet.cli.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.JobFailed;
+import io.qatfleet.messaging.event.ModelApproved;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.QuantizedModelReady;
+import io.qatfleet.messaging.event.RetrainRequested;
+import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.event.TrainRequested;
+import io.qatfleet.messaging.event.ValidationCompleted;
+import io.qatfleet.messaging.topic.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole fleet as separate processes: a Kafka broker (KRaft, Kafka's own jars) and the three
+ * packaged services. One job must fail its bar in round 1 and pass in round 2; another must finish
+ * exactly once although its trainer is killed with SIGKILL in the middle of training.
+ */
+class FleetEndToEndIT {
+  /**
+   * W2A2 on 2,000 images: round 1 has no QAT epochs (post-training quantization plus calibration,
+   * measured here at 28-33 % accuracy against a 72 % float model), round 2 gets one epoch (59 %): a
+   * 20-point bar fails the first and passes the second with wide margins.
+   */
+  private static final String RETRAIN_JOB =
+      """
+      {"name": "e2e-retrain",
+       "data": {"dataset": "fashion-mnist", "trainLimit": 2000, "testLimit": 500, "calibrationSize": 500},
+       "model": {"architecture": "cnn", "convChannels": [8, 16], "denseUnits": [32]},
+       "quantization": {"weightBits": 2, "activationBits": 2, "method": "lsq_pact"},
+       "training": {"floatEpochs": 2, "qatEpochs": 0, "calibrationEpochs": 1, "batchSize": 64,
+                    "learningRate": 0.002, "qatLearningRate": 0.001, "seed": 42},
+       "thresholds": {"accuracy": {"maxAbsDrop": 0.2}},
+       "maxRounds": 2}
+      """;
+
+  /** Long enough a baseline (6 epochs) to be killed in the middle; passes in round 1. */
+  private static final String KILL_JOB =
+      """
+      {"name": "e2e-kill",
+       "data": {"dataset": "fashion-mnist", "trainLimit": 3000, "testLimit": 500, "calibrationSize": 500},
+       "model": {"architecture": "cnn", "convChannels": [8, 16], "denseUnits": [32]},
+       "quantization": {"weightBits": 8, "activationBits": 8, "method": "lsq_pact"},
+       "training": {"floatEpochs": 6, "qatEpochs": 1, "calibrationEpochs": 1, "batchSize": 64,
+                    "learningRate": 0.002, "qatLearningRate": 0.0005, "seed": 7},
+       "thresholds": {"accuracy": {"maxAbsDrop": 0.5}},
+       "maxRounds": 1}
+      """;
+
+  private static final Duration JOB_TIMEOUT = Duration.ofMinutes(8);
+
+  private static LocalFleet fleet;
+  private static EventTail events;
+  private static JobClient jobs;
+
+  @BeforeAll
+  static void startFleet() throws Exception {
+    Path root = Path.of(System.getProperty("qat.repo.root", "..")).toAbsolutePath().normalize();
+    Path runDir = Files.createTempDirectory(root.resolve("qat-cli/target"), "e2e-");
+    fleet = LocalFleet.start(root, runDir, null, 200);
+    events =
+        new EventTail(
+            fleet.bootstrapServers(),
+            List.of(
+                Topics.JOBS,
+                Topics.TRAIN,
+                Topics.QUANTIZE,
+                Topics.VALIDATE,
+                Topics.DEPLOY,
+                Topics.MODELS,
+                Topics.STATUS));
+    jobs = new JobClient(fleet.url("trainer-service"));
+  }
+
+  @AfterAll
+  static void stopFleet() {
+    if (events != null) {
+      events.close();
+    }
+    if (fleet != null) {
+      fleet.close();
+    }
+  }
+
+  @Test
+  void retrainsAfterAFailedRoundThenApprovesAndRegisters() {
+    String jobId = jobs.submit(RETRAIN_JOB);
+    awaitEnd(jobId);
+
+    List<QatEvent> flow = decisions(jobId);
+    assertThat(flow)
+        .extracting(FleetEndToEndIT::describe)
+        .containsExactly(
+            "FloatCheckpointReady round 0 baseline",
+            "TrainRequested round 1",
+            "FloatCheckpointReady round 1",
+            "QuantizedModelReady round 1",
+            "ValidationCompleted round 1 RETRAIN",
+            "RetrainRequested round 1 -> 2",
+            "FloatCheckpointReady round 2",
+            "QuantizedModelReady round 2",
+            "ValidationCompleted round 2 PASS",
+            "ModelApproved round 2");
+    ModelApproved approved = (ModelApproved) flow.get(flow.size() - 1);
+    assertThat(approved.modelName()).isEqualTo("e2e-retrain");
+    assertThat(
+            events.await(
+                s ->
+                    s.topic().equals(Topics.MODELS)
+                        && "e2e-retrain".equals(s.key())
+                        && s.event().jobId().equals(jobId),
+                Duration.ofSeconds(30)))
+        .as("registry entry on %s", Topics.MODELS)
+        .isPresent();
+  }
+
+  @Test
+  void finishesExactlyOnceWhenTheTrainerIsKilledMidRound() throws Exception {
+    String jobId = jobs.submit(KILL_JOB);
+    assertThat(
+            events.await(
+                s ->
+                    s.event() instanceof StatusUpdate u
+                        && u.jobId().equals(jobId)
+                        && u.round() == 0
+                        && u.epoch() != null
+                        && u.epoch() >= 2,
+                Duration.ofMinutes(4)))
+        .as("the baseline reached its second epoch")
+        .isPresent();
+    Instant killedAt = Instant.now();
+    fleet.kill("trainer-service");
+    fleet.restart("trainer-service");
+    awaitEnd(jobId);
+
+    assertThat(decisions(jobId))
+        .extracting(FleetEndToEndIT::describe)
+        .containsExactly(
+            "FloatCheckpointReady round 0 baseline",
+            "TrainRequested round 1",
+            "FloatCheckpointReady round 1",
+            "QuantizedModelReady round 1",
+            "ValidationCompleted round 1 PASS",
+            "ModelApproved round 1");
+    // The restarted trainer resumed the baseline instead of starting it again: no status of
+    // round 0 after the kill reports epoch 1 again.
+    List<Integer> epochsAfterKill =
+        events.ofJob(jobId).stream()
+            .map(EventTail.Seen::event)
+            .filter(e -> e instanceof StatusUpdate u && u.round() == 0 && u.epoch() != null)
+            .filter(e -> e.timestamp().isAfter(killedAt))
+            .map(e -> ((StatusUpdate) e).epoch())
+            .collect(Collectors.toList());
+    assertThat(epochsAfterKill).isNotEmpty().allMatch(e -> e >= 2);
+  }
+
+  private static void awaitEnd(String jobId) {
+    assertThat(
+            events.await(
+                s ->
+                    s.event().jobId().equals(jobId)
+                        && (s.event() instanceof ModelApproved || s.event() instanceof JobFailed),
+                JOB_TIMEOUT))
+        .as(
+            "job %s approved or failed within %s; logs under %s",
+            jobId, JOB_TIMEOUT, fleet.logDir())
+        .isPresent();
+    // Let duplicates, if any were to come, arrive before asserting there are none.
+    sleep(Duration.ofSeconds(3));
+  }
+
+  /** The job's stage events (not progress), excluding the registry copy on qat.models. */
+  private static List<QatEvent> decisions(String jobId) {
+    return events.ofJob(jobId).stream()
+        .filter(s -> !s.topic().equals(Topics.MODELS) && !s.topic().equals(Topics.JOBS))
+        .map(EventTail.Seen::event)
+        .filter(e -> !(e instanceof StatusUpdate))
+        .collect(Collectors.toList());
+  }
+
+  private static String describe(QatEvent e) {
+    String base = e.getClass().getSimpleName() + " round " + e.round();
+    if (e instanceof FloatCheckpointReady f && f.baseline()) {
+      return base + " baseline";
+    }
+    if (e instanceof ValidationCompleted v) {
+      return base + " " + v.decision();
+    }
+    if (e instanceof RetrainRequested r) {
+      return base + " -> " + r.nextRound();
+    }
+    if (e instanceof TrainRequested || e instanceof QuantizedModelReady) {
+      return base;
+    }
+    return base;
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
