@@ -33,6 +33,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +51,22 @@ class TrainingFlowTest {
   private static final Duration WAIT = Duration.ofSeconds(120);
 
   @Inject MeterRegistry registry;
+
+  @Test
+  void createsFleetTopicsWithTheirPartitions() throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TopicProbe.bootstrapServers()))) {
+      Map<String, TopicDescription> topics =
+          admin
+              .describeTopics(List.of(Topics.JOBS, Topics.TRAIN, Topics.MODELS))
+              .allTopicNames()
+              .get(30, TimeUnit.SECONDS);
+      assertThat(topics.get(Topics.JOBS).partitions()).hasSize(Topics.WORK_PARTITIONS);
+      assertThat(topics.get(Topics.TRAIN).partitions()).hasSize(Topics.WORK_PARTITIONS);
+      assertThat(topics.get(Topics.MODELS).partitions()).hasSize(1);
+    }
+  }
 
   @Test
   void skipsDuplicateJobSubmitted() {
