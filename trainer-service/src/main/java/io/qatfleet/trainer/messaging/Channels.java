@@ -1,0 +1,46 @@
+package io.qatfleet.trainer.messaging;
+
+/**
+ * Names of the trainer's Reactive Messaging channels; {@code application.properties} maps each to
+ * its topic ({@code io.qatfleet.messaging.topic.Topics}).
+ */
+public final class Channels {
+
+  /** {@code qat.jobs}: JobSubmitted, the float baseline's input. */
+  public static final String JOBS_IN = "jobs-in";
+
+  /** {@code qat.train}: TrainRequested and RetrainRequested, the QAT rounds' input. */
+  public static final String TRAIN_IN = "train-in";
+
+  /** {@code qat.triggers}: RetrainTriggered. */
+  public static final String TRIGGERS_IN = "triggers-in";
+
+  /** {@code qat.models}: the compacted model registry, read from the start by every instance. */
+  public static final String MODELS_IN = "models-in";
+
+  /** {@code qat.status}: every service's progress, for the job view. */
+  public static final String STATUS_VIEW_IN = "status-view-in";
+
+  /** {@code qat.deploy}: approvals, for the job view. */
+  public static final String DEPLOY_VIEW_IN = "deploy-view-in";
+
+  /** {@code qat.jobs}: jobs from {@code POST /jobs} and from triggers. */
+  public static final String JOBS_OUT = "jobs-out";
+
+  /** {@code qat.train}: the first QAT round after a baseline. */
+  public static final String TRAIN_OUT = "train-out";
+
+  /** {@code qat.validate}: the float baseline, evaluated once per job by the validator. */
+  public static final String VALIDATE_OUT = "validate-out";
+
+  /** {@code qat.quantize}: a QAT round's float checkpoint, for the quantizer. */
+  public static final String QUANTIZE_OUT = "quantize-out";
+
+  /** {@code qat.status}: the trainer's progress and errors. */
+  public static final String STATUS_OUT = "status-out";
+
+  /** {@code qat.dlq}: records the trainer could not process. */
+  public static final String DLQ_OUT = "dlq-out";
+
+  private Channels() {}
+}

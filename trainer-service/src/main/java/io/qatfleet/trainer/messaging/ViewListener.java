@@ -1,0 +1,62 @@
+package io.qatfleet.trainer.messaging;
+
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.codec.EventDecodingException;
+import io.qatfleet.trainer.service.JobView;
+import io.qatfleet.trainer.service.ModelRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * Reads the topics this instance keeps in memory, each from its start with a consumer group of its
+ * own: {@code qat.status} and {@code qat.deploy} into the {@link JobView} ({@code GET /jobs}), and
+ * the compacted {@code qat.models} into the {@link ModelRegistry} (for retraining triggers).
+ * Records that do not decode are logged and skipped, not dead-lettered: these topics are read by
+ * every instance, and the service that wrote a bad record owns its dead letter.
+ */
+@ApplicationScoped
+public class ViewListener {
+
+  private static final Logger LOG = Logger.getLogger(ViewListener.class);
+
+  private final EventCodec codec;
+  private final JobView view;
+  private final ModelRegistry registry;
+
+  ViewListener(EventCodec codec, JobView view, ModelRegistry registry) {
+    this.codec = codec;
+    this.view = view;
+    this.registry = registry;
+  }
+
+  @Incoming(Channels.STATUS_VIEW_IN)
+  public void onStatus(ConsumerRecord<String, byte[]> record) {
+    apply(record);
+  }
+
+  @Incoming(Channels.DEPLOY_VIEW_IN)
+  public void onDeploy(ConsumerRecord<String, byte[]> record) {
+    apply(record);
+  }
+
+  @Incoming(Channels.MODELS_IN)
+  public void onModel(ConsumerRecord<String, byte[]> record) {
+    try {
+      registry.apply(record.key(), record.value());
+    } catch (RuntimeException e) {
+      LOG.warnf("skipping registry record %d: %s", record.offset(), e.getMessage());
+    }
+  }
+
+  private void apply(ConsumerRecord<String, byte[]> record) {
+    try {
+      view.apply(codec.decode(record.value()));
+    } catch (EventDecodingException | RuntimeException e) {
+      LOG.debugf(
+          "job view skips %s-%d@%d: %s",
+          record.topic(), record.partition(), record.offset(), e.getMessage());
+    }
+  }
+}

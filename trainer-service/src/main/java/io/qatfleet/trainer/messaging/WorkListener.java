@@ -1,0 +1,120 @@
+package io.qatfleet.trainer.messaging;
+
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.codec.EventDecodingException;
+import io.qatfleet.messaging.event.JobSubmitted;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.RetrainRequested;
+import io.qatfleet.messaging.event.RetrainTriggered;
+import io.qatfleet.messaging.event.TrainRequested;
+import io.qatfleet.trainer.service.RejectedInputException;
+import io.qatfleet.trainer.service.TrainingService;
+import io.qatfleet.trainer.service.TriggerService;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * The trainer's work consumers: {@code qat.jobs} (JobSubmitted → float baseline), {@code qat.train}
+ * (TrainRequested / RetrainRequested → QAT round) and {@code qat.triggers} (RetrainTriggered → a
+ * new job). Each record is decoded strictly and handed to its service on a worker thread
+ * ({@code @Blocking}, in order per channel); whatever fails, from undecodable bytes to a NaN loss,
+ * goes to the dead-letter topic through {@link Rejections} and the consumer moves on. The offset is
+ * committed (throttled strategy) only after the handler returns, so a trainer killed mid-round gets
+ * the request again and resumes it from its epoch checkpoint.
+ */
+@ApplicationScoped
+public class WorkListener {
+
+  private static final Logger LOG = Logger.getLogger(WorkListener.class);
+
+  private final EventCodec codec;
+  private final TrainingService training;
+  private final TriggerService triggers;
+  private final Rejections rejections;
+
+  WorkListener(
+      EventCodec codec, TrainingService training, TriggerService triggers, Rejections rejections) {
+    this.codec = codec;
+    this.training = training;
+    this.triggers = triggers;
+    this.rejections = rejections;
+  }
+
+  @Incoming(Channels.JOBS_IN)
+  @Blocking
+  public void onJob(ConsumerRecord<String, byte[]> record) {
+    handle(
+        record,
+        Rejections.REJECTED_STAGE,
+        event -> {
+          if (event instanceof JobSubmitted job) {
+            training.baseline(job);
+          } else {
+            throw unexpected(event, "JobSubmitted");
+          }
+        });
+  }
+
+  @Incoming(Channels.TRAIN_IN)
+  @Blocking
+  public void onTrain(ConsumerRecord<String, byte[]> record) {
+    handle(
+        record,
+        Rejections.ERROR_STAGE,
+        event -> {
+          if (event instanceof TrainRequested request) {
+            training.qatRound(request);
+          } else if (event instanceof RetrainRequested request) {
+            training.qatRound(request);
+          } else {
+            throw unexpected(event, "TrainRequested or RetrainRequested");
+          }
+        });
+  }
+
+  @Incoming(Channels.TRIGGERS_IN)
+  @Blocking
+  public void onTrigger(ConsumerRecord<String, byte[]> record) {
+    handle(
+        record,
+        Rejections.ERROR_STAGE,
+        event -> {
+          if (event instanceof RetrainTriggered trigger) {
+            triggers.trigger(trigger);
+          } else {
+            throw unexpected(event, "RetrainTriggered");
+          }
+        });
+  }
+
+  private void handle(
+      ConsumerRecord<String, byte[]> record, String decodeFailureStage, Handler handler) {
+    QatEvent event;
+    try {
+      event = codec.decode(record.value());
+    } catch (EventDecodingException e) {
+      rejections.reject(record, e, decodeFailureStage);
+      return;
+    }
+    try {
+      handler.handle(event);
+    } catch (Exception e) {
+      LOG.warnf(e, "job %s round %d failed", event.jobId(), event.round());
+      rejections.reject(record, e, Rejections.ERROR_STAGE);
+    }
+  }
+
+  private static RejectedInputException unexpected(QatEvent event, String expected) {
+    return new RejectedInputException(
+        "UNEXPECTED_TYPE",
+        event.getClass().getSimpleName() + " does not belong on this topic; expected " + expected);
+  }
+
+  @FunctionalInterface
+  private interface Handler {
+    void handle(QatEvent event) throws Exception;
+  }
+}

@@ -1,0 +1,177 @@
+package io.qatfleet.trainer.service;
+
+import io.qatfleet.messaging.event.JobFailed;
+import io.qatfleet.messaging.event.ModelApproved;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.event.ValidationCompleted;
+import io.qatfleet.trainer.TrainerConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The state of every job as this instance has seen it, built from {@code qat.status} (StatusUpdate,
+ * ValidationCompleted, JobFailed) and {@code qat.deploy} (ModelApproved), both read from their
+ * start, plus the jobs submitted through this instance's API. It answers {@code GET /jobs}.
+ * Redelivered events (same event id) are applied once; history is capped per job.
+ */
+@ApplicationScoped
+public class JobView {
+
+  /** One event in a job's history. */
+  public record HistoryEntry(
+      Instant timestamp, String type, int round, String stage, String message) {}
+
+  /** What {@code GET /jobs/{id}} shows. */
+  public record JobSummary(
+      String jobId,
+      String name,
+      String stage,
+      int round,
+      StatusUpdate progress,
+      Map<String, Double> floatMetrics,
+      Map<Integer, Map<String, Double>> roundMetrics,
+      String decision,
+      Integer approvedVersion,
+      Instant updated,
+      List<HistoryEntry> history) {}
+
+  private final int historyLimit;
+  private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+
+  JobView(TrainerConfig config) {
+    this.historyLimit = config.jobHistoryLimit();
+  }
+
+  /** Records a job accepted by {@code POST /jobs}, before any status event names it. */
+  public void submitted(String jobId, String name, Instant at) {
+    Job job = job(jobId);
+    synchronized (job) {
+      job.name = name;
+      if (job.stage == null) {
+        job.stage = "submitted";
+        job.updated = at;
+      }
+      job.add(new HistoryEntry(at, "Submitted", 0, "submitted", "job " + name), historyLimit);
+    }
+  }
+
+  /** Applies one event of {@code qat.status} or {@code qat.deploy}; others are ignored. */
+  public void apply(QatEvent event) {
+    Job job = job(event.jobId());
+    synchronized (job) {
+      if (!job.seen.add(event.eventId())) {
+        return;
+      }
+      job.updated = event.timestamp();
+      if (event instanceof StatusUpdate s) {
+        job.stage = s.stage();
+        job.round = Math.max(job.round, s.round());
+        job.progress = s;
+        job.add(
+            new HistoryEntry(s.timestamp(), "StatusUpdate", s.round(), s.stage(), s.message()),
+            historyLimit);
+      } else if (event instanceof ValidationCompleted v) {
+        job.stage = "validated";
+        job.round = Math.max(job.round, v.round());
+        job.floatMetrics = v.floatMetrics();
+        job.roundMetrics.put(v.round(), v.quantizedMetrics());
+        job.decision = v.decision().name().toLowerCase(java.util.Locale.ROOT);
+        job.add(
+            new HistoryEntry(
+                v.timestamp(),
+                "ValidationCompleted",
+                v.round(),
+                "validation",
+                "decision " + job.decision + ", quantized " + v.quantizedMetrics()),
+            historyLimit);
+      } else if (event instanceof ModelApproved a) {
+        job.stage = "approved";
+        job.decision = "pass";
+        job.approvedVersion = a.version();
+        job.roundMetrics.put(a.round(), a.metrics());
+        job.add(
+            new HistoryEntry(
+                a.timestamp(),
+                "ModelApproved",
+                a.round(),
+                "approved",
+                a.modelName() + " v" + a.version()),
+            historyLimit);
+      } else if (event instanceof JobFailed f) {
+        job.stage = "failed";
+        job.decision = "reject";
+        job.add(
+            new HistoryEntry(f.timestamp(), "JobFailed", f.round(), "failed", f.reason()),
+            historyLimit);
+      }
+    }
+  }
+
+  public Optional<JobSummary> find(String jobId) {
+    Job job = jobs.get(jobId);
+    return job == null ? Optional.empty() : Optional.of(job.summary(jobId));
+  }
+
+  /** Every known job, most recently updated first. */
+  public List<JobSummary> all() {
+    List<JobSummary> out = new ArrayList<>();
+    jobs.forEach((id, job) -> out.add(job.summary(id)));
+    out.sort(
+        Comparator.comparing(
+                JobSummary::updated, Comparator.nullsLast(Comparator.<Instant>naturalOrder()))
+            .reversed());
+    return out;
+  }
+
+  private Job job(String jobId) {
+    return jobs.computeIfAbsent(jobId, id -> new Job());
+  }
+
+  private static final class Job {
+    final Set<String> seen = new HashSet<>();
+    final List<HistoryEntry> history = new ArrayList<>();
+    final Map<Integer, Map<String, Double>> roundMetrics = new TreeMap<>();
+    String name;
+    String stage;
+    int round;
+    StatusUpdate progress;
+    Map<String, Double> floatMetrics = Map.of();
+    String decision;
+    Integer approvedVersion;
+    Instant updated;
+
+    void add(HistoryEntry entry, int limit) {
+      history.add(entry);
+      if (history.size() > limit) {
+        history.remove(0);
+      }
+    }
+
+    synchronized JobSummary summary(String id) {
+      return new JobSummary(
+          id,
+          name,
+          stage,
+          round,
+          progress,
+          floatMetrics,
+          Collections.unmodifiableMap(new LinkedHashMap<>(roundMetrics)),
+          decision,
+          approvedVersion,
+          updated,
+          List.copyOf(history));
+    }
+  }
+}

@@ -1,0 +1,412 @@
+package io.qatfleet.trainer.service;
+
+import io.qatfleet.core.checkpoint.Checkpoint;
+import io.qatfleet.core.checkpoint.CheckpointCodec;
+import io.qatfleet.core.checkpoint.CheckpointKind;
+import io.qatfleet.core.checkpoint.EncodedCheckpoint;
+import io.qatfleet.core.checkpoint.Provenance;
+import io.qatfleet.core.data.DatasetLoader;
+import io.qatfleet.core.data.DatasetSplits;
+import io.qatfleet.core.data.SplitSpec;
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.model.LayerShape;
+import io.qatfleet.core.model.ModelGraph;
+import io.qatfleet.core.model.ModelState;
+import io.qatfleet.core.pipeline.ModelCheckpoints;
+import io.qatfleet.core.pipeline.QatPipeline;
+import io.qatfleet.core.pipeline.StageResult;
+import io.qatfleet.core.quant.QuantizationSpec;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.checkpoint.CheckpointStore;
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.JobSubmitted;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.RetrainRequested;
+import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.event.TrainRequested;
+import io.qatfleet.messaging.stage.StageLedger;
+import io.qatfleet.trainer.TrainerConfig;
+import io.qatfleet.trainer.messaging.Channels;
+import io.qatfleet.trainer.messaging.EventPublisher;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The trainer's two stages, each a slice of {@link QatPipeline}:
+ *
+ * <ul>
+ *   <li><b>Baseline</b> ({@link JobSubmitted}, round 0): float training with a checkpoint after
+ *       every epoch; then the float checkpoint goes to the {@link CheckpointStore}, {@code
+ *       FloatCheckpointReady(baseline)} to {@code qat.validate} and {@code TrainRequested(round 1)}
+ *       to {@code qat.train}. A job submitted with a checkpoint (a retraining trigger) skips float
+ *       training and hands that checkpoint on as both the baseline and round 1's start.
+ *   <li><b>QAT round</b> ({@link TrainRequested} / {@link RetrainRequested}, round r &ge; 1): loads
+ *       the start checkpoint, adds step sizes with the range observers if it has none yet, trains
+ *       with fake quantization (float shadow weights) and checkpoints every epoch; then the QAT
+ *       checkpoint goes to the store and {@code FloatCheckpointReady(round r)} to {@code
+ *       qat.quantize}.
+ * </ul>
+ *
+ * Both are idempotent by (jobId, round, stage) through the {@link StageLedger}, marked only after
+ * the outcome events were acknowledged; a redelivered request for a finished stage is skipped, one
+ * for an unfinished stage resumes after the last checkpointed epoch. Failures propagate to the
+ * caller, which routes the record to the dead-letter topic.
+ */
+@ApplicationScoped
+public class TrainingService {
+
+  private static final Logger LOG = Logger.getLogger(TrainingService.class);
+  private static final String FIRST_QAT_ROUND = "first QAT round";
+
+  private final EventPublisher publisher;
+  private final CheckpointStore store;
+  private final StageLedger ledger;
+  private final EventCodec codec;
+  private final TrainerMetrics metrics;
+  private final TrainerConfig config;
+  private final EpochCheckpoints epochs;
+  private final DatasetLoader datasets = DatasetLoader.fromEnvironment();
+  private final CheckpointCodec checkpointCodec = new CheckpointCodec();
+  private final String codeVersion;
+
+  TrainingService(
+      EventPublisher publisher,
+      CheckpointStore store,
+      StageLedger ledger,
+      EventCodec codec,
+      TrainerMetrics metrics,
+      TrainerConfig config,
+      @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
+          String codeVersion) {
+    this.publisher = publisher;
+    this.store = store;
+    this.ledger = ledger;
+    this.codec = codec;
+    this.metrics = metrics;
+    this.config = config;
+    this.epochs = new EpochCheckpoints(config.stateDir());
+    this.codeVersion = "trainer-service " + codeVersion;
+  }
+
+  /** Round 0: the float baseline of a submitted job, then the request for the first QAT round. */
+  public void baseline(JobSubmitted job) {
+    String stage = TrainerMetrics.BASELINE;
+    if (ledger.isDone(job.jobId(), 0, stage)) {
+      LOG.infof("job %s: baseline already done, skipping duplicate %s", job.jobId(), job.eventId());
+      metrics.countDuplicate(stage);
+      return;
+    }
+    long t0 = System.nanoTime();
+    String outcome = TrainerMetrics.OUTCOME_ERROR;
+    try {
+      JobSpec spec = job.spec();
+      CheckpointRef ref;
+      Map<String, Double> trainingMetrics = new LinkedHashMap<>();
+      if (job.checkpoint() != null) {
+        Checkpoint start = fetch(job.checkpoint());
+        requireFloat(start, job.checkpoint());
+        ref = job.checkpoint();
+        status(job.jobId(), 0, stage, 1, "starting from checkpoint " + ref.shortId(), null);
+      } else {
+        QatPipeline pipeline = new QatPipeline(spec, load(spec));
+        Optional<EpochCheckpoints.Saved> saved = epochs.latest(job.jobId(), 0, stage);
+        ModelState start = pipeline.initialState();
+        int startEpoch = 0;
+        if (saved.isPresent() && saved.get().epochsDone() <= spec.training().floatEpochs()) {
+          start = ModelCheckpoints.state(saved.get().checkpoint());
+          startEpoch = saved.get().epochsDone();
+          status(
+              job.jobId(),
+              0,
+              stage,
+              (double) startEpoch / Math.max(1, spec.training().floatEpochs()),
+              "resuming after epoch " + startEpoch + " of " + spec.training().floatEpochs(),
+              startEpoch);
+        } else {
+          status(job.jobId(), 0, stage, 0, "float baseline started", null);
+        }
+        String dataset = pipeline.data().id().displayName();
+        ProgressReporter reporter =
+            new ProgressReporter(
+                job.jobId(),
+                0,
+                stage,
+                config.statusUpdatesPerEpoch(),
+                publisher,
+                epochs,
+                metrics,
+                state ->
+                    ModelCheckpoints.ofFloat(
+                        spec.model(), null, state, provenance(job.jobId(), 0, null, dataset)));
+        StageResult result = pipeline.trainFloat(start, startEpoch, reporter);
+        putFinite(trainingMetrics, result);
+        ref =
+            put(
+                ModelCheckpoints.ofFloat(
+                    spec.model(), null, result.state(), provenance(job.jobId(), 0, null, dataset)),
+                stage);
+      }
+      FloatCheckpointReady ready =
+          new FloatCheckpointReady(
+              QatEvent.newEventId(),
+              job.jobId(),
+              0,
+              ref,
+              Instant.now(),
+              spec,
+              true,
+              trainingMetrics);
+      TrainRequested next =
+          new TrainRequested(
+              QatEvent.newEventId(),
+              job.jobId(),
+              1,
+              ref,
+              Instant.now(),
+              spec,
+              FIRST_QAT_ROUND,
+              Math.max(1, spec.training().qatEpochs()),
+              spec.training().qatLearningRate(),
+              ref);
+      publisher.publish(Channels.VALIDATE_OUT, ready);
+      publisher.publish(Channels.TRAIN_OUT, next);
+      ledger.markDone(
+          job.jobId(), 0, stage, new String(codec.encode(ready), StandardCharsets.UTF_8));
+      epochs.clear(job.jobId(), 0, stage);
+      status(job.jobId(), 0, stage, 1, "baseline done: checkpoint " + ref.shortId(), null);
+      outcome = TrainerMetrics.OUTCOME_OK;
+    } finally {
+      metrics.recordDuration(stage, outcome, Duration.ofNanos(System.nanoTime() - t0));
+    }
+  }
+
+  /** A QAT round asked for by the trainer itself after the baseline. */
+  public void qatRound(TrainRequested request) {
+    if (request.round() == 0) {
+      throw new RejectedInputException(
+          "UNSUPPORTED_ROUND",
+          "TrainRequested for round 0: the float baseline starts from JobSubmitted on qat.jobs");
+    }
+    qatRound(
+        request.jobId(),
+        request.round(),
+        request.spec(),
+        request.startFrom(),
+        request.epochs(),
+        request.learningRate());
+  }
+
+  /** Another QAT round asked for by the validator, from the calibrated checkpoint it names. */
+  public void qatRound(RetrainRequested request) {
+    qatRound(
+        request.jobId(),
+        request.nextRound(),
+        request.spec(),
+        request.checkpoint(),
+        request.epochs(),
+        request.learningRate());
+  }
+
+  private void qatRound(
+      String jobId,
+      int round,
+      JobSpec spec,
+      CheckpointRef startFrom,
+      int roundEpochs,
+      double learningRate) {
+    String stage = TrainerMetrics.QAT;
+    if (ledger.isDone(jobId, round, stage)) {
+      LOG.infof("job %s: QAT round %d already done, skipping duplicate", jobId, round);
+      metrics.countDuplicate(stage);
+      return;
+    }
+    long t0 = System.nanoTime();
+    String outcome = TrainerMetrics.OUTCOME_ERROR;
+    try {
+      QatPipeline pipeline = new QatPipeline(spec, load(spec));
+      String dataset = pipeline.data().id().displayName();
+      String parent = startFrom == null ? null : startFrom.sha256();
+      QuantizationSpec quantization = spec.quantization();
+      Optional<EpochCheckpoints.Saved> saved = epochs.latest(jobId, round, stage);
+      ModelState start;
+      int startEpoch = 0;
+      if (saved.isPresent() && saved.get().epochsDone() <= roundEpochs) {
+        start = ModelCheckpoints.state(saved.get().checkpoint());
+        startEpoch = saved.get().epochsDone();
+        status(
+            jobId,
+            round,
+            stage,
+            (double) startEpoch / roundEpochs,
+            "resuming after epoch " + startEpoch + " of " + roundEpochs,
+            startEpoch);
+      } else {
+        ModelState initial;
+        if (startFrom == null) {
+          initial = pipeline.initialState();
+        } else {
+          Checkpoint checkpoint = fetch(startFrom);
+          requireFloat(checkpoint, startFrom);
+          initial = ModelCheckpoints.state(checkpoint);
+        }
+        if (!hasQuantization(spec, initial)) {
+          initial = pipeline.initQuantization(initial);
+        }
+        start = initial;
+        status(
+            jobId,
+            round,
+            stage,
+            0,
+            "QAT round "
+                + round
+                + " started from "
+                + (startFrom == null ? "initial weights" : "checkpoint " + startFrom.shortId()),
+            null);
+      }
+      ProgressReporter reporter =
+          new ProgressReporter(
+              jobId,
+              round,
+              stage,
+              config.statusUpdatesPerEpoch(),
+              publisher,
+              epochs,
+              metrics,
+              state ->
+                  ModelCheckpoints.ofFloat(
+                      spec.model(),
+                      quantization,
+                      state,
+                      provenance(jobId, round, parent, dataset)));
+      StageResult result =
+          pipeline.trainQat(start, roundEpochs, learningRate, startEpoch, reporter);
+      Map<String, Double> trainingMetrics = new LinkedHashMap<>();
+      putFinite(trainingMetrics, result);
+      CheckpointRef ref =
+          put(
+              ModelCheckpoints.ofFloat(
+                  spec.model(),
+                  quantization,
+                  result.state(),
+                  provenance(jobId, round, parent, dataset)),
+              stage);
+      FloatCheckpointReady ready =
+          new FloatCheckpointReady(
+              QatEvent.newEventId(),
+              jobId,
+              round,
+              ref,
+              Instant.now(),
+              spec,
+              false,
+              trainingMetrics);
+      publisher.publish(Channels.QUANTIZE_OUT, ready);
+      ledger.markDone(jobId, round, stage, new String(codec.encode(ready), StandardCharsets.UTF_8));
+      epochs.clear(jobId, round, stage);
+      status(jobId, round, stage, 1, "QAT round " + round + " done: " + ref.shortId(), null);
+      outcome = TrainerMetrics.OUTCOME_OK;
+    } finally {
+      metrics.recordDuration(stage, outcome, Duration.ofNanos(System.nanoTime() - t0));
+    }
+  }
+
+  /** The outcome this trainer recorded for a finished QAT round, if it ran it. */
+  public Optional<FloatCheckpointReady> finishedRound(String jobId, int round) {
+    return ledger
+        .outcome(jobId, round, TrainerMetrics.QAT)
+        .flatMap(
+            json -> {
+              try {
+                return Optional.of(
+                    (FloatCheckpointReady) codec.decode(json.getBytes(StandardCharsets.UTF_8)));
+              } catch (Exception e) {
+                LOG.warnf("unreadable ledger outcome of job %s round %d: %s", jobId, round, e);
+                return Optional.empty();
+              }
+            });
+  }
+
+  private DatasetSplits load(JobSpec spec) {
+    return datasets.load(
+        spec.data().datasetId(),
+        new SplitSpec(
+            spec.data().calibrationSize(),
+            spec.data().trainLimit(),
+            spec.data().testLimit(),
+            spec.training().seed()));
+  }
+
+  private Checkpoint fetch(CheckpointRef ref) {
+    byte[] bytes = store.get(ref, config.checkpointTimeout());
+    return checkpointCodec.decode(bytes, ref.sha256());
+  }
+
+  private static void requireFloat(Checkpoint checkpoint, CheckpointRef ref) {
+    if (checkpoint.kind() != CheckpointKind.FLOAT) {
+      throw new RejectedInputException(
+          "WRONG_CHECKPOINT_KIND",
+          "checkpoint "
+              + ref.sha256()
+              + " is "
+              + checkpoint.kind()
+              + "; training starts from a FLOAT checkpoint (baseline or calibrated)");
+    }
+  }
+
+  /** Whether {@code state} already holds every weight step size of the job's model. */
+  private static boolean hasQuantization(JobSpec spec, ModelState state) {
+    return LayerShape.of(spec.model()).stream()
+        .allMatch(l -> state.has(l.name(ModelGraph.W_SCALE)));
+  }
+
+  private CheckpointRef put(Checkpoint checkpoint, String stage) {
+    EncodedCheckpoint encoded = checkpointCodec.encode(checkpoint);
+    CheckpointRef ref = store.put(encoded.bytes());
+    metrics.recordCheckpointBytes(stage, ref.bytes());
+    return ref;
+  }
+
+  private Provenance provenance(String jobId, int round, String parent, String dataset) {
+    return new Provenance(jobId, round, parent, dataset, codeVersion, Instant.now().toString());
+  }
+
+  private static void putFinite(Map<String, Double> out, StageResult result) {
+    out.put("seconds", result.seconds());
+    if (result.fit() != null) {
+      out.put("epochsRun", (double) result.fit().epochLosses().size());
+      if (Double.isFinite(result.fit().finalLoss())) {
+        out.put("loss", result.fit().finalLoss());
+      }
+      if (Double.isFinite(result.fit().samplesPerSecond())) {
+        out.put("samplesPerSecond", result.fit().samplesPerSecond());
+      }
+    }
+  }
+
+  private void status(
+      String jobId, int round, String stage, double progress, String message, Integer epoch) {
+    publisher.publishQuietly(
+        Channels.STATUS_OUT,
+        new StatusUpdate(
+            QatEvent.newEventId(),
+            jobId,
+            round,
+            null,
+            Instant.now(),
+            stage,
+            Math.min(1, Math.max(0, progress)),
+            message,
+            epoch,
+            null,
+            null));
+  }
+}

@@ -1,0 +1,121 @@
+package io.qatfleet.trainer.service;
+
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.JobSubmitted;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.RetrainTriggered;
+import io.qatfleet.messaging.stage.StageLedger;
+import io.qatfleet.trainer.TrainerConfig;
+import io.qatfleet.trainer.messaging.Channels;
+import io.qatfleet.trainer.messaging.EventPublisher;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Turns a {@link RetrainTriggered} (from {@code qat.triggers}) into a new job: looks the model up
+ * in the {@link ModelRegistry} and publishes {@code JobSubmitted(trigger's jobId, checkpoint =
+ * approved calibrated checkpoint, spec = approved spec)} on {@code qat.jobs}. The baseline stage
+ * then skips float training and starts round 1 from that checkpoint. An unknown model, or an entry
+ * whose spec and start checkpoint cannot be found, is rejected to the dead-letter topic.
+ *
+ * <p>Idempotent by (trigger jobId, 0, "trigger"): a retried trigger does not start two jobs.
+ */
+@ApplicationScoped
+public class TriggerService {
+
+  private static final Logger LOG = Logger.getLogger(TriggerService.class);
+  private static final String STAGE = TrainerMetrics.TRIGGER;
+  private static final long REGISTRY_POLL_MILLIS = 100;
+
+  private final ModelRegistry registry;
+  private final TrainingService training;
+  private final EventPublisher publisher;
+  private final StageLedger ledger;
+  private final EventCodec codec;
+  private final TrainerMetrics metrics;
+  private final TrainerConfig config;
+
+  TriggerService(
+      ModelRegistry registry,
+      TrainingService training,
+      EventPublisher publisher,
+      StageLedger ledger,
+      EventCodec codec,
+      TrainerMetrics metrics,
+      TrainerConfig config) {
+    this.registry = registry;
+    this.training = training;
+    this.publisher = publisher;
+    this.ledger = ledger;
+    this.codec = codec;
+    this.metrics = metrics;
+    this.config = config;
+  }
+
+  public void trigger(RetrainTriggered trigger) throws InterruptedException {
+    if (ledger.isDone(trigger.jobId(), 0, STAGE)) {
+      LOG.infof("trigger %s already turned into job %s", trigger.eventId(), trigger.jobId());
+      metrics.countDuplicate(STAGE);
+      return;
+    }
+    ModelRegistry.Entry entry =
+        awaitEntry(trigger.modelName())
+            .orElseThrow(
+                () ->
+                    new RejectedInputException(
+                        "UNKNOWN_MODEL",
+                        "model '"
+                            + trigger.modelName()
+                            + "' has no approved version in the registry (qat.models)"));
+    Optional<FloatCheckpointReady> round = training.finishedRound(entry.jobId(), entry.round());
+    JobSpec spec = entry.spec() != null ? entry.spec() : round.map(r -> r.spec()).orElse(null);
+    CheckpointRef start =
+        entry.calibratedCheckpoint() != null
+            ? entry.calibratedCheckpoint()
+            : round.map(FloatCheckpointReady::checkpoint).orElse(null);
+    if (spec == null || start == null) {
+      throw new RejectedInputException(
+          "REGISTRY_ENTRY_INCOMPLETE",
+          "registry entry of model '"
+              + entry.modelName()
+              + "' v"
+              + entry.version()
+              + " (job "
+              + entry.jobId()
+              + " round "
+              + entry.round()
+              + ") carries no spec or calibrated checkpoint, and this trainer has no record of"
+              + " that round");
+    }
+    JobSubmitted job =
+        new JobSubmitted(QatEvent.newEventId(), trigger.jobId(), 0, start, Instant.now(), spec);
+    publisher.publish(Channels.JOBS_OUT, job);
+    ledger.markDone(
+        trigger.jobId(), 0, STAGE, new String(codec.encode(job), StandardCharsets.UTF_8));
+    LOG.infof(
+        "trigger %s (%s) for model %s v%d: job %s starts from %s",
+        trigger.eventId(),
+        trigger.reason(),
+        entry.modelName(),
+        entry.version(),
+        trigger.jobId(),
+        start.shortId());
+  }
+
+  /** The registry entry, waiting up to {@code qat.registry-wait} for the registry to catch up. */
+  private Optional<ModelRegistry.Entry> awaitEntry(String modelName) throws InterruptedException {
+    long deadline = System.nanoTime() + config.registryWait().toNanos();
+    Optional<ModelRegistry.Entry> entry = registry.find(modelName);
+    while (entry.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(REGISTRY_POLL_MILLIS);
+      entry = registry.find(modelName);
+    }
+    return entry;
+  }
+}

@@ -1,0 +1,361 @@
+package io.qatfleet.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.qatfleet.core.checkpoint.CheckpointCodec;
+import io.qatfleet.core.checkpoint.Provenance;
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.json.Json;
+import io.qatfleet.core.model.ModelInit;
+import io.qatfleet.core.pipeline.ModelCheckpoints;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
+import io.qatfleet.messaging.event.DeadLetter;
+import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.JobSubmitted;
+import io.qatfleet.messaging.event.ModelApproved;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.RetrainTriggered;
+import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.event.TrainRequested;
+import io.qatfleet.messaging.testing.KafkaBrokerResource;
+import io.qatfleet.messaging.topic.Topics;
+import io.qatfleet.trainer.service.EpochCheckpoints;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trainer's consumers against a real broker: idempotency, resume from an epoch checkpoint, dead
+ * letters for bad input, and retraining triggers. Assertions are on what reached the topics.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerResource.class)
+class TrainingFlowTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(120);
+
+  @Inject MeterRegistry registry;
+
+  @Test
+  void createsFleetTopicsWithTheirPartitions() throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TopicProbe.bootstrapServers()))) {
+      Map<String, TopicDescription> topics =
+          admin
+              .describeTopics(List.of(Topics.JOBS, Topics.TRAIN, Topics.MODELS))
+              .allTopicNames()
+              .get(30, TimeUnit.SECONDS);
+      assertThat(topics.get(Topics.JOBS).partitions()).hasSize(Topics.WORK_PARTITIONS);
+      assertThat(topics.get(Topics.TRAIN).partitions()).hasSize(Topics.WORK_PARTITIONS);
+      assertThat(topics.get(Topics.MODELS).partitions()).hasSize(1);
+    }
+  }
+
+  @Test
+  void skipsDuplicateJobSubmitted() {
+    String jobId = UUID.randomUUID().toString();
+    JobSubmitted job = submitted(jobId, TestJobs.tiny(1), null);
+    double before = duplicates();
+
+    TopicProbe.send(Topics.JOBS, job);
+    TopicProbe.send(Topics.JOBS, job);
+
+    TopicProbe.await(
+        Topics.VALIDATE, FloatCheckpointReady.class, e -> e.jobId().equals(jobId), 1, WAIT);
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (duplicates() < before + 1 && System.nanoTime() < deadline) {
+      sleep(100);
+    }
+    assertThat(duplicates()).isEqualTo(before + 1);
+    assertThat(
+            TopicProbe.readAll(
+                Topics.VALIDATE,
+                FloatCheckpointReady.class,
+                e -> e.jobId().equals(jobId),
+                Duration.ofSeconds(2)))
+        .hasSize(1);
+    assertThat(
+            TopicProbe.readAll(
+                Topics.STATUS,
+                StatusUpdate.class,
+                e -> e.jobId().equals(jobId) && e.message().equals("float baseline started"),
+                Duration.ofSeconds(2)))
+        .hasSize(1);
+  }
+
+  @Test
+  void resumesBaselineAfterLastSavedEpoch() {
+    String jobId = UUID.randomUUID().toString();
+    JobSpec spec = TestJobs.tiny(2);
+    Path stateDir = Path.of(ConfigProvider.getConfig().getValue("qat.state-dir", String.class));
+    new EpochCheckpoints(stateDir)
+        .save(
+            jobId,
+            0,
+            "baseline",
+            1,
+            ModelCheckpoints.ofFloat(
+                spec.model(), null, ModelInit.initialState(spec.model(), 1), provenance(jobId, 0)));
+
+    TopicProbe.send(Topics.JOBS, submitted(jobId, spec, null));
+
+    FloatCheckpointReady baseline =
+        TopicProbe.await(
+                Topics.VALIDATE, FloatCheckpointReady.class, e -> e.jobId().equals(jobId), 1, WAIT)
+            .get(0);
+    assertThat(baseline.trainingMetrics()).containsEntry("epochsRun", 1.0);
+    List<StatusUpdate> statuses =
+        TopicProbe.readAll(
+            Topics.STATUS, StatusUpdate.class, e -> e.jobId().equals(jobId), Duration.ofSeconds(2));
+    assertThat(statuses)
+        .anySatisfy(s -> assertThat(s.message()).isEqualTo("resuming after epoch 1 of 2"));
+    assertThat(statuses)
+        .filteredOn(
+            s ->
+                s.stage().equals("baseline")
+                    && s.message().endsWith("epoch done, checkpoint saved"))
+        .extracting(StatusUpdate::epoch)
+        .containsExactly(2);
+  }
+
+  @Test
+  void deadLettersMalformedJson() {
+    String key = "malformed-" + UUID.randomUUID();
+    byte[] value = "{\"type\": \"JobSubmitted\", ".getBytes(StandardCharsets.UTF_8);
+
+    TopicProbe.send(Topics.JOBS, key, value);
+
+    DeadLetter letter = deadLetter(key);
+    assertThat(letter.errorType()).isEqualTo("MALFORMED_JSON");
+    assertThat(letter.sourceTopic()).isEqualTo(Topics.JOBS);
+    assertThat(letter.originalBytes()).isEqualTo(value);
+  }
+
+  @Test
+  void deadLettersUnknownSchemaVersionAndReportsJobError() {
+    String jobId = UUID.randomUUID().toString();
+    String json = encode(submitted(jobId, TestJobs.tiny(1), null));
+    assertThat(json).contains("\"schemaVersion\":1");
+
+    TopicProbe.send(
+        Topics.JOBS,
+        jobId,
+        json.replace("\"schemaVersion\":1", "\"schemaVersion\":99")
+            .getBytes(StandardCharsets.UTF_8));
+
+    DeadLetter letter = deadLetter(jobId);
+    assertThat(letter.errorType()).isEqualTo("UNKNOWN_SCHEMA_VERSION");
+    assertThat(letter.jobId()).isEqualTo(jobId);
+    assertThat(status(jobId, "rejected").message()).contains("schemaVersion 99");
+  }
+
+  @Test
+  void deadLettersInvalidSpecNamingTheField() {
+    String jobId = UUID.randomUUID().toString();
+    String json = encode(submitted(jobId, TestJobs.tiny(1), null));
+    assertThat(json).contains("\"weightBits\":4");
+
+    TopicProbe.send(
+        Topics.JOBS,
+        jobId,
+        json.replace("\"weightBits\":4", "\"weightBits\":0").getBytes(StandardCharsets.UTF_8));
+
+    DeadLetter letter = deadLetter(jobId);
+    assertThat(letter.errorType()).isEqualTo("INVALID_FIELD");
+    assertThat(letter.reason()).contains("quantization.weightBits");
+    assertThat(status(jobId, "rejected").message()).contains("quantization.weightBits");
+  }
+
+  @Test
+  void deadLettersMissingStartCheckpointAndKeepsConsuming() {
+    String badJob = UUID.randomUUID().toString();
+    String goodJob = UUID.randomUUID().toString();
+    JobSpec spec = TestJobs.tiny(1);
+    CheckpointRef missing =
+        CheckpointRef.of(("never stored " + badJob).getBytes(StandardCharsets.UTF_8));
+    CheckpointRef baseline = putBaseline(goodJob, spec);
+
+    TopicProbe.send(Topics.TRAIN, trainRequest(badJob, spec, missing));
+    TopicProbe.send(Topics.TRAIN, trainRequest(goodJob, spec, baseline));
+
+    DeadLetter letter = deadLetter(badJob);
+    assertThat(letter.errorType()).isEqualTo("CheckpointTransportException");
+    assertThat(letter.reason()).contains("NOT_FOUND").contains(missing.sha256());
+    assertThat(status(badJob, "error").round()).isEqualTo(1);
+    FloatCheckpointReady round1 =
+        TopicProbe.await(
+                Topics.QUANTIZE,
+                FloatCheckpointReady.class,
+                e -> e.jobId().equals(goodJob),
+                1,
+                WAIT)
+            .get(0);
+    assertThat(round1.round()).isEqualTo(1);
+    assertThat(round1.baseline()).isFalse();
+  }
+
+  @Test
+  void deadLettersTriggerForUnknownModel() {
+    String jobId = UUID.randomUUID().toString();
+
+    TopicProbe.send(Topics.TRIGGERS, trigger(jobId, "no-such-model-" + jobId));
+
+    DeadLetter letter = deadLetter(jobId);
+    assertThat(letter.errorType()).isEqualTo("UNKNOWN_MODEL");
+    assertThat(letter.reason()).contains("no-such-model-" + jobId);
+  }
+
+  @Test
+  void triggerSubmitsJobFromRegistryEntry() {
+    String approvedJob = UUID.randomUUID().toString();
+    String newJob = UUID.randomUUID().toString();
+    String model = "registered-" + approvedJob.substring(0, 8);
+    JobSpec spec = TestJobs.tiny(1);
+    CheckpointRef start = putBaseline(approvedJob, spec);
+    ObjectNode entry =
+        (ObjectNode)
+            Json.MAPPER.valueToTree(
+                Map.of("schemaVersion", QatEvent.SCHEMA_VERSION, "type", "ModelApproved"));
+    ObjectNode approved =
+        (ObjectNode)
+            readTree(
+                encode(
+                    new ModelApproved(
+                        QatEvent.newEventId(),
+                        approvedJob,
+                        1,
+                        CheckpointRef.of(new byte[] {1, 2, 3}),
+                        Instant.now(),
+                        model,
+                        1,
+                        Map.of("accuracy", 0.5))));
+    entry.setAll(approved);
+    entry.set("spec", Json.MAPPER.valueToTree(spec));
+    entry.set("calibratedCheckpoint", Json.MAPPER.valueToTree(start));
+    TopicProbe.send(Topics.MODELS, model, entry.toString().getBytes(StandardCharsets.UTF_8));
+
+    TopicProbe.send(Topics.TRIGGERS, trigger(newJob, model));
+
+    JobSubmitted job =
+        TopicProbe.await(Topics.JOBS, JobSubmitted.class, e -> e.jobId().equals(newJob), 1, WAIT)
+            .get(0);
+    assertThat(job.checkpoint()).isEqualTo(start);
+    assertThat(job.spec()).isEqualTo(spec);
+    FloatCheckpointReady baseline =
+        TopicProbe.await(
+                Topics.VALIDATE, FloatCheckpointReady.class, e -> e.jobId().equals(newJob), 1, WAIT)
+            .get(0);
+    assertThat(baseline.checkpoint()).isEqualTo(start);
+    TrainRequested first =
+        TopicProbe.await(Topics.TRAIN, TrainRequested.class, e -> e.jobId().equals(newJob), 1, WAIT)
+            .get(0);
+    assertThat(first.startFrom()).isEqualTo(start);
+  }
+
+  private double duplicates() {
+    return registry.get("qat.train.duplicates").tag("stage", "baseline").counter().count();
+  }
+
+  private static JobSubmitted submitted(String jobId, JobSpec spec, CheckpointRef checkpoint) {
+    return new JobSubmitted(QatEvent.newEventId(), jobId, 0, checkpoint, Instant.now(), spec);
+  }
+
+  private static TrainRequested trainRequest(String jobId, JobSpec spec, CheckpointRef start) {
+    return new TrainRequested(
+        QatEvent.newEventId(),
+        jobId,
+        1,
+        start,
+        Instant.now(),
+        spec,
+        "first QAT round",
+        1,
+        TestJobs.QAT_LEARNING_RATE,
+        start);
+  }
+
+  private static RetrainTriggered trigger(String jobId, String model) {
+    return new RetrainTriggered(
+        QatEvent.newEventId(),
+        jobId,
+        0,
+        null,
+        Instant.now(),
+        model,
+        RetrainTriggered.Reason.MANUAL,
+        "test");
+  }
+
+  /** A He-initialised float checkpoint of {@code spec}'s model, put into the checkpoint store. */
+  private static CheckpointRef putBaseline(String jobId, JobSpec spec) {
+    byte[] bytes =
+        new CheckpointCodec()
+            .encode(
+                ModelCheckpoints.ofFloat(
+                    spec.model(),
+                    null,
+                    ModelInit.initialState(spec.model(), 3),
+                    provenance(jobId, 0)))
+            .bytes();
+    try (KafkaCheckpointStore store = new KafkaCheckpointStore(TopicProbe.bootstrapServers())) {
+      return store.put(bytes);
+    }
+  }
+
+  private static Provenance provenance(String jobId, int round) {
+    return new Provenance(jobId, round, null, "fashion-mnist", "test", Instant.now().toString());
+  }
+
+  private static DeadLetter deadLetter(String key) {
+    return TopicProbe.await(Topics.DLQ, DeadLetter.class, d -> key.equals(d.originalKey()), 1, WAIT)
+        .get(0);
+  }
+
+  private static StatusUpdate status(String jobId, String stage) {
+    return TopicProbe.await(
+            Topics.STATUS,
+            StatusUpdate.class,
+            s -> s.jobId().equals(jobId) && s.stage().equals(stage),
+            1,
+            WAIT)
+        .get(0);
+  }
+
+  private static String encode(QatEvent event) {
+    return new String(TopicProbe.CODEC.encode(event), StandardCharsets.UTF_8);
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode readTree(String json) {
+    try {
+      return Json.MAPPER.readTree(json);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
