@@ -48,12 +48,17 @@ public class EventPublisher {
 
   /** Publishes {@code event} on {@code qat.validate} and waits for the broker's ack. */
   public void publishOutcome(QuantizedModelReady event) {
-    sendAndAwait(validate, event);
+    sendAndAwait(validate, event.jobId(), event);
   }
 
-  /** Publishes {@code letter} on {@code qat.dlq} and waits for the broker's ack. */
+  /**
+   * Publishes {@code letter} on {@code qat.dlq} and waits for the broker's ack. Keyed by the bad
+   * record's own key where it had one (so a job's bad records stay together even when their value
+   * names no job), else by the job id the letter found.
+   */
   public void publishDeadLetter(DeadLetter letter) {
-    sendAndAwait(dlq, letter);
+    String key = letter.originalKey() != null ? letter.originalKey() : letter.jobId();
+    sendAndAwait(dlq, key, letter);
   }
 
   /** Publishes {@code update} on {@code qat.status} without waiting; a failure is only logged. */
@@ -69,11 +74,11 @@ public class EventPublisher {
             });
   }
 
-  private void sendAndAwait(Emitter<Record<String, byte[]>> emitter, QatEvent event) {
+  private void sendAndAwait(Emitter<Record<String, byte[]>> emitter, String key, QatEvent event) {
     String what = event.getClass().getSimpleName() + " for job " + event.jobId();
     try {
       emitter
-          .send(Record.of(event.jobId(), codec.encode(event)))
+          .send(Record.of(key, codec.encode(event)))
           .toCompletableFuture()
           .get(config.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
