@@ -32,6 +32,7 @@ import io.qatfleet.messaging.checkpoint.CheckpointStore;
 import io.qatfleet.messaging.checkpoint.CheckpointTransportException;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.quantizer.QuantizerConfig;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -50,7 +51,11 @@ import java.util.Map;
  * store and again by the codec), its kind, its model spec against the job's, and the presence of
  * the quantization parameters a QAT round leaves in it. A failing check is a {@link
  * RejectedInputException}, never a retry.
+ *
+ * <p>{@code @Startup} so that {@code qat.checkpoint.bytes} is on {@code /q/metrics} before the
+ * first record.
  */
+@Startup
 @ApplicationScoped
 public class QuantizeService {
 
