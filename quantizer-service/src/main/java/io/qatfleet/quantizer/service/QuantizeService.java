@@ -1,0 +1,264 @@
+package io.qatfleet.quantizer.service;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.qatfleet.core.checkpoint.Checkpoint;
+import io.qatfleet.core.checkpoint.CheckpointCodec;
+import io.qatfleet.core.checkpoint.CheckpointException;
+import io.qatfleet.core.checkpoint.CheckpointKind;
+import io.qatfleet.core.checkpoint.EncodedCheckpoint;
+import io.qatfleet.core.checkpoint.Provenance;
+import io.qatfleet.core.data.DatasetLoader;
+import io.qatfleet.core.data.DatasetSplits;
+import io.qatfleet.core.data.SplitSpec;
+import io.qatfleet.core.infer.QuantizedLayer;
+import io.qatfleet.core.infer.QuantizedModel;
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.model.LayerShape;
+import io.qatfleet.core.model.ModelGraph;
+import io.qatfleet.core.model.ModelSpec;
+import io.qatfleet.core.model.ModelState;
+import io.qatfleet.core.pipeline.ModelCheckpoints;
+import io.qatfleet.core.pipeline.QatPipeline;
+import io.qatfleet.core.pipeline.StageResult;
+import io.qatfleet.core.quant.LayerQuantSpec;
+import io.qatfleet.core.quant.ModelQuantization;
+import io.qatfleet.core.quant.QatMethod;
+import io.qatfleet.core.quant.QuantizationSpec;
+import io.qatfleet.core.train.NonFiniteLossException;
+import io.qatfleet.core.train.TrainingListener;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.checkpoint.CheckpointStore;
+import io.qatfleet.messaging.checkpoint.CheckpointTransportException;
+import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.quantizer.QuantizerConfig;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The quantizer's stage of a job (step 4 of docs/fleet.md): consumes the QAT checkpoint a {@link
+ * FloatCheckpointReady} refers to and produces two checkpoints in the {@link CheckpointStore}: the
+ * calibrated float checkpoint (step sizes and clipping values learned on the calibration split with
+ * the weights frozen, {@link QatPipeline#calibrate}) and the integer checkpoint ({@link
+ * QatPipeline#project}: batch norm folded, weights on the integer grid). Both record the input
+ * checkpoint as their parent, so a file alone explains where it came from.
+ *
+ * <p>Every input is checked before any work: the spec, the checkpoint's digest and size (by the
+ * store and again by the codec), its kind, its model spec against the job's, and the presence of
+ * the quantization parameters a QAT round leaves in it. A failing check is a {@link
+ * RejectedInputException}, never a retry.
+ *
+ * <p>{@code @Startup} so that {@code qat.checkpoint.bytes} is on {@code /q/metrics} before the
+ * first record.
+ */
+@Startup
+@ApplicationScoped
+public class QuantizeService {
+
+  /** Tag values of {@code qat.checkpoint.bytes}. */
+  static final String INPUT = "input";
+
+  static final String CALIBRATED = "calibrated";
+  static final String INTEGER = "integer";
+
+  private final CheckpointStore store;
+  private final QuantizerConfig config;
+  private final DatasetLoader datasets;
+  private final CheckpointCodec codec = new CheckpointCodec();
+  private final Clock clock = Clock.systemUTC();
+  private final Map<String, DistributionSummary> checkpointBytes = new LinkedHashMap<>();
+
+  public QuantizeService(CheckpointStore store, QuantizerConfig config, MeterRegistry registry) {
+    this.store = store;
+    this.config = config;
+    this.datasets = DatasetLoader.fromEnvironment();
+    for (String kind : List.of(INPUT, CALIBRATED, INTEGER)) {
+      checkpointBytes.put(
+          kind,
+          DistributionSummary.builder("qat.checkpoint.bytes")
+              .description("Size of the checkpoints the quantizer read and wrote")
+              .baseUnit("bytes")
+              .tag("kind", kind)
+              .register(registry));
+    }
+  }
+
+  /**
+   * Calibrates and projects the QAT checkpoint of {@code event} and stores the results.
+   *
+   * @param listener receives the calibration's progress
+   * @throws RejectedInputException if the spec, the checkpoint or the loss is unusable
+   */
+  public QuantizeResult quantize(FloatCheckpointReady event, TrainingListener listener) {
+    JobSpec spec = event.spec();
+    List<String> violations = spec.violations();
+    if (!violations.isEmpty()) {
+      throw new RejectedInputException(
+          "INVALID_SPEC", "invalid job spec: " + String.join("; ", violations));
+    }
+    CheckpointRef inputRef = event.checkpoint();
+    Checkpoint input = fetch(inputRef);
+    ModelState state = requireQatState(input, spec);
+
+    DatasetSplits data =
+        datasets.load(
+            spec.data().datasetId(),
+            new SplitSpec(
+                spec.data().calibrationSize(),
+                spec.data().trainLimit(),
+                spec.data().testLimit(),
+                spec.training().seed()));
+    QatPipeline pipeline = new QatPipeline(spec, data);
+    StageResult calibrated;
+    try {
+      calibrated = pipeline.calibrate(state, listener);
+    } catch (NonFiniteLossException e) {
+      throw new RejectedInputException("NON_FINITE_LOSS", "calibration: " + e.getMessage(), e);
+    }
+    long t0 = System.nanoTime();
+    QuantizedModel integer = pipeline.project(calibrated.state());
+    double projectionSeconds = (System.nanoTime() - t0) / 1e9;
+
+    Provenance provenance =
+        new Provenance(
+            event.jobId(),
+            event.round(),
+            inputRef.sha256(),
+            spec.data().dataset(),
+            config.codeVersion(),
+            clock.instant().toString());
+    EncodedCheckpoint calibratedFile =
+        codec.encode(
+            ModelCheckpoints.ofFloat(
+                spec.model(), spec.quantization(), calibrated.state(), provenance));
+    EncodedCheckpoint integerFile =
+        codec.encode(ModelCheckpoints.ofQuantized(integer, spec.quantization(), provenance));
+    CheckpointRef calibratedRef = store.put(calibratedFile.bytes());
+    checkpointBytes.get(CALIBRATED).record(calibratedRef.bytes());
+    CheckpointRef integerRef = store.put(integerFile.bytes());
+    checkpointBytes.get(INTEGER).record(integerRef.bytes());
+
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    if (calibrated.fit() != null) {
+      metrics.put("calibrationLoss", calibrated.fit().finalLoss());
+      metrics.put("calibrationSamplesPerSecond", calibrated.fit().samplesPerSecond());
+    }
+    metrics.put(
+        "calibrationEpochs",
+        (double) (calibrated.fit() == null ? 0 : spec.training().calibrationEpochs()));
+    metrics.put("calibrationSamples", (double) data.calibration().size());
+    metrics.put("calibrationSeconds", calibrated.seconds());
+    metrics.put("projectionSeconds", projectionSeconds);
+    metrics.put("integerModelBytes", (double) integer.storageBytes());
+    metrics.put("integerCheckpointBytes", (double) integerRef.bytes());
+    for (QuantizedLayer l : integer.layers()) {
+      metrics.put("meanWeightStep.layer" + l.shape().index(), mean(l.weights().scales()));
+      metrics.put("inputStep.layer" + l.shape().index(), (double) l.inputScale());
+    }
+    metrics.values().removeIf(v -> !Double.isFinite(v));
+    return new QuantizeResult(integerRef, calibratedRef, metrics);
+  }
+
+  /** The verified checkpoint of {@code ref}, decoded. */
+  private Checkpoint fetch(CheckpointRef ref) {
+    byte[] bytes;
+    try {
+      bytes = store.get(ref, config.checkpointTimeout());
+    } catch (CheckpointTransportException e) {
+      throw new RejectedInputException(
+          "CHECKPOINT_" + e.reason().name(),
+          "input checkpoint " + ref.sha256() + ": " + e.getMessage(),
+          e);
+    }
+    checkpointBytes.get(INPUT).record(bytes.length);
+    try {
+      return codec.decode(bytes, ref.sha256());
+    } catch (CheckpointException e) {
+      throw new RejectedInputException(
+          "CHECKPOINT_" + e.reason().name(),
+          "input checkpoint " + ref.sha256() + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * The float state of a checkpoint taken during QAT for {@code spec}: a FLOAT checkpoint of the
+   * job's model, with the job's quantization spec and a step size for every quantizer.
+   */
+  static ModelState requireQatState(Checkpoint checkpoint, JobSpec spec) {
+    if (checkpoint.kind() != CheckpointKind.FLOAT) {
+      throw new RejectedInputException(
+          "NOT_A_FLOAT_CHECKPOINT",
+          "input checkpoint is " + checkpoint.kind() + ", the quantizer needs a FLOAT one");
+    }
+    ModelSpec model;
+    QuantizationSpec quantization;
+    try {
+      model = ModelCheckpoints.modelSpec(checkpoint);
+      quantization = ModelCheckpoints.quantizationSpec(checkpoint);
+    } catch (CheckpointException e) {
+      throw new RejectedInputException("CHECKPOINT_" + e.reason().name(), e.getMessage(), e);
+    }
+    if (!model.equals(spec.model())) {
+      throw new RejectedInputException(
+          "SPEC_MISMATCH",
+          "input checkpoint holds model " + model + " but the job's spec says " + spec.model());
+    }
+    if (quantization == null) {
+      throw new RejectedInputException(
+          "MISSING_QUANTIZATION",
+          "input checkpoint has no quantization parameters: a float baseline sent as a QAT round"
+              + " (the trainer runs initQuantization and QAT before the quantizer)");
+    }
+    if (!quantization.equals(spec.quantization())) {
+      throw new RejectedInputException(
+          "SPEC_MISMATCH",
+          "input checkpoint was trained for quantization "
+              + quantization
+              + " but the job's spec says "
+              + spec.quantization());
+    }
+    ModelState state = ModelCheckpoints.state(checkpoint);
+    ModelQuantization resolved = ModelQuantization.of(quantization, model.layerCount());
+    for (LayerShape l : LayerShape.of(model)) {
+      LayerQuantSpec grid = resolved.layers().get(l.index());
+      requireTensor(state, l.name(ModelGraph.W_SCALE), grid.weights().scaleCount(l.kernelShape()));
+      if (l.index() > 0) {
+        String input =
+            resolved.method() == QatMethod.LSQ_PACT ? ModelGraph.IN_ALPHA : ModelGraph.IN_SCALE;
+        requireTensor(state, l.name(input), 1);
+      }
+    }
+    return state;
+  }
+
+  private static void requireTensor(ModelState state, String name, long elements) {
+    if (!state.has(name)) {
+      throw new RejectedInputException(
+          "MISSING_QUANTIZATION", "input checkpoint lacks quantization parameter '" + name + "'");
+    }
+    long actual = state.tensor(name).elementCount();
+    if (actual != elements) {
+      throw new RejectedInputException(
+          "MISSING_QUANTIZATION",
+          "quantization parameter '"
+              + name
+              + "' has "
+              + actual
+              + " values, the job's spec needs "
+              + elements);
+    }
+  }
+
+  private static double mean(float[] values) {
+    double sum = 0;
+    for (float v : values) {
+      sum += v;
+    }
+    return values.length == 0 ? Double.NaN : sum / values.length;
+  }
+}

@@ -1,0 +1,383 @@
+package io.qatfleet.quantizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.qatfleet.core.checkpoint.Checkpoint;
+import io.qatfleet.core.checkpoint.CheckpointCodec;
+import io.qatfleet.core.checkpoint.CheckpointKind;
+import io.qatfleet.core.infer.QuantizedLayer;
+import io.qatfleet.core.infer.QuantizedModel;
+import io.qatfleet.core.pipeline.ModelCheckpoints;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.checkpoint.CheckpointStore;
+import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.event.DeadLetter;
+import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.QuantizedModelReady;
+import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.testing.KafkaBrokerResource;
+import io.qatfleet.messaging.topic.Topics;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The quantizer against a real broker: what reaches {@code qat.validate}, {@code qat.status} and
+ * {@code qat.dlq} for good, duplicated and bad records on {@code qat.quantize}. Each test uses its
+ * own job id as the record key, so tests do not see each other's records.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerResource.class)
+class QuantizeListenerTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @Inject CheckpointStore store;
+  @Inject MeterRegistry registry;
+
+  @ConfigProperty(name = "kafka.bootstrap.servers")
+  String bootstrapServers;
+
+  private final EventCodec codec = new EventCodec();
+  private final CheckpointCodec checkpoints = new CheckpointCodec();
+  private final ObjectMapper json = new ObjectMapper();
+  private KafkaProducer<String, byte[]> producer;
+  private TopicProbe probe;
+
+  @BeforeEach
+  void connect() {
+    producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+    probe = new TopicProbe(bootstrapServers);
+  }
+
+  @AfterEach
+  void disconnect() {
+    producer.close();
+  }
+
+  @Test
+  void publishesQuantizedModelWithTheSpecsBitsPerLayer() throws Exception {
+    String job = newJob();
+    CheckpointRef input = store.put(QatCheckpointFixture.qatCheckpoint());
+
+    send(job, codec.encode(qatRound(job, input)));
+
+    QuantizedModelReady ready =
+        single(awaitEvents(Topics.VALIDATE, job, 1), QuantizedModelReady.class);
+    assertThat(ready.round()).isEqualTo(1);
+    assertThat(ready.spec()).isEqualTo(QatCheckpointFixture.SPEC);
+    assertThat(ready.calibrationMetrics().get("calibrationLoss")).isFinite().isPositive();
+
+    Checkpoint integer = fetch(ready.checkpoint());
+    assertThat(integer.kind()).isEqualTo(CheckpointKind.QUANTIZED);
+    QuantizedModel model = ModelCheckpoints.quantizedModel(integer);
+    // conv4, conv8, dense16, output: four layers. W4A4 with the first and last layer at 8 bits
+    // (weights and the activations entering them); layer 0 reads 8-bit pixels.
+    assertThat(model.layers()).hasSize(4);
+    int[] weightBits = {8, 4, 4, 8};
+    int[] inputBits = {8, 4, 4, 8};
+    for (QuantizedLayer l : model.layers()) {
+      int i = l.shape().index();
+      assertThat(l.weights().spec().bits())
+          .as("weight bits of layer %d", i)
+          .isEqualTo(weightBits[i]);
+      assertThat(l.inputSpec().bits()).as("input bits of layer %d", i).isEqualTo(inputBits[i]);
+      int qmax = (1 << (weightBits[i] - 1)) - 1; // narrow range: levels in [-qmax, qmax]
+      for (byte level : l.weights().levels()) {
+        assertThat((int) level).isBetween(-qmax, qmax);
+      }
+    }
+    assertThat(ready.calibrationMetrics().get("integerModelBytes"))
+        .isEqualTo((double) model.storageBytes());
+    assertThat(integer.provenance().parentSha256()).isEqualTo(input.sha256());
+    assertThat(integer.provenance().jobId()).isEqualTo(job);
+    assertThat(integer.provenance().round()).isEqualTo(1);
+
+    Checkpoint calibrated = fetch(ready.calibratedCheckpoint());
+    assertThat(calibrated.kind()).isEqualTo(CheckpointKind.FLOAT);
+    assertThat(ModelCheckpoints.quantizationSpec(calibrated))
+        .isEqualTo(QatCheckpointFixture.SPEC.quantization());
+    assertThat(calibrated.provenance().parentSha256()).isEqualTo(input.sha256());
+
+    List<StatusUpdate> statuses = events(Topics.STATUS, job, StatusUpdate.class);
+    assertThat(statuses).anyMatch(s -> s.stage().equals("quantize") && s.progress() == 1.0);
+    assertThat(statuses).noneMatch(s -> s.stage().equals("error"));
+  }
+
+  @Test
+  void publishesOneOutcomeForADuplicatedEvent() {
+    String job = newJob();
+    CheckpointRef input = store.put(QatCheckpointFixture.qatCheckpoint());
+    byte[] event = codec.encode(qatRound(job, input));
+    double before = registry.counter("qat.quantize.duplicates").count();
+
+    send(job, event);
+    send(job, event);
+    // The same key puts both on one partition: the sentinel is handled after both copies.
+    send(job, "sentinel".getBytes(StandardCharsets.UTF_8));
+    awaitEvents(Topics.DLQ, job, 1);
+
+    assertThat(events(Topics.VALIDATE, job, QuantizedModelReady.class)).hasSize(1);
+    assertThat(registry.counter("qat.quantize.duplicates").count()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void skipsFloatBaseline() {
+    String job = newJob();
+    CheckpointRef baseline = store.put(QatCheckpointFixture.baselineCheckpoint());
+    FloatCheckpointReady event =
+        new FloatCheckpointReady(
+            QatEvent.newEventId(),
+            job,
+            0,
+            baseline,
+            Instant.now(),
+            QatCheckpointFixture.SPEC,
+            true,
+            Map.of());
+
+    send(job, codec.encode(event));
+    send(job, "sentinel".getBytes(StandardCharsets.UTF_8));
+
+    DeadLetter sentinel = single(awaitEvents(Topics.DLQ, job, 1), DeadLetter.class);
+    assertThat(sentinel.errorType()).isEqualTo("MALFORMED_JSON");
+    assertThat(events(Topics.VALIDATE, job, QuantizedModelReady.class)).isEmpty();
+  }
+
+  @Test
+  void deadLettersMalformedJson() {
+    String job = newJob();
+    byte[] garbage = "{\"jobId\": \"half".getBytes(StandardCharsets.UTF_8);
+
+    send(job, garbage);
+
+    DeadLetter letter = single(awaitEvents(Topics.DLQ, job, 1), DeadLetter.class);
+    assertThat(letter.errorType()).isEqualTo("MALFORMED_JSON");
+    assertThat(letter.sourceTopic()).isEqualTo(Topics.QUANTIZE);
+    assertThat(letter.originalBytes()).isEqualTo(garbage);
+    assertThat(letter.jobId()).isEqualTo(DeadLetter.UNKNOWN_JOB);
+  }
+
+  @Test
+  void deadLettersUnknownSchemaVersion() throws Exception {
+    String job = newJob();
+    ObjectNode root = tree(qatRound(job, CheckpointRef.of(randomBytes(16))));
+    root.put("schemaVersion", 99);
+    byte[] value = json.writeValueAsBytes(root);
+
+    send(job, value);
+
+    DeadLetter letter = single(awaitEvents(Topics.DLQ, job, 1), DeadLetter.class);
+    assertThat(letter.errorType()).isEqualTo("UNKNOWN_SCHEMA_VERSION");
+    assertThat(letter.reason()).contains("99");
+    assertThat(letter.jobId()).isEqualTo(job);
+    assertThat(letter.originalBytes()).isEqualTo(value);
+    assertErrorStatus(job, "UNKNOWN_SCHEMA_VERSION");
+  }
+
+  @Test
+  void deadLettersInvalidSpec() throws Exception {
+    String job = newJob();
+    CheckpointRef input = store.put(QatCheckpointFixture.qatCheckpoint());
+    ObjectNode root = tree(qatRound(job, input));
+    ((ObjectNode) root.get("spec").get("quantization")).put("weightBits", 0);
+
+    send(job, json.writeValueAsBytes(root));
+
+    DeadLetter letter = single(awaitEvents(Topics.DLQ, job, 1), DeadLetter.class);
+    assertThat(letter.errorType()).isEqualTo("INVALID_SPEC");
+    assertThat(letter.reason()).contains("quantization.weightBits");
+    assertErrorStatus(job, "INVALID_SPEC");
+    assertThat(events(Topics.VALIDATE, job, QuantizedModelReady.class)).isEmpty();
+  }
+
+  @Test
+  void deadLettersCheckpointThatNeverArrives() {
+    String job = newJob();
+    CheckpointRef unknown = CheckpointRef.of(randomBytes(64));
+
+    send(job, codec.encode(qatRound(job, unknown)));
+
+    DeadLetter letter = single(awaitEvents(Topics.DLQ, job, 1), DeadLetter.class);
+    assertThat(letter.errorType()).isEqualTo("CHECKPOINT_NOT_FOUND");
+    assertThat(letter.reason()).contains(unknown.sha256());
+    assertErrorStatus(job, "CHECKPOINT_NOT_FOUND");
+  }
+
+  @Test
+  void deadLettersCheckpointWithCorruptedChunk() {
+    String job = newJob();
+    byte[] content = randomBytes(1000);
+    CheckpointRef ref = CheckpointRef.of(content);
+    byte[] corrupted = content.clone();
+    corrupted[500] ^= 0x01;
+    writeSingleChunk(ref, corrupted);
+
+    send(job, codec.encode(qatRound(job, ref)));
+
+    DeadLetter letter = single(awaitEvents(Topics.DLQ, job, 1), DeadLetter.class);
+    assertThat(letter.errorType()).isEqualTo("CHECKPOINT_DIGEST_MISMATCH");
+    assertErrorStatus(job, "CHECKPOINT_DIGEST_MISMATCH");
+  }
+
+  @Test
+  void deadLettersFloatCheckpointWithoutQuantizationParameters() {
+    String job = newJob();
+    CheckpointRef baseline = store.put(QatCheckpointFixture.baselineCheckpoint());
+
+    send(job, codec.encode(qatRound(job, baseline)));
+
+    DeadLetter letter = single(awaitEvents(Topics.DLQ, job, 1), DeadLetter.class);
+    assertThat(letter.errorType()).isEqualTo("MISSING_QUANTIZATION");
+    assertErrorStatus(job, "MISSING_QUANTIZATION");
+  }
+
+  @Test
+  void keepsQuantizingAfterBadInput() {
+    String job = newJob();
+    CheckpointRef input = store.put(QatCheckpointFixture.qatCheckpoint());
+
+    send(job, "not json at all".getBytes(StandardCharsets.UTF_8));
+    send(job, codec.encode(qatRound(job, CheckpointRef.of(randomBytes(32)))));
+    send(job, codec.encode(qatRound(job, input)));
+
+    QuantizedModelReady ready =
+        single(awaitEvents(Topics.VALIDATE, job, 1), QuantizedModelReady.class);
+    assertThat(ready.round()).isEqualTo(1);
+    List<DeadLetter> letters = events(Topics.DLQ, job, DeadLetter.class);
+    assertThat(letters)
+        .extracting(DeadLetter::errorType)
+        .containsExactly("MALFORMED_JSON", "CHECKPOINT_NOT_FOUND");
+  }
+
+  private static String newJob() {
+    return "job-" + UUID.randomUUID();
+  }
+
+  private static FloatCheckpointReady qatRound(String job, CheckpointRef checkpoint) {
+    return new FloatCheckpointReady(
+        QatEvent.newEventId(),
+        job,
+        1,
+        checkpoint,
+        Instant.now(),
+        QatCheckpointFixture.SPEC,
+        false,
+        Map.of("loss", 0.9));
+  }
+
+  private ObjectNode tree(QatEvent event) throws Exception {
+    return (ObjectNode) json.readTree(codec.encode(event));
+  }
+
+  private void send(String key, byte[] value) {
+    try {
+      producer.send(new ProducerRecord<>(Topics.QUANTIZE, key, value)).get();
+    } catch (Exception e) {
+      throw new AssertionError("cannot produce to " + Topics.QUANTIZE, e);
+    }
+  }
+
+  /** Writes {@code bytes} as the only chunk of {@code ref}, where the store will look for it. */
+  private void writeSingleChunk(CheckpointRef ref, byte[] bytes) {
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(KafkaCheckpointStore.HEADER_SHA256, ascii(ref.sha256()));
+    headers.add(KafkaCheckpointStore.HEADER_CHUNK_INDEX, ascii("0"));
+    headers.add(KafkaCheckpointStore.HEADER_CHUNK_COUNT, ascii("1"));
+    headers.add(KafkaCheckpointStore.HEADER_TOTAL_BYTES, ascii(Long.toString(ref.bytes())));
+    int partition =
+        KafkaCheckpointStore.partitionFor(ref.sha256(), Topics.CHECKPOINTS_SPEC.partitions());
+    try {
+      producer
+          .send(new ProducerRecord<>(Topics.CHECKPOINTS, partition, ref.sha256(), bytes, headers))
+          .get();
+    } catch (Exception e) {
+      throw new AssertionError("cannot write a chunk", e);
+    }
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    ThreadLocalRandom.current().nextBytes(b);
+    return b;
+  }
+
+  private Checkpoint fetch(CheckpointRef ref) {
+    return checkpoints.decode(store.get(ref, Duration.ofSeconds(30)), ref.sha256());
+  }
+
+  private List<QatEvent> awaitEvents(String topic, String job, int count) {
+    return probe.await(topic, r -> job.equals(r.key()), count, WAIT).stream()
+        .map(r -> decode(r.value()))
+        .toList();
+  }
+
+  private <T extends QatEvent> List<T> events(String topic, String job, Class<T> type) {
+    return probe.all(topic, r -> job.equals(r.key())).stream()
+        .map(r -> decode(r.value()))
+        .filter(type::isInstance)
+        .map(type::cast)
+        .toList();
+  }
+
+  /** Exactly one error status reached the job, naming {@code errorType}. */
+  private void assertErrorStatus(String job, String errorType) {
+    probe.await(Topics.STATUS, r -> job.equals(r.key()) && isError(r.value()), 1, WAIT);
+    List<StatusUpdate> errors =
+        events(Topics.STATUS, job, StatusUpdate.class).stream()
+            .filter(s -> s.stage().equals("error"))
+            .toList();
+    assertThat(errors)
+        .singleElement()
+        .satisfies(s -> assertThat(s.message()).startsWith(errorType + ":"));
+  }
+
+  private boolean isError(byte[] value) {
+    return decode(value) instanceof StatusUpdate s && s.stage().equals("error");
+  }
+
+  private QatEvent decode(byte[] value) {
+    try {
+      return codec.decode(value);
+    } catch (Exception e) {
+      throw new AssertionError("a record the quantizer wrote does not decode", e);
+    }
+  }
+
+  private static <T> T single(List<QatEvent> events, Class<T> type) {
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0)).isInstanceOf(type);
+    return type.cast(events.get(0));
+  }
+}
