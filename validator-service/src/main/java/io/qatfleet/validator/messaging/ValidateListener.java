@@ -110,8 +110,13 @@ public class ValidateListener {
     metrics.deadLetter(type);
     metrics.error();
     if (!DeadLetter.UNKNOWN_JOB.equals(jobId)) {
+      String reason = letter.reason();
       publisher.status(
-          jobId, letter.round(), ERROR_STAGE, 0.0, type + ": " + abbreviate(letter.reason()));
+          jobId,
+          letter.round(),
+          ERROR_STAGE,
+          0.0,
+          abbreviate(reason.startsWith(type) ? reason : type + ": " + reason));
     }
   }
 
