@@ -30,6 +30,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
@@ -127,7 +128,7 @@ class ValidatorFlowTest {
     assertThat(retrain.spec()).isEqualTo(spec);
     assertThat(retrain.reason())
         .contains("accuracy")
-        .contains(String.format(java.util.Locale.ROOT, "%.4f", models.trainedAccuracy()))
+        .contains(String.format(Locale.ROOT, "%.4f", models.trainedAccuracy()))
         .contains("< min 1.0000");
 
     ValidationCompleted report = events(Topics.STATUS, job, ValidationCompleted.class).get(0);
@@ -190,7 +191,7 @@ class ValidatorFlowTest {
     List<StatusUpdate> updates = events(Topics.STATUS, job, StatusUpdate.class);
     assertThat(updates).extracting(StatusUpdate::stage).contains("baseline-validation");
     assertThat(updates.get(0).message())
-        .contains(String.format(java.util.Locale.ROOT, "accuracy %.4f", models.floatAccuracy()));
+        .contains(String.format(Locale.ROOT, "accuracy %.4f", models.floatAccuracy()));
   }
 
   /** A new job whose baseline the validator has evaluated. */

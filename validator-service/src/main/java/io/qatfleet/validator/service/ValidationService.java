@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -196,7 +197,7 @@ public class ValidationService {
 
   private void approve(QuantizedModelReady event, JobSpec spec, QuantizedEvaluation evaluation) {
     int version = registry.versionFor(spec.name(), event.jobId(), event.round());
-    Map<String, Double> approvedMetrics = new java.util.TreeMap<>(evaluation.metrics());
+    Map<String, Double> approvedMetrics = new TreeMap<>(evaluation.metrics());
     approvedMetrics.put("agreement", evaluation.agreement());
     ModelApproved approval =
         new ModelApproved(
