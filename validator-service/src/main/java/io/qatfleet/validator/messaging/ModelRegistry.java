@@ -1,0 +1,170 @@
+package io.qatfleet.validator.messaging;
+
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.codec.EventDecodingException;
+import io.qatfleet.messaging.event.ModelApproved;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.topic.Topics;
+import io.qatfleet.validator.ValidatorConfig;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The validator's view of the model registry: the latest {@link ModelApproved} per model name, read
+ * from the compacted {@code qat.models} from its beginning at start-up and caught up again before
+ * each new version is handed out, so that versions count up across restarts (and across validator
+ * instances that approve one after the other). It consumes without a consumer group (partitions are
+ * assigned, nothing is committed): every start reads the whole compacted topic.
+ *
+ * <p>Two validator instances approving the same model name at the same moment could still pick the
+ * same version; the fleet runs one validator per model name's jobs for now.
+ */
+@ApplicationScoped
+public class ModelRegistry {
+
+  private static final Logger LOG = Logger.getLogger(ModelRegistry.class);
+  private static final Duration POLL = Duration.ofMillis(200);
+
+  private final EventCodec codec = new EventCodec();
+  private final String bootstrapServers;
+  private final Duration timeout;
+  private final Map<String, ModelApproved> latest = new HashMap<>();
+  private KafkaConsumer<String, byte[]> consumer;
+
+  public ModelRegistry(
+      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+      ValidatorConfig config) {
+    this.bootstrapServers = bootstrapServers;
+    this.timeout = config.registryTimeout();
+  }
+
+  /** Reads {@code qat.models} up to its current end. Called at start-up, after the topics exist. */
+  public synchronized void load() {
+    if (consumer == null) {
+      Properties props = new Properties();
+      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+      props.put(ConsumerConfig.CLIENT_ID_CONFIG, "validator-registry-" + UUID.randomUUID());
+      props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+      props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+      props.put(
+          ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+      consumer = new KafkaConsumer<>(props);
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(Topics.MODELS, timeout).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+    }
+    catchUp();
+  }
+
+  /**
+   * The version an approval of {@code modelName} by ({@code jobId}, {@code round}) gets: the
+   * version already registered for that very approval (a redelivery after a crash), else the latest
+   * + 1.
+   */
+  public synchronized int versionFor(String modelName, String jobId, int round) {
+    catchUp();
+    ModelApproved current = latest.get(modelName);
+    if (current == null) {
+      return 1;
+    }
+    if (current.jobId().equals(jobId) && current.round() == round) {
+      return current.version();
+    }
+    return current.version() + 1;
+  }
+
+  /** Records an approval this service has published and the broker acknowledged. */
+  public synchronized void registered(ModelApproved approval) {
+    remember(approval);
+  }
+
+  /** The latest approved version of {@code modelName} known here. */
+  public synchronized Optional<ModelApproved> latest(String modelName) {
+    return Optional.ofNullable(latest.get(modelName));
+  }
+
+  private void catchUp() {
+    if (consumer == null) {
+      throw new IllegalStateException("model registry not loaded yet");
+    }
+    Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), timeout);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int read = 0;
+    while (!reached(end)) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException(
+            "could not read " + Topics.MODELS + " up to " + end + " within " + timeout);
+      }
+      for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+        read++;
+        apply(record);
+      }
+    }
+    if (read > 0) {
+      LOG.debugf("read %d registry records; %d models known", read, latest.size());
+    }
+  }
+
+  private boolean reached(Map<TopicPartition, Long> end) {
+    for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+      if (consumer.position(e.getKey(), timeout) < e.getValue()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void apply(ConsumerRecord<String, byte[]> record) {
+    if (record.value() == null) {
+      if (record.key() != null) {
+        latest.remove(record.key());
+      }
+      return;
+    }
+    try {
+      QatEvent event = codec.decode(record.value());
+      if (event instanceof ModelApproved approval) {
+        remember(approval);
+      } else {
+        LOG.warnf(
+            "ignoring %s at %s-%d@%d: not a registry entry",
+            event.getClass().getSimpleName(), record.topic(), record.partition(), record.offset());
+      }
+    } catch (EventDecodingException e) {
+      LOG.warnf(
+          "ignoring undecodable registry record at %s-%d@%d: %s",
+          record.topic(), record.partition(), record.offset(), e.getMessage());
+    }
+  }
+
+  private void remember(ModelApproved approval) {
+    latest.merge(
+        approval.modelName(), approval, (old, now) -> now.version() >= old.version() ? now : old);
+  }
+
+  @PreDestroy
+  synchronized void close() {
+    if (consumer != null) {
+      consumer.close();
+      consumer = null;
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package io.qatfleet.validator.service;
+
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.job.MetricThreshold;
+import io.qatfleet.messaging.event.Decision;
+import io.qatfleet.messaging.event.ThresholdResult;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The validator's judgement, without I/O: checks each threshold of a job spec against the float
+ * baseline's and the quantized model's metrics, turns the results into a {@link Decision} (pass;
+ * retrain while rounds are left; reject), sizes the epoch budget of a retrain round, says in words
+ * which thresholds failed, and picks the best round of a failed job.
+ */
+public final class DecisionPolicy {
+
+  private final int epochGrowth;
+  private final int maxEpochs;
+
+  /**
+   * @param epochGrowth factor of a retrain round's epochs over the previous round's, at least 1
+   * @param maxEpochs cap of a round's epoch budget, at least 1
+   */
+  public DecisionPolicy(int epochGrowth, int maxEpochs) {
+    if (epochGrowth < 1) {
+      throw new IllegalArgumentException("epochGrowth must be >= 1, was " + epochGrowth);
+    }
+    if (maxEpochs < 1) {
+      throw new IllegalArgumentException("maxEpochs must be >= 1, was " + maxEpochs);
+    }
+    this.epochGrowth = epochGrowth;
+    this.maxEpochs = maxEpochs;
+  }
+
+  /**
+   * One result per threshold of the spec, in metric-name order.
+   *
+   * @throws IllegalArgumentException if a metric of a threshold is missing from either map
+   */
+  public static List<ThresholdResult> check(
+      Map<String, MetricThreshold> thresholds,
+      Map<String, Double> floatMetrics,
+      Map<String, Double> quantizedMetrics) {
+    List<ThresholdResult> out = new ArrayList<>();
+    for (Map.Entry<String, MetricThreshold> e : new TreeMap<>(thresholds).entrySet()) {
+      String metric = e.getKey();
+      double reference = value(floatMetrics, metric, "float baseline");
+      double quantized = value(quantizedMetrics, metric, "quantized model");
+      out.add(
+          new ThresholdResult(
+              metric,
+              e.getValue(),
+              reference,
+              quantized,
+              e.getValue().passes(quantized, reference)));
+    }
+    return out;
+  }
+
+  /** Pass when every threshold passed; otherwise retrain while {@code round < maxRounds}. */
+  public static Decision decide(List<ThresholdResult> results, int round, int maxRounds) {
+    if (results.stream().allMatch(ThresholdResult::passed)) {
+      return Decision.PASS;
+    }
+    return round < maxRounds ? Decision.RETRAIN : Decision.REJECT;
+  }
+
+  /**
+   * The epoch budget of QAT round {@code round} (from 1): round 1 trains the spec's {@code
+   * qatEpochs}; each retrain round trains {@code max(1, growth × the previous round's)}, capped.
+   */
+  public int epochsOfRound(JobSpec spec, int round) {
+    if (round < 1) {
+      throw new IllegalArgumentException("round must be >= 1, was " + round);
+    }
+    long epochs = Math.min(spec.training().qatEpochs(), maxEpochs);
+    for (int r = 2; r <= round; r++) {
+      epochs = Math.min(maxEpochs, Math.max(1, epochGrowth * epochs));
+    }
+    return (int) epochs;
+  }
+
+  /** The epoch budget of the round that retrains round {@code failedRound}. */
+  public int retrainEpochs(JobSpec spec, int failedRound) {
+    return epochsOfRound(spec, failedRound + 1);
+  }
+
+  /**
+   * The failed thresholds with their numbers, e.g. {@code "accuracy 0.8100 vs float 0.8400: drop
+   * 0.0300 > maxAbsDrop 0.0100"}; "all thresholds passed" when none failed.
+   */
+  public static String reason(List<ThresholdResult> results) {
+    List<String> failures = new ArrayList<>();
+    for (ThresholdResult r : results) {
+      if (!r.passed()) {
+        failures.add(describeFailure(r));
+      }
+    }
+    return failures.isEmpty() ? "all thresholds passed" : String.join("; ", failures);
+  }
+
+  private static String describeFailure(ThresholdResult r) {
+    MetricThreshold t = r.threshold();
+    double q = r.quantizedValue();
+    double f = r.floatValue();
+    double drop = f - q;
+    List<String> bounds = new ArrayList<>();
+    if (t.min() != null && q < t.min()) {
+      bounds.add(fmt("%.4f < min %.4f", q, t.min()));
+    }
+    if (t.maxAbsDrop() != null && drop > t.maxAbsDrop()) {
+      bounds.add(fmt("drop %.4f > maxAbsDrop %.4f", drop, t.maxAbsDrop()));
+    }
+    if (t.maxRelDrop() != null && f > 0 && drop / f > t.maxRelDrop()) {
+      bounds.add(fmt("relative drop %.4f > maxRelDrop %.4f", drop / f, t.maxRelDrop()));
+    }
+    return fmt("%s %.4f vs float %.4f: ", r.metric(), q, f) + String.join(", ", bounds);
+  }
+
+  /** The round with the highest quantized accuracy; the earliest such round on a tie. */
+  public static Optional<RoundResult> best(Collection<RoundResult> rounds) {
+    return rounds.stream()
+        .min(
+            Comparator.comparingDouble((RoundResult r) -> -r.accuracy())
+                .thenComparingInt(RoundResult::round));
+  }
+
+  private static double value(Map<String, Double> metrics, String metric, String model) {
+    Double v = metrics.get(metric);
+    if (v == null) {
+      throw new IllegalArgumentException(
+          "metric '" + metric + "' of a threshold is not among the " + model + "'s metrics");
+    }
+    return v;
+  }
+
+  private static String fmt(String format, Object... args) {
+    return String.format(Locale.ROOT, format, args);
+  }
+}

@@ -1,0 +1,126 @@
+package io.qatfleet.validator.service;
+
+import io.qatfleet.core.checkpoint.Checkpoint;
+import io.qatfleet.core.checkpoint.CheckpointKind;
+import io.qatfleet.core.data.DatasetLoader;
+import io.qatfleet.core.data.DatasetSplits;
+import io.qatfleet.core.data.SplitSpec;
+import io.qatfleet.core.eval.ClassificationMetrics;
+import io.qatfleet.core.infer.QuantizedModel;
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.model.ModelSpec;
+import io.qatfleet.core.pipeline.ModelCheckpoints;
+import io.qatfleet.core.pipeline.QatPipeline;
+import io.qatfleet.core.pipeline.QatPipeline.Evaluation;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Runs qat-core's evaluations for the validator on the job's test split (the split the trainer and
+ * quantizer use, from the spec's data section and seed): the float baseline in float arithmetic,
+ * the quantized model with the integer engine, and the calibrated float checkpoint through the
+ * fake-quant graph for the agreement rate. Produces the metrics as named numbers, as events carry
+ * them. Checkpoints of the wrong kind or for another model than the spec describes are rejected
+ * with {@link InvalidInputException}.
+ */
+public final class ModelEvaluator {
+
+  public static final String ACCURACY = "accuracy";
+  public static final String MACRO_PRECISION = "macroPrecision";
+  public static final String MACRO_RECALL = "macroRecall";
+  public static final String MACRO_F1 = "macroF1";
+
+  /** Accuracy of the fake-quant graph, among the quantized model's metrics. */
+  public static final String FAKE_QUANT_ACCURACY = "fakeQuantAccuracy";
+
+  /** Number of test samples evaluated. */
+  public static final String TEST_SAMPLES = "testSamples";
+
+  private final DatasetLoader loader;
+
+  public ModelEvaluator(DatasetLoader loader) {
+    this.loader = loader;
+  }
+
+  /** The quantized model's metrics and its agreement with the fake-quant graph. */
+  public record QuantizedEvaluation(Map<String, Double> metrics, double agreement) {}
+
+  /** Metrics of the float baseline checkpoint on the test split. */
+  public Map<String, Double> evaluateFloat(JobSpec spec, Checkpoint baseline) {
+    requireKind(baseline, CheckpointKind.FLOAT, "baseline checkpoint");
+    requireModel(spec, baseline, "baseline checkpoint");
+    QatPipeline pipeline = pipeline(spec);
+    return metrics(pipeline.evaluateFloat(ModelCheckpoints.state(baseline)).metrics());
+  }
+
+  /**
+   * Integer-engine metrics of {@code integer}, the fake-quant accuracy of {@code calibrated}, and
+   * the fraction of test samples on which both predict the same class.
+   */
+  public QuantizedEvaluation evaluateQuantized(
+      JobSpec spec, Checkpoint integer, Checkpoint calibrated) {
+    requireKind(integer, CheckpointKind.QUANTIZED, "quantized checkpoint");
+    requireKind(calibrated, CheckpointKind.FLOAT, "calibrated checkpoint");
+    requireModel(spec, integer, "quantized checkpoint");
+    requireModel(spec, calibrated, "calibrated checkpoint");
+    QatPipeline pipeline = pipeline(spec);
+    QuantizedModel model = ModelCheckpoints.quantizedModel(integer);
+    Evaluation exact = pipeline.evaluateInteger(model);
+    Evaluation fake = pipeline.evaluateFakeQuant(ModelCheckpoints.state(calibrated));
+    Map<String, Double> metrics = metrics(exact.metrics());
+    metrics.put(FAKE_QUANT_ACCURACY, fake.metrics().accuracy());
+    return new QuantizedEvaluation(metrics, exact.agreement(fake));
+  }
+
+  /**
+   * Accuracy, macro precision / recall / F1, per-class {@code precision.<c>}, {@code recall.<c>},
+   * {@code f1.<c>}, and the number of test samples.
+   */
+  static Map<String, Double> metrics(ClassificationMetrics m) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    out.put(ACCURACY, m.accuracy());
+    out.put(MACRO_PRECISION, m.macroPrecision());
+    out.put(MACRO_RECALL, m.macroRecall());
+    out.put(MACRO_F1, m.macroF1());
+    for (int c = 0; c < m.numClasses(); c++) {
+      out.put("precision." + c, m.precision()[c]);
+      out.put("recall." + c, m.recall()[c]);
+      out.put("f1." + c, m.f1()[c]);
+    }
+    long samples = 0;
+    for (int s : m.support()) {
+      samples += s;
+    }
+    out.put(TEST_SAMPLES, (double) samples);
+    return out;
+  }
+
+  private QatPipeline pipeline(JobSpec spec) {
+    DatasetSplits data =
+        loader.load(
+            spec.data().datasetId(),
+            new SplitSpec(
+                spec.data().calibrationSize(),
+                spec.data().trainLimit(),
+                spec.data().testLimit(),
+                spec.training().seed()));
+    return new QatPipeline(spec, data);
+  }
+
+  private static void requireKind(Checkpoint checkpoint, CheckpointKind kind, String what) {
+    if (checkpoint.kind() != kind) {
+      throw new InvalidInputException(
+          InvalidInputException.WRONG_CHECKPOINT,
+          what + " must be a " + kind + " checkpoint, was " + checkpoint.kind());
+    }
+  }
+
+  private static void requireModel(JobSpec spec, Checkpoint checkpoint, String what) {
+    ModelSpec model = ModelCheckpoints.modelSpec(checkpoint);
+    if (!model.equals(spec.model())) {
+      throw new InvalidInputException(
+          InvalidInputException.WRONG_CHECKPOINT,
+          what + " holds model " + model + " but the job spec describes " + spec.model());
+    }
+  }
+}

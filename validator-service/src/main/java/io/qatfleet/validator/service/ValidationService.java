@@ -1,0 +1,279 @@
+package io.qatfleet.validator.service;
+
+import io.qatfleet.core.checkpoint.Checkpoint;
+import io.qatfleet.core.checkpoint.CheckpointCodec;
+import io.qatfleet.core.checkpoint.CheckpointException;
+import io.qatfleet.core.data.DatasetLoader;
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.checkpoint.CheckpointStore;
+import io.qatfleet.messaging.event.Decision;
+import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.JobFailed;
+import io.qatfleet.messaging.event.ModelApproved;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.QuantizedModelReady;
+import io.qatfleet.messaging.event.RetrainRequested;
+import io.qatfleet.messaging.event.ThresholdResult;
+import io.qatfleet.messaging.event.ValidationCompleted;
+import io.qatfleet.messaging.stage.StageLedger;
+import io.qatfleet.validator.ValidatorConfig;
+import io.qatfleet.validator.messaging.EventPublisher;
+import io.qatfleet.validator.messaging.ModelRegistry;
+import io.qatfleet.validator.service.JobRecords.Baseline;
+import io.qatfleet.validator.service.ModelEvaluator.QuantizedEvaluation;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.jboss.logging.Logger;
+
+/**
+ * The validator's stage (docs/fleet.md step 5). Consumes the events of {@code qat.validate}:
+ *
+ * <ul>
+ *   <li>a baseline {@link FloatCheckpointReady}: evaluates the float model on the job's test split
+ *       once per job and keeps its metrics in the stage ledger, so that a restarted validator still
+ *       has them;
+ *   <li>a {@link QuantizedModelReady} of round r: evaluates the integer model (integer engine) and
+ *       the calibrated float model (fake-quant graph), checks every threshold of the job spec
+ *       against the baseline, publishes {@link ValidationCompleted}, then {@link ModelApproved} on
+ *       {@code qat.deploy} and {@code qat.models} (pass), {@link RetrainRequested} on {@code
+ *       qat.train} (fail, rounds left) or {@link JobFailed} with the best round (fail, none left).
+ * </ul>
+ *
+ * <p>Idempotent by (jobId, round, stage): the ledger entry is written after every outcome was
+ * acknowledged by the broker, and an event whose entry exists is skipped and counted as a
+ * duplicate. Input it cannot act on raises {@link InvalidInputException} or the checkpoint store's
+ * {@code CheckpointTransportException}, which the listener turns into a dead letter.
+ */
+@ApplicationScoped
+public class ValidationService {
+
+  private static final Logger LOG = Logger.getLogger(ValidationService.class);
+
+  private final ValidatorConfig config;
+  private final CheckpointStore store;
+  private final EventPublisher publisher;
+  private final ModelRegistry registry;
+  private final ValidatorMetrics metrics;
+  private final JobRecords records;
+  private final ModelEvaluator evaluator;
+  private final DecisionPolicy policy;
+  private final CheckpointCodec codec = new CheckpointCodec();
+
+  public ValidationService(
+      ValidatorConfig config,
+      CheckpointStore store,
+      EventPublisher publisher,
+      ModelRegistry registry,
+      ValidatorMetrics metrics) {
+    this.config = config;
+    this.store = store;
+    this.publisher = publisher;
+    this.registry = registry;
+    this.metrics = metrics;
+    this.records = new JobRecords(new StageLedger(config.stateDir().resolve("ledger")));
+    this.evaluator = new ModelEvaluator(DatasetLoader.fromEnvironment());
+    this.policy = new DecisionPolicy(config.retrainEpochGrowth(), config.retrainMaxEpochs());
+  }
+
+  /** Evaluates and records the float baseline of a job, once. */
+  public void baseline(FloatCheckpointReady event) {
+    if (!event.baseline()) {
+      throw new InvalidInputException(
+          InvalidInputException.UNEXPECTED_EVENT,
+          "FloatCheckpointReady of round "
+              + event.round()
+              + " is not a baseline; QAT checkpoints go to the quantizer on qat.quantize");
+    }
+    JobSpec spec = requireValid(event.spec());
+    String jobId = event.jobId();
+    if (records.hasBaseline(jobId)) {
+      skipDuplicate(event, JobRecords.BASELINE);
+      return;
+    }
+    long t0 = System.nanoTime();
+    Checkpoint checkpoint = fetch(event.checkpoint(), "baseline checkpoint");
+    Map<String, Double> floatMetrics = evaluator.evaluateFloat(spec, checkpoint);
+    publisher.status(
+        jobId,
+        event.round(),
+        "baseline-validation",
+        1.0,
+        String.format(
+            Locale.ROOT,
+            "float baseline: accuracy %.4f, macro F1 %.4f on %.0f test images",
+            floatMetrics.get(ModelEvaluator.ACCURACY),
+            floatMetrics.get(ModelEvaluator.MACRO_F1),
+            floatMetrics.get(ModelEvaluator.TEST_SAMPLES)));
+    records.saveBaseline(jobId, new Baseline(floatMetrics, event.checkpoint()));
+    metrics.duration("baseline", Duration.ofNanos(System.nanoTime() - t0));
+    LOG.infof(
+        "job %s: float baseline accuracy %.4f", jobId, floatMetrics.get(ModelEvaluator.ACCURACY));
+  }
+
+  /** Validates a quantized round of a job and publishes the decision, once per (job, round). */
+  public void quantized(QuantizedModelReady event) {
+    JobSpec spec = requireValid(event.spec());
+    String jobId = event.jobId();
+    int round = event.round();
+    if (records.isValidated(jobId, round)) {
+      skipDuplicate(event, JobRecords.VALIDATION);
+      return;
+    }
+    Baseline baseline =
+        records
+            .baseline(jobId)
+            .orElseThrow(
+                () ->
+                    new InvalidInputException(
+                        InvalidInputException.MISSING_BASELINE,
+                        "no evaluated float baseline for job "
+                            + jobId
+                            + ": its baseline FloatCheckpointReady must precede round "
+                            + round
+                            + " on qat.validate"));
+    long t0 = System.nanoTime();
+    publisher.status(jobId, round, "validation", 0.0, "validating round " + round);
+    Checkpoint integer = fetch(event.checkpoint(), "quantized checkpoint");
+    Checkpoint calibrated = fetch(event.calibratedCheckpoint(), "calibrated checkpoint");
+    QuantizedEvaluation evaluation = evaluator.evaluateQuantized(spec, integer, calibrated);
+
+    List<ThresholdResult> results =
+        DecisionPolicy.check(spec.thresholds(), baseline.metrics(), evaluation.metrics());
+    Decision decision = DecisionPolicy.decide(results, round, spec.maxRounds());
+    publisher.validationCompleted(
+        new ValidationCompleted(
+            QatEvent.newEventId(),
+            jobId,
+            round,
+            event.checkpoint(),
+            publisher.clock().instant(),
+            baseline.metrics(),
+            evaluation.metrics(),
+            results,
+            evaluation.agreement(),
+            decision));
+    RoundResult result =
+        new RoundResult(
+            round,
+            decision,
+            evaluation.metrics(),
+            evaluation.agreement(),
+            event.checkpoint(),
+            event.calibratedCheckpoint());
+    switch (decision) {
+      case PASS -> approve(event, spec, evaluation);
+      case RETRAIN -> retrain(event, spec, results);
+      case REJECT -> reject(event, results, result);
+    }
+    records.saveRound(jobId, result);
+
+    metrics.decision(decision);
+    metrics.accuracyDrop(
+        baseline.metrics().get(ModelEvaluator.ACCURACY),
+        evaluation.metrics().get(ModelEvaluator.ACCURACY));
+    metrics.agreement(evaluation.agreement());
+    metrics.duration("quantized", Duration.ofNanos(System.nanoTime() - t0));
+    if (evaluation.agreement() < config.agreementWarning()) {
+      LOG.warnf(
+          "job %s round %d: integer inference agrees with fake-quant on only %.4f of test samples",
+          jobId, round, evaluation.agreement());
+    }
+    LOG.infof(
+        "job %s round %d: %s (accuracy %.4f vs float %.4f, agreement %.4f)",
+        jobId,
+        round,
+        ValidatorMetrics.outcome(decision),
+        evaluation.metrics().get(ModelEvaluator.ACCURACY),
+        baseline.metrics().get(ModelEvaluator.ACCURACY),
+        evaluation.agreement());
+  }
+
+  private void approve(QuantizedModelReady event, JobSpec spec, QuantizedEvaluation evaluation) {
+    int version = registry.versionFor(spec.name(), event.jobId(), event.round());
+    Map<String, Double> approvedMetrics = new TreeMap<>(evaluation.metrics());
+    approvedMetrics.put("agreement", evaluation.agreement());
+    ModelApproved approval =
+        new ModelApproved(
+            QatEvent.newEventId(),
+            event.jobId(),
+            event.round(),
+            event.checkpoint(),
+            publisher.clock().instant(),
+            spec.name(),
+            version,
+            approvedMetrics);
+    publisher.approved(approval);
+    registry.registered(approval);
+  }
+
+  private void retrain(QuantizedModelReady event, JobSpec spec, List<ThresholdResult> results) {
+    publisher.retrain(
+        new RetrainRequested(
+            QatEvent.newEventId(),
+            event.jobId(),
+            event.round(),
+            event.calibratedCheckpoint(),
+            publisher.clock().instant(),
+            spec,
+            "round " + event.round() + " failed: " + DecisionPolicy.reason(results),
+            event.round() + 1,
+            policy.retrainEpochs(spec, event.round()),
+            spec.training().qatLearningRate()));
+  }
+
+  private void reject(QuantizedModelReady event, List<ThresholdResult> results, RoundResult now) {
+    List<RoundResult> rounds = new ArrayList<>(records.rounds(event.jobId(), event.round() - 1));
+    rounds.add(now);
+    Optional<RoundResult> best = DecisionPolicy.best(rounds);
+    publisher.jobFailed(
+        new JobFailed(
+            QatEvent.newEventId(),
+            event.jobId(),
+            event.round(),
+            event.checkpoint(),
+            publisher.clock().instant(),
+            "no rounds left after round "
+                + event.round()
+                + " of "
+                + event.spec().maxRounds()
+                + ": "
+                + DecisionPolicy.reason(results),
+            best.map(RoundResult::round).orElse(null),
+            best.map(RoundResult::checkpoint).orElse(null)));
+  }
+
+  private Checkpoint fetch(CheckpointRef ref, String what) {
+    byte[] bytes = store.get(ref, config.checkpointTimeout());
+    try {
+      return codec.decode(bytes, ref.sha256());
+    } catch (CheckpointException e) {
+      throw new InvalidInputException(
+          InvalidInputException.CORRUPT_CHECKPOINT,
+          what + " " + ref.shortId() + " cannot be read: " + e.getMessage(),
+          e);
+    }
+  }
+
+  private static JobSpec requireValid(JobSpec spec) {
+    List<String> violations = spec.violations();
+    if (!violations.isEmpty()) {
+      throw new InvalidInputException(
+          InvalidInputException.INVALID_SPEC, "spec is invalid: " + String.join("; ", violations));
+    }
+    return spec;
+  }
+
+  private void skipDuplicate(QatEvent event, String stage) {
+    metrics.duplicate();
+    LOG.infof(
+        "job %s round %d: %s already done, skipping %s %s",
+        event.jobId(), event.round(), stage, event.getClass().getSimpleName(), event.eventId());
+  }
+}

@@ -1,0 +1,167 @@
+package io.qatfleet.validator;
+
+import static io.qatfleet.validator.KafkaProbe.await;
+import static io.qatfleet.validator.KafkaProbe.events;
+import static io.qatfleet.validator.KafkaProbe.send;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.checkpoint.CheckpointStore;
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.event.DeadLetter;
+import io.qatfleet.messaging.event.Decision;
+import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.event.ValidationCompleted;
+import io.qatfleet.messaging.testing.KafkaBrokerResource;
+import io.qatfleet.messaging.topic.Topics;
+import io.qatfleet.validator.TestModels.Models;
+import io.qatfleet.validator.messaging.ValidateListener;
+import io.qatfleet.validator.service.ValidatorMetrics;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bad input on {@code qat.validate} reaches {@code qat.dlq} with its reason and original bytes, an
+ * error StatusUpdate names the job, and the consumer goes on with the next good event.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerResource.class)
+class DeadLetterTest {
+
+  private static final EventCodec CODEC = new EventCodec();
+
+  @Inject CheckpointStore store;
+  @Inject MeterRegistry meters;
+
+  private CheckpointRef baseline;
+  private CheckpointRef integer;
+  private CheckpointRef calibrated;
+
+  @BeforeEach
+  void storeCheckpoints() {
+    Models models = TestModels.models();
+    baseline = store.put(models.baseline());
+    integer = store.put(models.trainedInteger());
+    calibrated = store.put(models.trainedCalibrated());
+  }
+
+  @Test
+  void parksMalformedJsonAndKeepsConsuming() {
+    String job = "job-" + UUID.randomUUID();
+    byte[] garbage = "{\"schemaVersion\": 1, \"type\": \"Quantiz".getBytes(StandardCharsets.UTF_8);
+    double before = dlqCount("MALFORMED_JSON");
+    send(Topics.VALIDATE, job, garbage);
+    // The same partition (same key) then carries a good baseline, which is still evaluated.
+    send(Topics.VALIDATE, job, baselineEvent(job, spec()));
+
+    DeadLetter letter = await(Topics.DLQ, job, DeadLetter.class, 1).get(0);
+    assertThat(letter.errorType()).isEqualTo("MALFORMED_JSON");
+    assertThat(letter.sourceTopic()).isEqualTo(Topics.VALIDATE);
+    assertThat(letter.originalKey()).isEqualTo(job);
+    assertThat(letter.originalBytes()).isEqualTo(garbage);
+    assertThat(errors(job)).hasSize(1);
+    assertThat(errors(job).get(0).message()).startsWith("MALFORMED_JSON");
+    assertThat(await(Topics.STATUS, job, StatusUpdate.class, 2).stream().map(StatusUpdate::stage))
+        .contains("baseline-validation");
+    assertThat(dlqCount("MALFORMED_JSON")).isEqualTo(before + 1);
+  }
+
+  @Test
+  void parksUnknownSchemaVersion() throws Exception {
+    String job = "job-" + UUID.randomUUID();
+    ObjectMapper mapper = new ObjectMapper();
+    ObjectNode tree = (ObjectNode) mapper.readTree(CODEC.encode(baselineEvent(job, spec())));
+    tree.put("schemaVersion", 99);
+    send(Topics.VALIDATE, job, mapper.writeValueAsBytes(tree));
+
+    DeadLetter letter = await(Topics.DLQ, job, DeadLetter.class, 1).get(0);
+    assertThat(letter.errorType()).isEqualTo("UNKNOWN_SCHEMA_VERSION");
+    assertThat(letter.reason()).contains("99");
+    assertThat(errors(job)).extracting(StatusUpdate::jobId).containsExactly(job);
+  }
+
+  @Test
+  void parksInvalidSpec() {
+    String job = "job-" + UUID.randomUUID();
+    JobSpec invalid =
+        new JobSpec(
+            "bad name!",
+            TestModels.DATA,
+            TestModels.MODEL,
+            TestModels.QUANTIZATION,
+            TestModels.TRAINING,
+            TestModels.lenient(),
+            0);
+    send(Topics.VALIDATE, job, ValidatorFlowTest.quantized(job, 1, invalid, integer, calibrated));
+
+    DeadLetter letter = await(Topics.DLQ, job, DeadLetter.class, 1).get(0);
+    assertThat(letter.errorType()).isEqualTo("INVALID_SPEC");
+    assertThat(letter.reason()).contains("name:").contains("maxRounds:");
+    assertThat(letter.round()).isEqualTo(1);
+    assertThat(errors(job)).hasSize(1);
+  }
+
+  @Test
+  void parksQuantizedModelWithoutBaseline() {
+    String job = "job-" + UUID.randomUUID();
+    send(Topics.VALIDATE, job, ValidatorFlowTest.quantized(job, 1, spec(), integer, calibrated));
+
+    DeadLetter letter = await(Topics.DLQ, job, DeadLetter.class, 1).get(0);
+    assertThat(letter.errorType()).isEqualTo("MISSING_BASELINE");
+    assertThat(errors(job)).hasSize(1);
+    assertThat(events(Topics.STATUS, job, ValidationCompleted.class)).isEmpty();
+  }
+
+  @Test
+  void parksCheckpointWhoseChunksDoNotExistThenValidatesTheGoodOne() {
+    String job = "job-" + UUID.randomUUID();
+    JobSpec spec = spec();
+    send(Topics.VALIDATE, job, baselineEvent(job, spec));
+    byte[] neverStored = ("not stored " + job).getBytes(StandardCharsets.UTF_8);
+    CheckpointRef missing = CheckpointRef.of(neverStored);
+    send(Topics.VALIDATE, job, ValidatorFlowTest.quantized(job, 1, spec, missing, calibrated));
+    send(Topics.VALIDATE, job, ValidatorFlowTest.quantized(job, 1, spec, integer, calibrated));
+
+    DeadLetter letter = await(Topics.DLQ, job, DeadLetter.class, 1).get(0);
+    assertThat(letter.errorType()).isEqualTo("NOT_FOUND");
+    assertThat(letter.reason()).contains(missing.shortId());
+    assertThat(errors(job)).hasSize(1);
+    ValidationCompleted report = await(Topics.STATUS, job, ValidationCompleted.class, 1).get(0);
+    assertThat(report.checkpoint()).isEqualTo(integer);
+    assertThat(report.decision()).isEqualTo(Decision.PASS);
+  }
+
+  private static JobSpec spec() {
+    return TestModels.spec(
+        "fashion-dlq-" + UUID.randomUUID().toString().substring(0, 8), TestModels.lenient(), 3);
+  }
+
+  private FloatCheckpointReady baselineEvent(String job, JobSpec spec) {
+    return new FloatCheckpointReady(
+        QatEvent.newEventId(), job, 0, baseline, Instant.now(), spec, true, Map.of());
+  }
+
+  private static List<StatusUpdate> errors(String job) {
+    return events(Topics.STATUS, job, StatusUpdate.class).stream()
+        .filter(s -> s.stage().equals(ValidateListener.ERROR_STAGE))
+        .toList();
+  }
+
+  private double dlqCount(String errorType) {
+    return meters.counter(ValidatorMetrics.DLQ_RECORDS, "error", errorType).count();
+  }
+}

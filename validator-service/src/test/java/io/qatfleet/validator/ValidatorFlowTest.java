@@ -1,0 +1,241 @@
+package io.qatfleet.validator;
+
+import static io.qatfleet.validator.KafkaProbe.await;
+import static io.qatfleet.validator.KafkaProbe.events;
+import static io.qatfleet.validator.KafkaProbe.send;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.checkpoint.CheckpointStore;
+import io.qatfleet.messaging.event.Decision;
+import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.JobFailed;
+import io.qatfleet.messaging.event.ModelApproved;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.QuantizedModelReady;
+import io.qatfleet.messaging.event.RetrainRequested;
+import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.event.ThresholdResult;
+import io.qatfleet.messaging.event.ValidationCompleted;
+import io.qatfleet.messaging.testing.KafkaBrokerResource;
+import io.qatfleet.messaging.topic.Topics;
+import io.qatfleet.validator.KafkaProbe.Received;
+import io.qatfleet.validator.TestModels.Models;
+import io.qatfleet.validator.service.ValidatorMetrics;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The validator against a real broker: baselines and quantized rounds made by qat-core go in on
+ * {@code qat.validate}; the test asserts what reached {@code qat.status}, {@code qat.deploy},
+ * {@code qat.models} and {@code qat.train}.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerResource.class)
+class ValidatorFlowTest {
+
+  @Inject CheckpointStore store;
+  @Inject MeterRegistry meters;
+
+  private Models models;
+  private CheckpointRef baseline;
+  private CheckpointRef trainedInteger;
+  private CheckpointRef trainedCalibrated;
+  private CheckpointRef untrainedInteger;
+  private CheckpointRef untrainedCalibrated;
+
+  @BeforeEach
+  void storeCheckpoints() {
+    models = TestModels.models();
+    baseline = store.put(models.baseline());
+    trainedInteger = store.put(models.trainedInteger());
+    trainedCalibrated = store.put(models.trainedCalibrated());
+    untrainedInteger = store.put(models.untrainedInteger());
+    untrainedCalibrated = store.put(models.untrainedCalibrated());
+  }
+
+  @Test
+  void approvesPassingModelAndCountsRegistryVersions() {
+    String model = "fashion-pass-" + UUID.randomUUID().toString().substring(0, 8);
+    JobSpec spec = TestModels.spec(model, TestModels.lenient(), 3);
+    String job1 = newJob(spec);
+    send(Topics.VALIDATE, job1, quantized(job1, 1, spec, trainedInteger, trainedCalibrated));
+
+    ValidationCompleted report = await(Topics.STATUS, job1, ValidationCompleted.class, 1).get(0);
+    assertThat(report.decision()).isEqualTo(Decision.PASS);
+    assertThat(report.round()).isEqualTo(1);
+    assertThat(report.checkpoint()).isEqualTo(trainedInteger);
+    assertThat(report.floatMetrics().get("accuracy"))
+        .isCloseTo(models.floatAccuracy(), within(1e-9));
+    assertThat(report.quantizedMetrics().get("accuracy"))
+        .isCloseTo(models.trainedAccuracy(), within(1e-9));
+    assertThat(report.quantizedMetrics())
+        .containsKeys("macroPrecision", "macroRecall", "macroF1", "precision.0", "f1.9");
+    assertThat(report.quantizedMetrics().get("testSamples")).isEqualTo(200.0);
+    assertThat(report.thresholdResults())
+        .extracting(ThresholdResult::metric)
+        .containsExactly("accuracy");
+    assertThat(report.thresholdResults()).allMatch(ThresholdResult::passed);
+    // W8A8: the integer engine and the fake-quant graph agree on practically every image.
+    assertThat(report.agreement()).isGreaterThanOrEqualTo(0.99);
+
+    ModelApproved approved = await(Topics.DEPLOY, job1, ModelApproved.class, 1).get(0);
+    assertThat(approved.modelName()).isEqualTo(model);
+    assertThat(approved.version()).isEqualTo(1);
+    assertThat(approved.checkpoint()).isEqualTo(trainedInteger);
+    assertThat(approved.metrics().get("accuracy"))
+        .isCloseTo(models.trainedAccuracy(), within(1e-9));
+    assertThat(registry(model))
+        .extracting(r -> ((ModelApproved) r.event()).version())
+        .containsExactly(1);
+
+    String job2 = newJob(spec);
+    send(Topics.VALIDATE, job2, quantized(job2, 2, spec, trainedInteger, trainedCalibrated));
+    ModelApproved second = await(Topics.DEPLOY, job2, ModelApproved.class, 1).get(0);
+    assertThat(second.version()).isEqualTo(2);
+    List<Received> entries = registry(model);
+    assertThat(entries).extracting(Received::key).containsOnly(model);
+    assertThat(entries)
+        .extracting(r -> ((ModelApproved) r.event()).jobId())
+        .containsExactly(job1, job2);
+    assertThat(events(Topics.TRAIN, job1, RetrainRequested.class)).isEmpty();
+  }
+
+  @Test
+  void requestsRetrainWhileRoundsAreLeft() {
+    JobSpec spec = TestModels.spec("fashion-retrain", TestModels.impossible(), 3);
+    String job = newJob(spec);
+    send(Topics.VALIDATE, job, quantized(job, 2, spec, trainedInteger, trainedCalibrated));
+
+    RetrainRequested retrain = await(Topics.TRAIN, job, RetrainRequested.class, 1).get(0);
+    assertThat(retrain.round()).isEqualTo(2);
+    assertThat(retrain.nextRound()).isEqualTo(3);
+    // qatEpochs 1 in round 1, 2 in round 2, so round 3 trains 4.
+    assertThat(retrain.epochs()).isEqualTo(4);
+    assertThat(retrain.learningRate()).isEqualTo(spec.training().qatLearningRate());
+    assertThat(retrain.checkpoint()).isEqualTo(trainedCalibrated);
+    assertThat(retrain.spec()).isEqualTo(spec);
+    assertThat(retrain.reason())
+        .contains("accuracy")
+        .contains(String.format(Locale.ROOT, "%.4f", models.trainedAccuracy()))
+        .contains("< min 1.0000");
+
+    ValidationCompleted report = events(Topics.STATUS, job, ValidationCompleted.class).get(0);
+    assertThat(report.decision()).isEqualTo(Decision.RETRAIN);
+    assertThat(report.thresholdResults()).noneMatch(ThresholdResult::passed);
+    assertThat(events(Topics.DEPLOY, job, ModelApproved.class)).isEmpty();
+  }
+
+  @Test
+  void failsJobWithBestRoundWhenNoRoundsAreLeft() {
+    assertThat(models.trainedAccuracy()).isGreaterThan(models.untrainedAccuracy());
+    JobSpec spec = TestModels.spec("fashion-reject", TestModels.impossible(), 2);
+    String job = newJob(spec);
+    send(Topics.VALIDATE, job, quantized(job, 1, spec, trainedInteger, trainedCalibrated));
+    send(Topics.VALIDATE, job, quantized(job, 2, spec, untrainedInteger, untrainedCalibrated));
+
+    JobFailed failed = await(Topics.STATUS, job, JobFailed.class, 1).get(0);
+    assertThat(failed.round()).isEqualTo(2);
+    assertThat(failed.bestRound()).isEqualTo(1);
+    assertThat(failed.bestCheckpoint()).isEqualTo(trainedInteger);
+    assertThat(failed.checkpoint()).isEqualTo(untrainedInteger);
+    assertThat(failed.reason()).contains("no rounds left").contains("accuracy");
+
+    assertThat(events(Topics.STATUS, job, ValidationCompleted.class))
+        .extracting(ValidationCompleted::decision)
+        .containsExactly(Decision.RETRAIN, Decision.REJECT);
+    assertThat(events(Topics.TRAIN, job, RetrainRequested.class))
+        .extracting(RetrainRequested::nextRound)
+        .containsExactly(2);
+  }
+
+  @Test
+  void decidesOnceForDuplicatedQuantizedModel() {
+    JobSpec spec =
+        TestModels.spec(
+            "fashion-dup-" + UUID.randomUUID().toString().substring(0, 8), TestModels.lenient(), 3);
+    String job = newJob(spec);
+    QuantizedModelReady event = quantized(job, 1, spec, trainedInteger, trainedCalibrated);
+    send(Topics.VALIDATE, job, event);
+    await(Topics.DEPLOY, job, ModelApproved.class, 1);
+    double duplicatesBefore = duplicates();
+
+    send(Topics.VALIDATE, job, event);
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (duplicates() < duplicatesBefore + 1 && System.nanoTime() < deadline) {
+      KafkaProbe.sleep(200);
+    }
+
+    assertThat(duplicates()).isEqualTo(duplicatesBefore + 1);
+    assertThat(events(Topics.DEPLOY, job, ModelApproved.class)).hasSize(1);
+    assertThat(events(Topics.STATUS, job, ValidationCompleted.class)).hasSize(1);
+    assertThat(registry(spec.name())).hasSize(1);
+    assertThat(events(Topics.TRAIN, job, RetrainRequested.class)).isEmpty();
+  }
+
+  @Test
+  void reportsBaselineEvaluation() {
+    JobSpec spec = TestModels.spec("fashion-baseline", TestModels.lenient(), 3);
+    String job = newJob(spec);
+    List<StatusUpdate> updates = events(Topics.STATUS, job, StatusUpdate.class);
+    assertThat(updates).extracting(StatusUpdate::stage).contains("baseline-validation");
+    assertThat(updates.get(0).message())
+        .contains(String.format(Locale.ROOT, "accuracy %.4f", models.floatAccuracy()));
+  }
+
+  /** A new job whose baseline the validator has evaluated. */
+  private String newJob(JobSpec spec) {
+    String job = "job-" + UUID.randomUUID();
+    send(
+        Topics.VALIDATE,
+        job,
+        new FloatCheckpointReady(
+            QatEvent.newEventId(),
+            job,
+            0,
+            baseline,
+            Instant.now(),
+            spec,
+            true,
+            Map.of("loss", 1.0)));
+    List<StatusUpdate> done =
+        await(Topics.STATUS, job, StatusUpdate.class, 1).stream()
+            .filter(s -> s.stage().equals("baseline-validation"))
+            .toList();
+    assertThat(done).hasSize(1);
+    return job;
+  }
+
+  static QuantizedModelReady quantized(
+      String job, int round, JobSpec spec, CheckpointRef integer, CheckpointRef calibrated) {
+    return new QuantizedModelReady(
+        QatEvent.newEventId(),
+        job,
+        round,
+        integer,
+        Instant.now(),
+        spec,
+        calibrated,
+        Map.of("calibrationLoss", 0.5));
+  }
+
+  private static List<Received> registry(String model) {
+    return KafkaProbe.read(
+        Topics.MODELS, e -> e instanceof ModelApproved a && a.modelName().equals(model));
+  }
+
+  private double duplicates() {
+    return meters.counter(ValidatorMetrics.DUPLICATES).count();
+  }
+}
