@@ -2,7 +2,6 @@ package io.qatfleet.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qatfleet.core.checkpoint.CheckpointCodec;
 import io.qatfleet.core.checkpoint.Provenance;
@@ -229,27 +228,19 @@ class TrainingFlowTest {
     String model = "registered-" + approvedJob.substring(0, 8);
     JobSpec spec = TestJobs.tiny(1);
     CheckpointRef start = putBaseline(approvedJob, spec);
-    ObjectNode entry =
-        (ObjectNode)
-            Json.MAPPER.valueToTree(
-                Map.of("schemaVersion", QatEvent.SCHEMA_VERSION, "type", "ModelApproved"));
-    ObjectNode approved =
-        (ObjectNode)
-            readTree(
-                encode(
-                    new ModelApproved(
-                        QatEvent.newEventId(),
-                        approvedJob,
-                        1,
-                        CheckpointRef.of(new byte[] {1, 2, 3}),
-                        Instant.now(),
-                        model,
-                        1,
-                        Map.of("accuracy", 0.5))));
-    entry.setAll(approved);
-    entry.set("spec", Json.MAPPER.valueToTree(spec));
-    entry.set("calibratedCheckpoint", Json.MAPPER.valueToTree(start));
-    TopicProbe.send(Topics.MODELS, model, entry.toString().getBytes(StandardCharsets.UTF_8));
+    ModelApproved approved =
+        new ModelApproved(
+            QatEvent.newEventId(),
+            approvedJob,
+            1,
+            CheckpointRef.of(new byte[] {1, 2, 3}),
+            Instant.now(),
+            model,
+            1,
+            Map.of("accuracy", 0.5),
+            spec,
+            start);
+    TopicProbe.send(Topics.MODELS, model, encode(approved).getBytes(StandardCharsets.UTF_8));
 
     TopicProbe.send(Topics.TRIGGERS, trigger(newJob, model));
 

@@ -1,5 +1,6 @@
 package io.qatfleet.messaging.event;
 
+import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import java.time.Instant;
 import java.util.Map;
@@ -11,6 +12,9 @@ import java.util.Map;
  * @param checkpoint the approved integer checkpoint, never null
  * @param version the registry version of this model name, from 1
  * @param metrics the quantized model's validation metrics by name
+ * @param spec the approved job's spec: a retraining trigger starts a new job with it
+ * @param calibratedCheckpoint the float checkpoint with the calibrated quantization parameters that
+ *     the integer model was projected from: a retraining trigger continues QAT from it
  */
 public record ModelApproved(
     String eventId,
@@ -20,7 +24,9 @@ public record ModelApproved(
     Instant timestamp,
     String modelName,
     int version,
-    Map<String, Double> metrics)
+    Map<String, Double> metrics,
+    JobSpec spec,
+    CheckpointRef calibratedCheckpoint)
     implements QatEvent {
 
   public ModelApproved {
@@ -32,5 +38,7 @@ public record ModelApproved(
     Require.nonBlank("modelName", modelName);
     Require.positive("version", version);
     metrics = Require.metrics("metrics", metrics);
+    Require.nonNull("spec", spec);
+    Require.nonNull("calibratedCheckpoint", calibratedCheckpoint);
   }
 }

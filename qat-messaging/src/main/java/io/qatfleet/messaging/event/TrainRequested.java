@@ -12,7 +12,8 @@ import java.time.Instant;
  *     validation), or null
  * @param reason why this round runs, e.g. "baseline", "first QAT round", "accuracy drop 0.021 >
  *     0.01"
- * @param epochs epoch budget of the round, at least 1
+ * @param epochs epoch budget of the round; 0 makes the round post-training quantization (observer
+ *     ranges and the quantizer's calibration only), the baseline that QAT rounds must beat
  * @param learningRate initial learning rate, finite and positive
  * @param startFrom weights (and learned quantization parameters) to start from, or null to start
  *     from the job spec's initialisation
@@ -38,7 +39,7 @@ public record TrainRequested(
     Require.nonNull("timestamp", timestamp);
     Require.nonNull("spec", spec);
     Require.nonBlank("reason", reason);
-    Require.positive("epochs", epochs);
+    Require.nonNegative("epochs", epochs);
     Require.positive("learningRate", learningRate);
   }
 }

@@ -119,8 +119,8 @@ class EventCodecTest {
 
   @Test
   void rejectsFieldValueTheEventForbids() {
-    assertFails(edit(1, n -> n.put("epochs", 0)), Reason.INVALID_FIELD)
-        .hasMessageContaining("epochs must be > 0, was 0");
+    assertFails(edit(1, n -> n.put("epochs", -1)), Reason.INVALID_FIELD)
+        .hasMessageContaining("epochs must be >= 0, was -1");
   }
 
   @Test

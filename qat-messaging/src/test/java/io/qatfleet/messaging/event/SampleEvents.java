@@ -67,7 +67,17 @@ public final class SampleEvents {
             Decision.RETRAIN),
         new RetrainRequested(
             id(6), JOB, 1, INT_CKPT, AT, spec(), "accuracy dropped 0.03 > 0.01", 2, 4, 5e-4),
-        new ModelApproved(id(7), JOB, 2, INT_CKPT, AT, "fashion-cnn", 3, Map.of("accuracy", 0.885)),
+        new ModelApproved(
+            id(7),
+            JOB,
+            2,
+            INT_CKPT,
+            AT,
+            "fashion-cnn",
+            3,
+            Map.of("accuracy", 0.885),
+            spec(),
+            FLOAT_CKPT),
         new JobFailed(id(8), JOB, 3, INT_CKPT, AT, "no rounds left", 2, INT_CKPT),
         new StatusUpdate(id(9), JOB, 1, null, AT, "qat", 0.5, "epoch 2/4", 2, 0.41, 2480.5),
         new DeadLetter(

@@ -173,7 +173,7 @@ public class TrainingService {
               Instant.now(),
               spec,
               FIRST_QAT_ROUND,
-              Math.max(1, spec.training().qatEpochs()),
+              spec.training().qatEpochs(),
               spec.training().qatLearningRate(),
               ref);
       publisher.publish(Channels.VALIDATE_OUT, ready);
@@ -317,22 +317,6 @@ public class TrainingService {
     } finally {
       metrics.recordDuration(stage, outcome, Duration.ofNanos(System.nanoTime() - t0));
     }
-  }
-
-  /** The outcome this trainer recorded for a finished QAT round, if it ran it. */
-  public Optional<FloatCheckpointReady> finishedRound(String jobId, int round) {
-    return ledger
-        .outcome(jobId, round, TrainerMetrics.QAT)
-        .flatMap(
-            json -> {
-              try {
-                return Optional.of(
-                    (FloatCheckpointReady) codec.decode(json.getBytes(StandardCharsets.UTF_8)));
-              } catch (Exception e) {
-                LOG.warnf("unreadable ledger outcome of job %s round %d: %s", jobId, round, e);
-                return Optional.empty();
-              }
-            });
   }
 
   private DatasetSplits load(JobSpec spec) {

@@ -3,8 +3,8 @@ package io.qatfleet.trainer.service;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.codec.EventCodec;
-import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.JobSubmitted;
+import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.RetrainTriggered;
 import io.qatfleet.messaging.stage.StageLedger;
@@ -64,7 +64,7 @@ public class TriggerService {
       metrics.countDuplicate(STAGE);
       return;
     }
-    ModelRegistry.Entry entry =
+    ModelApproved entry =
         awaitEntry(trigger.modelName())
             .orElseThrow(
                 () ->
@@ -73,26 +73,8 @@ public class TriggerService {
                         "model '"
                             + trigger.modelName()
                             + "' has no approved version in the registry (qat.models)"));
-    Optional<FloatCheckpointReady> round = training.finishedRound(entry.jobId(), entry.round());
-    JobSpec spec = entry.spec() != null ? entry.spec() : round.map(r -> r.spec()).orElse(null);
-    CheckpointRef start =
-        entry.calibratedCheckpoint() != null
-            ? entry.calibratedCheckpoint()
-            : round.map(FloatCheckpointReady::checkpoint).orElse(null);
-    if (spec == null || start == null) {
-      throw new RejectedInputException(
-          "REGISTRY_ENTRY_INCOMPLETE",
-          "registry entry of model '"
-              + entry.modelName()
-              + "' v"
-              + entry.version()
-              + " (job "
-              + entry.jobId()
-              + " round "
-              + entry.round()
-              + ") carries no spec or calibrated checkpoint, and this trainer has no record of"
-              + " that round");
-    }
+    JobSpec spec = entry.spec();
+    CheckpointRef start = entry.calibratedCheckpoint();
     JobSubmitted job =
         new JobSubmitted(QatEvent.newEventId(), trigger.jobId(), 0, start, Instant.now(), spec);
     publisher.publish(Channels.JOBS_OUT, job);
@@ -109,9 +91,9 @@ public class TriggerService {
   }
 
   /** The registry entry, waiting up to {@code qat.registry-wait} for the registry to catch up. */
-  private Optional<ModelRegistry.Entry> awaitEntry(String modelName) throws InterruptedException {
+  private Optional<ModelApproved> awaitEntry(String modelName) throws InterruptedException {
     long deadline = System.nanoTime() + config.registryWait().toNanos();
-    Optional<ModelRegistry.Entry> entry = registry.find(modelName);
+    Optional<ModelApproved> entry = registry.find(modelName);
     while (entry.isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(REGISTRY_POLL_MILLIS);
       entry = registry.find(modelName);

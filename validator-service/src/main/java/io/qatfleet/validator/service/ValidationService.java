@@ -208,7 +208,9 @@ public class ValidationService {
             publisher.clock().instant(),
             spec.name(),
             version,
-            approvedMetrics);
+            approvedMetrics,
+            spec,
+            event.calibratedCheckpoint());
     publisher.approved(approval);
     registry.registered(approval);
   }
