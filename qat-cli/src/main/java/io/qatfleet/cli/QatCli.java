@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "qat-fleet 0.1.0",
     description = "Quantization-aware training: experiments now, the fleet's client later.",
-    subcommands = {ExperimentCommand.class})
+    subcommands = {ExperimentCommand.class, RunCommand.class})
 public final class QatCli {
   public static void main(String[] args) {
     System.exit(run(args));

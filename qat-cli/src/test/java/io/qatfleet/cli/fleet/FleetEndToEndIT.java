@@ -69,17 +69,7 @@ class FleetEndToEndIT {
     Path root = Path.of(System.getProperty("qat.repo.root", "..")).toAbsolutePath().normalize();
     Path runDir = Files.createTempDirectory(root.resolve("qat-cli/target"), "e2e-");
     fleet = LocalFleet.start(root, runDir, null, 200);
-    events =
-        new EventTail(
-            fleet.bootstrapServers(),
-            List.of(
-                Topics.JOBS,
-                Topics.TRAIN,
-                Topics.QUANTIZE,
-                Topics.VALIDATE,
-                Topics.DEPLOY,
-                Topics.MODELS,
-                Topics.STATUS));
+    events = new EventTail(fleet.bootstrapServers(), Topics.EVENT_TOPICS);
     jobs = new JobClient(fleet.url("trainer-service"));
   }
 
@@ -184,6 +174,7 @@ class FleetEndToEndIT {
   private static List<QatEvent> decisions(String jobId) {
     return events.ofJob(jobId).stream()
         .filter(s -> !s.topic().equals(Topics.MODELS) && !s.topic().equals(Topics.JOBS))
+        .filter(s -> !s.topic().equals(Topics.DLQ))
         .map(EventTail.Seen::event)
         .filter(e -> !(e instanceof StatusUpdate))
         .collect(Collectors.toList());

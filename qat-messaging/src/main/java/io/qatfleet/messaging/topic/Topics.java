@@ -110,6 +110,10 @@ public final class Topics {
   public static final TopicSpec TRIGGERS_SPEC =
       new TopicSpec(TRIGGERS, 1, WEEK, CLEANUP_POLICY_DELETE, EVENT_MAX_MESSAGE_BYTES);
 
+  /** The topics that carry events (every topic but the checkpoint chunks). */
+  public static final List<String> EVENT_TOPICS =
+      List.of(JOBS, TRAIN, QUANTIZE, VALIDATE, DEPLOY, MODELS, STATUS, DLQ, TRIGGERS);
+
   /** All topics, in the order of the loop. */
   public static final List<TopicSpec> ALL =
       List.of(

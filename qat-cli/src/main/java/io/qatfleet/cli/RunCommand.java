@@ -1,0 +1,244 @@
+package io.qatfleet.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qatfleet.cli.fleet.EventTail;
+import io.qatfleet.cli.fleet.FleetStartException;
+import io.qatfleet.cli.fleet.JobClient;
+import io.qatfleet.cli.fleet.JobSummary;
+import io.qatfleet.cli.fleet.LocalFleet;
+import io.qatfleet.core.job.DataSpec;
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.json.Json;
+import io.qatfleet.core.train.TrainingSpec;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.topic.Topics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code qat run job.json} and {@code qat demo}: start the local fleet (a Kafka broker process
+ * unless {@code KAFKA_BOOTSTRAP_SERVERS} names one, then the three services), submit the job, show
+ * its progress, print the result table, write the artifacts under {@code runs/<jobId>/} and stop
+ * everything it started. Exit code 0 when the model is approved, 1 otherwise.
+ */
+@Command(
+    name = "run",
+    aliases = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run a job through the local fleet (`qat demo`: the built-in Fashion-MNIST W4A4 job).")
+final class RunCommand implements Callable<Integer> {
+  private static final String DEMO_JOB = "/demo-job.json";
+  private static final Duration CHECKPOINT_TIMEOUT = Duration.ofMinutes(2);
+
+  @Parameters(index = "0", arity = "0..1", description = "Job spec JSON (default: the demo job).")
+  Path jobFile;
+
+  @Option(names = "--quick", description = "A smoke test: 3,000 training images, 1+1 epochs.")
+  boolean quick;
+
+  @Option(names = "--runs-dir", description = "Where runs/<jobId>/ goes (default: runs).")
+  Path runsDir = Path.of("runs");
+
+  @Option(
+      names = "--repo",
+      description = "Repository root holding the packaged services (default: QAT_HOME or .).")
+  Path repo = Path.of(System.getenv().getOrDefault("QAT_HOME", "."));
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    PrintStream out = System.out;
+    JobSpec spec = JobSpec.fromJson(specText());
+    if (quick) {
+      spec = quick(spec);
+    }
+    spec.requireValid();
+    spec.warnings().forEach(w -> out.println("warning: " + w));
+    Path fleetDir =
+        runsDir.resolve(
+            "fleet-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    out.println("starting the local fleet (logs: " + fleetDir.resolve("logs") + ") ...");
+    long t0 = System.nanoTime();
+    try (LocalFleet fleet =
+        LocalFleet.start(
+            repo.toAbsolutePath(),
+            fleetDir.toAbsolutePath(),
+            System.getenv("KAFKA_BOOTSTRAP_SERVERS"),
+            0)) {
+      out.printf(
+          Locale.ROOT,
+          "fleet ready in %.0f s: broker %s, trainer %s%n",
+          (System.nanoTime() - t0) / 1e9,
+          fleet.bootstrapServers(),
+          fleet.url("trainer-service"));
+      try (EventTail tail = new EventTail(fleet.bootstrapServers(), Topics.EVENT_TOPICS)) {
+        String jobId = new JobClient(fleet.url("trainer-service")).submit(spec.toJson());
+        Path jobDir = runsDir.resolve(jobId);
+        Files.createDirectories(jobDir);
+        Files.createSymbolicLink(jobDir.resolve("logs"), fleetDir.resolve("logs").toAbsolutePath());
+        out.println("submitted job " + jobId + " (" + spec.name() + ")");
+        JobSummary summary = follow(fleet, tail, jobId, out);
+        out.println();
+        out.print(summary.table());
+        writeArtifacts(fleet, tail, jobId, summary, jobDir, out);
+        return summary.approved().isPresent() ? 0 : 1;
+      }
+    } catch (FleetStartException e) {
+      System.err.println("qat: " + e.getMessage());
+      if (!e.logTail().isBlank()) {
+        System.err.println("--- last lines of its log ---\n" + e.logTail());
+      }
+      return 1;
+    }
+  }
+
+  private String specText() throws IOException {
+    if (jobFile != null) {
+      return Files.readString(jobFile);
+    }
+    try (InputStream in = RunCommand.class.getResourceAsStream(DEMO_JOB)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  static JobSpec quick(JobSpec spec) {
+    TrainingSpec t = spec.training();
+    return new JobSpec(
+        spec.name(),
+        new DataSpec(spec.data().dataset(), 3000, 1000, 500),
+        spec.model(),
+        spec.quantization(),
+        new TrainingSpec(
+            1,
+            1,
+            1,
+            t.batchSize(),
+            t.optimizer(),
+            t.learningRate(),
+            t.qatLearningRate(),
+            t.calibrationLearningRate(),
+            t.momentum(),
+            t.schedule(),
+            t.seed(),
+            t.hardProjection()),
+        spec.thresholds(),
+        spec.maxRounds());
+  }
+
+  /** Prints progress until the job is approved or failed, or a service dies. */
+  private static JobSummary follow(LocalFleet fleet, EventTail tail, String jobId, PrintStream out)
+      throws InterruptedException {
+    Set<String> shown = new HashSet<>();
+    while (true) {
+      List<QatEvent> events = tail.ofJob(jobId).stream().map(EventTail.Seen::event).toList();
+      for (QatEvent e : events) {
+        if (shown.add(e.eventId())) {
+          out.println(line(e));
+        }
+      }
+      JobSummary summary = JobSummary.of(jobId, events);
+      if (summary.finished()) {
+        return summary;
+      }
+      for (String service : LocalFleet.START_ORDER) {
+        if (!fleet.process(service).isAlive()) {
+          throw new FleetStartException(
+              service,
+              "exited while running the job",
+              LocalFleet.tail(fleet.logDir().resolve(service + ".log")));
+        }
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  /** One progress line: a bar for status updates, the event name for stage events. */
+  static String line(QatEvent e) {
+    if (e instanceof StatusUpdate u) {
+      int filled = (int) Math.round(u.progress() * 20);
+      StringBuilder s =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "  [round %d] %-10s %s %3.0f%%",
+                  u.round(),
+                  u.stage(),
+                  "#".repeat(filled) + ".".repeat(20 - filled),
+                  100 * u.progress()));
+      if (u.epoch() != null) {
+        s.append(" epoch ").append(u.epoch());
+      }
+      if (u.loss() != null) {
+        s.append(String.format(Locale.ROOT, " loss %.4f", u.loss()));
+      }
+      if (u.samplesPerSecond() != null) {
+        s.append(String.format(Locale.ROOT, " %.0f samples/s", u.samplesPerSecond()));
+      }
+      if (u.message() != null && !u.message().isBlank()) {
+        s.append("  ").append(u.message());
+      }
+      return s.toString();
+    }
+    return String.format(Locale.ROOT, "> round %d: %s", e.round(), e.getClass().getSimpleName());
+  }
+
+  private static void writeArtifacts(
+      LocalFleet fleet,
+      EventTail tail,
+      String jobId,
+      JobSummary summary,
+      Path jobDir,
+      PrintStream out)
+      throws IOException {
+    EventCodec codec = new EventCodec();
+    ObjectNode report = Json.MAPPER.createObjectNode();
+    report.put("jobId", jobId);
+    report.put("approved", summary.approved().isPresent());
+    report.put("totalSeconds", summary.total().toMillis() / 1000.0);
+    ObjectNode stages = report.putObject("stageSeconds");
+    summary.stageTimes().forEach((k, v) -> stages.put(k, v.toMillis() / 1000.0));
+    ArrayNode events = report.putArray("events");
+    for (EventTail.Seen s : tail.ofJob(jobId)) {
+      ObjectNode e = (ObjectNode) Json.MAPPER.readTree(codec.encode(s.event()));
+      e.put("topic", s.topic());
+      events.add(e);
+    }
+    Files.writeString(
+        jobDir.resolve("report.json"),
+        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+    Files.writeString(jobDir.resolve("report.md"), summary.table());
+    CheckpointRef integer =
+        summary
+            .approved()
+            .map(QatEvent::checkpoint)
+            .orElse(summary.failed().map(f -> f.bestCheckpoint()).orElse(null));
+    if (integer != null) {
+      try (KafkaCheckpointStore store = new KafkaCheckpointStore(fleet.bootstrapServers())) {
+        Path file = jobDir.resolve(integer.sha256() + ".safetensors");
+        Files.write(file, store.get(integer, CHECKPOINT_TIMEOUT));
+        out.println("integer checkpoint: " + file);
+      }
+    }
+    out.println("report: " + jobDir.resolve("report.json") + ", " + jobDir.resolve("report.md"));
+  }
+}

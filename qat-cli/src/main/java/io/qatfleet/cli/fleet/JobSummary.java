@@ -1,0 +1,163 @@
+package io.qatfleet.cli.fleet;
+
+import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.JobFailed;
+import io.qatfleet.messaging.event.JobSubmitted;
+import io.qatfleet.messaging.event.ModelApproved;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.QuantizedModelReady;
+import io.qatfleet.messaging.event.RetrainRequested;
+import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.event.ThresholdResult;
+import io.qatfleet.messaging.event.TrainRequested;
+import io.qatfleet.messaging.event.ValidationCompleted;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What happened to one job, reconstructed from its events: the outcome, the last validation, and
+ * the wall time of every stage (from the event that started it to the event that ended it), so that
+ * the rest of the job's time is transport, serialisation, queueing and start-up.
+ */
+public record JobSummary(
+    String jobId,
+    Optional<ModelApproved> approved,
+    Optional<JobFailed> failed,
+    List<ValidationCompleted> validations,
+    Map<String, Duration> stageTimes,
+    Duration total) {
+
+  public static JobSummary of(String jobId, List<QatEvent> events) {
+    Map<String, Instant> started = new LinkedHashMap<>();
+    Map<String, Duration> times = new LinkedHashMap<>();
+    List<ValidationCompleted> validations = new ArrayList<>();
+    Optional<ModelApproved> approved = Optional.empty();
+    Optional<JobFailed> failed = Optional.empty();
+    Instant first = null;
+    Instant last = null;
+    for (QatEvent e : events) {
+      if (e instanceof StatusUpdate) {
+        continue;
+      }
+      first = first == null ? e.timestamp() : first;
+      last = e.timestamp();
+      if (e instanceof JobSubmitted) {
+        started.put("baseline", e.timestamp());
+      } else if (e instanceof FloatCheckpointReady f && f.baseline()) {
+        end(times, started, "baseline", e);
+      } else if (e instanceof TrainRequested t) {
+        started.put("qat round " + t.round(), e.timestamp());
+      } else if (e instanceof RetrainRequested r) {
+        started.put("qat round " + r.nextRound(), e.timestamp());
+      } else if (e instanceof FloatCheckpointReady f) {
+        end(times, started, "qat round " + f.round(), e);
+        started.put("quantize round " + f.round(), e.timestamp());
+      } else if (e instanceof QuantizedModelReady q) {
+        end(times, started, "quantize round " + q.round(), e);
+        started.put("validate round " + q.round(), e.timestamp());
+      } else if (e instanceof ValidationCompleted v) {
+        end(times, started, "validate round " + v.round(), e);
+        validations.add(v);
+      } else if (e instanceof ModelApproved a) {
+        approved = Optional.of(a);
+      } else if (e instanceof JobFailed f) {
+        failed = Optional.of(f);
+      }
+    }
+    Duration total = first == null ? Duration.ZERO : Duration.between(first, last);
+    return new JobSummary(jobId, approved, failed, validations, times, total);
+  }
+
+  private static void end(
+      Map<String, Duration> times, Map<String, Instant> started, String stage, QatEvent e) {
+    Instant t0 = started.get(stage);
+    if (t0 != null) {
+      times.put(stage, Duration.between(t0, e.timestamp()));
+    }
+  }
+
+  public boolean finished() {
+    return approved.isPresent() || failed.isPresent();
+  }
+
+  /** The result table: float vs quantized, thresholds, agreement, rounds, stage times. */
+  public String table() {
+    StringBuilder out = new StringBuilder();
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "job %s: %s after %d round(s), %.0f s%n%n",
+            jobId,
+            approved.isPresent()
+                ? "APPROVED as " + approved.get().modelName() + " v" + approved.get().version()
+                : failed.map(f -> "FAILED (" + f.reason() + ")").orElse("unfinished"),
+            validations.size(),
+            total.toMillis() / 1000.0));
+    if (!validations.isEmpty()) {
+      ValidationCompleted v = validations.get(validations.size() - 1);
+      out.append("| metric | float | quantized | Δ (pp) | threshold | pass |\n");
+      out.append("|---|---|---|---|---|---|\n");
+      for (String metric : List.of("accuracy", "macroPrecision", "macroRecall", "macroF1")) {
+        Double f = v.floatMetrics().get(metric);
+        Double q = v.quantizedMetrics().get(metric);
+        if (f == null || q == null) {
+          continue;
+        }
+        Optional<ThresholdResult> t =
+            v.thresholdResults().stream().filter(r -> r.metric().equals(metric)).findFirst();
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %.4f | %.4f | %+.2f | %s | %s |%n",
+                metric,
+                f,
+                q,
+                100 * (q - f),
+                t.map(r -> describe(r)).orElse("—"),
+                t.map(r -> r.passed() ? "yes" : "NO").orElse("—")));
+      }
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "%nint vs fake-quant agreement: %.2f %% (round %d)%n",
+              100 * v.agreement(),
+              v.round()));
+    }
+    out.append("\n| stage | seconds |\n|---|---|\n");
+    long staged = 0;
+    for (Map.Entry<String, Duration> e : stageTimes.entrySet()) {
+      staged += e.getValue().toMillis();
+      out.append(
+          String.format(
+              Locale.ROOT, "| %s | %.1f |%n", e.getKey(), e.getValue().toMillis() / 1000.0));
+    }
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "| everything else (transport, queueing) | %.1f |%n| total | %.1f |%n",
+            Math.max(0, total.toMillis() - staged) / 1000.0,
+            total.toMillis() / 1000.0));
+    return out.toString();
+  }
+
+  private static String describe(ThresholdResult r) {
+    List<String> parts = new ArrayList<>();
+    if (r.threshold().min() != null) {
+      parts.add(String.format(Locale.ROOT, "≥ %.3f", r.threshold().min()));
+    }
+    if (r.threshold().maxAbsDrop() != null) {
+      parts.add(String.format(Locale.ROOT, "drop ≤ %.1f pp", 100 * r.threshold().maxAbsDrop()));
+    }
+    if (r.threshold().maxRelDrop() != null) {
+      parts.add(
+          String.format(Locale.ROOT, "rel. drop ≤ %.1f %%", 100 * r.threshold().maxRelDrop()));
+    }
+    return String.join(", ", parts);
+  }
+}
