@@ -12,6 +12,10 @@ import picocli.CommandLine.Command;
     subcommands = {ExperimentCommand.class, RunCommand.class})
 public final class QatCli {
   public static void main(String[] args) {
+    // Kafka clients log every partition reset at INFO; the user wants the job's progress.
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
     System.exit(run(args));
   }
 

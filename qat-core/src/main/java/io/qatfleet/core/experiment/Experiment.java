@@ -2,7 +2,6 @@ package io.qatfleet.core.experiment;
 
 import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.data.DatasetSplits;
-import io.qatfleet.core.data.SplitSpec;
 import io.qatfleet.core.eval.ClassificationMetrics;
 import io.qatfleet.core.infer.QuantizedModel;
 import io.qatfleet.core.job.JobSpec;
@@ -54,14 +53,7 @@ public final class Experiment {
       JobSpec job, List<QuantizationSpec> variants, DatasetLoader loader, PrintStream log) {
     long start = System.nanoTime();
     job.requireValid();
-    DatasetSplits data =
-        loader.load(
-            job.data().datasetId(),
-            new SplitSpec(
-                job.data().calibrationSize(),
-                job.data().trainLimit(),
-                job.data().testLimit(),
-                job.training().seed()));
+    DatasetSplits data = QatPipeline.forJob(job, loader).data();
     log.printf(
         Locale.ROOT,
         "dataset %s: %d train, %d calibration, %d test%n",

@@ -1,7 +1,9 @@
 package io.qatfleet.core.pipeline;
 
 import io.qatfleet.core.data.Dataset;
+import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.data.DatasetSplits;
+import io.qatfleet.core.data.SplitSpec;
 import io.qatfleet.core.eval.ClassificationMetrics;
 import io.qatfleet.core.infer.IntegerEngine;
 import io.qatfleet.core.infer.QuantizedLayer;
@@ -49,6 +51,22 @@ public final class QatPipeline {
     this.job = job.requireValid();
     this.data = data;
     this.quantization = ModelQuantization.of(job.quantization(), job.model().layerCount());
+  }
+
+  /**
+   * A pipeline for {@code job} on the splits its data spec asks for (the calibration split is
+   * seeded by the job's training seed, so every service holds out the same images).
+   */
+  public static QatPipeline forJob(JobSpec job, DatasetLoader loader) {
+    DatasetSplits data =
+        loader.load(
+            job.data().datasetId(),
+            new SplitSpec(
+                job.data().calibrationSize(),
+                job.data().trainLimit(),
+                job.data().testLimit(),
+                job.training().seed()));
+    return new QatPipeline(job, data);
   }
 
   public JobSpec job() {

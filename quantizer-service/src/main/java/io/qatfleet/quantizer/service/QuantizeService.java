@@ -9,8 +9,6 @@ import io.qatfleet.core.checkpoint.CheckpointKind;
 import io.qatfleet.core.checkpoint.EncodedCheckpoint;
 import io.qatfleet.core.checkpoint.Provenance;
 import io.qatfleet.core.data.DatasetLoader;
-import io.qatfleet.core.data.DatasetSplits;
-import io.qatfleet.core.data.SplitSpec;
 import io.qatfleet.core.infer.QuantizedLayer;
 import io.qatfleet.core.infer.QuantizedModel;
 import io.qatfleet.core.job.JobSpec;
@@ -104,15 +102,7 @@ public class QuantizeService {
     Checkpoint input = fetch(inputRef);
     ModelState state = requireQatState(input, spec);
 
-    DatasetSplits data =
-        datasets.load(
-            spec.data().datasetId(),
-            new SplitSpec(
-                spec.data().calibrationSize(),
-                spec.data().trainLimit(),
-                spec.data().testLimit(),
-                spec.training().seed()));
-    QatPipeline pipeline = new QatPipeline(spec, data);
+    QatPipeline pipeline = QatPipeline.forJob(spec, datasets);
     StageResult calibrated;
     try {
       calibrated = pipeline.calibrate(state, listener);
@@ -150,7 +140,7 @@ public class QuantizeService {
     metrics.put(
         "calibrationEpochs",
         (double) (calibrated.fit() == null ? 0 : spec.training().calibrationEpochs()));
-    metrics.put("calibrationSamples", (double) data.calibration().size());
+    metrics.put("calibrationSamples", (double) pipeline.data().calibration().size());
     metrics.put("calibrationSeconds", calibrated.seconds());
     metrics.put("projectionSeconds", projectionSeconds);
     metrics.put("integerModelBytes", (double) integer.storageBytes());

@@ -6,8 +6,6 @@ import io.qatfleet.core.checkpoint.CheckpointKind;
 import io.qatfleet.core.checkpoint.EncodedCheckpoint;
 import io.qatfleet.core.checkpoint.Provenance;
 import io.qatfleet.core.data.DatasetLoader;
-import io.qatfleet.core.data.DatasetSplits;
-import io.qatfleet.core.data.SplitSpec;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.model.LayerShape;
 import io.qatfleet.core.model.ModelGraph;
@@ -116,7 +114,7 @@ public class TrainingService {
         ref = job.checkpoint();
         status(job.jobId(), 0, stage, 1, "starting from checkpoint " + ref.shortId(), null);
       } else {
-        QatPipeline pipeline = new QatPipeline(spec, load(spec));
+        QatPipeline pipeline = QatPipeline.forJob(spec, datasets);
         Optional<EpochCheckpoints.Saved> saved = epochs.latest(job.jobId(), 0, stage);
         ModelState start = pipeline.initialState();
         int startEpoch = 0;
@@ -231,7 +229,7 @@ public class TrainingService {
     long t0 = System.nanoTime();
     String outcome = TrainerMetrics.OUTCOME_ERROR;
     try {
-      QatPipeline pipeline = new QatPipeline(spec, load(spec));
+      QatPipeline pipeline = QatPipeline.forJob(spec, datasets);
       String dataset = pipeline.data().id().displayName();
       String parent = startFrom == null ? null : startFrom.sha256();
       QuantizationSpec quantization = spec.quantization();
@@ -317,16 +315,6 @@ public class TrainingService {
     } finally {
       metrics.recordDuration(stage, outcome, Duration.ofNanos(System.nanoTime() - t0));
     }
-  }
-
-  private DatasetSplits load(JobSpec spec) {
-    return datasets.load(
-        spec.data().datasetId(),
-        new SplitSpec(
-            spec.data().calibrationSize(),
-            spec.data().trainLimit(),
-            spec.data().testLimit(),
-            spec.training().seed()));
   }
 
   private Checkpoint fetch(CheckpointRef ref) {

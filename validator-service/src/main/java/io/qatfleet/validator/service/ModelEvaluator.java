@@ -3,8 +3,6 @@ package io.qatfleet.validator.service;
 import io.qatfleet.core.checkpoint.Checkpoint;
 import io.qatfleet.core.checkpoint.CheckpointKind;
 import io.qatfleet.core.data.DatasetLoader;
-import io.qatfleet.core.data.DatasetSplits;
-import io.qatfleet.core.data.SplitSpec;
 import io.qatfleet.core.eval.ClassificationMetrics;
 import io.qatfleet.core.infer.QuantizedModel;
 import io.qatfleet.core.job.JobSpec;
@@ -96,15 +94,7 @@ public final class ModelEvaluator {
   }
 
   private QatPipeline pipeline(JobSpec spec) {
-    DatasetSplits data =
-        loader.load(
-            spec.data().datasetId(),
-            new SplitSpec(
-                spec.data().calibrationSize(),
-                spec.data().trainLimit(),
-                spec.data().testLimit(),
-                spec.training().seed()));
-    return new QatPipeline(spec, data);
+    return QatPipeline.forJob(spec, loader);
   }
 
   private static void requireKind(Checkpoint checkpoint, CheckpointKind kind, String what) {
