@@ -185,17 +185,18 @@ final class RunCommand implements Callable<Integer> {
                   u.stage(),
                   "#".repeat(filled) + ".".repeat(20 - filled),
                   100 * u.progress()));
-      if (u.epoch() != null) {
-        s.append(" epoch ").append(u.epoch());
-      }
-      if (u.loss() != null) {
-        s.append(String.format(Locale.ROOT, " loss %.4f", u.loss()));
-      }
-      if (u.samplesPerSecond() != null) {
-        s.append(String.format(Locale.ROOT, " %.0f samples/s", u.samplesPerSecond()));
-      }
       if (u.message() != null && !u.message().isBlank()) {
         s.append("  ").append(u.message());
+      } else {
+        if (u.epoch() != null) {
+          s.append(" epoch ").append(u.epoch());
+        }
+        if (u.loss() != null) {
+          s.append(String.format(Locale.ROOT, " loss %.4f", u.loss()));
+        }
+        if (u.samplesPerSecond() != null) {
+          s.append(String.format(Locale.ROOT, " %.0f samples/s", u.samplesPerSecond()));
+        }
       }
       return s.toString();
     }
