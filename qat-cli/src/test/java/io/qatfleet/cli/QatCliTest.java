@@ -1,0 +1,22 @@
+package io.qatfleet.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class QatCliTest {
+  @Test
+  void rejectsUnknownSubcommandWithUsageExitCode() {
+    assertThat(QatCli.run("frobnicate")).isEqualTo(2);
+  }
+
+  @Test
+  void rejectsMalformedVariantWithUsageExitCode() {
+    assertThat(QatCli.run("experiment", "--variants", "W9A4", "--train-limit", "10")).isEqualTo(2);
+  }
+
+  @Test
+  void rejectsInvalidJobBeforeLoadingData() {
+    assertThat(QatCli.run("experiment", "--batch-size", "0")).isEqualTo(2);
+  }
+}

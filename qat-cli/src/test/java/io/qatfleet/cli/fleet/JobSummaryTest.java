@@ -1,0 +1,83 @@
+package io.qatfleet.cli.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.job.MetricThreshold;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.event.Decision;
+import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.JobSubmitted;
+import io.qatfleet.messaging.event.ModelApproved;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.QuantizedModelReady;
+import io.qatfleet.messaging.event.ThresholdResult;
+import io.qatfleet.messaging.event.TrainRequested;
+import io.qatfleet.messaging.event.ValidationCompleted;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JobSummaryTest {
+  private static final String JOB = "job-1";
+  private static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
+  private static final CheckpointRef REF = CheckpointRef.of(new byte[] {1});
+  private static final JobSpec SPEC = JobSpec.fromJson("{\"name\": \"m\"}");
+
+  private static Instant at(int seconds) {
+    return T0.plusSeconds(seconds);
+  }
+
+  @Test
+  void splitsWallTimeIntoStagesAndTheRest() {
+    List<QatEvent> events =
+        List.of(
+            new JobSubmitted(QatEvent.newEventId(), JOB, 0, null, at(0), SPEC),
+            new FloatCheckpointReady(
+                QatEvent.newEventId(), JOB, 0, REF, at(100), SPEC, true, Map.of()),
+            new TrainRequested(
+                QatEvent.newEventId(), JOB, 1, REF, at(101), SPEC, "first", 2, 1e-3, REF),
+            new FloatCheckpointReady(
+                QatEvent.newEventId(), JOB, 1, REF, at(161), SPEC, false, Map.of()),
+            new QuantizedModelReady(
+                QatEvent.newEventId(), JOB, 1, REF, at(171), SPEC, REF, Map.of()),
+            new ValidationCompleted(
+                QatEvent.newEventId(),
+                JOB,
+                1,
+                REF,
+                at(191),
+                Map.of("accuracy", 0.90),
+                Map.of("accuracy", 0.895),
+                List.of(
+                    new ThresholdResult(
+                        "accuracy", new MetricThreshold(null, 0.01, null), 0.90, 0.895, true)),
+                0.999,
+                Decision.PASS),
+            new ModelApproved(
+                QatEvent.newEventId(), JOB, 1, REF, at(192), "m", 1, Map.of(), SPEC, REF));
+    JobSummary summary = JobSummary.of(JOB, events);
+    assertThat(summary.finished()).isTrue();
+    assertThat(summary.total()).isEqualTo(Duration.ofSeconds(192));
+    assertThat(summary.stageTimes())
+        .containsEntry("baseline", Duration.ofSeconds(100))
+        .containsEntry("qat round 1", Duration.ofSeconds(60))
+        .containsEntry("quantize round 1", Duration.ofSeconds(10))
+        .containsEntry("validate round 1", Duration.ofSeconds(20));
+    // 192 s in all, 190 s in stages: 2 s for transport and queueing
+    assertThat(summary.table())
+        .contains("| everything else (transport, queueing) | 2.0 |")
+        .contains("| accuracy | 0.9000 | 0.8950 | -0.50 | drop ≤ 1.0 pp | yes |")
+        .contains("APPROVED as m v1");
+  }
+
+  @Test
+  void isUnfinishedWithoutADecision() {
+    JobSummary summary =
+        JobSummary.of(
+            JOB, List.of(new JobSubmitted(QatEvent.newEventId(), JOB, 0, null, at(0), SPEC)));
+    assertThat(summary.finished()).isFalse();
+  }
+}
