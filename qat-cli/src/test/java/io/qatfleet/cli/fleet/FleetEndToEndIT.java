@@ -12,6 +12,10 @@ import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.event.ValidationCompleted;
 import io.qatfleet.messaging.topic.Topics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,13 +24,17 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The whole fleet as separate processes: a Kafka broker (KRaft, Kafka's own jars) and the three
  * packaged services. One job must fail its bar in round 1 and pass in round 2; another must finish
  * exactly once although its trainer is killed with SIGKILL in the middle of training.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetEndToEndIT {
   /**
    * W2A2 on 2,000 images: round 1 has no QAT epochs (post-training quantization plus calibration,
@@ -84,6 +92,7 @@ class FleetEndToEndIT {
   }
 
   @Test
+  @Order(1)
   void retrainsAfterAFailedRoundThenApprovesAndRegisters() {
     String jobId = jobs.submit(RETRAIN_JOB);
     awaitEnd(jobId);
@@ -116,6 +125,7 @@ class FleetEndToEndIT {
   }
 
   @Test
+  @Order(2)
   void finishesExactlyOnceWhenTheTrainerIsKilledMidRound() throws Exception {
     String jobId = jobs.submit(KILL_JOB);
     assertThat(
@@ -153,6 +163,32 @@ class FleetEndToEndIT {
             .map(e -> ((StatusUpdate) e).epoch())
             .collect(Collectors.toList());
     assertThat(epochsAfterKill).isNotEmpty().allMatch(e -> e >= 2);
+  }
+
+  /** After the jobs above: each service exports its stage metrics and Kafka client metrics. */
+  @Test
+  @Order(3)
+  void exposesStageAndKafkaClientMetrics() throws Exception {
+    assertThat(metrics("trainer-service"))
+        .contains("qat_train_duration_seconds_count")
+        .contains("kafka_consumer_");
+    assertThat(metrics("quantizer-service"))
+        .contains("qat_quantize_duration_seconds_count")
+        .contains("kafka_consumer_");
+    assertThat(metrics("validator-service"))
+        .contains("qat_validate_decisions_total{outcome=\"pass\"")
+        .contains("qat_validate_decisions_total{outcome=\"retrain\"")
+        .contains("kafka_consumer_");
+  }
+
+  private static String metrics(String service) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(fleet.url(service) + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    return response.body();
   }
 
   private static void awaitEnd(String jobId) {
