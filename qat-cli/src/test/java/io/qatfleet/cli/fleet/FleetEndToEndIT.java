@@ -165,10 +165,18 @@ class FleetEndToEndIT {
     assertThat(epochsAfterKill).isNotEmpty().allMatch(e -> e >= 2);
   }
 
-  /** After the jobs above: each service exports its stage metrics and Kafka client metrics. */
+  /**
+   * After the jobs above: each service's readiness includes its Kafka channels, and it exports its
+   * stage metrics and Kafka client metrics.
+   */
   @Test
   @Order(3)
-  void exposesStageAndKafkaClientMetrics() throws Exception {
+  void exposesKafkaReadinessStageAndKafkaClientMetrics() throws Exception {
+    for (String service : LocalFleet.START_ORDER) {
+      assertThat(get(service, "/q/health/ready"))
+          .contains("SmallRye Reactive Messaging - readiness check")
+          .contains("\"status\": \"UP\"");
+    }
     assertThat(metrics("trainer-service"))
         .contains("qat_train_duration_seconds_count")
         .contains("kafka_consumer_");
@@ -182,10 +190,14 @@ class FleetEndToEndIT {
   }
 
   private static String metrics(String service) throws Exception {
+    return get(service, "/q/metrics");
+  }
+
+  private static String get(String service, String path) throws Exception {
     HttpResponse<String> response =
         HttpClient.newHttpClient()
             .send(
-                HttpRequest.newBuilder(URI.create(fleet.url(service) + "/q/metrics")).build(),
+                HttpRequest.newBuilder(URI.create(fleet.url(service) + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     return response.body();
