@@ -1,0 +1,203 @@
+package io.qatfleet.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qatfleet.messaging.topic.Topics;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** References between manifests, and from manifests to the services, hold in both overlays. */
+class CrossReferencesTest {
+
+  private static List<ObjectNode> build(String overlay) {
+    return MiniKustomize.build(Yaml.DEPLOY.resolve("overlays/" + overlay));
+  }
+
+  private static List<ObjectNode> ofKind(List<ObjectNode> docs, String kind) {
+    return docs.stream().filter(d -> d.path("kind").asText().equals(kind)).toList();
+  }
+
+  private static boolean matches(JsonNode selector, JsonNode labels) {
+    var it = selector.fields();
+    while (it.hasNext()) {
+      var e = it.next();
+      if (!labels.path(e.getKey()).equals(e.getValue())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static Properties applicationProperties(String service) throws IOException {
+    Properties p = new Properties();
+    try (Reader r =
+        Files.newBufferedReader(
+            Yaml.REPO.resolve(service + "/src/main/resources/application.properties"))) {
+      p.load(r);
+    }
+    return p;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod"})
+  void servicesSelectPodsAndPortsOfTheirDeployment(String overlay) throws IOException {
+    List<ObjectNode> docs = build(overlay);
+    for (String name : MetricCatalog.SERVICES) {
+      int port = Integer.parseInt(applicationProperties(name).getProperty("quarkus.http.port"));
+      JsonNode deployment = find(docs, "Deployment", name);
+      JsonNode service = find(docs, "Service", name);
+      JsonNode podLabels = deployment.at("/spec/template/metadata/labels");
+      assertThat(matches(deployment.at("/spec/selector/matchLabels"), podLabels)).isTrue();
+      assertThat(matches(service.at("/spec/selector"), podLabels)).as(name).isTrue();
+      for (ObjectNode other : ofKind(docs, "Deployment")) {
+        if (other != deployment) {
+          assertThat(
+                  matches(service.at("/spec/selector"), other.at("/spec/template/metadata/labels")))
+              .as("%s selects pods of %s", name, Yaml.id(other))
+              .isFalse();
+        }
+      }
+      JsonNode container = deployment.at("/spec/template/spec/containers/0");
+      assertThat(container.at("/ports/0/containerPort").asInt()).as(name).isEqualTo(port);
+      assertThat(container.at("/ports/0/name").asText()).isEqualTo("http");
+      assertThat(service.at("/spec/ports/0/port").asInt()).isEqualTo(port);
+      assertThat(service.at("/spec/ports/0/targetPort").asText()).isEqualTo("http");
+      assertThat(container.at("/startupProbe/httpGet/path").asText())
+          .isEqualTo("/q/health/started");
+      assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/q/health/live");
+      assertThat(container.at("/readinessProbe/httpGet/path").asText())
+          .isEqualTo("/q/health/ready");
+      for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+        assertThat(container.path(probe).at("/httpGet/port").asText()).isEqualTo("http");
+      }
+      JsonNode config =
+          find(docs, "ConfigMap", container.at("/envFrom/0/configMapRef/name").asText());
+      assertThat(config.path("data").path("KAFKA_BOOTSTRAP_SERVERS").asText())
+          .isEqualTo("qat-kafka-kafka-bootstrap:9092");
+      assertThat(config.path("data").has("QAT_STATE_DIR")).isTrue();
+      assertThat(config.path("data").has("QAT_DATA_DIR")).isTrue();
+      for (JsonNode volume : deployment.at("/spec/template/spec/volumes")) {
+        if (volume.has("persistentVolumeClaim")) {
+          find(
+              docs,
+              "PersistentVolumeClaim",
+              volume.at("/persistentVolumeClaim/claimName").asText());
+        }
+      }
+      JsonNode requests = container.at("/resources/requests");
+      JsonNode limits = container.at("/resources/limits");
+      assertThat(requests.has("memory") && limits.has("memory") && requests.has("cpu")).isTrue();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod"})
+  void podsRunRestricted(String overlay) {
+    for (ObjectNode d : ofKind(build(overlay), "Deployment")) {
+      JsonNode pod = d.at("/spec/template/spec");
+      assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
+      assertThat(pod.at("/securityContext/seccompProfile/type").asText())
+          .isEqualTo("RuntimeDefault");
+      for (JsonNode c : pod.path("containers")) {
+        assertThat(c.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
+        assertThat(c.at("/securityContext/allowPrivilegeEscalation").asBoolean(true)).isFalse();
+        assertThat(c.at("/securityContext/capabilities/drop").toString()).isEqualTo("[\"ALL\"]");
+        Set<String> mounts = new TreeSet<>();
+        c.path("volumeMounts").forEach(m -> mounts.add(m.path("mountPath").asText()));
+        assertThat(mounts).contains("/tmp", "/var/lib/qat/state", "/var/lib/qat/datasets");
+      }
+      assertThat(d.at("/spec/template/metadata/labels/qat-fleet.io~1kafka-client").asText())
+          .as("%s may reach Kafka", Yaml.id(d))
+          .isEqualTo("true");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod"})
+  void monitorsSelectExistingServicesAndPorts(String overlay) {
+    List<ObjectNode> docs = build(overlay);
+    List<ObjectNode> monitors = ofKind(docs, "ServiceMonitor");
+    assertThat(monitors).hasSize(3);
+    for (ObjectNode m : monitors) {
+      List<ObjectNode> selected =
+          ofKind(docs, "Service").stream()
+              .filter(s -> matches(m.at("/spec/selector/matchLabels"), s.at("/metadata/labels")))
+              .toList();
+      assertThat(selected).as(Yaml.id(m)).hasSize(1);
+      assertThat(selected.get(0).at("/spec/ports/0/name").asText())
+          .isEqualTo(m.at("/spec/endpoints/0/port").asText());
+      assertThat(m.at("/spec/endpoints/0/path").asText()).isEqualTo("/q/metrics");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod"})
+  void scalesTrainersOnTheirOwnGroupAndTopics(String overlay) throws IOException {
+    List<ObjectNode> docs = build(overlay);
+    Properties trainer = applicationProperties("trainer-service");
+    JsonNode so = find(docs, "ScaledObject", "trainer-service");
+    find(docs, "Deployment", so.at("/spec/scaleTargetRef/name").asText());
+    Set<String> topics = new TreeSet<>();
+    for (JsonNode t : so.at("/spec/triggers")) {
+      assertThat(t.at("/metadata/consumerGroup").asText())
+          .isEqualTo(trainer.getProperty("kafka.group.id"));
+      assertThat(t.at("/metadata/bootstrapServers").asText())
+          .startsWith("qat-kafka-kafka-bootstrap.qat-fleet.svc:9092");
+      topics.add(t.at("/metadata/topic").asText());
+    }
+    assertThat(topics)
+        .containsExactlyInAnyOrder(
+            trainer.getProperty("mp.messaging.incoming.jobs-in.topic"),
+            trainer.getProperty("mp.messaging.incoming.train-in.topic"));
+    assertThat(so.at("/spec/maxReplicaCount").asInt()).isLessThanOrEqualTo(Topics.WORK_PARTITIONS);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod"})
+  void networkPoliciesSelectFleetPods(String overlay) {
+    List<ObjectNode> docs = build(overlay);
+    List<String> unselected = new ArrayList<>();
+    for (ObjectNode np : ofKind(docs, "NetworkPolicy")) {
+      JsonNode sel = np.at("/spec/podSelector/matchLabels");
+      boolean any =
+          ofKind(docs, "Deployment").stream()
+              .anyMatch(
+                  d -> sel.isMissingNode() || matches(sel, d.at("/spec/template/metadata/labels")));
+      if (!any) {
+        unselected.add(Yaml.id(np));
+      }
+    }
+    assertThat(unselected).isEmpty();
+    JsonNode kafkaPeer =
+        find(docs, "NetworkPolicy", "qat-fleet-egress-kafka-dns")
+            .at("/spec/egress/0/to/0/podSelector/matchLabels");
+    assertThat(kafkaPeer.path("strimzi.io/cluster").asText()).isEqualTo("qat-kafka");
+  }
+
+  static JsonNode find(List<ObjectNode> docs, String kind, String name) {
+    return docs.stream()
+        .filter(d -> Yaml.id(d).equals(kind + "/" + name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("missing " + kind + "/" + name));
+  }
+
+  static Map<String, String> configOf(JsonNode topic) {
+    Map<String, String> m = new java.util.TreeMap<>();
+    topic
+        .at("/spec/config")
+        .fields()
+        .forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText()));
+    return m;
+  }
+}
