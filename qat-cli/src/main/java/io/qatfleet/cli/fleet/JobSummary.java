@@ -140,7 +140,9 @@ public record JobSummary(
     out.append(
         String.format(
             Locale.ROOT,
-            "| everything else (transport, queueing) | %.1f |%n| total | %.1f |%n",
+            "| between stages | %.1f |%n| total | %.1f |%n%n"
+                + "(A stage runs from the event that requested it to the event it published, so it"
+                + " includes fetching its input over Kafka.)%n",
             Math.max(0, total.toMillis() - staged) / 1000.0,
             total.toMillis() / 1000.0));
     return out.toString();

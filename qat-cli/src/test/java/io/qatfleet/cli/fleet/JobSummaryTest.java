@@ -68,7 +68,7 @@ class JobSummaryTest {
         .containsEntry("validate round 1", Duration.ofSeconds(20));
     // 192 s in all, 190 s in stages: 2 s for transport and queueing
     assertThat(summary.table())
-        .contains("| everything else (transport, queueing) | 2.0 |")
+        .contains("| between stages | 2.0 |")
         .contains("| accuracy | 0.9000 | 0.8950 | -0.50 | drop ≤ 1.0 pp | yes |")
         .contains("APPROVED as m v1");
   }
