@@ -8,8 +8,17 @@ import picocli.CommandLine.Command;
     name = "qat",
     mixinStandardHelpOptions = true,
     version = "qat-fleet 0.1.0",
-    description = "Quantization-aware training: experiments now, the fleet's client later.",
-    subcommands = {ExperimentCommand.class, RunCommand.class})
+    description =
+        "Quantization-aware training: experiments, the local fleet, and a running fleet's client.",
+    subcommands = {
+      ExperimentCommand.class,
+      RunCommand.class,
+      SubmitCommand.class,
+      StatusCommand.class,
+      ListCommand.class,
+      TriggerCommand.class,
+      FollowCommand.class
+    })
 public final class QatCli {
   public static void main(String[] args) {
     // Kafka clients log every partition reset at INFO; the user wants the job's progress.

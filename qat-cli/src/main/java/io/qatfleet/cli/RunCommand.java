@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qatfleet.cli.fleet.EventTail;
 import io.qatfleet.cli.fleet.FleetStartException;
 import io.qatfleet.cli.fleet.JobClient;
+import io.qatfleet.cli.fleet.JobFollower;
 import io.qatfleet.cli.fleet.JobSummary;
 import io.qatfleet.cli.fleet.LocalFleet;
 import io.qatfleet.core.job.DataSpec;
@@ -15,7 +16,6 @@ import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.QatEvent;
-import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.topic.Topics;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,10 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -145,62 +142,23 @@ final class RunCommand implements Callable<Integer> {
         spec.maxRounds());
   }
 
-  /** Prints progress until the job is approved or failed, or a service dies. */
+  /** Prints progress until the job is approved, failed or rejected, or a service dies. */
   private static JobSummary follow(LocalFleet fleet, EventTail tail, String jobId, PrintStream out)
       throws InterruptedException {
-    Set<String> shown = new HashSet<>();
-    while (true) {
-      List<QatEvent> events = tail.ofJob(jobId).stream().map(EventTail.Seen::event).toList();
-      for (QatEvent e : events) {
-        if (shown.add(e.eventId())) {
-          out.println(line(e));
-        }
-      }
-      JobSummary summary = JobSummary.of(jobId, events);
-      if (summary.finished()) {
-        return summary;
-      }
-      for (String service : LocalFleet.START_ORDER) {
-        if (!fleet.process(service).isAlive()) {
-          throw new FleetStartException(
-              service,
-              "exited while running the job",
-              LocalFleet.tail(fleet.logDir().resolve(service + ".log")));
-        }
-      }
-      Thread.sleep(500);
-    }
-  }
-
-  /** One progress line: a bar for status updates, the event name for stage events. */
-  static String line(QatEvent e) {
-    if (e instanceof StatusUpdate u) {
-      int filled = (int) Math.round(u.progress() * 20);
-      StringBuilder s =
-          new StringBuilder(
-              String.format(
-                  Locale.ROOT,
-                  "  [round %d] %-10s %s %3.0f%%",
-                  u.round(),
-                  u.stage(),
-                  "#".repeat(filled) + ".".repeat(20 - filled),
-                  100 * u.progress()));
-      if (u.message() != null && !u.message().isBlank()) {
-        s.append("  ").append(u.message());
-      } else {
-        if (u.epoch() != null) {
-          s.append(" epoch ").append(u.epoch());
-        }
-        if (u.loss() != null) {
-          s.append(String.format(Locale.ROOT, " loss %.4f", u.loss()));
-        }
-        if (u.samplesPerSecond() != null) {
-          s.append(String.format(Locale.ROOT, " %.0f samples/s", u.samplesPerSecond()));
-        }
-      }
-      return s.toString();
-    }
-    return String.format(Locale.ROOT, "> round %d: %s", e.round(), e.getClass().getSimpleName());
+    return JobFollower.follow(
+        tail,
+        jobId,
+        out::println,
+        () -> {
+          for (String service : LocalFleet.START_ORDER) {
+            if (!fleet.process(service).isAlive()) {
+              throw new FleetStartException(
+                  service,
+                  "exited while running the job",
+                  LocalFleet.tail(fleet.logDir().resolve(service + ".log")));
+            }
+          }
+        });
   }
 
   private static void writeArtifacts(

@@ -1,0 +1,115 @@
+package io.qatfleet.cli;
+
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.RetrainTriggered;
+import io.qatfleet.messaging.topic.Topics;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code qat trigger <model> --reason …}: asks the fleet to retrain a registered model by producing
+ * a {@link RetrainTriggered} on {@code qat.triggers}, keyed by the model name. The job id is a new
+ * UUID chosen here (so a retried trigger cannot start two jobs); it is printed once the broker has
+ * acknowledged the record, ready for {@code qat follow}.
+ */
+@Command(
+    name = "trigger",
+    mixinStandardHelpOptions = true,
+    description = "Ask the fleet to retrain a registered model; prints the new job id.")
+final class TriggerCommand extends FleetCommand {
+  private static final Duration ACK_TIMEOUT = Duration.ofSeconds(15);
+
+  @Parameters(index = "0", paramLabel = "MODEL", description = "The model's name (its job name).")
+  String model;
+
+  @Option(
+      names = "--reason",
+      required = true,
+      description = "Why: ${COMPLETION-CANDIDATES} (any case).")
+  RetrainTriggered.Reason reason;
+
+  @Option(names = "--message", description = "A note for people reading the job's history.")
+  String message = "";
+
+  @Mixin FleetOptions.Kafka kafka;
+
+  @Override
+  int run(PrintWriter out) throws InterruptedException {
+    if (!model.matches("[A-Za-z0-9._-]{1,100}")) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "MODEL must be 1-100 characters of [A-Za-z0-9._-], got '" + model + "'");
+    }
+    RetrainTriggered trigger =
+        new RetrainTriggered(
+            QatEvent.newEventId(),
+            UUID.randomUUID().toString(),
+            0,
+            null,
+            Instant.now(),
+            model,
+            reason,
+            message);
+    KafkaAccess.requireReachable(kafka.bootstrap);
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig())) {
+      producer
+          .send(new ProducerRecord<>(Topics.TRIGGERS, model, new EventCodec().encode(trigger)))
+          .get(ACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new CliFailure(
+          "cannot write the trigger to "
+              + Topics.TRIGGERS
+              + " at "
+              + kafka.bootstrap
+              + ": "
+              + e.getCause().getMessage());
+    } catch (TimeoutException e) {
+      throw new CliFailure(
+          "no acknowledgement from Kafka at "
+              + kafka.bootstrap
+              + " within "
+              + ACK_TIMEOUT.toSeconds()
+              + " s");
+    }
+    out.println(trigger.jobId());
+    return 0;
+  }
+
+  private Map<String, Object> producerConfig() {
+    int timeout = (int) ACK_TIMEOUT.toMillis();
+    return Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        kafka.bootstrap,
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+        StringSerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+        ByteArraySerializer.class,
+        ProducerConfig.ACKS_CONFIG,
+        "all",
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+        true,
+        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+        timeout,
+        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+        timeout,
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+        timeout);
+  }
+}

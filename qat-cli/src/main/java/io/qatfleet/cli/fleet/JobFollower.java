@@ -1,0 +1,91 @@
+package io.qatfleet.cli.fleet;
+
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.StatusUpdate;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Follows one job on an {@link EventTail}: turns each new event of the job into a progress line (a
+ * bar per status update, the event name for stage events) until the job is approved or failed, or a
+ * service rejected it. Shared by {@code qat run} (which also watches its service processes) and
+ * {@code qat follow} (which watches a fleet it did not start).
+ */
+public final class JobFollower {
+  /** {@code StatusUpdate} stages after which the job goes no further. */
+  public static final Set<String> TERMINAL_STAGES = Set.of("rejected", "error");
+
+  private static final long POLL_MILLIS = 500;
+
+  private JobFollower() {}
+
+  /**
+   * Prints progress lines of {@code jobId} to {@code out} until the job has finished (approved or
+   * failed) or was rejected; {@code check} runs between polls and may throw to stop following.
+   *
+   * @return the job's summary; neither approved nor failed when the job was rejected
+   */
+  public static JobSummary follow(
+      EventTail tail, String jobId, Consumer<String> out, Runnable check)
+      throws InterruptedException {
+    Set<String> shown = new HashSet<>();
+    while (true) {
+      List<QatEvent> events = tail.ofJob(jobId).stream().map(EventTail.Seen::event).toList();
+      for (QatEvent e : events) {
+        if (shown.add(e.eventId())) {
+          out.accept(line(e));
+        }
+      }
+      JobSummary summary = JobSummary.of(jobId, events);
+      if (summary.finished() || rejection(events).isPresent()) {
+        return summary;
+      }
+      check.run();
+      Thread.sleep(POLL_MILLIS);
+    }
+  }
+
+  /** The status update that stopped the job without a verdict, if any. */
+  public static Optional<StatusUpdate> rejection(List<QatEvent> events) {
+    return events.stream()
+        .filter(StatusUpdate.class::isInstance)
+        .map(StatusUpdate.class::cast)
+        .filter(u -> TERMINAL_STAGES.contains(u.stage()))
+        .findFirst();
+  }
+
+  /** One progress line: a bar for status updates, the event name for stage events. */
+  public static String line(QatEvent e) {
+    if (e instanceof StatusUpdate u) {
+      int filled = (int) Math.round(u.progress() * 20);
+      StringBuilder s =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "  [round %d] %-10s %s %3.0f%%",
+                  u.round(),
+                  u.stage(),
+                  "#".repeat(filled) + ".".repeat(20 - filled),
+                  100 * u.progress()));
+      if (u.message() != null && !u.message().isBlank()) {
+        s.append("  ").append(u.message());
+      } else {
+        if (u.epoch() != null) {
+          s.append(" epoch ").append(u.epoch());
+        }
+        if (u.loss() != null) {
+          s.append(String.format(Locale.ROOT, " loss %.4f", u.loss()));
+        }
+        if (u.samplesPerSecond() != null) {
+          s.append(String.format(Locale.ROOT, " %.0f samples/s", u.samplesPerSecond()));
+        }
+      }
+      return s.toString();
+    }
+    return String.format(Locale.ROOT, "> round %d: %s", e.round(), e.getClass().getSimpleName());
+  }
+}
