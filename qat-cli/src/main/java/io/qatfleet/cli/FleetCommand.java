@@ -20,8 +20,9 @@ abstract class FleetCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
     try {
-      return run(spec.commandLine().getOut());
+      return run(out);
     } catch (CliFailure | JobApiException e) {
       return fail(e.getMessage());
     } catch (KafkaException e) {
@@ -36,6 +37,8 @@ abstract class FleetCommand implements Callable<Integer> {
       return fail(e.getClass().getSimpleName() + ": " + e.getMessage());
     } catch (Exception e) {
       return fail(e.getClass().getSimpleName() + ": " + e.getMessage());
+    } finally {
+      out.flush();
     }
   }
 

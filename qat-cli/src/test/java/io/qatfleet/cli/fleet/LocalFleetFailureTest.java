@@ -1,0 +1,69 @@
+package io.qatfleet.cli.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A service that dies while starting is reported by name with the tail of its log, and the fleet
+ * leaves no process behind. The "services" are jars whose manifest names a main class that does not
+ * exist, so {@code java -jar} starts and exits with an error; the bootstrap address is a dummy, so
+ * no broker is started.
+ */
+class LocalFleetFailureTest {
+  private static final String MISSING_MAIN = "io.qatfleet.fake.NoSuchMain";
+
+  /** Far from the services' own ports, so a fleet running beside the test never answers. */
+  private static final int PORT_OFFSET = 47000;
+
+  @TempDir Path root;
+
+  @Test
+  void namesServiceThatDiesWhileStartingAndStopsEverything() throws IOException {
+    for (String service : LocalFleet.START_ORDER) {
+      writeJarWithMissingMain(root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar"));
+    }
+
+    FleetStartException e =
+        catchThrowableOfType(
+            FleetStartException.class,
+            () -> LocalFleet.start(root, root.resolve("run"), "127.0.0.1:1", PORT_OFFSET));
+
+    assertThat(e.part()).isEqualTo("trainer-service");
+    assertThat(e.getMessage()).contains("trainer-service", "exited with code");
+    assertThat(e.logTail()).contains(MISSING_MAIN);
+    assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)).isEmpty();
+  }
+
+  @Test
+  void namesServiceThatIsNotBuilt() {
+    FleetStartException e =
+        catchThrowableOfType(
+            FleetStartException.class,
+            () -> LocalFleet.start(root, root.resolve("run"), "127.0.0.1:1", PORT_OFFSET));
+
+    assertThat(e.part()).isEqualTo("trainer-service");
+    assertThat(e.getMessage()).contains("quarkus-run.jar is missing");
+    assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)).isEmpty();
+  }
+
+  private static void writeJarWithMissingMain(Path jar) throws IOException {
+    Files.createDirectories(jar.getParent());
+    Manifest manifest = new Manifest();
+    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, MISSING_MAIN);
+    try (OutputStream file = Files.newOutputStream(jar);
+        JarOutputStream out = new JarOutputStream(file, manifest)) {
+      out.flush();
+    }
+  }
+}
