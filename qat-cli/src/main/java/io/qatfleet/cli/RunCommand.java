@@ -1,20 +1,17 @@
 package io.qatfleet.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qatfleet.cli.fleet.EventTail;
 import io.qatfleet.cli.fleet.FleetStartException;
 import io.qatfleet.cli.fleet.JobClient;
 import io.qatfleet.cli.fleet.JobFollower;
 import io.qatfleet.cli.fleet.JobSummary;
 import io.qatfleet.cli.fleet.LocalFleet;
+import io.qatfleet.cli.report.ReportWriter;
 import io.qatfleet.core.job.DataSpec;
 import io.qatfleet.core.job.JobSpec;
-import io.qatfleet.core.json.Json;
 import io.qatfleet.core.train.TrainingSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
-import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.topic.Topics;
 import java.io.IOException;
@@ -169,23 +166,7 @@ final class RunCommand implements Callable<Integer> {
       Path jobDir,
       PrintStream out)
       throws IOException {
-    EventCodec codec = new EventCodec();
-    ObjectNode report = Json.MAPPER.createObjectNode();
-    report.put("jobId", jobId);
-    report.put("approved", summary.approved().isPresent());
-    report.put("totalSeconds", summary.total().toMillis() / 1000.0);
-    ObjectNode stages = report.putObject("stageSeconds");
-    summary.stageTimes().forEach((k, v) -> stages.put(k, v.toMillis() / 1000.0));
-    ArrayNode events = report.putArray("events");
-    for (EventTail.Seen s : tail.ofJob(jobId)) {
-      ObjectNode e = (ObjectNode) Json.MAPPER.readTree(codec.encode(s.event()));
-      e.put("topic", s.topic());
-      events.add(e);
-    }
-    Files.writeString(
-        jobDir.resolve("report.json"),
-        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report));
-    Files.writeString(jobDir.resolve("report.md"), summary.table());
+    List<Path> reports = new ReportWriter().write(jobDir, jobId, tail.ofJob(jobId));
     CheckpointRef integer =
         summary
             .approved()
@@ -198,6 +179,6 @@ final class RunCommand implements Callable<Integer> {
         out.println("integer checkpoint: " + file);
       }
     }
-    out.println("report: " + jobDir.resolve("report.json") + ", " + jobDir.resolve("report.md"));
+    out.println("report: " + String.join(", ", reports.stream().map(Path::toString).toList()));
   }
 }

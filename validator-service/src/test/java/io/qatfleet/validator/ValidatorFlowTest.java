@@ -66,6 +66,41 @@ class ValidatorFlowTest {
   }
 
   @Test
+  void reportsConfusionMatricesAndModelSizes() {
+    String model = "fashion-confusion-" + UUID.randomUUID().toString().substring(0, 8);
+    JobSpec spec = TestModels.spec(model, TestModels.lenient(), 3);
+    String job = newJob(spec);
+    send(Topics.VALIDATE, job, quantized(job, 1, spec, trainedInteger, trainedCalibrated));
+
+    ValidationCompleted report = await(Topics.STATUS, job, ValidationCompleted.class, 1).get(0);
+    // Each matrix tallies the 200 test images, and its diagonal is the accuracy.
+    assertThat(report.floatConfusion()).hasSize(10);
+    assertThat(report.quantizedConfusion()).hasSize(10);
+    assertThat(total(report.floatConfusion())).isEqualTo(200);
+    assertThat(total(report.quantizedConfusion())).isEqualTo(200);
+    assertThat(trace(report.floatConfusion()) / 200.0)
+        .isCloseTo(models.floatAccuracy(), within(1e-9));
+    assertThat(trace(report.quantizedConfusion()) / 200.0)
+        .isCloseTo(models.trainedAccuracy(), within(1e-9));
+    // 8-bit levels against float32 weights: the integer model is about a quarter of the size.
+    double floatBytes = report.floatMetrics().get("modelBytes");
+    double integerBytes = report.quantizedMetrics().get("modelBytes");
+    assertThat(integerBytes / floatBytes).isBetween(0.25, 0.4);
+  }
+
+  private static int total(List<List<Integer>> confusion) {
+    return confusion.stream().flatMap(List::stream).mapToInt(Integer::intValue).sum();
+  }
+
+  private static int trace(List<List<Integer>> confusion) {
+    int sum = 0;
+    for (int t = 0; t < confusion.size(); t++) {
+      sum += confusion.get(t).get(t);
+    }
+    return sum;
+  }
+
+  @Test
   void approvesPassingModelAndCountsRegistryVersions() {
     String model = "fashion-pass-" + UUID.randomUUID().toString().substring(0, 8);
     JobSpec spec = TestModels.spec(model, TestModels.lenient(), 3);

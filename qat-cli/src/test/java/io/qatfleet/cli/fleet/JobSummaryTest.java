@@ -55,7 +55,9 @@ class JobSummaryTest {
                     new ThresholdResult(
                         "accuracy", new MetricThreshold(null, 0.01, null), 0.90, 0.895, true)),
                 0.999,
-                Decision.PASS),
+                Decision.PASS,
+                List.of(List.of(9, 1), List.of(1, 9)),
+                List.of(List.of(9, 1), List.of(1, 9))),
             new ModelApproved(
                 QatEvent.newEventId(), JOB, 1, REF, at(192), "m", 1, Map.of(), SPEC, REF));
     JobSummary summary = JobSummary.of(JOB, events);

@@ -108,4 +108,40 @@ final class Require {
     }
     return List.copyOf(value);
   }
+
+  /**
+   * An immutable copy of a confusion matrix (rows = true class, columns = predicted class): at
+   * least one class, square, every count non-negative.
+   */
+  static List<List<Integer>> confusion(String field, List<List<Integer>> value) {
+    nonNull(field, value);
+    int k = value.size();
+    if (k == 0) {
+      throw new IllegalArgumentException(field + " must have at least one class, was empty");
+    }
+    List<List<Integer>> copy = new java.util.ArrayList<>(k);
+    for (int t = 0; t < k; t++) {
+      List<Integer> row = nonNull(field + "[" + t + "]", value.get(t));
+      if (row.size() != k) {
+        throw new IllegalArgumentException(
+            field
+                + " must be square, but row "
+                + t
+                + " has "
+                + row.size()
+                + " of "
+                + k
+                + " columns");
+      }
+      for (int p = 0; p < k; p++) {
+        Integer count = row.get(p);
+        if (count == null || count < 0) {
+          throw new IllegalArgumentException(
+              field + "[" + t + "][" + p + "] must be a count >= 0, was " + count);
+        }
+      }
+      copy.add(List.copyOf(row));
+    }
+    return List.copyOf(copy);
+  }
 }

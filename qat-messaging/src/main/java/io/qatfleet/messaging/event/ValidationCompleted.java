@@ -15,6 +15,9 @@ import java.util.Map;
  * @param quantizedMetrics metrics of the quantized model by name
  * @param thresholdResults one entry per threshold of the job spec
  * @param agreement fraction of test samples on which integer inference and fake-quant agree
+ * @param floatConfusion the float baseline's confusion matrix on the test split, rows = true class,
+ *     columns = predicted class
+ * @param quantizedConfusion the quantized model's confusion matrix (integer engine), same layout
  */
 public record ValidationCompleted(
     String eventId,
@@ -26,7 +29,9 @@ public record ValidationCompleted(
     Map<String, Double> quantizedMetrics,
     List<ThresholdResult> thresholdResults,
     double agreement,
-    Decision decision)
+    Decision decision,
+    List<List<Integer>> floatConfusion,
+    List<List<Integer>> quantizedConfusion)
     implements QatEvent {
 
   public ValidationCompleted {
@@ -40,6 +45,15 @@ public record ValidationCompleted(
     thresholdResults = Require.list("thresholdResults", thresholdResults);
     Require.unitInterval("agreement", agreement);
     Require.nonNull("decision", decision);
+    floatConfusion = Require.confusion("floatConfusion", floatConfusion);
+    quantizedConfusion = Require.confusion("quantizedConfusion", quantizedConfusion);
+    if (floatConfusion.size() != quantizedConfusion.size()) {
+      throw new IllegalArgumentException(
+          "floatConfusion and quantizedConfusion must have as many classes, were "
+              + floatConfusion.size()
+              + " and "
+              + quantizedConfusion.size());
+    }
     boolean allPassed = thresholdResults.stream().allMatch(ThresholdResult::passed);
     if (allPassed != (decision == Decision.PASS)) {
       throw new IllegalArgumentException(

@@ -109,8 +109,52 @@ class EventValidationTest {
                     Map.of(),
                     List.of(failed),
                     1.0,
-                    Decision.PASS))
+                    Decision.PASS,
+                    List.of(List.of(1)),
+                    List.of(List.of(1))))
         .hasMessageContaining("decision must be pass exactly when every threshold passed");
+  }
+
+  @Test
+  void rejectsConfusionMatrixThatIsNotSquare() {
+    assertThatThrownBy(
+            () ->
+                validation(
+                    List.of(List.of(3, 1), List.of(2)), List.of(List.of(1, 0), List.of(0, 1))))
+        .hasMessage("floatConfusion must be square, but row 1 has 1 of 2 columns");
+  }
+
+  @Test
+  void rejectsNegativeConfusionCount() {
+    assertThatThrownBy(
+            () ->
+                validation(
+                    List.of(List.of(3, 1), List.of(2, 5)), List.of(List.of(1, -1), List.of(0, 1))))
+        .hasMessage("quantizedConfusion[0][1] must be a count >= 0, was -1");
+  }
+
+  @Test
+  void rejectsConfusionMatricesOfDifferentClassCounts() {
+    assertThatThrownBy(() -> validation(List.of(List.of(3, 1), List.of(2, 5)), List.of(List.of(4))))
+        .hasMessage(
+            "floatConfusion and quantizedConfusion must have as many classes, were 2 and 1");
+  }
+
+  private static ValidationCompleted validation(
+      List<List<Integer>> floatConfusion, List<List<Integer>> quantizedConfusion) {
+    return new ValidationCompleted(
+        id(1),
+        JOB,
+        1,
+        INT_CKPT,
+        AT,
+        Map.of(),
+        Map.of(),
+        List.of(),
+        1.0,
+        Decision.PASS,
+        floatConfusion,
+        quantizedConfusion);
   }
 
   @Test

@@ -64,7 +64,9 @@ public final class SampleEvents {
                 new ThresholdResult(
                     "accuracy", new MetricThreshold(0.8, 0.01, null), 0.89, 0.86, false)),
             0.998,
-            Decision.RETRAIN),
+            Decision.RETRAIN,
+            List.of(List.of(45, 5), List.of(6, 44)),
+            List.of(List.of(43, 7), List.of(7, 43))),
         new RetrainRequested(
             id(6), JOB, 1, INT_CKPT, AT, spec(), "accuracy dropped 0.03 > 0.01", 2, 4, 5e-4),
         new ModelApproved(

@@ -27,8 +27,16 @@ public final class JobRecords {
     this.ledger = ledger;
   }
 
-  /** The float baseline's metrics and checkpoint. */
-  public record Baseline(Map<String, Double> metrics, CheckpointRef checkpoint) {}
+  /**
+   * The float baseline's metrics, checkpoint, and confusion matrix on the test split (rows = true
+   * class); an entry written before the matrix was kept reads back with an empty one.
+   */
+  public record Baseline(
+      Map<String, Double> metrics, CheckpointRef checkpoint, List<List<Integer>> confusion) {
+    public Baseline {
+      confusion = confusion == null ? List.of() : confusion;
+    }
+  }
 
   public boolean hasBaseline(String jobId) {
     return ledger.isDone(jobId, 0, BASELINE);

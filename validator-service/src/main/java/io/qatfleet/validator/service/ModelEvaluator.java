@@ -4,13 +4,17 @@ import io.qatfleet.core.checkpoint.Checkpoint;
 import io.qatfleet.core.checkpoint.CheckpointKind;
 import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.eval.ClassificationMetrics;
+import io.qatfleet.core.infer.QuantizedLayer;
 import io.qatfleet.core.infer.QuantizedModel;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.model.ModelSpec;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.core.pipeline.QatPipeline;
 import io.qatfleet.core.pipeline.QatPipeline.Evaluation;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,8 +22,9 @@ import java.util.Map;
  * quantizer use, from the spec's data section and seed): the float baseline in float arithmetic,
  * the quantized model with the integer engine, and the calibrated float checkpoint through the
  * fake-quant graph for the agreement rate. Produces the metrics as named numbers, as events carry
- * them. Checkpoints of the wrong kind or for another model than the spec describes are rejected
- * with {@link InvalidInputException}.
+ * them, the confusion matrices (rows = true class) for the report, and the size of each model's
+ * weights under {@value #MODEL_BYTES}. Checkpoints of the wrong kind or for another model than the
+ * spec describes are rejected with {@link InvalidInputException}.
  */
 public final class ModelEvaluator {
 
@@ -34,21 +39,38 @@ public final class ModelEvaluator {
   /** Number of test samples evaluated. */
   public static final String TEST_SAMPLES = "testSamples";
 
+  /**
+   * Bytes of a model's weights and biases: for the integer model its stored levels, biases and
+   * scales ({@link QuantizedModel#storageBytes()}); for the float model 4 bytes per parameter.
+   */
+  public static final String MODEL_BYTES = "modelBytes";
+
   private final DatasetLoader loader;
 
   public ModelEvaluator(DatasetLoader loader) {
     this.loader = loader;
   }
 
-  /** The quantized model's metrics and its agreement with the fake-quant graph. */
-  public record QuantizedEvaluation(Map<String, Double> metrics, double agreement) {}
+  /** The float baseline's metrics and confusion matrix. */
+  public record FloatEvaluation(Map<String, Double> metrics, List<List<Integer>> confusion) {}
 
-  /** Metrics of the float baseline checkpoint on the test split. */
-  public Map<String, Double> evaluateFloat(JobSpec spec, Checkpoint baseline) {
+  /**
+   * The quantized model's metrics, its confusion matrix, its agreement with the fake-quant graph,
+   * and the float32 size of the same architecture's weights and biases.
+   */
+  public record QuantizedEvaluation(
+      Map<String, Double> metrics,
+      List<List<Integer>> confusion,
+      double agreement,
+      long floatModelBytes) {}
+
+  /** Metrics and confusion matrix of the float baseline checkpoint on the test split. */
+  public FloatEvaluation evaluateFloat(JobSpec spec, Checkpoint baseline) {
     requireKind(baseline, CheckpointKind.FLOAT, "baseline checkpoint");
     requireModel(spec, baseline, "baseline checkpoint");
     QatPipeline pipeline = pipeline(spec);
-    return metrics(pipeline.evaluateFloat(ModelCheckpoints.state(baseline)).metrics());
+    ClassificationMetrics m = pipeline.evaluateFloat(ModelCheckpoints.state(baseline)).metrics();
+    return new FloatEvaluation(metrics(m), confusion(m));
   }
 
   /**
@@ -67,7 +89,26 @@ public final class ModelEvaluator {
     Evaluation fake = pipeline.evaluateFakeQuant(ModelCheckpoints.state(calibrated));
     Map<String, Double> metrics = metrics(exact.metrics());
     metrics.put(FAKE_QUANT_ACCURACY, fake.metrics().accuracy());
-    return new QuantizedEvaluation(metrics, exact.agreement(fake));
+    metrics.put(MODEL_BYTES, (double) model.storageBytes());
+    return new QuantizedEvaluation(
+        metrics, confusion(exact.metrics()), exact.agreement(fake), 4 * parameterCount(model));
+  }
+
+  /** Weights and biases of the model, each of which is one float32 before quantization. */
+  static long parameterCount(QuantizedModel model) {
+    long n = 0;
+    for (QuantizedLayer l : model.layers()) {
+      n += l.weights().levels().length + l.bias().length;
+    }
+    return n;
+  }
+
+  static List<List<Integer>> confusion(ClassificationMetrics m) {
+    List<List<Integer>> rows = new ArrayList<>();
+    for (int[] row : m.confusion().toArray()) {
+      rows.add(Arrays.stream(row).boxed().toList());
+    }
+    return rows;
   }
 
   /**

@@ -21,10 +21,12 @@ import io.qatfleet.validator.ValidatorConfig;
 import io.qatfleet.validator.messaging.EventPublisher;
 import io.qatfleet.validator.messaging.ModelRegistry;
 import io.qatfleet.validator.service.JobRecords.Baseline;
+import io.qatfleet.validator.service.ModelEvaluator.FloatEvaluation;
 import io.qatfleet.validator.service.ModelEvaluator.QuantizedEvaluation;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -99,7 +101,8 @@ public class ValidationService {
     }
     long t0 = System.nanoTime();
     Checkpoint checkpoint = fetch(event.checkpoint(), "baseline checkpoint");
-    Map<String, Double> floatMetrics = evaluator.evaluateFloat(spec, checkpoint);
+    FloatEvaluation evaluation = evaluator.evaluateFloat(spec, checkpoint);
+    Map<String, Double> floatMetrics = evaluation.metrics();
     publisher.status(
         jobId,
         event.round(),
@@ -111,7 +114,8 @@ public class ValidationService {
             floatMetrics.get(ModelEvaluator.ACCURACY),
             floatMetrics.get(ModelEvaluator.MACRO_F1),
             floatMetrics.get(ModelEvaluator.TEST_SAMPLES)));
-    records.saveBaseline(jobId, new Baseline(floatMetrics, event.checkpoint()));
+    records.saveBaseline(
+        jobId, new Baseline(floatMetrics, event.checkpoint(), evaluation.confusion()));
     metrics.duration("baseline", Duration.ofNanos(System.nanoTime() - t0));
     LOG.infof(
         "job %s: float baseline accuracy %.4f", jobId, floatMetrics.get(ModelEvaluator.ACCURACY));
@@ -147,6 +151,14 @@ public class ValidationService {
     List<ThresholdResult> results =
         DecisionPolicy.check(spec.thresholds(), baseline.metrics(), evaluation.metrics());
     Decision decision = DecisionPolicy.decide(results, round, spec.maxRounds());
+    Map<String, Double> floatMetrics = new TreeMap<>(baseline.metrics());
+    floatMetrics.put(ModelEvaluator.MODEL_BYTES, (double) evaluation.floatModelBytes());
+    // A baseline recorded before confusion matrices were kept has none; the quantized model's
+    // shape stands in with zero counts rather than failing a job that is under way.
+    List<List<Integer>> floatConfusion =
+        baseline.confusion().isEmpty()
+            ? zeros(evaluation.confusion().size())
+            : baseline.confusion();
     publisher.validationCompleted(
         new ValidationCompleted(
             QatEvent.newEventId(),
@@ -154,11 +166,13 @@ public class ValidationService {
             round,
             event.checkpoint(),
             publisher.clock().instant(),
-            baseline.metrics(),
+            floatMetrics,
             evaluation.metrics(),
             results,
             evaluation.agreement(),
-            decision));
+            decision,
+            floatConfusion,
+            evaluation.confusion()));
     RoundResult result =
         new RoundResult(
             round,
@@ -261,6 +275,10 @@ public class ValidationService {
           what + " " + ref.shortId() + " cannot be read: " + e.getMessage(),
           e);
     }
+  }
+
+  private static List<List<Integer>> zeros(int classes) {
+    return Collections.nCopies(classes, Collections.nCopies(classes, 0));
   }
 
   private static JobSpec requireValid(JobSpec spec) {

@@ -1,0 +1,424 @@
+package io.qatfleet.cli.report;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qatfleet.cli.fleet.EventTail;
+import io.qatfleet.cli.fleet.JobSummary;
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.job.MetricThreshold;
+import io.qatfleet.core.json.Json;
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.event.JobSubmitted;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.RetrainRequested;
+import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.event.ThresholdResult;
+import io.qatfleet.messaging.event.TrainRequested;
+import io.qatfleet.messaging.event.ValidationCompleted;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Writes what a person looks at after a job, under the job's directory: {@code report.json} (the
+ * spec, the outcome, every round's training losses, metrics, thresholds, agreement and decision,
+ * stage times, model sizes, and every event as it crossed the broker), {@code report.md} (the
+ * {@link JobSummary#table()}) and a self-contained {@code report.html} (inline CSS, the charts of
+ * {@link ReportCharts} as base64 PNGs, the result table). It consumes nothing but the job's events,
+ * so the same report can be rebuilt from a recorded topic.
+ */
+public final class ReportWriter {
+
+  public static final String JSON = "report.json";
+  public static final String MARKDOWN = "report.md";
+  public static final String HTML = "report.html";
+
+  private static final String MODEL_BYTES = "modelBytes";
+  private static final String ACCURACY = "accuracy";
+  private static final List<String> TABLE_METRICS =
+      List.of(ACCURACY, "macroPrecision", "macroRecall", "macroF1");
+
+  private final EventCodec codec = new EventCodec();
+
+  /** Writes the three files into {@code dir} (created if absent) and returns their paths. */
+  public List<Path> write(Path dir, String jobId, List<EventTail.Seen> seen) throws IOException {
+    List<QatEvent> events = seen.stream().map(EventTail.Seen::event).toList();
+    JobSummary summary = JobSummary.of(jobId, events);
+    Files.createDirectories(dir);
+    Path json = dir.resolve(JSON);
+    Path markdown = dir.resolve(MARKDOWN);
+    Path html = dir.resolve(HTML);
+    Files.writeString(
+        json,
+        Json.MAPPER
+            .writerWithDefaultPrettyPrinter()
+            .writeValueAsString(json(jobId, seen, events, summary)));
+    Files.writeString(markdown, summary.table());
+    Files.writeString(html, html(jobId, events, summary));
+    return List.of(json, markdown, html);
+  }
+
+  private ObjectNode json(
+      String jobId, List<EventTail.Seen> seen, List<QatEvent> events, JobSummary summary)
+      throws IOException {
+    ObjectNode report = Json.MAPPER.createObjectNode();
+    report.put("jobId", jobId);
+    spec(events)
+        .ifPresentOrElse(
+            s -> report.set("spec", Json.MAPPER.valueToTree(s)), () -> report.putNull("spec"));
+    ObjectNode outcome = report.putObject("outcome");
+    outcome.put("status", status(summary));
+    summary
+        .approved()
+        .ifPresent(
+            a -> {
+              outcome.put("modelName", a.modelName());
+              outcome.put("version", a.version());
+              outcome.put("round", a.round());
+            });
+    summary
+        .failed()
+        .ifPresent(
+            f -> {
+              outcome.put("reason", f.reason());
+              if (f.bestRound() != null) {
+                outcome.put("bestRound", f.bestRound());
+              }
+            });
+    report.put("roundsUsed", summary.validations().size());
+    report.put("totalSeconds", summary.total().toMillis() / 1000.0);
+
+    Map<String, List<double[]>> curves = lossCurves(events);
+    ObjectNode baseline = report.putObject("baseline");
+    baseline.set("loss", points(curves.getOrDefault(curveName("baseline", 0), List.of())));
+    Map<Integer, Integer> epochs = requestedEpochs(events);
+    ArrayNode rounds = report.putArray("rounds");
+    for (ValidationCompleted v : summary.validations()) {
+      ObjectNode r = rounds.addObject();
+      r.put("round", v.round());
+      if (epochs.containsKey(v.round())) {
+        r.put("epochs", epochs.get(v.round()));
+      }
+      ObjectNode loss = r.putObject("loss");
+      curves.forEach(
+          (name, pts) -> {
+            if (name.endsWith(" round " + v.round())) {
+              loss.set(name.substring(0, name.indexOf(" round ")), points(pts));
+            }
+          });
+      r.set("floatMetrics", Json.MAPPER.valueToTree(v.floatMetrics()));
+      r.set("quantizedMetrics", Json.MAPPER.valueToTree(v.quantizedMetrics()));
+      ArrayNode thresholds = r.putArray("thresholds");
+      for (ThresholdResult t : v.thresholdResults()) {
+        ObjectNode o = thresholds.addObject();
+        o.put("metric", t.metric());
+        o.set("threshold", Json.MAPPER.valueToTree(t.threshold()));
+        o.put("float", t.floatValue());
+        o.put("quantized", t.quantizedValue());
+        o.put("deltaPp", 100 * (t.quantizedValue() - t.floatValue()));
+        o.put("passed", t.passed());
+      }
+      r.put("agreement", v.agreement());
+      r.put("decision", v.decision().name());
+      r.set("floatConfusion", Json.MAPPER.valueToTree(v.floatConfusion()));
+      r.set("quantizedConfusion", Json.MAPPER.valueToTree(v.quantizedConfusion()));
+    }
+    ObjectNode stages = report.putObject("stageSeconds");
+    summary.stageTimes().forEach((k, d) -> stages.put(k, d.toMillis() / 1000.0));
+    ObjectNode sizes = report.putObject("modelBytes");
+    last(summary)
+        .ifPresent(
+            v -> {
+              Optional.ofNullable(v.floatMetrics().get(MODEL_BYTES))
+                  .ifPresent(b -> sizes.put("float", b.longValue()));
+              Optional.ofNullable(v.quantizedMetrics().get(MODEL_BYTES))
+                  .ifPresent(b -> sizes.put("quantized", b.longValue()));
+            });
+    ArrayNode all = report.putArray("events");
+    for (EventTail.Seen s : seen) {
+      ObjectNode e = (ObjectNode) Json.MAPPER.readTree(codec.encode(s.event()));
+      e.put("topic", s.topic());
+      all.add(e);
+    }
+    return report;
+  }
+
+  private static String status(JobSummary summary) {
+    return summary.approved().isPresent()
+        ? "APPROVED"
+        : summary.failed().isPresent() ? "FAILED" : "UNFINISHED";
+  }
+
+  private static Optional<JobSpec> spec(List<QatEvent> events) {
+    for (QatEvent e : events) {
+      if (e instanceof JobSubmitted s) {
+        return Optional.of(s.spec());
+      }
+      if (e instanceof TrainRequested t) {
+        return Optional.of(t.spec());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<ValidationCompleted> last(JobSummary summary) {
+    List<ValidationCompleted> v = summary.validations();
+    return v.isEmpty() ? Optional.empty() : Optional.of(v.get(v.size() - 1));
+  }
+
+  /** Epochs the trainer was asked for in each QAT round. */
+  private static Map<Integer, Integer> requestedEpochs(List<QatEvent> events) {
+    Map<Integer, Integer> out = new TreeMap<>();
+    for (QatEvent e : events) {
+      if (e instanceof TrainRequested t) {
+        out.put(t.round(), t.epochs());
+      } else if (e instanceof RetrainRequested r) {
+        out.put(r.nextRound(), r.epochs());
+      }
+    }
+    return out;
+  }
+
+  static String curveName(String stage, int round) {
+    return stage + " round " + round;
+  }
+
+  /**
+   * The training loss reported in status updates, per (stage, round), as (fractional epoch, loss):
+   * a stage's progress runs over all its epochs, so progress × the last epoch reported is the epoch
+   * at which the loss was measured.
+   */
+  static Map<String, List<double[]>> lossCurves(List<QatEvent> events) {
+    Map<String, List<StatusUpdate>> byRun = new LinkedHashMap<>();
+    for (QatEvent e : events) {
+      if (e instanceof StatusUpdate s && s.loss() != null && s.epoch() != null) {
+        byRun.computeIfAbsent(curveName(s.stage(), s.round()), k -> new ArrayList<>()).add(s);
+      }
+    }
+    Map<String, List<double[]>> out = new LinkedHashMap<>();
+    byRun.forEach(
+        (name, updates) -> {
+          int epochs = updates.stream().mapToInt(StatusUpdate::epoch).max().orElse(1);
+          out.put(
+              name,
+              updates.stream().map(s -> new double[] {s.progress() * epochs, s.loss()}).toList());
+        });
+    return out;
+  }
+
+  private static ArrayNode points(List<double[]> pts) {
+    ArrayNode a = Json.MAPPER.createArrayNode();
+    for (double[] p : pts) {
+      a.addObject().put("epoch", p[0]).put("loss", p[1]);
+    }
+    return a;
+  }
+
+  /**
+   * The accuracy a round had to reach: the highest of the threshold's minimum, float − maxAbsDrop,
+   * and float × (1 − maxRelDrop); NaN without an accuracy threshold.
+   */
+  static double accuracyBar(MetricThreshold t, double floatAccuracy) {
+    if (t == null) {
+      return Double.NaN;
+    }
+    double bar = Double.NEGATIVE_INFINITY;
+    if (t.min() != null) {
+      bar = Math.max(bar, t.min());
+    }
+    if (t.maxAbsDrop() != null) {
+      bar = Math.max(bar, floatAccuracy - t.maxAbsDrop());
+    }
+    if (t.maxRelDrop() != null) {
+      bar = Math.max(bar, floatAccuracy * (1 - t.maxRelDrop()));
+    }
+    return Double.isFinite(bar) ? bar : Double.NaN;
+  }
+
+  private String html(String jobId, List<QatEvent> events, JobSummary summary) {
+    StringBuilder h = new StringBuilder();
+    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+        .append("<title>qat-fleet report ")
+        .append(esc(jobId))
+        .append("</title><style>")
+        .append(
+            "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}"
+                + "table{border-collapse:collapse;margin:1em 0}"
+                + "td,th{border:1px solid #ccc;padding:.3em .7em;text-align:right}"
+                + "th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}"
+                + ".pass{color:#17803d;font-weight:600}.fail{color:#b42318;font-weight:600}"
+                + "img{max-width:100%;border:1px solid #eee;margin:.5em 0}"
+                + "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}")
+        .append("</style></head><body>\n");
+    h.append("<h1>Job ").append(esc(jobId)).append("</h1>\n<p>");
+    spec(events)
+        .ifPresent(
+            s ->
+                h.append("<b>")
+                    .append(esc(s.name()))
+                    .append("</b>: ")
+                    .append(esc(String.valueOf(s.model())))
+                    .append("<br>"));
+    h.append("Outcome: <b>").append(esc(outcome(summary))).append("</b>, ");
+    h.append(summary.validations().size()).append(" round(s), ");
+    h.append(String.format(Locale.ROOT, "%.1f s", summary.total().toMillis() / 1000.0));
+    h.append("</p>\n");
+
+    Optional<ValidationCompleted> last = last(summary);
+    last.ifPresent(v -> resultTable(h, v));
+    roundsTable(h, summary.validations());
+
+    h.append("<h2>Training loss</h2>\n");
+    img(h, "training loss per epoch", ReportCharts.loss(lossCurves(events)));
+    h.append("<h2>Accuracy per round</h2>\n");
+    List<double[]> acc = new ArrayList<>();
+    double floatAccuracy = Double.NaN;
+    double bar = Double.NaN;
+    for (ValidationCompleted v : summary.validations()) {
+      Double q = v.quantizedMetrics().get(ACCURACY);
+      if (q != null) {
+        acc.add(new double[] {v.round(), q});
+      }
+      floatAccuracy = v.floatMetrics().getOrDefault(ACCURACY, Double.NaN);
+      Optional<ThresholdResult> t =
+          v.thresholdResults().stream().filter(r -> r.metric().equals(ACCURACY)).findFirst();
+      bar = accuracyBar(t.map(ThresholdResult::threshold).orElse(null), floatAccuracy);
+    }
+    img(h, "quantized accuracy per round", ReportCharts.accuracy(acc, floatAccuracy, bar));
+    h.append("<h2>Confusion matrices (last round)</h2>\n");
+    last.ifPresentOrElse(
+        v ->
+            img(
+                h,
+                "confusion matrices float vs quantized",
+                ReportCharts.confusions(v.floatConfusion(), v.quantizedConfusion())),
+        () -> h.append("<p>No round was validated.</p>\n"));
+
+    h.append("<h2>Time per stage</h2>\n<table><tr><th>stage</th><th>seconds</th></tr>\n");
+    summary
+        .stageTimes()
+        .forEach(
+            (k, d) ->
+                h.append(
+                    String.format(
+                        Locale.ROOT,
+                        "<tr><td>%s</td><td>%.1f</td></tr>%n",
+                        esc(k),
+                        d.toMillis() / 1000.0)));
+    h.append(
+        String.format(
+            Locale.ROOT,
+            "<tr><th>total</th><th>%.1f</th></tr></table>%n",
+            summary.total().toMillis() / 1000.0));
+    h.append("</body></html>\n");
+    return h.toString();
+  }
+
+  private static String outcome(JobSummary summary) {
+    return summary
+        .approved()
+        .map(
+            a -> "APPROVED as " + a.modelName() + " v" + a.version() + " (round " + a.round() + ")")
+        .orElseGet(() -> summary.failed().map(f -> "FAILED: " + f.reason()).orElse("unfinished"));
+  }
+
+  private static void resultTable(StringBuilder h, ValidationCompleted v) {
+    h.append("<h2>Result (round ")
+        .append(v.round())
+        .append(")</h2>\n<table><tr><th>metric</th><th>float</th><th>quantized</th>")
+        .append("<th>Δ (pp)</th><th>threshold</th><th>pass</th></tr>\n");
+    for (String metric : TABLE_METRICS) {
+      Double f = v.floatMetrics().get(metric);
+      Double q = v.quantizedMetrics().get(metric);
+      if (f == null || q == null) {
+        continue;
+      }
+      Optional<ThresholdResult> t =
+          v.thresholdResults().stream().filter(r -> r.metric().equals(metric)).findFirst();
+      h.append(
+          String.format(
+              Locale.ROOT,
+              "<tr><td>%s</td><td>%.4f</td><td>%.4f</td><td>%+.2f</td><td>%s</td><td>%s</td></tr>%n",
+              metric,
+              f,
+              q,
+              100 * (q - f),
+              t.map(r -> esc(describe(r.threshold()))).orElse("—"),
+              t.map(r -> r.passed() ? "<span class=pass>yes</span>" : "<span class=fail>no</span>")
+                  .orElse("—")));
+    }
+    h.append(
+        String.format(
+            Locale.ROOT,
+            "<tr><td>int vs fake-quant agreement</td><td></td><td>%.2f %%</td>"
+                + "<td></td><td></td><td></td></tr>%n",
+            100 * v.agreement()));
+    Double fb = v.floatMetrics().get(MODEL_BYTES);
+    Double qb = v.quantizedMetrics().get(MODEL_BYTES);
+    if (fb != null && qb != null) {
+      h.append(
+          String.format(
+              Locale.ROOT,
+              "<tr><td>model size (bytes)</td><td>%,d</td><td>%,d</td><td>×%.2f</td>"
+                  + "<td></td><td></td></tr>%n",
+              fb.longValue(),
+              qb.longValue(),
+              qb / fb));
+    }
+    h.append("</table>\n");
+  }
+
+  private static void roundsTable(StringBuilder h, List<ValidationCompleted> validations) {
+    h.append("<h2>Rounds</h2>\n<table><tr><th>round</th><th>float accuracy</th>")
+        .append("<th>quantized accuracy</th><th>agreement</th><th>decision</th></tr>\n");
+    for (ValidationCompleted v : validations) {
+      h.append(
+          String.format(
+              Locale.ROOT,
+              "<tr><td>%d</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%s</td></tr>%n",
+              v.round(),
+              v.floatMetrics().getOrDefault(ACCURACY, Double.NaN),
+              v.quantizedMetrics().getOrDefault(ACCURACY, Double.NaN),
+              v.agreement(),
+              v.decision()));
+    }
+    h.append("</table>\n");
+  }
+
+  static String describe(MetricThreshold t) {
+    List<String> parts = new ArrayList<>();
+    if (t.min() != null) {
+      parts.add(String.format(Locale.ROOT, "≥ %.3f", t.min()));
+    }
+    if (t.maxAbsDrop() != null) {
+      parts.add(String.format(Locale.ROOT, "drop ≤ %.1f pp", 100 * t.maxAbsDrop()));
+    }
+    if (t.maxRelDrop() != null) {
+      parts.add(String.format(Locale.ROOT, "rel. drop ≤ %.1f %%", 100 * t.maxRelDrop()));
+    }
+    return String.join(", ", parts);
+  }
+
+  private static void img(StringBuilder h, String alt, byte[] png) {
+    h.append("<img alt=\"")
+        .append(esc(alt))
+        .append("\" src=\"data:image/png;base64,")
+        .append(Base64.getEncoder().encodeToString(png))
+        .append("\">\n");
+  }
+
+  private static String esc(String s) {
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
+  }
+}

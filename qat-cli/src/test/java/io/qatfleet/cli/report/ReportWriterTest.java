@@ -1,0 +1,195 @@
+package io.qatfleet.cli.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.qatfleet.cli.fleet.EventTail;
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.job.MetricThreshold;
+import io.qatfleet.core.json.Json;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.event.Decision;
+import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.JobSubmitted;
+import io.qatfleet.messaging.event.ModelApproved;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.QuantizedModelReady;
+import io.qatfleet.messaging.event.RetrainRequested;
+import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.event.ThresholdResult;
+import io.qatfleet.messaging.event.TrainRequested;
+import io.qatfleet.messaging.event.ValidationCompleted;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportWriterTest {
+
+  private static final String JOB = "job-report";
+  private static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
+  private static final CheckpointRef REF = CheckpointRef.of(new byte[] {1});
+  private static final JobSpec SPEC = JobSpec.fromJson("{\"name\": \"m\"}");
+  private static final MetricThreshold ACCURACY_BAR = new MetricThreshold(null, 0.01, null);
+  private static final List<List<Integer>> FLOAT_CONFUSION =
+      List.of(List.of(46, 4), List.of(6, 44));
+
+  @TempDir Path dir;
+
+  private static Instant at(int seconds) {
+    return T0.plusSeconds(seconds);
+  }
+
+  private static StatusUpdate loss(
+      int s, String stage, int round, double progress, int epoch, double loss) {
+    return new StatusUpdate(
+        QatEvent.newEventId(), JOB, round, null, at(s), stage, progress, "", epoch, loss, 100.0);
+  }
+
+  private static ValidationCompleted validation(
+      int s, int round, double quantized, boolean passed, List<List<Integer>> confusion) {
+    return new ValidationCompleted(
+        QatEvent.newEventId(),
+        JOB,
+        round,
+        REF,
+        at(s),
+        Map.of("accuracy", 0.90, "modelBytes", 4000.0),
+        Map.of("accuracy", quantized, "modelBytes", 1100.0),
+        List.of(new ThresholdResult("accuracy", ACCURACY_BAR, 0.90, quantized, passed)),
+        0.99,
+        passed ? Decision.PASS : Decision.RETRAIN,
+        FLOAT_CONFUSION,
+        confusion);
+  }
+
+  /** Round 1 drops 2 pp (bar: 1 pp) and is retrained with 2 epochs; round 2 drops 0.5 pp. */
+  private static List<EventTail.Seen> twoRounds() {
+    List<QatEvent> events =
+        List.of(
+            new JobSubmitted(QatEvent.newEventId(), JOB, 0, null, at(0), SPEC),
+            loss(10, "baseline", 0, 0.5, 1, 0.9),
+            loss(20, "baseline", 0, 1.0, 2, 0.5),
+            new FloatCheckpointReady(
+                QatEvent.newEventId(), JOB, 0, REF, at(30), SPEC, true, Map.of()),
+            new TrainRequested(
+                QatEvent.newEventId(), JOB, 1, REF, at(31), SPEC, "first", 1, 1e-3, REF),
+            loss(40, "qat", 1, 1.0, 1, 0.4),
+            new FloatCheckpointReady(
+                QatEvent.newEventId(), JOB, 1, REF, at(41), SPEC, false, Map.of()),
+            new QuantizedModelReady(
+                QatEvent.newEventId(), JOB, 1, REF, at(45), SPEC, REF, Map.of()),
+            validation(50, 1, 0.88, false, List.of(List.of(45, 5), List.of(7, 43))),
+            new RetrainRequested(
+                QatEvent.newEventId(), JOB, 1, REF, at(51), SPEC, "drop", 2, 2, 1e-3),
+            loss(60, "qat", 2, 0.5, 1, 0.35),
+            loss(70, "qat", 2, 1.0, 2, 0.3),
+            new FloatCheckpointReady(
+                QatEvent.newEventId(), JOB, 2, REF, at(71), SPEC, false, Map.of()),
+            new QuantizedModelReady(
+                QatEvent.newEventId(), JOB, 2, REF, at(75), SPEC, REF, Map.of()),
+            validation(80, 2, 0.895, true, List.of(List.of(46, 4), List.of(6, 44))),
+            new ModelApproved(
+                QatEvent.newEventId(), JOB, 2, REF, at(81), "m", 1, Map.of(), SPEC, REF));
+    List<EventTail.Seen> seen = new ArrayList<>();
+    for (QatEvent e : events) {
+      seen.add(new EventTail.Seen("qat.status", JOB, e));
+    }
+    return seen;
+  }
+
+  @Test
+  void writesRoundsDecisionsAndMetricsToJson() throws Exception {
+    new ReportWriter().write(dir, JOB, twoRounds());
+
+    JsonNode report = Json.MAPPER.readTree(dir.resolve(ReportWriter.JSON).toFile());
+    assertThat(report.get("jobId").asText()).isEqualTo(JOB);
+    assertThat(report.get("spec").get("name").asText()).isEqualTo("m");
+    assertThat(report.get("outcome").get("status").asText()).isEqualTo("APPROVED");
+    assertThat(report.get("roundsUsed").asInt()).isEqualTo(2);
+    assertThat(report.get("totalSeconds").asDouble()).isEqualTo(81.0);
+    // baseline: progress 0.5 and 1.0 of 2 epochs are epochs 1 and 2
+    assertThat(report.get("baseline").get("loss").findValuesAsText("epoch"))
+        .containsExactly("1.0", "2.0");
+    assertThat(report.get("baseline").get("loss").findValuesAsText("loss"))
+        .containsExactly("0.9", "0.5");
+
+    JsonNode rounds = report.get("rounds");
+    assertThat(rounds).hasSize(2);
+    JsonNode r1 = rounds.get(0);
+    assertThat(r1.get("round").asInt()).isEqualTo(1);
+    assertThat(r1.get("epochs").asInt()).isEqualTo(1);
+    assertThat(r1.get("decision").asText()).isEqualTo("RETRAIN");
+    assertThat(r1.get("loss").get("qat").findValuesAsText("loss")).containsExactly("0.4");
+    assertThat(r1.get("quantizedMetrics").get("accuracy").asDouble()).isEqualTo(0.88);
+    assertThat(r1.get("floatMetrics").get("accuracy").asDouble()).isEqualTo(0.90);
+    JsonNode t1 = r1.get("thresholds").get(0);
+    assertThat(t1.get("passed").asBoolean()).isFalse();
+    assertThat(t1.get("deltaPp").asDouble()).isCloseTo(-2.0, within(1e-9));
+    assertThat(t1.get("threshold").get("maxAbsDrop").asDouble()).isEqualTo(0.01);
+    assertThat(r1.get("quantizedConfusion").get(1).get(0).asInt()).isEqualTo(7);
+
+    JsonNode r2 = rounds.get(1);
+    assertThat(r2.get("round").asInt()).isEqualTo(2);
+    assertThat(r2.get("epochs").asInt()).isEqualTo(2);
+    assertThat(r2.get("decision").asText()).isEqualTo("PASS");
+    assertThat(r2.get("loss").get("qat").findValuesAsText("epoch")).containsExactly("1.0", "2.0");
+    assertThat(r2.get("thresholds").get(0).get("passed").asBoolean()).isTrue();
+    assertThat(r2.get("thresholds").get(0).get("deltaPp").asDouble()).isCloseTo(-0.5, within(1e-9));
+    assertThat(r2.get("agreement").asDouble()).isEqualTo(0.99);
+
+    assertThat(report.get("stageSeconds").get("qat round 2").asDouble()).isEqualTo(20.0);
+    assertThat(report.get("modelBytes").get("float").asLong()).isEqualTo(4000);
+    assertThat(report.get("modelBytes").get("quantized").asLong()).isEqualTo(1100);
+    assertThat(report.get("events")).hasSize(twoRounds().size());
+  }
+
+  @Test
+  void writesSelfContainedHtmlWithThreeDecodableCharts() throws Exception {
+    new ReportWriter().write(dir, JOB, twoRounds());
+
+    String html = Files.readString(dir.resolve(ReportWriter.HTML));
+    Matcher m =
+        Pattern.compile("<img[^>]*src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(html);
+    List<BufferedImage> images = new ArrayList<>();
+    while (m.find()) {
+      images.add(ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(m.group(1)))));
+    }
+    assertThat(images).hasSize(3);
+    assertThat(images)
+        .allSatisfy(
+            i -> {
+              assertThat(i).isNotNull();
+              assertThat(i.getWidth()).isPositive();
+              assertThat(i.getHeight()).isPositive();
+            });
+    assertThat(html).doesNotContain("http://").doesNotContain("https://");
+    assertThat(html).contains("APPROVED as m v1").contains("-0.50");
+  }
+
+  @Test
+  void keepsTheMarkdownTable() throws Exception {
+    new ReportWriter().write(dir, JOB, twoRounds());
+
+    assertThat(Files.readString(dir.resolve(ReportWriter.MARKDOWN)))
+        .contains("APPROVED as m v1 after 2 round(s)");
+  }
+
+  @Test
+  void drawsTheAccuracyBarAtTheStrictestBound() {
+    // min 0.85, float 0.90 − 1 pp = 0.89, 0.90 × (1 − 2 %) = 0.882: the bar is 0.89
+    assertThat(ReportWriter.accuracyBar(new MetricThreshold(0.85, 0.01, 0.02), 0.90))
+        .isCloseTo(0.89, within(1e-12));
+  }
+}
