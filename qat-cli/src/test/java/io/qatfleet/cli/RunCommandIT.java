@@ -55,6 +55,9 @@ class RunCommandIT {
     assertThat(report.get("jobId").asText()).isEqualTo(jobDir.getFileName().toString());
     assertThat(report.get("approved").asBoolean()).isTrue();
     assertThat(jobDir.resolve("logs").resolve("trainer-service.log")).isNotEmptyFile();
+    assertThat(Files.readString(jobDir.resolve("report.html")))
+        .contains("data:image/png;base64,")
+        .doesNotContain("https://");
 
     Path checkpoint;
     try (Stream<Path> files = Files.list(jobDir)) {

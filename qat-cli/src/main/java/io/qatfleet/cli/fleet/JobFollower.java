@@ -1,7 +1,11 @@
 package io.qatfleet.cli.fleet;
 
+import io.qatfleet.messaging.event.JobFailed;
+import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.event.ValidationCompleted;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -86,6 +90,29 @@ public final class JobFollower {
       }
       return s.toString();
     }
-    return String.format(Locale.ROOT, "> round %d: %s", e.round(), e.getClass().getSimpleName());
+    String head =
+        String.format(Locale.ROOT, "> round %d: %s", e.round(), e.getClass().getSimpleName());
+    if (e instanceof ValidationCompleted v) {
+      Double f = v.floatMetrics().get("accuracy");
+      Double q = v.quantizedMetrics().get("accuracy");
+      return head
+          + String.format(
+              Locale.ROOT,
+              " -> %s (accuracy %.4f vs float %.4f, agreement %.2f %%)",
+              v.decision().name().toLowerCase(Locale.ROOT),
+              q == null ? Double.NaN : q,
+              f == null ? Double.NaN : f,
+              100 * v.agreement());
+    }
+    if (e instanceof RetrainRequested r) {
+      return head + " -> round " + r.nextRound() + " with " + r.epochs() + " epochs: " + r.reason();
+    }
+    if (e instanceof ModelApproved a) {
+      return head + " -> " + a.modelName() + " v" + a.version();
+    }
+    if (e instanceof JobFailed f) {
+      return head + " -> " + f.reason();
+    }
+    return head;
   }
 }

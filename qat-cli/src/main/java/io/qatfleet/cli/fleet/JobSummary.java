@@ -128,6 +128,17 @@ public record JobSummary(
               "%nint vs fake-quant agreement: %.2f %% (round %d)%n",
               100 * v.agreement(),
               v.round()));
+      Double floatBytes = v.floatMetrics().get("modelBytes");
+      Double intBytes = v.quantizedMetrics().get("modelBytes");
+      if (floatBytes != null && intBytes != null) {
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "model size: float %.1f KiB, integer %.1f KiB (%.1f× smaller)%n",
+                floatBytes / 1024,
+                intBytes / 1024,
+                floatBytes / intBytes));
+      }
     }
     out.append("\n| stage | seconds |\n|---|---|\n");
     long staged = 0;

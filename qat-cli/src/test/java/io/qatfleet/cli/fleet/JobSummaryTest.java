@@ -49,8 +49,8 @@ class JobSummaryTest {
                 1,
                 REF,
                 at(191),
-                Map.of("accuracy", 0.90),
-                Map.of("accuracy", 0.895),
+                Map.of("accuracy", 0.90, "modelBytes", 4096.0),
+                Map.of("accuracy", 0.895, "modelBytes", 1024.0),
                 List.of(
                     new ThresholdResult(
                         "accuracy", new MetricThreshold(null, 0.01, null), 0.90, 0.895, true)),
@@ -72,7 +72,8 @@ class JobSummaryTest {
     assertThat(summary.table())
         .contains("| between stages | 2.0 |")
         .contains("| accuracy | 0.9000 | 0.8950 | -0.50 | drop ≤ 1.0 pp | yes |")
-        .contains("APPROVED as m v1");
+        .contains("APPROVED as m v1")
+        .contains("model size: float 4.0 KiB, integer 1.0 KiB (4.0× smaller)");
   }
 
   @Test
