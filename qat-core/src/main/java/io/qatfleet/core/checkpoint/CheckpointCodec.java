@@ -213,8 +213,6 @@ public final class CheckpointCodec {
     return lower;
   }
 
-  // ---- encoding
-
   private static byte[] encodeBytes(Checkpoint checkpoint) {
     Objects.requireNonNull(checkpoint, "checkpoint must not be null");
     ObjectNode header = MAPPER.createObjectNode();
@@ -272,8 +270,6 @@ public final class CheckpointCodec {
     node.put("createdAt", p.createdAt());
     return node;
   }
-
-  // ---- decoding
 
   private static JsonNode parseHeader(byte[] bytes, int length) {
     if (length == 0 || bytes[LENGTH_PREFIX_BYTES] != '{') {
