@@ -53,7 +53,9 @@ class RunCommandIT {
     }
     JsonNode report = Json.MAPPER.readTree(jobDir.resolve("report.json").toFile());
     assertThat(report.get("jobId").asText()).isEqualTo(jobDir.getFileName().toString());
-    assertThat(report.get("approved").asBoolean()).isTrue();
+    assertThat(report.at("/outcome/status").asText()).isEqualTo("APPROVED");
+    assertThat(report.at("/outcome/modelName").asText()).isEqualTo("run-it");
+    assertThat(report.get("rounds")).hasSize(1);
     assertThat(jobDir.resolve("logs").resolve("trainer-service.log")).isNotEmptyFile();
     assertThat(Files.readString(jobDir.resolve("report.html")))
         .contains("data:image/png;base64,")
