@@ -2,11 +2,13 @@ package io.qatfleet.trainer.messaging;
 
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.trainer.TrainerConfig;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.jboss.logging.Logger;
@@ -68,5 +70,36 @@ public class EventPublisher {
           "could not publish %s for job %s on %s: %s",
           event.getClass().getSimpleName(), event.jobId(), channel, e.toString());
     }
+  }
+
+  /**
+   * Publishes a {@link StatusUpdate} on {@code qat.status}, quietly: progress that nobody's work
+   * depends on. Progress is clamped to [0, 1]; non-finite numbers are left out.
+   */
+  public void status(
+      String jobId,
+      int round,
+      String stage,
+      double progress,
+      String message,
+      Integer epoch,
+      Double loss,
+      Double samplesPerSecond) {
+    publishQuietly(
+        Channels.STATUS_OUT,
+        new StatusUpdate(
+            QatEvent.newEventId(),
+            jobId,
+            round,
+            null,
+            Instant.now(),
+            stage,
+            Math.min(1, Math.max(0, progress)),
+            message,
+            epoch,
+            loss != null && Double.isFinite(loss) ? loss : null,
+            samplesPerSecond != null && Double.isFinite(samplesPerSecond)
+                ? Math.max(0, samplesPerSecond)
+                : null));
   }
 }

@@ -2,12 +2,10 @@ package io.qatfleet.trainer.messaging;
 
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.DeadLetter;
-import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.trainer.service.RejectedInputException;
 import io.qatfleet.trainer.service.TrainerMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Instant;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jboss.logging.Logger;
 
@@ -74,22 +72,17 @@ public class Rejections {
       metrics.countDeadLetter(letter.errorType());
       if (!DeadLetter.UNKNOWN_JOB.equals(letter.jobId())) {
         String reason = letter.errorType() + ": " + letter.reason();
-        publisher.publishQuietly(
-            Channels.STATUS_OUT,
-            new StatusUpdate(
-                QatEvent.newEventId(),
-                letter.jobId(),
-                letter.round(),
-                null,
-                Instant.now(),
-                statusStage,
-                0,
-                reason.length() > MAX_STATUS_MESSAGE
-                    ? reason.substring(0, MAX_STATUS_MESSAGE) + "..."
-                    : reason,
-                null,
-                null,
-                null));
+        publisher.status(
+            letter.jobId(),
+            letter.round(),
+            statusStage,
+            0,
+            reason.length() > MAX_STATUS_MESSAGE
+                ? reason.substring(0, MAX_STATUS_MESSAGE) + "..."
+                : reason,
+            null,
+            null,
+            null);
       }
     } catch (RuntimeException e) {
       LOG.errorf(

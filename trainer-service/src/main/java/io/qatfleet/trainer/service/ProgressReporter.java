@@ -5,11 +5,8 @@ import io.qatfleet.core.model.ModelGraph;
 import io.qatfleet.core.model.ModelState;
 import io.qatfleet.core.train.TrainingListener;
 import io.qatfleet.core.train.TrainingProgress;
-import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.StatusUpdate;
-import io.qatfleet.trainer.messaging.Channels;
 import io.qatfleet.trainer.messaging.EventPublisher;
-import java.time.Instant;
 import java.util.Locale;
 import java.util.function.Function;
 
@@ -85,19 +82,7 @@ final class ProgressReporter implements TrainingListener {
                 p.loss(),
                 p.samplesPerSecond())
             + (note.isEmpty() ? "" : "; " + note);
-    publisher.publishQuietly(
-        Channels.STATUS_OUT,
-        new StatusUpdate(
-            QatEvent.newEventId(),
-            jobId,
-            round,
-            null,
-            Instant.now(),
-            stage,
-            Math.min(1, Math.max(0, done)),
-            message,
-            p.epoch() + 1,
-            Double.isFinite(p.loss()) ? p.loss() : null,
-            Double.isFinite(p.samplesPerSecond()) ? Math.max(0, p.samplesPerSecond()) : null));
+    publisher.status(
+        jobId, round, stage, done, message, p.epoch() + 1, p.loss(), p.samplesPerSecond());
   }
 }

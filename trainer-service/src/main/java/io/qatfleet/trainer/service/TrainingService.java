@@ -21,7 +21,6 @@ import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.RetrainRequested;
-import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.stage.StageLedger;
 import io.qatfleet.trainer.TrainerConfig;
@@ -366,19 +365,6 @@ public class TrainingService {
 
   private void status(
       String jobId, int round, String stage, double progress, String message, Integer epoch) {
-    publisher.publishQuietly(
-        Channels.STATUS_OUT,
-        new StatusUpdate(
-            QatEvent.newEventId(),
-            jobId,
-            round,
-            null,
-            Instant.now(),
-            stage,
-            Math.min(1, Math.max(0, progress)),
-            message,
-            epoch,
-            null,
-            null));
+    publisher.status(jobId, round, stage, progress, message, epoch, null, null);
   }
 }
