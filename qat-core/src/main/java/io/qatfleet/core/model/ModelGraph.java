@@ -218,13 +218,6 @@ public final class ModelGraph implements AutoCloseable {
     return layers;
   }
 
-  /** Names and shapes of every variable of this graph, in creation order. */
-  public Map<String, long[]> variableShapes() {
-    Map<String, long[]> out = new LinkedHashMap<>();
-    variables.forEach((name, v) -> out.put(name, v.shape().asArray()));
-    return out;
-  }
-
   // ---------------------------------------------------------------- graph construction
 
   private void createVariables() {

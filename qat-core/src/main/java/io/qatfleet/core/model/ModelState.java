@@ -39,11 +39,4 @@ public record ModelState(Map<String, TensorData> tensors) {
     copy.put(name, TensorData.ofFloats(shape, values));
     return new ModelState(copy);
   }
-
-  /** A copy holding this state's tensors overlaid with {@code other}'s. */
-  public ModelState merge(ModelState other) {
-    Map<String, TensorData> copy = new LinkedHashMap<>(tensors);
-    copy.putAll(other.tensors);
-    return new ModelState(copy);
-  }
 }

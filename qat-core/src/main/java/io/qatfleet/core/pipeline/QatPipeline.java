@@ -12,7 +12,6 @@ import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.model.LayerShape;
 import io.qatfleet.core.model.ModelGraph;
 import io.qatfleet.core.model.ModelInit;
-import io.qatfleet.core.model.ModelSpec;
 import io.qatfleet.core.model.ModelState;
 import io.qatfleet.core.quant.LayerQuantSpec;
 import io.qatfleet.core.quant.ModelQuantization;
@@ -328,10 +327,5 @@ public final class QatPipeline {
     public double agreement(Evaluation other) {
       return ClassificationMetrics.agreement(predictions, other.predictions);
     }
-  }
-
-  /** The model spec of this job. */
-  public ModelSpec model() {
-    return job.model();
   }
 }
