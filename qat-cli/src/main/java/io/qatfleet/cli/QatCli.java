@@ -1,5 +1,6 @@
 package io.qatfleet.cli;
 
+import io.qatfleet.cli.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,7 +18,8 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       ListCommand.class,
       TriggerCommand.class,
-      FollowCommand.class
+      FollowCommand.class,
+      BenchCommand.class
     })
 public final class QatCli {
   public static void main(String[] args) {
