@@ -18,8 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -36,9 +34,6 @@ import picocli.CommandLine.Spec;
         "Train a float baseline, then QAT each bit-width variant from it, and compare the"
             + " integer models against the float one.")
 final class ExperimentCommand implements Callable<Integer> {
-  private static final Pattern VARIANT =
-      Pattern.compile("W([1-8])A([1-8])", Pattern.CASE_INSENSITIVE);
-
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--spec", description = "Job spec JSON; the options below override it.")
@@ -93,13 +88,13 @@ final class ExperimentCommand implements Callable<Integer> {
     }
     List<QuantizationSpec> quantizations = new ArrayList<>();
     for (String v : variants) {
-      Matcher m = VARIANT.matcher(v.trim());
-      if (!m.matches()) {
-        throw new ParameterException(
-            spec.commandLine(), "--variants: expected WxAy with x, y in 1..8, got '" + v + "'");
+      int[] bits;
+      try {
+        bits = BitWidths.parse(v);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--variants: " + e.getMessage());
       }
-      quantizations.add(
-          job.quantization().withBits(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
+      quantizations.add(job.quantization().withBits(bits[0], bits[1]));
     }
     PrintStream log = System.out;
     Experiment.Result result =

@@ -11,5 +11,5 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks: model quality, training speed, and the fleet pipeline.",
-    subcommands = {})
+    subcommands = {QualityCommand.class})
 public final class BenchCommand {}
