@@ -26,6 +26,7 @@ import os
 import re
 import statistics
 import struct
+import subprocess
 import sys
 import time
 
@@ -463,9 +464,24 @@ def parse_bits(spec):
     return out
 
 
+_PACKAGE_VERSION = []
+
+
+def package_version():
+    """Debian package version of python3-torch (torch.__version__ says 1.13.0a0 there), or None."""
+    if not _PACKAGE_VERSION:
+        try:
+            v = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "python3-torch"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            v = ""
+        _PACKAGE_VERSION.append(v or None)
+    return _PACKAGE_VERSION[0]
+
+
 def header(args):
-    print("torch %s, numpy %s, threads %d, quantized engines %s" % (
-        torch.__version__, np.__version__, torch.get_num_threads(),
+    print("torch %s (package %s), numpy %s, threads %d, quantized engines %s" % (
+        torch.__version__, package_version(), np.__version__, torch.get_num_threads(),
         ",".join(torch.backends.quantized.supported_engines)), flush=True)
 
 
@@ -494,7 +510,8 @@ def cmd_quality(args):
 
     for seed in seeds:
         xtr, ytr, xte, yte = load_split(args.dataset, seed, args.train_limit, args.test_limit, args.model)
-        base = {"framework": "pytorch", "version": torch.__version__, "dataset": args.dataset,
+        base = {"framework": "pytorch", "version": torch.__version__,
+                "torchPackage": package_version(), "dataset": args.dataset,
                 "model": args.model, "seed": seed}
         tail = {"trainSamples": int(xtr.shape[0]), "testSamples": int(xte.shape[0]),
                 "floatEpochs": args.float_epochs, "qatEpochs": args.qat_epochs,
@@ -600,7 +617,8 @@ def cmd_speed(args):
                 print("  %-4s %-9s batch %4d: %9.1f samples/s (repeats %s)" % (
                     kind, phase, batch, row["samplesPerSecond"],
                     ", ".join("%.1f" % r for r in repeats)), flush=True)
-    result = {"framework": "pytorch", "version": torch.__version__, "threads": args.threads,
+    result = {"framework": "pytorch", "version": torch.__version__,
+              "torchPackage": package_version(), "threads": args.threads,
               "warmup": args.warmup, "steps": args.steps, "repeats": args.repeats,
               "rows": rows}
     print()
