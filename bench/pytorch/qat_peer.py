@@ -376,7 +376,7 @@ def train_phase(model, x, y, epochs, batch, base_lr, seed, first_epoch, optimize
         optimizer = make_adam(model, base_lr)
     model.train()
     step = 0
-    last_loss = float("nan")
+    last_loss = float("nan")  # stays NaN (-> None) when there are no steps
     for e in range(epochs):
         g = torch.Generator()
         g.manual_seed(seed * 1000003 + first_epoch + e)
@@ -392,7 +392,8 @@ def train_phase(model, x, y, epochs, batch, base_lr, seed, first_epoch, optimize
             optimizer.step()
             step += 1
         last_loss = float(loss.detach())
-    return last_loss
+    # NaN/inf would make the row invalid JSON for the Java reader (Jackson)
+    return last_loss if math.isfinite(last_loss) else None
 
 
 def predict(model, x):
@@ -502,7 +503,7 @@ def cmd_quality(args):
     out = open(args.out, "a") if args.out else None
 
     def emit(row):
-        line = json.dumps(row)
+        line = json.dumps(row, allow_nan=False)
         print(line, flush=True)
         if out:
             out.write(line + "\n")
