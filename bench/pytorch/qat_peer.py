@@ -488,6 +488,11 @@ def header(args):
 
 def cmd_quality(args):
     torch.set_num_threads(args.threads)
+    if args.float_epochs < 1 or args.qat_epochs < 1 or args.batch < 1:
+        raise SystemExit("--float-epochs, --qat-epochs and --batch must be >= 1 "
+                         "(QAT observers need at least one training step)")
+    if args.train_limit < 0 or args.test_limit < 0:
+        raise SystemExit("--train-limit and --test-limit must be >= 0 (0 means all)")
     engines = engine_order(args.engine)
     header(args)
     print("int conversion engines to try: %s" % ",".join(engines), flush=True)
