@@ -117,8 +117,9 @@ if docker info >/dev/null 2>&1; then
   log "using the running Docker engine"
 else
   [[ $(id -u) -eq 0 ]] || fail "no Docker engine answers and starting dockerd needs root"
-  # Only host networking is used (builds and containers), so dockerd needs no bridge or iptables.
-  dockerd --iptables=false --bridge=none >"$logs/dockerd.log" 2>&1 &
+  # Only host networking is used (builds and containers), so dockerd needs no bridge, no iptables
+  # rules and no IP forwarding: it leaves the host's network settings as they are.
+  dockerd --iptables=false --ip-forward=false --bridge=none >"$logs/dockerd.log" 2>&1 &
   dockerd_pid=$!
   for _ in $(seq 60); do
     docker info >/dev/null 2>&1 && break
