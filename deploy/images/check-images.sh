@@ -50,7 +50,8 @@ step() {
 
 rm -rf "$logs"
 mkdir -p "$logs" "$cache"
-work="$(mktemp -d)"
+# Not under /tmp: debootstrap needs device nodes and exec, which a tmpfs /tmp may refuse.
+work="$(mktemp -d /var/tmp/qat-check-images.XXXXXX)"
 dockerd_pid=""
 broker_pid=""
 containers=()
@@ -71,8 +72,9 @@ cleanup() {
     for _ in $(seq 30); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 1; done
     kill -9 "$dockerd_pid" 2>/dev/null
   fi
-  mountpoint -q "$work/rootfs/proc" && umount "$work/rootfs/proc"
-  rm -rf "$work"
+  # An interrupted debootstrap leaves /proc and /sys mounted in its tree.
+  awk -v w="$work/" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r | xargs -r umount -l
+  rm -rf --one-file-system "$work"
   if [[ $rc -eq 0 ]]; then
     log "OK: all images built and checked in $((SECONDS - t0)) s"
   else
@@ -84,13 +86,19 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Runs a docker build with its output in $logs/build-$1.log, shown only when it fails.
+# $1: log name, $2: tag, rest: docker build options. The output goes to $logs/build-$1.log and is
+# shown when the build fails; the image the tag named before is removed when it changed.
 docker_build() {
-  local name=$1
-  shift
-  if ! docker build "$@" >"$logs/build-$name.log" 2>&1; then
+  local name=$1 tag=$2 old new
+  shift 2
+  old="$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)"
+  if ! docker build -t "$tag" "$@" >"$logs/build-$name.log" 2>&1; then
     tail -30 "$logs/build-$name.log" >&2
     fail "docker build of $name failed ($logs/build-$name.log)"
+  fi
+  new="$(docker image inspect -f '{{.Id}}' "$tag")"
+  if [[ -n "$old" && "$old" != "$new" ]]; then
+    docker rmi "$old" >/dev/null 2>&1 || true # still in use as a base: stays
   fi
 }
 
@@ -159,8 +167,8 @@ for target in jre jdk; do
   image=$jre
   [[ $target == jdk ]] && image=$jdk
   log "building $image (base.Dockerfile --target $target)"
-  docker_build "$target-base" --network host "${nocache[@]}" --build-arg DEBIAN_MIRROR="$mirror" \
-    --target "$target" -t "$image" - <deploy/images/base.Dockerfile
+  docker_build "$target-base" "$image" --network host "${nocache[@]}" \
+    --build-arg DEBIAN_MIRROR="$mirror" --target "$target" - <deploy/images/base.Dockerfile
 done
 
 step "4. service images"
@@ -173,21 +181,20 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   log "packaging ${missing[*]} (./mvnw package -DskipTests)"
   ./mvnw -B -q -pl "$(IFS=,; echo "${missing[*]}")" -am package -DskipTests -Dspotless.check.skip=true
 fi
-build() { # $1: log name, $2: service, rest: docker build options. Context: that service only.
-  local name=$1 s=$2
-  shift 2
+build() { # $1: log name, $2: service, $3: tag, rest: docker build options. Context: that service.
+  local name=$1 s=$2 tag=$3
+  shift 3
   tar -c deploy/images/Dockerfile deploy/images/PrefetchNatives.java "$s/target/quarkus-app" |
-    docker_build "$name" -f deploy/images/Dockerfile --build-arg SERVICE="$s" \
+    docker_build "$name" "$tag" -f deploy/images/Dockerfile --build-arg SERVICE="$s" \
       --build-arg BASE_JDK="$jdk" --build-arg BASE_JRE="$jre" "$@" -
 }
-# The natives stage, tagged so that pruning dangling images below keeps its cache.
+# The natives stage on its own, tagged so that its cache survives a `docker image prune`.
 log "building the TF natives stage (qat-fleet/tf-natives:build)"
-build natives trainer-service --target natives -t qat-fleet/tf-natives:build
+build natives trainer-service qat-fleet/tf-natives:build --target natives
 for s in "${services[@]}"; do
   log "building qat-fleet/$s:$version"
-  build "$s" "$s" -t "qat-fleet/$s:$version"
+  build "$s" "$s" "qat-fleet/$s:$version"
 done
-docker image prune -f >/dev/null # earlier builds' images, now untagged
 docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep '^qat-fleet/' >&2
 
 step "5. containers"
