@@ -78,6 +78,15 @@ public final class SpeedCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "2", description = "PyTorch threads.")
   int threads;
 
+  @Option(
+      names = "--profile-batch",
+      defaultValue = "256",
+      description = "Batch size of the traced steps that split a step's time by op type.")
+  int profileBatch;
+
+  @Option(names = "--profile-steps", defaultValue = "10")
+  int profileSteps;
+
   @Option(names = "--out", defaultValue = "docs/benchmarks/speed.md")
   Path out;
 
@@ -132,9 +141,24 @@ public final class SpeedCommand implements Callable<Integer> {
       }
     }
     Files.deleteIfExists(peerOut);
+    Map<String, Map<String, Map<String, Long>>> profiles = new LinkedHashMap<>();
+    for (Architecture model : models) {
+      log.printf(Locale.ROOT, "profiling %s at batch %d%n", QualityGrid.name(model), profileBatch);
+      Map<String, Map<String, Long>> byPhase = new LinkedHashMap<>();
+      for (String phase : phases()) {
+        Setup setup = setup(model, phase, profileBatch, wa, profileSteps);
+        try (ModelGraph graph = ModelGraph.build(setup.config(), setup.state())) {
+          Dataset data = setup.data();
+          graph.profileTrainSteps(data, profileBatch, 2, 1e-4f); // warm-up
+          byPhase.put(phase, graph.profileTrainSteps(data, profileBatch, profileSteps, 1e-4f));
+        }
+      }
+      profiles.put(QualityGrid.name(model), byPhase);
+    }
     String body =
         new SpeedReport(CpuPeak.current(), CpuPeak.measureMatmul(), flopsPerSample(), wa, threads)
-            .render(List.copyOf(ours.values()), List.copyOf(theirs.values()));
+                .render(List.copyOf(ours.values()), List.copyOf(theirs.values()))
+            + SpeedReport.profile(profiles, profileBatch, profileSteps);
     String document =
         "# Training speed: float and QAT steps, ours and PyTorch's, against the CPU's peak\n\n"
             + MachineInfo.current()
@@ -180,34 +204,45 @@ public final class SpeedCommand implements Callable<Integer> {
     return new ModelSpec(model, null, null, null, null, null, null);
   }
 
-  private void measureOurs(
-      Architecture model, int batch, int[] wa, Map<String, Measured> ours, PrintStream log) {
-    String name = QualityGrid.name(model);
+  private List<String> phases() {
     List<String> phases = new ArrayList<>();
     phases.add("float");
     methods.forEach(m -> phases.add("qat " + m.name().toLowerCase(Locale.ROOT)));
-    for (String phase : phases) {
-      QatMethod method =
-          phase.equals("float")
-              ? QatMethod.STE
-              : QatMethod.valueOf(phase.substring(4).toUpperCase(Locale.ROOT));
-      JobSpec job =
-          new JobSpec(
-              "bench-speed",
-              new DataSpec("fashion-mnist", batch * steps, 1000, null),
-              spec(model),
-              QuantizationSpec.of(wa[0], wa[1], method),
-              new TrainingSpec(1, 1, null, batch, null, null, null, null, null, null, 42L, false),
-              null,
-              null);
-      QatPipeline pipeline = QatPipeline.forJob(job, DatasetLoader.fromEnvironment());
-      ModelState state = pipeline.initialState();
-      ModelGraph.Config config = pipeline.floatTrainingConfig();
-      if (!phase.equals("float")) {
-        state = pipeline.initQuantization(state);
-        config = pipeline.qatConfig();
-      }
-      List<Double> rates = timeSteps(config, state, pipeline.data().train(), batch);
+    return phases;
+  }
+
+  /** A graph configuration, its starting state and {@code steps} batches of training images. */
+  private record Setup(ModelGraph.Config config, ModelState state, Dataset data) {}
+
+  private static Setup setup(Architecture model, String phase, int batch, int[] wa, int steps) {
+    QatMethod method =
+        phase.equals("float")
+            ? QatMethod.STE
+            : QatMethod.valueOf(phase.substring(4).toUpperCase(Locale.ROOT));
+    JobSpec job =
+        new JobSpec(
+            "bench-speed",
+            new DataSpec("fashion-mnist", batch * steps, 1000, null),
+            spec(model),
+            QuantizationSpec.of(wa[0], wa[1], method),
+            new TrainingSpec(1, 1, null, batch, null, null, null, null, null, null, 42L, false),
+            null,
+            null);
+    QatPipeline pipeline = QatPipeline.forJob(job, DatasetLoader.fromEnvironment());
+    ModelState state = pipeline.initialState();
+    if (phase.equals("float")) {
+      return new Setup(pipeline.floatTrainingConfig(), state, pipeline.data().train());
+    }
+    return new Setup(
+        pipeline.qatConfig(), pipeline.initQuantization(state), pipeline.data().train());
+  }
+
+  private void measureOurs(
+      Architecture model, int batch, int[] wa, Map<String, Measured> ours, PrintStream log) {
+    String name = QualityGrid.name(model);
+    for (String phase : phases()) {
+      Setup setup = setup(model, phase, batch, wa, steps);
+      List<Double> rates = timeSteps(setup.config(), setup.state(), setup.data(), batch);
       merge(ours, new Measured(name, phase, batch, rates));
       log.printf(
           Locale.ROOT,

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -130,6 +131,54 @@ final class SpeedReport {
     }
     out.append('\n');
     return out.toString();
+  }
+
+  /**
+   * Where a step's time goes: kernel milliseconds per step by op type for each phase (traced steps;
+   * tracing adds its own overhead, so the shares matter more than the sums), the op types that take
+   * the most time in any phase first.
+   */
+  static String profile(
+      Map<String, Map<String, Map<String, Long>>> profiles, int batch, int steps) {
+    StringBuilder out = new StringBuilder();
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "## Where the time goes%n%nKernel time per training step by TensorFlow op type"
+                + " (ms, mean of %d traced steps at batch %d; kernels on both threads summed, so"
+                + " the total can exceed the step's wall time). `total` sums every op.%n",
+            steps,
+            batch));
+    for (Map.Entry<String, Map<String, Map<String, Long>>> model : profiles.entrySet()) {
+      Map<String, Map<String, Long>> phases = model.getValue();
+      Map<String, Long> worst = new HashMap<>();
+      phases.values().forEach(p -> p.forEach((op, us) -> worst.merge(op, us, Math::max)));
+      List<String> ops =
+          worst.entrySet().stream()
+              .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+              .limit(14)
+              .map(Map.Entry::getKey)
+              .toList();
+      out.append("\n### ").append(model.getKey()).append("\n\n| op type |");
+      phases.keySet().forEach(p -> out.append(' ').append(p).append(" |"));
+      out.append("\n|---|");
+      phases.keySet().forEach(p -> out.append("---|"));
+      out.append('\n');
+      for (String op : ops) {
+        out.append("| ").append(op).append(" |");
+        for (Map<String, Long> p : phases.values()) {
+          out.append(String.format(Locale.ROOT, " %.2f |", p.getOrDefault(op, 0L) / 1e3 / steps));
+        }
+        out.append('\n');
+      }
+      out.append("| total |");
+      for (Map<String, Long> p : phases.values()) {
+        long total = p.values().stream().mapToLong(Long::longValue).sum();
+        out.append(String.format(Locale.ROOT, " %.2f |", total / 1e3 / steps));
+      }
+      out.append('\n');
+    }
+    return out.append('\n').toString();
   }
 
   static Optional<Stats> find(List<Measured> in, String model, String phase, int batch) {
