@@ -109,6 +109,10 @@ public final class QualityCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    // An empty option value ("--per-tensor-methods=") means none.
+    methods = nonBlank(methods);
+    perTensorMethods = nonBlank(perTensorMethods);
+    hardBits = nonBlank(hardBits);
     List<int[]> bitWidths = parseBits("--bits", bits);
     List<int[]> hard = parseBits("--hard-projection-bits", hardBits);
     for (String m : concat(methods, perTensorMethods)) {
@@ -255,6 +259,10 @@ public final class QualityCommand implements Callable<Integer> {
           }
         });
     return rows.stream().filter(r -> complete.contains(r.group())).toList();
+  }
+
+  private static List<String> nonBlank(List<String> values) {
+    return values.stream().map(String::trim).filter(v -> !v.isEmpty()).toList();
   }
 
   private static List<String> concat(List<String> a, List<String> b) {
