@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -34,6 +35,10 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.DeviceStepStats;
+import org.tensorflow.proto.NodeExecStats;
+import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
@@ -623,6 +628,63 @@ public final class ModelGraph implements AutoCloseable {
         return ((TFloat32) result.get(0)).getFloat();
       }
     }
+  }
+
+  /**
+   * Kernel time per op type (microseconds, summed over {@code steps} traced training steps on the
+   * first batches of {@code data}): where a training step spends its time. Op types come from
+   * TensorFlow's timeline labels, so the ops Grappler fuses or inserts are counted as they ran.
+   */
+  public Map<String, Long> profileTrainSteps(Dataset data, int batchSize, int steps, float rate) {
+    if (trainOp == null) {
+      throw new IllegalStateException("this graph has no variables to train");
+    }
+    int batch = Math.min(batchSize, data.size());
+    int pixels = config.model().inputHeight() * config.model().inputWidth();
+    int classes = config.model().numClasses();
+    float[] x = new float[batch * pixels];
+    float[] y = new float[batch * classes];
+    int[] order = permutation(data.size(), 1);
+    RunOptions trace =
+        RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build();
+    Map<String, Long> micros = new TreeMap<>();
+    for (int step = 0; step < steps; step++) {
+      int from = (step * batch) % Math.max(1, data.size() - batch + 1);
+      data.fillBatch(order, from, from + batch, x, y);
+      try (TFloat32 xs = batchTensor(x, batch, pixels);
+          TFloat32 ys =
+              TFloat32.tensorOf(Shape.of(batch, classes), DataBuffers.of(y, true, false));
+          TFloat32 lr = TFloat32.scalarOf(rate)) {
+        Session.Runner runner =
+            session
+                .runner()
+                .feed(images, xs)
+                .feed(labels, ys)
+                .feed(learningRate, lr)
+                .addTarget(trainOp)
+                .setOptions(trace);
+        statisticsUpdates.forEach(runner::addTarget);
+        try (Result result = runner.runAndFetchMetadata()) {
+          RunMetadata metadata = result.getMetadata().orElseThrow();
+          for (DeviceStepStats device : metadata.getStepStats().getDevStatsList()) {
+            for (NodeExecStats node : device.getNodeStatsList()) {
+              micros.merge(
+                  opType(node.getTimelineLabel(), node.getNodeName()),
+                  node.getOpEndRelMicros() - node.getOpStartRelMicros(),
+                  Long::sum);
+            }
+          }
+        }
+      }
+    }
+    return micros;
+  }
+
+  /** "name = Type(inputs)" → "Type"; the node name when the label has no type. */
+  private static String opType(String timelineLabel, String nodeName) {
+    int eq = timelineLabel.indexOf(" = ");
+    int paren = timelineLabel.indexOf('(', eq + 3);
+    return eq >= 0 && paren > eq ? timelineLabel.substring(eq + 3, paren) : nodeName;
   }
 
   private TFloat32 batchTensor(float[] x, int count, int pixels) {

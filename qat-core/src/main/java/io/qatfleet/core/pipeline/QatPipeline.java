@@ -89,7 +89,7 @@ public final class QatPipeline {
   public StageResult trainFloat(ModelState start, int startEpoch, TrainingListener listener) {
     TrainingSpec t = job.training();
     return train(
-        floatConfig(Trainable.WEIGHTS),
+        floatTrainingConfig(),
         start,
         data.train(),
         new FitOptions(
@@ -180,21 +180,30 @@ public final class QatPipeline {
       int startEpoch,
       TrainingListener listener) {
     TrainingSpec t = job.training();
-    Trainable trainable = quantization.learnsParameters() ? Trainable.ALL : Trainable.WEIGHTS;
-    ModelGraph.Config config =
-        new ModelGraph.Config(
-            job.model(),
-            quantization,
-            trainable,
-            t.optimizer(),
-            t.momentum().floatValue(),
-            t.hardProjection());
     return train(
-        config,
+        qatConfig(),
         start,
         data.train(),
         new FitOptions(epochs, startEpoch, t.batchSize(), learningRate, t.schedule(), t.seed()),
         listener);
+  }
+
+  /** The graph QAT trains: weights, and for LSQ and PACT the quantization parameters too. */
+  public ModelGraph.Config qatConfig() {
+    TrainingSpec t = job.training();
+    Trainable trainable = quantization.learnsParameters() ? Trainable.ALL : Trainable.WEIGHTS;
+    return new ModelGraph.Config(
+        job.model(),
+        quantization,
+        trainable,
+        t.optimizer(),
+        t.momentum().floatValue(),
+        t.hardProjection());
+  }
+
+  /** The graph float training trains. */
+  public ModelGraph.Config floatTrainingConfig() {
+    return floatConfig(Trainable.WEIGHTS);
   }
 
   /** QAT with the job's own epochs and learning rate. */
