@@ -151,12 +151,16 @@ public final class QualityCommand implements Callable<Integer> {
     Set<String> expectedOurs = new HashSet<>();
     variants.forEach(v -> expectedOurs.add(v.key()));
     int expectedPeer = bits.size();
+    TorchPeer peer = torch ? TorchPeer.find(python, log) : null;
+    List<QualityRow> rows = QualityRow.read(results);
+    // Without the peer, its rows are left alone (another process may be writing them).
     List<QualityRow> kept =
-        keepCompleteGroups(QualityRow.read(results), expectedOurs, expectedPeer);
-    QualityRow.write(results, kept);
+        keepCompleteGroups(rows, expectedOurs, peer == null ? -1 : expectedPeer);
+    if (kept.size() != rows.size()) {
+      QualityRow.write(results, kept);
+    }
     Set<String> done = new HashSet<>();
     kept.forEach(r -> done.add(r.group()));
-    TorchPeer peer = torch ? TorchPeer.find(python, log) : null;
     DatasetLoader loader = DatasetLoader.fromEnvironment();
     // Seed-major: an interrupted run still has every dataset and model at the first seeds.
     for (long seed : seeds) {
@@ -221,7 +225,8 @@ public final class QualityCommand implements Callable<Integer> {
 
   /**
    * The rows of groups that have their float row and every expected variant; the others are dropped
-   * and measured again (their float model must be the one their variants start from).
+   * and measured again (their float model must be the one their variants start from). A negative
+   * {@code expectedPeerVariants} keeps every PyTorch row.
    */
   static List<QualityRow> keepCompleteGroups(
       List<QualityRow> rows, Set<String> expectedOurs, int expectedPeerVariants) {
@@ -254,7 +259,9 @@ public final class QualityCommand implements Callable<Integer> {
                   ? k.containsAll(expectedOurs)
                   : k.stream().filter(s -> s.startsWith(QualityReport.PEER_METHOD)).count()
                       >= expectedPeerVariants;
-          if (all && hasFloat.getOrDefault(group, false)) {
+          if (!ours && expectedPeerVariants < 0) {
+            complete.add(group);
+          } else if (all && hasFloat.getOrDefault(group, false)) {
             complete.add(group);
           }
         });
