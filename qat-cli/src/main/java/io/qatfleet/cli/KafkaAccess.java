@@ -15,7 +15,7 @@ import org.apache.kafka.common.KafkaException;
  * an absent broker retries and logs for minutes, where the user wants one line saying which address
  * did not answer. Also keeps the clients' own logging to errors, since the CLI reports for them.
  */
-final class KafkaAccess {
+public final class KafkaAccess {
   /** How long a broker may take to answer a metadata request before we call it unreachable. */
   static final Duration REACH_TIMEOUT = Duration.ofSeconds(5);
 
@@ -59,7 +59,7 @@ final class KafkaAccess {
   }
 
   /** Kafka clients log connection retries at WARN; the CLI reports failures itself. */
-  static void quietClientLogs() {
+  public static void quietClientLogs() {
     if (System.getProperty(KAFKA_LOG_LEVEL) == null) {
       System.setProperty(KAFKA_LOG_LEVEL, "error");
     }

@@ -143,20 +143,7 @@ final class RunCommand implements Callable<Integer> {
   /** Prints progress until the job is approved, failed or rejected, or a service dies. */
   private static JobSummary follow(LocalFleet fleet, EventTail tail, String jobId, PrintStream out)
       throws InterruptedException {
-    return JobFollower.follow(
-        tail,
-        jobId,
-        out::println,
-        () -> {
-          for (String service : LocalFleet.START_ORDER) {
-            if (!fleet.process(service).isAlive()) {
-              throw new FleetStartException(
-                  service,
-                  "exited while running the job",
-                  LocalFleet.tail(fleet.logDir().resolve(service + ".log")));
-            }
-          }
-        });
+    return JobFollower.follow(tail, jobId, out::println, fleet::requireAlive);
   }
 
   private static void writeArtifacts(

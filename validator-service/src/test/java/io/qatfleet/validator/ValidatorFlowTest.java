@@ -66,7 +66,7 @@ class ValidatorFlowTest {
   }
 
   @Test
-  void reportsConfusionMatricesAndModelSizes() {
+  void reportsConfusionMatricesModelSizesAndEvaluationTimes() {
     String model = "fashion-confusion-" + UUID.randomUUID().toString().substring(0, 8);
     JobSpec spec = TestModels.spec(model, TestModels.lenient(), 3);
     String job = newJob(spec);
@@ -86,6 +86,9 @@ class ValidatorFlowTest {
     double floatBytes = report.floatMetrics().get("modelBytes");
     double integerBytes = report.quantizedMetrics().get("modelBytes");
     assertThat(integerBytes / floatBytes).isBetween(0.25, 0.4);
+    // How long each evaluation took (docs/fleet.md, stage times): present, never a bound on it.
+    assertThat(report.floatMetrics().get(ValidationCompleted.EVALUATION_SECONDS)).isPositive();
+    assertThat(report.quantizedMetrics().get(ValidationCompleted.EVALUATION_SECONDS)).isPositive();
   }
 
   private static int total(List<List<Integer>> confusion) {
@@ -131,6 +134,7 @@ class ValidatorFlowTest {
     assertThat(approved.checkpoint()).isEqualTo(trainedInteger);
     assertThat(approved.metrics().get("accuracy"))
         .isCloseTo(models.trainedAccuracy(), within(1e-9));
+    assertThat(approved.metrics()).doesNotContainKey(ValidationCompleted.EVALUATION_SECONDS);
     assertThat(registry(model))
         .extracting(r -> ((ModelApproved) r.event()).version())
         .containsExactly(1);

@@ -11,5 +11,5 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks: model quality, training speed, and the fleet pipeline.",
-    subcommands = {QualityCommand.class, SpeedCommand.class})
+    subcommands = {QualityCommand.class, SpeedCommand.class, TransferBench.class, FleetBench.class})
 public final class BenchCommand {}

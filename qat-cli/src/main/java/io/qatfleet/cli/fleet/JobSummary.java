@@ -33,6 +33,24 @@ public record JobSummary(
     Map<String, Duration> stageTimes,
     Duration total) {
 
+  /** Key of the float baseline in {@link #stageTimes()}. */
+  public static final String BASELINE_STAGE = "baseline";
+
+  /** Key of QAT round {@code round} in {@link #stageTimes()}. */
+  public static String qatStage(int round) {
+    return "qat round " + round;
+  }
+
+  /** Key of the quantizer's stage of round {@code round} in {@link #stageTimes()}. */
+  public static String quantizeStage(int round) {
+    return "quantize round " + round;
+  }
+
+  /** Key of the validator's stage of round {@code round} in {@link #stageTimes()}. */
+  public static String validateStage(int round) {
+    return "validate round " + round;
+  }
+
   public static JobSummary of(String jobId, List<QatEvent> events) {
     Map<String, Instant> started = new LinkedHashMap<>();
     Map<String, Duration> times = new LinkedHashMap<>();
@@ -48,21 +66,21 @@ public record JobSummary(
       first = first == null ? e.timestamp() : first;
       last = e.timestamp();
       if (e instanceof JobSubmitted) {
-        started.put("baseline", e.timestamp());
+        started.put(BASELINE_STAGE, e.timestamp());
       } else if (e instanceof FloatCheckpointReady f && f.baseline()) {
-        end(times, started, "baseline", e);
+        end(times, started, BASELINE_STAGE, e);
       } else if (e instanceof TrainRequested t) {
-        started.put("qat round " + t.round(), e.timestamp());
+        started.put(qatStage(t.round()), e.timestamp());
       } else if (e instanceof RetrainRequested r) {
-        started.put("qat round " + r.nextRound(), e.timestamp());
+        started.put(qatStage(r.nextRound()), e.timestamp());
       } else if (e instanceof FloatCheckpointReady f) {
-        end(times, started, "qat round " + f.round(), e);
-        started.put("quantize round " + f.round(), e.timestamp());
+        end(times, started, qatStage(f.round()), e);
+        started.put(quantizeStage(f.round()), e.timestamp());
       } else if (e instanceof QuantizedModelReady q) {
-        end(times, started, "quantize round " + q.round(), e);
-        started.put("validate round " + q.round(), e.timestamp());
+        end(times, started, quantizeStage(q.round()), e);
+        started.put(validateStage(q.round()), e.timestamp());
       } else if (e instanceof ValidationCompleted v) {
-        end(times, started, "validate round " + v.round(), e);
+        end(times, started, validateStage(v.round()), e);
         validations.add(v);
       } else if (e instanceof ModelApproved a) {
         approved = Optional.of(a);

@@ -26,6 +26,11 @@ import java.util.concurrent.TimeUnit;
  * the three packaged Quarkus services ({@code java -jar quarkus-run.jar}), each with its own state
  * directory and log file under the run directory. {@link #close()} stops what it started (services
  * first, then the broker), also from a shutdown hook on Ctrl-C.
+ *
+ * <p>The trainer may run as several instances ({@link #start(Path, Path, String, int, int)}): one
+ * consumer group, so they share the partitions of the work topics ({@code Topics.WORK_PARTITIONS}).
+ * The first is {@code trainer-service} on the trainer's port; the others are {@code
+ * trainer-service-2}, ... on free ports, each with its own state directory and log.
  */
 public final class LocalFleet implements AutoCloseable {
   /** The services, in start order, with their HTTP ports. */
@@ -40,9 +45,19 @@ public final class LocalFleet implements AutoCloseable {
   private static final Duration STOP_GRACE = Duration.ofSeconds(20);
   private static final String READY_LINE = "KAFKA READY";
 
+  /**
+   * Name of the trainer instance {@code i} (from 1): the first is plain {@code trainer-service}.
+   */
+  static String trainerInstance(int i) {
+    return i == 1 ? "trainer-service" : "trainer-service-" + i;
+  }
+
   private final Path repoRoot;
   private final Path runDir;
+
+  /** Port of every instance, in start order: the trainers, the quantizer, the validator. */
   private final Map<String, Integer> ports;
+
   private final Map<String, Process> services = new LinkedHashMap<>();
   private final HttpClient http = HttpClient.newHttpClient();
   private Process broker;
@@ -64,19 +79,35 @@ public final class LocalFleet implements AutoCloseable {
    */
   public static LocalFleet start(
       Path repoRoot, Path runDir, String externalBootstrap, int portOffset) {
-    Map<String, Integer> ports = new LinkedHashMap<>();
-    START_ORDER.forEach(s -> ports.put(s, SERVICES.get(s) + portOffset));
-    LocalFleet fleet = new LocalFleet(repoRoot, runDir, ports);
+    return start(repoRoot, runDir, externalBootstrap, portOffset, 1);
+  }
+
+  /**
+   * Like {@link #start(Path, Path, String, int)}, with {@code trainers} trainer instances.
+   *
+   * @throws IllegalArgumentException if {@code trainers < 1}
+   */
+  public static LocalFleet start(
+      Path repoRoot, Path runDir, String externalBootstrap, int portOffset, int trainers) {
+    if (trainers < 1) {
+      throw new IllegalArgumentException("trainers must be at least 1, was " + trainers);
+    }
+    LocalFleet fleet = new LocalFleet(repoRoot, runDir, new LinkedHashMap<>());
     fleet.shutdownHook = new Thread(fleet::stopQuietly, "qat-fleet-shutdown");
     Runtime.getRuntime().addShutdownHook(fleet.shutdownHook);
     try {
+      for (String instance : instances(trainers)) {
+        String service = serviceOf(instance);
+        boolean extraTrainer = !instance.equals(service);
+        fleet.ports.put(instance, extraTrainer ? freePort() : SERVICES.get(service) + portOffset);
+      }
       Files.createDirectories(fleet.logDir());
       fleet.bootstrapServers = externalBootstrap != null ? externalBootstrap : fleet.startBroker();
-      for (String service : START_ORDER) {
-        fleet.startService(service);
+      for (String instance : fleet.instances()) {
+        fleet.startService(instance);
       }
-      for (String service : START_ORDER) {
-        fleet.awaitReady(service);
+      for (String instance : fleet.instances()) {
+        fleet.awaitReady(instance);
       }
       return fleet;
     } catch (IOException e) {
@@ -88,21 +119,61 @@ public final class LocalFleet implements AutoCloseable {
     }
   }
 
+  /** The service instances of a fleet with {@code trainers} trainers, in start order. */
+  static List<String> instances(int trainers) {
+    List<String> out = new ArrayList<>();
+    for (int i = 1; i <= trainers; i++) {
+      out.add(trainerInstance(i));
+    }
+    START_ORDER.stream().filter(s -> !s.equals("trainer-service")).forEach(out::add);
+    return out;
+  }
+
+  /** The service (module) an instance runs: {@code trainer-service-2} runs trainer-service. */
+  static String serviceOf(String instance) {
+    return instance.startsWith("trainer-service-") ? "trainer-service" : instance;
+  }
+
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /** Every service instance of this fleet, in start order; each has a log {@code <name>.log}. */
+  public List<String> instances() {
+    return List.copyOf(ports.keySet());
+  }
+
+  /** The trainer instances: {@code trainer-service}, then {@code trainer-service-2}, ... */
+  public List<String> trainers() {
+    return instances().stream().filter(i -> serviceOf(i).equals("trainer-service")).toList();
   }
 
   public Path logDir() {
     return runDir.resolve("logs");
   }
 
-  public String url(String service) {
-    return "http://127.0.0.1:" + ports.get(service);
+  /** The HTTP address of a service instance. */
+  public String url(String instance) {
+    return "http://127.0.0.1:" + ports.get(instance);
   }
 
-  /** The running process of a service (for tests that kill it). */
-  public Process process(String service) {
-    return services.get(service);
+  /** The running process of a service instance (for tests that kill it). */
+  public Process process(String instance) {
+    return services.get(instance);
+  }
+
+  /**
+   * Throws a {@link FleetStartException} naming the first instance whose process has exited, with
+   * the tail of its log: a job cannot finish without it.
+   */
+  public void requireAlive() {
+    for (String instance : instances()) {
+      Process p = services.get(instance);
+      if (p != null && !p.isAlive()) {
+        throw new FleetStartException(
+            instance, "exited while running the job", tail(logDir().resolve(instance + ".log")));
+      }
+    }
   }
 
   /** Kills a service without warning (SIGKILL), as a crashed machine would. */
@@ -171,25 +242,25 @@ public final class LocalFleet implements AutoCloseable {
     return "127.0.0.1:" + port;
   }
 
-  private void startService(String service) {
-    Path jar = repoRoot.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+  private void startService(String instance) {
+    Path jar = repoRoot.resolve(serviceOf(instance)).resolve("target/quarkus-app/quarkus-run.jar");
     if (!Files.isRegularFile(jar)) {
       throw new FleetStartException(
-          service, "not built: " + jar + " is missing (run ./mvnw package -DskipTests)", "");
+          instance, "not built: " + jar + " is missing (run ./mvnw package -DskipTests)", "");
     }
-    Path log = logDir().resolve(service + ".log");
+    Path log = logDir().resolve(instance + ".log");
     ProcessBuilder pb =
         new ProcessBuilder(javaBinary(), "-jar", jar.toString())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Map<String, String> env = pb.environment();
     env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
-    env.put("QUARKUS_HTTP_PORT", Integer.toString(ports.get(service)));
-    env.put("QAT_STATE_DIR", runDir.resolve("state").resolve(service).toString());
+    env.put("QUARKUS_HTTP_PORT", Integer.toString(ports.get(instance)));
+    env.put("QAT_STATE_DIR", runDir.resolve("state").resolve(instance).toString());
     try {
-      services.put(service, pb.start());
+      services.put(instance, pb.start());
     } catch (IOException e) {
-      throw new FleetStartException(service, "cannot start java: " + e.getMessage(), "");
+      throw new FleetStartException(instance, "cannot start java: " + e.getMessage(), "");
     }
   }
 

@@ -12,7 +12,8 @@ import java.util.Map;
  * @param checkpoint the float checkpoint, never null
  * @param baseline true for the float baseline the quantized models are judged against, false for
  *     the output of a QAT round
- * @param trainingMetrics final numbers of the round by name (e.g. loss, accuracy, samplesPerSecond)
+ * @param trainingMetrics final numbers of the round by name (e.g. loss, samplesPerSecond, and
+ *     {@value #TRAINING_SECONDS}: the seconds spent training)
  * @param spec the job's spec, so that any instance of any stage can act on the event alone
  */
 public record FloatCheckpointReady(
@@ -25,6 +26,12 @@ public record FloatCheckpointReady(
     boolean baseline,
     Map<String, Double> trainingMetrics)
     implements QatEvent {
+
+  /**
+   * Entry of {@link #trainingMetrics()}: seconds the round spent training (building its training
+   * graph and running its epochs), without loading data or moving checkpoints.
+   */
+  public static final String TRAINING_SECONDS = "seconds";
 
   public FloatCheckpointReady {
     Require.uuid("eventId", eventId);

@@ -13,7 +13,8 @@ import java.util.Map;
  * @param calibratedCheckpoint the float checkpoint with the calibrated quantization parameters: the
  *     validator runs its fake-quant graph for the agreement rate, and a retrain starts from it
  * @param calibrationMetrics numbers of the calibration by name (e.g. calibrationLoss, mean step
- *     size, clipped fraction)
+ *     size, and the seconds of calibration {@value #CALIBRATION_SECONDS} and projection {@value
+ *     #PROJECTION_SECONDS})
  * @param spec the job's spec, so that any instance of any stage can act on the event alone
  */
 public record QuantizedModelReady(
@@ -26,6 +27,15 @@ public record QuantizedModelReady(
     CheckpointRef calibratedCheckpoint,
     Map<String, Double> calibrationMetrics)
     implements QatEvent {
+
+  /**
+   * Entry of {@link #calibrationMetrics()}: seconds spent learning the quantization parameters
+   * (building the calibration graph and running its epochs).
+   */
+  public static final String CALIBRATION_SECONDS = "calibrationSeconds";
+
+  /** Entry of {@link #calibrationMetrics()}: seconds spent projecting onto the integer grid. */
+  public static final String PROJECTION_SECONDS = "projectionSeconds";
 
   public QuantizedModelReady {
     Require.uuid("eventId", eventId);

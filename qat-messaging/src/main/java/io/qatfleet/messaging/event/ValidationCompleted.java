@@ -11,8 +11,10 @@ import java.util.Map;
  * of integer inference with the fake-quant graph, and the decision that follows.
  *
  * @param checkpoint the quantized checkpoint that was judged, never null
- * @param floatMetrics metrics of the float baseline by name (accuracy, macroF1, ...)
- * @param quantizedMetrics metrics of the quantized model by name
+ * @param floatMetrics metrics of the float baseline by name (accuracy, macroF1, ...; {@value
+ *     #EVALUATION_SECONDS}: the seconds the validator spent evaluating the baseline, once per job)
+ * @param quantizedMetrics metrics of the quantized model by name ({@value #EVALUATION_SECONDS}: the
+ *     seconds spent evaluating this round's integer model and fake-quant graph)
  * @param thresholdResults one entry per threshold of the job spec
  * @param agreement fraction of test samples on which integer inference and fake-quant agree
  * @param floatConfusion the float baseline's confusion matrix on the test split, rows = true class,
@@ -33,6 +35,12 @@ public record ValidationCompleted(
     List<List<Integer>> floatConfusion,
     List<List<Integer>> quantizedConfusion)
     implements QatEvent {
+
+  /**
+   * Entry of {@link #floatMetrics()} and {@link #quantizedMetrics()}: seconds the validator spent
+   * evaluating that model on the test split, without loading data or fetching checkpoints.
+   */
+  public static final String EVALUATION_SECONDS = "evaluationSeconds";
 
   public ValidationCompleted {
     Require.uuid("eventId", eventId);

@@ -29,6 +29,7 @@ import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.CheckpointStore;
 import io.qatfleet.messaging.checkpoint.CheckpointTransportException;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.QuantizedModelReady;
 import io.qatfleet.quantizer.QuantizerConfig;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -141,8 +142,8 @@ public class QuantizeService {
         "calibrationEpochs",
         (double) (calibrated.fit() == null ? 0 : spec.training().calibrationEpochs()));
     metrics.put("calibrationSamples", (double) pipeline.data().calibration().size());
-    metrics.put("calibrationSeconds", calibrated.seconds());
-    metrics.put("projectionSeconds", projectionSeconds);
+    metrics.put(QuantizedModelReady.CALIBRATION_SECONDS, calibrated.seconds());
+    metrics.put(QuantizedModelReady.PROJECTION_SECONDS, projectionSeconds);
     metrics.put("integerModelBytes", (double) integer.storageBytes());
     metrics.put("integerCheckpointBytes", (double) integerRef.bytes());
     for (QuantizedLayer l : integer.layers()) {

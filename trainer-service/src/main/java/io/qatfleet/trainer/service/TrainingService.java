@@ -351,7 +351,7 @@ public class TrainingService {
   }
 
   private static void putFinite(Map<String, Double> out, StageResult result) {
-    out.put("seconds", result.seconds());
+    out.put(FloatCheckpointReady.TRAINING_SECONDS, result.seconds());
     if (result.fit() != null) {
       out.put("epochsRun", (double) result.fit().epochLosses().size());
       if (Double.isFinite(result.fit().finalLoss())) {

@@ -51,26 +51,33 @@ public final class ModelEvaluator {
     this.loader = loader;
   }
 
-  /** The float baseline's metrics and confusion matrix. */
-  public record FloatEvaluation(Map<String, Double> metrics, List<List<Integer>> confusion) {}
+  /**
+   * The float baseline's metrics, its confusion matrix, and the seconds the evaluation took (the
+   * test split already loaded).
+   */
+  public record FloatEvaluation(
+      Map<String, Double> metrics, List<List<Integer>> confusion, double seconds) {}
 
   /**
    * The quantized model's metrics, its confusion matrix, its agreement with the fake-quant graph,
-   * and the float32 size of the same architecture's weights and biases.
+   * the float32 size of the same architecture's weights and biases, and the seconds the integer
+   * engine and the fake-quant graph took together (the test split already loaded).
    */
   public record QuantizedEvaluation(
       Map<String, Double> metrics,
       List<List<Integer>> confusion,
       double agreement,
-      long floatModelBytes) {}
+      long floatModelBytes,
+      double seconds) {}
 
   /** Metrics and confusion matrix of the float baseline checkpoint on the test split. */
   public FloatEvaluation evaluateFloat(JobSpec spec, Checkpoint baseline) {
     requireKind(baseline, CheckpointKind.FLOAT, "baseline checkpoint");
     requireModel(spec, baseline, "baseline checkpoint");
     QatPipeline pipeline = pipeline(spec);
+    long t0 = System.nanoTime();
     ClassificationMetrics m = pipeline.evaluateFloat(ModelCheckpoints.state(baseline)).metrics();
-    return new FloatEvaluation(metrics(m), confusion(m));
+    return new FloatEvaluation(metrics(m), confusion(m), secondsSince(t0));
   }
 
   /**
@@ -84,14 +91,24 @@ public final class ModelEvaluator {
     requireModel(spec, integer, "quantized checkpoint");
     requireModel(spec, calibrated, "calibrated checkpoint");
     QatPipeline pipeline = pipeline(spec);
+    long t0 = System.nanoTime();
     QuantizedModel model = ModelCheckpoints.quantizedModel(integer);
     Evaluation exact = pipeline.evaluateInteger(model);
     Evaluation fake = pipeline.evaluateFakeQuant(ModelCheckpoints.state(calibrated));
+    double seconds = secondsSince(t0);
     Map<String, Double> metrics = metrics(exact.metrics());
     metrics.put(FAKE_QUANT_ACCURACY, fake.metrics().accuracy());
     metrics.put(MODEL_BYTES, (double) model.storageBytes());
     return new QuantizedEvaluation(
-        metrics, confusion(exact.metrics()), exact.agreement(fake), 4 * parameterCount(model));
+        metrics,
+        confusion(exact.metrics()),
+        exact.agreement(fake),
+        4 * parameterCount(model),
+        seconds);
+  }
+
+  private static double secondsSince(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
   }
 
   /** Weights and biases of the model, each of which is one float32 before quantization. */

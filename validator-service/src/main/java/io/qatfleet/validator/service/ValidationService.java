@@ -27,6 +27,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -102,7 +103,8 @@ public class ValidationService {
     long t0 = System.nanoTime();
     Checkpoint checkpoint = fetch(event.checkpoint(), "baseline checkpoint");
     FloatEvaluation evaluation = evaluator.evaluateFloat(spec, checkpoint);
-    Map<String, Double> floatMetrics = evaluation.metrics();
+    Map<String, Double> floatMetrics = new LinkedHashMap<>(evaluation.metrics());
+    floatMetrics.put(ValidationCompleted.EVALUATION_SECONDS, evaluation.seconds());
     publisher.status(
         jobId,
         event.round(),
@@ -153,6 +155,9 @@ public class ValidationService {
     Decision decision = DecisionPolicy.decide(results, round, spec.maxRounds());
     Map<String, Double> floatMetrics = new TreeMap<>(baseline.metrics());
     floatMetrics.put(ModelEvaluator.MODEL_BYTES, (double) evaluation.floatModelBytes());
+    // The round's evaluation time goes into its report only, not into the registry's metrics.
+    Map<String, Double> quantizedMetrics = new LinkedHashMap<>(evaluation.metrics());
+    quantizedMetrics.put(ValidationCompleted.EVALUATION_SECONDS, evaluation.seconds());
     // A baseline recorded before confusion matrices were kept has none; the quantized model's
     // shape stands in with zero counts rather than failing a job that is under way.
     List<List<Integer>> floatConfusion =
@@ -167,7 +172,7 @@ public class ValidationService {
             event.checkpoint(),
             publisher.clock().instant(),
             floatMetrics,
-            evaluation.metrics(),
+            quantizedMetrics,
             results,
             evaluation.agreement(),
             decision,
