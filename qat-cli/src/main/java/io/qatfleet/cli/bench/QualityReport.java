@@ -103,7 +103,7 @@ final class QualityReport {
             + " drop against that seed's float model, [min, max].\n\n");
     out.append(
         "| dataset | model | bits | goal Δ ≥ | ours Δ (pp) | ours Δ vs float trained as long"
-            + " | PyTorch Δ (pp) | ours ≥ PyTorch | goal met |\n"
+            + " | PyTorch Δ (pp) | ours ≥ PyTorch (accuracy, same seeds) | goal met |\n"
             + "|---|---|---|---|---|---|---|---|---|\n");
     for (String dm : datasetModels) {
       String[] p = dm.split("/");
@@ -121,24 +121,28 @@ final class QualityReport {
         Stats o = Stats.of(ours);
         String versus = "—";
         if (!peer.isEmpty()) {
-          // Compare accuracies, not drops: the two float models differ.
-          double oursAcc =
-              Stats.of(
-                      accuracies(
-                          cell(QualityRow.OURS, p[0], p[1], HEADLINE_METHOD, bits, PER_CHANNEL)))
-                  .median();
-          double peerAcc =
-              Stats.of(
-                      accuracies(
-                          cell(QualityRow.PYTORCH, p[0], p[1], PEER_METHOD, bits, PER_CHANNEL)))
-                  .median();
-          versus =
-              String.format(
-                  Locale.ROOT,
-                  "%s (%.2f vs %.2f %%)",
-                  oursAcc >= peerAcc ? "yes" : "no",
-                  oursAcc,
-                  peerAcc);
+          // Accuracies, not drops (the two float models differ), on the seeds both have.
+          Map<Long, Double> peerBySeed = new LinkedHashMap<>();
+          rows.stream()
+              .filter(cell(QualityRow.PYTORCH, p[0], p[1], PEER_METHOD, bits, PER_CHANNEL))
+              .forEach(r -> peerBySeed.put(r.seed(), r.accuracy()));
+          List<Double> diffs =
+              rows.stream()
+                  .filter(cell(QualityRow.OURS, p[0], p[1], HEADLINE_METHOD, bits, PER_CHANNEL))
+                  .filter(r -> peerBySeed.containsKey(r.seed()))
+                  .map(r -> 100 * (r.accuracy() - peerBySeed.get(r.seed())))
+                  .toList();
+          if (!diffs.isEmpty()) {
+            Stats d = Stats.of(diffs);
+            versus =
+                String.format(
+                    Locale.ROOT,
+                    "%s (%+.2f pp, %d seed%s)",
+                    d.median() >= 0 ? "yes" : "no",
+                    d.median(),
+                    d.count(),
+                    d.count() == 1 ? "" : "s");
+          }
         }
         out.append(
             String.format(

@@ -79,7 +79,22 @@ class QualityReportTest {
     rows.add(floatRow(QualityRow.PYTORCH, 1, 0.88));
     rows.add(row(QualityRow.PYTORCH, 1, "pytorch_qat", 4, 4, "per_channel", 0.875));
     String md = new QualityReport(rows).render(List.of("W4A4"));
-    assertThat(md).contains("| yes (89.00 vs 87.50 %) |");
+    assertThat(md).contains("| yes (+1.50 pp, 1 seed) |");
+  }
+
+  @Test
+  void comparesWithPytorchOnlyOnTheSeedsBothHave() {
+    List<QualityRow> rows = new ArrayList<>();
+    double[] ours = {0.80, 0.90, 0.91}; // seed 1 is our worst
+    for (int s = 0; s < 3; s++) {
+      rows.add(floatRow(QualityRow.OURS, s + 1, 0.92));
+      rows.add(row(QualityRow.OURS, s + 1, "lsq_pact", 4, 4, "per_channel", ours[s]));
+    }
+    rows.add(floatRow(QualityRow.PYTORCH, 1, 0.92));
+    rows.add(row(QualityRow.PYTORCH, 1, "pytorch_qat", 4, 4, "per_channel", 0.85));
+    String md = new QualityReport(rows).render(List.of("W4A4"));
+    // Our median over all seeds (0.90) beats 0.85, but on seed 1 alone we are 5 pp behind.
+    assertThat(md).contains("| no (-5.00 pp, 1 seed) |");
   }
 
   @Test
