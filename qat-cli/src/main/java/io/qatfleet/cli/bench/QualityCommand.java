@@ -69,7 +69,7 @@ public final class QualityCommand implements Callable<Integer> {
       description = "Bit widths at which STE with hard projection is compared to shadow weights.")
   List<String> hardBits;
 
-  @Option(names = "--train-limit", defaultValue = "12000", description = "Training images.")
+  @Option(names = "--train-limit", defaultValue = "10000", description = "Training images.")
   int trainLimit;
 
   @Option(names = "--test-limit", defaultValue = "0", description = "Test images (0 = all).")
