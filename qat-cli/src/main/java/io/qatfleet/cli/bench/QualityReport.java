@@ -197,7 +197,9 @@ final class QualityReport {
     }
     out.append(
         "\nCells: median test accuracy (%) over seeds, then the median drop against each"
-            + " seed's float model (pp) [min, max].\n\n| framework | method | weights |");
+            + " seed's float model (pp) [min, max]; one seed unless the cell says more (cells over"
+            + " different seeds are not comparable to the last digit).\n\n"
+            + "| framework | method | weights |");
     bitOrder.forEach(b -> out.append(' ').append(b).append(" |"));
     out.append("\n|---|---|---|");
     bitOrder.forEach(b -> out.append("---|"));
@@ -226,7 +228,11 @@ final class QualityReport {
         } else {
           out.append(
               String.format(
-                  Locale.ROOT, "%.2f, %s", Stats.of(acc).median(), spread(Stats.of(drop))));
+                  Locale.ROOT,
+                  "%.2f, %s%s",
+                  Stats.of(acc).median(),
+                  spread(Stats.of(drop)),
+                  drop.size() > 1 ? ", " + drop.size() + " seeds" : ""));
         }
         out.append(" |");
       }

@@ -67,7 +67,8 @@ class QualityReportTest {
     assertThat(md.lines().filter(l -> l.contains("| W2A2 | −4.0 |")).findFirst().orElseThrow())
         .endsWith("| no |");
     // The table cell: median accuracy over seeds, then the drop.
-    assertThat(md).contains("| qat-fleet | lsq_pact | per-channel | 89.80, -0.20 [-0.20, -0.20] |");
+    assertThat(md)
+        .contains("| qat-fleet | lsq_pact | per-channel | 89.80, -0.20 [-0.20, -0.20], 3 seeds |");
   }
 
   @Test
