@@ -163,8 +163,7 @@ public final class SpeedCommand implements Callable<Integer> {
         "# Training speed: float and QAT steps, ours and PyTorch's, against the CPU's peak\n\n"
             + MachineInfo.current()
                 .markdown(
-                    "./qat bench speed "
-                        + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
+                    "./qat " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
             + "\n"
             + body;
     if (out.getParent() != null) {
