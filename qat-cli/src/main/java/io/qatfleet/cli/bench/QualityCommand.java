@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -89,14 +90,7 @@ public final class QualityCommand implements Callable<Integer> {
       description = "Also run the integer engine and report its accuracy (much slower).")
   boolean integer;
 
-  @Option(names = "--torch", negatable = true, defaultValue = "true", fallbackValue = "true")
-  boolean torch;
-
-  @Option(names = "--python", defaultValue = "/usr/bin/python3")
-  String python;
-
-  @Option(names = "--threads", defaultValue = "2", description = "PyTorch threads.")
-  int threads;
+  @Mixin PeerOptions peerOptions;
 
   @Option(names = "--results", defaultValue = "docs/benchmarks/data/quality.jsonl")
   Path results;
@@ -151,7 +145,7 @@ public final class QualityCommand implements Callable<Integer> {
     Set<String> expectedOurs = new HashSet<>();
     variants.forEach(v -> expectedOurs.add(v.key()));
     int expectedPeer = bits.size();
-    TorchPeer peer = torch ? TorchPeer.find(python, log) : null;
+    TorchPeer peer = peerOptions.find(log);
     List<QualityRow> rows = QualityRow.read(results);
     // Without the peer, its rows are left alone (another process may be writing them).
     List<QualityRow> kept =
@@ -218,7 +212,7 @@ public final class QualityCommand implements Callable<Integer> {
         "--batch",
         Integer.toString(batch),
         "--threads",
-        Integer.toString(threads),
+        Integer.toString(peerOptions.threads),
         "--out",
         results.toString());
   }

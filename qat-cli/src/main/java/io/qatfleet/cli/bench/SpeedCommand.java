@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -69,14 +70,7 @@ public final class SpeedCommand implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "2", description = "Rounds of ours-then-PyTorch.")
   int rounds;
 
-  @Option(names = "--torch", negatable = true, defaultValue = "true", fallbackValue = "true")
-  boolean torch;
-
-  @Option(names = "--python", defaultValue = "/usr/bin/python3")
-  String python;
-
-  @Option(names = "--threads", defaultValue = "2", description = "PyTorch threads.")
-  int threads;
+  @Mixin PeerOptions peerOptions;
 
   @Option(
       names = "--profile-batch",
@@ -106,7 +100,7 @@ public final class SpeedCommand implements Callable<Integer> {
           spec.commandLine(), "--steps, --repeats, --rounds and --batches must be >= 1");
     }
     PrintStream log = System.out;
-    TorchPeer peer = torch ? TorchPeer.find(python, log) : null;
+    TorchPeer peer = peerOptions.find(log);
     Map<String, Measured> ours = new LinkedHashMap<>();
     Map<String, Measured> theirs = new LinkedHashMap<>();
     Path peerOut = Files.createTempFile("qat-speed-peer", ".json");
@@ -128,7 +122,7 @@ public final class SpeedCommand implements Callable<Integer> {
                   "--batches",
                   String.join(",", batches.stream().map(String::valueOf).toList()),
                   "--threads",
-                  Integer.toString(threads),
+                  Integer.toString(peerOptions.threads),
                   "--steps",
                   Integer.toString(steps),
                   "--repeats",
@@ -156,7 +150,12 @@ public final class SpeedCommand implements Callable<Integer> {
       profiles.put(QualityGrid.name(model), byPhase);
     }
     String body =
-        new SpeedReport(CpuPeak.current(), CpuPeak.measureMatmul(), flopsPerSample(), wa, threads)
+        new SpeedReport(
+                    CpuPeak.current(),
+                    CpuPeak.measureMatmul(),
+                    flopsPerSample(),
+                    wa,
+                    peerOptions.threads)
                 .render(List.copyOf(ours.values()), List.copyOf(theirs.values()))
             + SpeedReport.profile(profiles, profileBatch, profileSteps);
     String document =

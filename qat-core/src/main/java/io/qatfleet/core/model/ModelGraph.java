@@ -615,19 +615,23 @@ public final class ModelGraph implements AutoCloseable {
                 Shape.of(count, classes),
                 DataBuffers.of(y, true, false).narrow((long) count * classes));
         TFloat32 lr = TFloat32.scalarOf(rate)) {
-      Session.Runner runner =
-          session
-              .runner()
-              .feed(images, xs)
-              .feed(labels, ys)
-              .feed(learningRate, lr)
-              .addTarget(trainOp)
-              .fetch(loss);
-      statisticsUpdates.forEach(runner::addTarget);
-      try (Result result = runner.run()) {
+      try (Result result = trainRunner(xs, ys, lr).fetch(loss).run()) {
         return ((TFloat32) result.get(0)).getFloat();
       }
     }
+  }
+
+  /** One optimizer step on a batch: the feeds, the train op and the batch-norm updates. */
+  private Session.Runner trainRunner(TFloat32 xs, TFloat32 ys, TFloat32 lr) {
+    Session.Runner runner =
+        session
+            .runner()
+            .feed(images, xs)
+            .feed(labels, ys)
+            .feed(learningRate, lr)
+            .addTarget(trainOp);
+    statisticsUpdates.forEach(runner::addTarget);
+    return runner;
   }
 
   /**
@@ -655,16 +659,7 @@ public final class ModelGraph implements AutoCloseable {
           TFloat32 ys =
               TFloat32.tensorOf(Shape.of(batch, classes), DataBuffers.of(y, true, false));
           TFloat32 lr = TFloat32.scalarOf(rate)) {
-        Session.Runner runner =
-            session
-                .runner()
-                .feed(images, xs)
-                .feed(labels, ys)
-                .feed(learningRate, lr)
-                .addTarget(trainOp)
-                .setOptions(trace);
-        statisticsUpdates.forEach(runner::addTarget);
-        try (Result result = runner.runAndFetchMetadata()) {
+        try (Result result = trainRunner(xs, ys, lr).setOptions(trace).runAndFetchMetadata()) {
           RunMetadata metadata = result.getMetadata().orElseThrow();
           for (DeviceStepStats device : metadata.getStepStats().getDevStatsList()) {
             for (NodeExecStats node : device.getNodeStatsList()) {
