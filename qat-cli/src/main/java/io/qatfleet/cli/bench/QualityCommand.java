@@ -5,7 +5,6 @@ import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.model.Architecture;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -121,6 +120,7 @@ public final class QualityCommand implements Callable<Integer> {
           "--train-limit/--test-limit must be >= 0, --float-epochs/--qat-epochs/--batch-size >= 1");
     }
     PrintStream log = System.out;
+    double loadAtStart = BenchReport.loadAverage();
     QualityGrid.Budget budget =
         new QualityGrid.Budget(trainLimit, testLimit, floatEpochs, qatEpochs, batch);
     List<QualityGrid.Variant> variants =
@@ -130,13 +130,8 @@ public final class QualityCommand implements Callable<Integer> {
     }
     List<QualityRow> rows = QualityRow.read(results);
     String body = new QualityReport(rows).render(bits.stream().map(String::toUpperCase).toList());
-    String document = header(rows) + body;
-    if (out.getParent() != null) {
-      Files.createDirectories(out.getParent());
-    }
-    Files.writeString(out, document);
-    log.println(body);
-    log.println("wrote " + out + " from " + rows.size() + " rows of " + results);
+    BenchReport.publish(header(rows, loadAtStart) + body, out, log);
+    log.println("from " + rows.size() + " rows of " + results);
     return 0;
   }
 
@@ -234,13 +229,8 @@ public final class QualityCommand implements Callable<Integer> {
         keys.get(r.group())
             .add(
                 r.framework().equals(QualityRow.OURS)
-                    ? String.format(
-                        Locale.ROOT,
-                        "%s W%dA%d %s",
-                        r.method(),
-                        r.weightBits(),
-                        r.activationBits(),
-                        r.granularity())
+                    ? QualityGrid.Variant.key(
+                        r.method(), r.weightBits(), r.activationBits(), r.granularity())
                     : r.method() + " " + QualityReport.bits(r) + " " + r.granularity());
       }
     }
@@ -285,14 +275,15 @@ public final class QualityCommand implements Callable<Integer> {
   }
 
   /** Title, machine, command and the budget as the rows record it. */
-  private String header(List<QualityRow> rows) {
-    return "# Model quality: PTQ and QAT methods at 8 to 2 bits, ours and PyTorch's\n\n"
-        + MachineInfo.current()
-            .markdown(
-                "./qat " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
+  private String header(List<QualityRow> rows, double loadAtStart) {
+    return BenchReport.header(
+            "Model quality: PTQ and QAT methods at 8 to 2 bits, ours and PyTorch's",
+            MachineInfo.current(),
+            BenchReport.command(spec.commandLine().getParseResult().originalArgs()),
+            loadAtStart)
         + String.format(
             Locale.ROOT,
-            "%nBudget, the same for every row and both frameworks (as the rows record it):"
+            "Budget, the same for every row and both frameworks (as the rows record it):"
                 + " %s training images (a seeded split; 5,000 more are held out for"
                 + " calibration), %s test images, float %s epochs (Adam 1e-3, cosine), QAT %s"
                 + " epoch(s) from that float model (Adam 2e-4, cosine), batch %s; first and last"

@@ -44,13 +44,13 @@ final class QualityGrid {
   /** One quantized model of a group. */
   record Variant(String method, int weightBits, int activationBits, Granularity granularity) {
     String key() {
+      return key(method, weightBits, activationBits, granularity.name().toLowerCase(Locale.ROOT));
+    }
+
+    /** "lsq_pact W4A4 per_channel": how a results row and a variant are matched. */
+    static String key(String method, int weightBits, int activationBits, String granularity) {
       return String.format(
-          Locale.ROOT,
-          "%s W%dA%d %s",
-          method,
-          weightBits,
-          activationBits,
-          granularity.name().toLowerCase(Locale.ROOT));
+          Locale.ROOT, "%s W%dA%d %s", method, weightBits, activationBits, granularity);
     }
   }
 

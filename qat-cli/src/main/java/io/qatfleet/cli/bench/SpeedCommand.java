@@ -100,6 +100,7 @@ public final class SpeedCommand implements Callable<Integer> {
           spec.commandLine(), "--steps, --repeats, --rounds and --batches must be >= 1");
     }
     PrintStream log = System.out;
+    double loadAtStart = BenchReport.loadAverage();
     TorchPeer peer = peerOptions.find(log);
     Map<String, Measured> ours = new LinkedHashMap<>();
     Map<String, Measured> theirs = new LinkedHashMap<>();
@@ -158,19 +159,15 @@ public final class SpeedCommand implements Callable<Integer> {
                     peerOptions.threads)
                 .render(List.copyOf(ours.values()), List.copyOf(theirs.values()))
             + SpeedReport.profile(profiles, profileBatch, profileSteps);
-    String document =
-        "# Training speed: float and QAT steps, ours and PyTorch's, against the CPU's peak\n\n"
-            + MachineInfo.current()
-                .markdown(
-                    "./qat " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
-            + "\n"
-            + body;
-    if (out.getParent() != null) {
-      Files.createDirectories(out.getParent());
-    }
-    Files.writeString(out, document);
-    log.println(body);
-    log.println("wrote " + out);
+    BenchReport.publish(
+        BenchReport.header(
+                "Training speed: float and QAT steps, ours and PyTorch's, against the CPU's peak",
+                MachineInfo.current(),
+                BenchReport.command(spec.commandLine().getParseResult().originalArgs()),
+                loadAtStart)
+            + body,
+        out,
+        log);
     return 0;
   }
 
