@@ -15,10 +15,13 @@ Sub-commands:
   quality  accuracy / macro-F1 rows (JSON lines) per seed x bits x granularity
   speed    training-step throughput (samples/s) for float and QAT steps
   split    print the first indices of the data split (java.util.Random replica)
+  blas     which BLAS this process really runs (JSON): the speed comparison is
+           only fair on an optimized one, never on the reference BLAS
 """
 
 import argparse
 import copy
+import ctypes
 import gzip
 import json
 import math
@@ -480,10 +483,80 @@ def package_version():
     return _PACKAGE_VERSION[0]
 
 
+# Debian's torch links the generic libblas.so.3; what it resolves to is the BLAS that runs GEMM.
+_BLAS_KINDS = (("openblas", "openblas"), ("blis", "blis"), ("mkl", "mkl"), ("atlas", "atlas"),
+               ("/blas/", "reference"))
+
+
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
+def _sgemm_library():
+    """The file whose sgemm_ libtorch_cpu calls: dlsym in its dependency order, then dladdr."""
+    try:
+        torch_cpu = ctypes.CDLL(os.path.join(os.path.dirname(torch.__file__), "lib",
+                                             "libtorch_cpu.so"))
+        address = ctypes.cast(torch_cpu.sgemm_, ctypes.c_void_p).value
+        info = _DlInfo()
+        if ctypes.CDLL(None).dladdr(ctypes.c_void_p(address), ctypes.byref(info)) and info.dli_fname:
+            return os.path.realpath(info.dli_fname.decode())
+    except (OSError, AttributeError):  # not a Debian build, or no BLAS symbol: say unknown
+        pass
+    return None
+
+
+def _gemm_gflops(n=1024, runs=5):
+    a = torch.rand(n, n)
+    torch.mm(a, a)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        torch.mm(a, a)
+        times.append(time.perf_counter() - t0)
+    return round(2.0 * n ** 3 / statistics.median(times) / 1e9, 1)
+
+
+def blas_info():
+    """The BLAS that runs this process's GEMM, its kind, torch's build and a GEMM's GFLOP/s."""
+    library = _sgemm_library()
+    kind = "unknown"
+    for needle, k in _BLAS_KINDS:
+        if library and needle in library:
+            kind = k
+            break
+    package = None
+    if library:
+        try:
+            out = subprocess.run(["dpkg-query", "-S", library], capture_output=True, text=True,
+                                 timeout=10).stdout.strip()
+            package = out.split(":")[0] if out else None
+        except (OSError, subprocess.SubprocessError):
+            pass
+    config = torch.__config__.show()
+    build = re.search(r"BLAS_INFO=([^,\s]+)", config)
+    capability = re.search(r"CPU capability usage: (\S+)", config)
+    return {"library": library, "kind": kind, "package": package,
+            "torchBlasInfo": build.group(1) if build else None,
+            "cpuCapability": capability.group(1) if capability else None,
+            "torchThreads": torch.get_num_threads(),
+            "openblasNumThreads": os.environ.get("OPENBLAS_NUM_THREADS"),
+            "gemm1024Gflops": _gemm_gflops()}
+
+
 def header(args):
     print("torch %s (package %s), numpy %s, threads %d, quantized engines %s" % (
         torch.__version__, package_version(), np.__version__, torch.get_num_threads(),
         ",".join(torch.backends.quantized.supported_engines)), flush=True)
+    print("blas: %s" % json.dumps(blas_info()), flush=True)
+
+
+def cmd_blas(args):
+    torch.set_num_threads(args.threads)
+    info = dict(blas_info(), torchVersion=torch.__version__, torchPackage=package_version())
+    print(json.dumps(info))
+    return 0
 
 
 def cmd_quality(args):
@@ -625,7 +698,7 @@ def cmd_speed(args):
                     ", ".join("%.1f" % r for r in repeats)), flush=True)
     result = {"framework": "pytorch", "version": torch.__version__,
               "torchPackage": package_version(), "threads": args.threads,
-              "warmup": args.warmup, "steps": args.steps, "repeats": args.repeats,
+              "blas": blas_info(), "warmup": args.warmup, "steps": args.steps, "repeats": args.repeats,
               "rows": rows}
     print()
     print("%-5s %-10s %6s %14s" % ("model", "phase", "batch", "samples/s"))
@@ -685,6 +758,9 @@ def main(argv=None):
     s.add_argument("--repeats", type=int, default=5)
     s.add_argument("--out", default=None)
 
+    b = sub.add_parser("blas", help="the BLAS this process runs, as JSON")
+    b.add_argument("--threads", type=int, default=2)
+
     sp = sub.add_parser("split", help="print the first split indices")
     sp.add_argument("--seed", type=int, default=42)
     sp.add_argument("--train-limit", type=int, default=0)
@@ -700,6 +776,8 @@ def main(argv=None):
         return cmd_speed(args)
     if args.cmd == "split":
         return cmd_split(args)
+    if args.cmd == "blas":
+        return cmd_blas(args)
     p.print_help()
     return 2
 

@@ -18,56 +18,109 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The CPU's FP32 peak, computed as cores × FMA units × SIMD lanes × 2 FLOPs × clock, and what
- * TensorFlow's own MatMul reaches on this machine (the attainable ceiling for dense work).
+ * The CPU's FP32 peak, computed as cores × FMA units × SIMD lanes × 2 FLOPs × clock from the CPU's
+ * own flags, and what TensorFlow's own MatMul reaches on this machine (the attainable ceiling for
+ * dense work).
  *
- * @param fmaUnits per core; not visible from /proc/cpuinfo, so assumed (two 512-bit FMA units on
- *     Xeon Scalable Gold/Platinum parts), which the MatMul measurement can contradict
+ * <p>The lanes are those of the execution units, not of the instruction set: AMD's Zen 4 (family 25
+ * with {@code avx512f}) runs AVX-512 on 256-bit datapaths, so it has 8 FP32 lanes like AVX2;
+ * Intel's AVX-512 parts and AMD's Zen 5 (family 26) have 16. The clock is the model name's "@ x
+ * GHz" where the vendor writes it (Intel), else the kernel's {@code cpu MHz} reading (AMD under a
+ * hypervisor names no clock).
+ *
+ * @param fmaUnits per core; not visible from /proc/cpuinfo, so assumed (two FMA pipes on every part
+ *     this runs on: Xeon Scalable Gold/Platinum, Zen 2 and later), which the MatMul measurement can
+ *     contradict
+ * @param simd how the lanes were derived, printed with the peak
+ * @param clockSource where the clock came from, printed with the peak
  */
-record CpuPeak(int cores, int fmaUnits, int lanes, double ghz, String simd) {
+record CpuPeak(int cores, int fmaUnits, int lanes, double ghz, String simd, String clockSource) {
   static final int ASSUMED_FMA_UNITS = 2;
   private static final Pattern CLOCK = Pattern.compile("@\\s*([0-9.]+)\\s*GHz");
+  private static final int AMD_ZEN5_FAMILY = 26;
 
   double gflops() {
     return cores * fmaUnits * lanes * 2 * ghz;
   }
 
   static CpuPeak current() {
-    String model = "";
-    String flags = "";
+    String cpuinfo;
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (model.isEmpty() && line.startsWith("model name")) {
-          model = line;
-        } else if (flags.isEmpty() && line.startsWith("flags")) {
-          flags = " " + line.substring(line.indexOf(':') + 1) + " ";
-        }
-      }
+      cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
     } catch (IOException e) {
-      // leave the fields empty: the clock reads NaN and the table says so
+      cpuinfo = ""; // the clock reads NaN and the table says so
+    }
+    return fromCpuinfo(cpuinfo, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** The peak of the first processor described in a {@code /proc/cpuinfo} text. */
+  static CpuPeak fromCpuinfo(String cpuinfo, int cores) {
+    String model = field(cpuinfo, "model name");
+    String vendor = field(cpuinfo, "vendor_id");
+    String flags = " " + field(cpuinfo, "flags") + " ";
+    int family = parseInt(field(cpuinfo, "cpu family"));
+    boolean fma = flags.contains(" fma ");
+    boolean avx512 = flags.contains(" avx512f ");
+    boolean avx2 = flags.contains(" avx2 ");
+    boolean amd = vendor.equals("AuthenticAMD");
+    int lanes;
+    String simd;
+    if (avx512 && amd && family < AMD_ZEN5_FAMILY) {
+      lanes = 8;
+      simd = "AVX-512 on 256-bit datapaths, AMD family " + family;
+    } else if (avx512) {
+      lanes = 16;
+      simd = "AVX-512";
+    } else if (avx2 || flags.contains(" avx ")) {
+      lanes = 8;
+      simd = fma ? "AVX2 + FMA" : "AVX";
+    } else {
+      lanes = 4;
+      simd = "SSE";
     }
     Matcher m = CLOCK.matcher(model);
-    double ghz = m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
-    boolean avx512 = flags.contains(" avx512f ");
-    boolean fma = flags.contains(" fma ");
-    return new CpuPeak(
-        Runtime.getRuntime().availableProcessors(),
-        fma ? ASSUMED_FMA_UNITS : 1,
-        avx512 ? 16 : (flags.contains(" avx ") ? 8 : 4),
-        ghz,
-        avx512 ? "AVX-512" : (flags.contains(" avx2 ") ? "AVX2" : "SSE"));
+    double ghz;
+    String clockSource;
+    if (m.find()) {
+      ghz = Double.parseDouble(m.group(1));
+      clockSource = "model name";
+    } else {
+      String mhz = field(cpuinfo, "cpu MHz");
+      ghz = mhz.isEmpty() ? Double.NaN : Double.parseDouble(mhz) / 1000;
+      clockSource = mhz.isEmpty() ? "unknown" : "cpu MHz";
+    }
+    return new CpuPeak(cores, fma ? ASSUMED_FMA_UNITS : 1, lanes, ghz, simd, clockSource);
+  }
+
+  private static String field(String cpuinfo, String key) {
+    for (String line : cpuinfo.split("\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0 && line.substring(0, colon).trim().equals(key)) {
+        return line.substring(colon + 1).trim();
+      }
+    }
+    return "";
+  }
+
+  private static int parseInt(String s) {
+    try {
+      return Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   String describe() {
     return String.format(
         Locale.ROOT,
-        "%d cores × %d FMA units (assumed) × %d FP32 lanes (%s) × 2 FLOPs × %.2f GHz = %.0f"
+        "%d cores × %d FMA units (assumed) × %d FP32 lanes (%s) × 2 FLOPs × %.2f GHz (%s) = %.0f"
             + " GFLOP/s",
         cores,
         fmaUnits,
         lanes,
         simd,
         ghz,
+        clockSource,
         gflops());
   }
 

@@ -21,6 +21,6 @@ final class PeerOptions {
 
   /** The peer, or null when not asked for or not runnable (the reason goes to {@code log}). */
   TorchPeer find(PrintStream log) {
-    return torch ? TorchPeer.find(python, log) : null;
+    return torch ? TorchPeer.find(python, threads, log) : null;
   }
 }

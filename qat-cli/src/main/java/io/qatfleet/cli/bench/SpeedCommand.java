@@ -102,6 +102,15 @@ public final class SpeedCommand implements Callable<Integer> {
     PrintStream log = System.out;
     double loadAtStart = BenchReport.loadAverage();
     TorchPeer peer = peerOptions.find(log);
+    PeerBlas peerBlas = null;
+    if (peer != null) {
+      peerBlas = peer.blas();
+      log.println("pytorch peer: " + peerBlas.describe());
+      if (!peerBlas.optimized()) {
+        System.err.println("qat bench speed: no comparison written: " + peerBlas.refusal());
+        return 2;
+      }
+    }
     Map<String, Measured> ours = new LinkedHashMap<>();
     Map<String, Measured> theirs = new LinkedHashMap<>();
     Path peerOut = Files.createTempFile("qat-speed-peer", ".json");
@@ -131,6 +140,10 @@ public final class SpeedCommand implements Callable<Integer> {
                   "--out",
                   peerOut.toString()),
               log);
+          PeerBlas ran = SpeedReport.readPeerBlas(peerOut);
+          if (!ran.optimized()) { // the system changed under the run: say so, write nothing
+            throw new IllegalStateException("no comparison written: " + ran.refusal());
+          }
           SpeedReport.readPeer(peerOut).forEach(m -> merge(theirs, m));
         }
       }
@@ -156,7 +169,8 @@ public final class SpeedCommand implements Callable<Integer> {
                     CpuPeak.measureMatmul(),
                     flopsPerSample(),
                     wa,
-                    peerOptions.threads)
+                    peerOptions.threads,
+                    peerBlas)
                 .render(List.copyOf(ours.values()), List.copyOf(theirs.values()))
             + SpeedReport.profile(profiles, profileBatch, profileSteps);
     BenchReport.publish(

@@ -1,6 +1,7 @@
 package io.qatfleet.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qatfleet.cli.bench.SpeedCommand.Measured;
 import io.qatfleet.core.json.Json;
 import java.io.IOException;
@@ -27,18 +28,40 @@ final class SpeedReport {
   private final Map<String, Double> flopsPerSample;
   private final int[] bits;
   private final int threads;
+  private final PeerBlas peerBlas;
 
+  /**
+   * @param peerBlas what the PyTorch peer ran on, or null without the peer
+   */
   SpeedReport(
       CpuPeak peak,
       List<Double> matmulGflops,
       Map<String, Double> flopsPerSample,
       int[] bits,
-      int threads) {
+      int threads,
+      PeerBlas peerBlas) {
     this.peak = peak;
     this.matmulGflops = matmulGflops;
     this.flopsPerSample = flopsPerSample;
     this.bits = bits;
     this.threads = threads;
+    this.peerBlas = peerBlas;
+  }
+
+  /** The BLAS recorded in the peer's speed JSON ({"blas": {...}}). */
+  static PeerBlas readPeerBlas(Path file) {
+    try {
+      JsonNode root = Json.MAPPER.readTree(file.toFile());
+      ObjectNode blas = root.path("blas").isObject() ? (ObjectNode) root.get("blas") : null;
+      if (blas == null) {
+        blas = Json.MAPPER.createObjectNode();
+      }
+      blas.put("torchVersion", root.path("version").asText());
+      blas.put("torchPackage", root.path("torchPackage").asText());
+      return PeerBlas.fromJson(blas);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the PyTorch peer's speed results " + file, e);
+    }
   }
 
   /** The rows of the peer's speed JSON ({"rows": [{model, phase, batch, repeats: [...]}]}). */
@@ -77,6 +100,9 @@ final class SpeedReport {
             matmul.min(),
             matmul.max(),
             100 * matmul.median() / peak.gflops()));
+    if (peerBlas != null) {
+      out.append(peerBlas.describe()).append("\n\n");
+    }
     out.append(
         String.format(
             Locale.ROOT,

@@ -25,7 +25,7 @@ class SpeedCommandTest {
 
   @Test
   void peakIsCoresTimesUnitsTimesLanesTimesTwoTimesClock() {
-    CpuPeak peak = new CpuPeak(2, 2, 16, 2.5, "AVX-512");
+    CpuPeak peak = new CpuPeak(2, 2, 16, 2.5, "AVX-512", "model name");
     assertThat(peak.gflops()).isEqualTo(320.0);
     assertThat(peak.describe()).contains("= 320 GFLOP/s");
   }
@@ -36,11 +36,18 @@ class SpeedCommandTest {
     Files.writeString(
         peerJson,
         """
-        {"framework": "pytorch", "rows": [
+        {"framework": "pytorch", "version": "1.13.0a0", "torchPackage": "1.13.1+dfsg-4",
+         "blas": {"library": "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3",
+                  "kind": "openblas", "package": "libopenblas0-pthread",
+                  "torchBlasInfo": "generic", "cpuCapability": "AVX2", "torchThreads": 2,
+                  "openblasNumThreads": "2", "gemm1024Gflops": 161.6},
+         "rows": [
           {"model": "mlp", "phase": "float", "batch": 64, "samplesPerSecond": 1000,
            "repeats": [900, 1000, 1100]}]}
         """);
     List<SpeedCommand.Measured> peer = SpeedReport.readPeer(peerJson);
+    PeerBlas blas = SpeedReport.readPeerBlas(peerJson);
+    assertThat(blas.optimized()).isTrue();
     assertThat(peer).hasSize(1);
     List<SpeedCommand.Measured> ours =
         List.of(
@@ -49,15 +56,39 @@ class SpeedCommandTest {
     double flops = 1e6;
     String md =
         new SpeedReport(
-                new CpuPeak(2, 2, 16, 2.5, "AVX-512"),
+                new CpuPeak(2, 2, 16, 2.5, "AVX-512", "model name"),
                 List.of(100.0),
                 Map.of("mlp", flops),
                 new int[] {4, 4},
-                2)
+                2,
+                blas)
             .render(ours, peer);
     // 2000 samples/s × 1 MFLOP = 2 GFLOP/s = 0.6 % of 320
     assertThat(md).contains("| mlp | 64 | float | 2000 [2000, 2000] | 1.00× | 2.0 (0.6 %) |");
     assertThat(md).contains("| mlp | 64 | qat ste | 1000 [1000, 1000] | 2.00× |");
     assertThat(md).contains("| mlp | 64 | float | 1000 [900, 1100] | 1.00× | 2.00× |");
+    assertThat(md)
+        .contains(
+            "GEMM from openblas (`/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3`,"
+                + " package libopenblas0-pthread")
+        .contains("OPENBLAS_NUM_THREADS=2; a 1024² FP32 GEMM through torch reaches 161.6 GFLOP/s");
+  }
+
+  @Test
+  void refusesAPeerOnTheReferenceBlasOrAnUnknownOne() throws Exception {
+    Path peerJson = dir.resolve("reference.json");
+    Files.writeString(
+        peerJson,
+        """
+        {"version": "1.13.0a0", "blas": {"library": "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3",
+         "kind": "reference", "gemm1024Gflops": 5.0}, "rows": []}
+        """);
+    PeerBlas reference = SpeedReport.readPeerBlas(peerJson);
+    assertThat(reference.optimized()).isFalse();
+    assertThat(reference.refusal())
+        .contains("the reference BLAS (/usr/lib/x86_64-linux-gnu/blas/libblas.so.3, 5.0 GFLOP/s")
+        .contains("scripts/install-bench-peer.sh");
+    Files.writeString(peerJson, "{\"rows\": []}");
+    assertThat(SpeedReport.readPeerBlas(peerJson).optimized()).isFalse();
   }
 }
