@@ -105,7 +105,7 @@ public final class SpeedCommand implements Callable<Integer> {
     PeerBlas peerBlas = null;
     if (peer != null) {
       peerBlas = peer.blas();
-      log.println("pytorch peer: " + peerBlas.describe());
+      log.println(peerBlas.describe());
       if (!peerBlas.optimized()) {
         System.err.println("qat bench speed: no comparison written: " + peerBlas.refusal());
         return 2;
