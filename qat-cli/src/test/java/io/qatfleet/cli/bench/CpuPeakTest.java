@@ -66,7 +66,7 @@ class CpuPeakTest {
     assertThat(peak.gflops()).isCloseTo(166.154, offset(1e-3));
     assertThat(peak.describe())
         .contains("8 FP32 lanes (AVX-512 on 256-bit datapaths, AMD family 25)")
-        .contains("2.60 GHz (cpu MHz)")
+        .contains("2.60 GHz (cpu MHz, nominal)")
         .doesNotContain("NaN");
   }
 
