@@ -1,22 +1,20 @@
 package io.qatfleet.messaging.checkpoint;
 
 import io.qatfleet.messaging.checkpoint.CheckpointTransportException.Reason;
+import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.messaging.topic.Topics;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,7 +26,6 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -80,19 +77,18 @@ public final class KafkaCheckpointStore implements CheckpointStore {
 
   private static final Duration MAX_POLL = Duration.ofMillis(200);
   private static final int PRODUCER_BATCH_BYTES = 2 * 1024 * 1024;
-  private static final AtomicInteger CLIENT_IDS = new AtomicInteger();
 
-  private final Map<String, Object> clientConfig;
+  private final KafkaClientSettings clients;
   private final String topic;
   private final int chunkBytes;
   private final KafkaProducer<String, byte[]> producer;
   private final ChunkIndex index = new ChunkIndex();
   private volatile int partitionCount = -1;
 
-  /** A store on {@link Topics#CHECKPOINTS} with the default chunk size. */
+  /** A plaintext store on {@link Topics#CHECKPOINTS} with the default chunk size (local runs). */
   public KafkaCheckpointStore(String bootstrapServers) {
     this(
-        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+        KafkaClientSettings.bootstrap(bootstrapServers, "qat"),
         Topics.CHECKPOINTS,
         DEFAULT_CHUNK_BYTES);
   }
@@ -100,19 +96,23 @@ public final class KafkaCheckpointStore implements CheckpointStore {
   /**
    * A store on {@code topic}.
    *
-   * @param clientConfig Kafka client settings shared by producer and consumers (at least {@code
-   *     bootstrap.servers}; security settings go here too)
+   * @param clients the connection settings of every producer and consumer the store opens
    * @param chunkBytes chunk size, 1 to {@link #MAX_CHUNK_BYTES}
    */
-  public KafkaCheckpointStore(Map<String, ?> clientConfig, String topic, int chunkBytes) {
+  public KafkaCheckpointStore(KafkaClientSettings clients, String topic, int chunkBytes) {
     if (chunkBytes < 1 || chunkBytes > MAX_CHUNK_BYTES) {
       throw new IllegalArgumentException(
           "chunkBytes must be in 1.." + MAX_CHUNK_BYTES + ", was " + chunkBytes);
     }
-    this.clientConfig = Map.copyOf(clientConfig);
+    this.clients = clients;
     this.topic = topic;
     this.chunkBytes = chunkBytes;
-    this.producer = new KafkaProducer<>(producerConfig());
+    this.producer =
+        clients.producer(
+            "checkpoint-writer",
+            new StringSerializer(),
+            new ByteArraySerializer(),
+            producerConfig());
   }
 
   public int chunkBytes() {
@@ -180,7 +180,12 @@ public final class KafkaCheckpointStore implements CheckpointStore {
     long deadline = System.nanoTime() + timeout.toNanos();
     KafkaConsumer<String, ByteBuffer> consumer = null;
     try {
-      consumer = new KafkaConsumer<>(consumerConfig());
+      consumer =
+          clients.consumer(
+              "checkpoint-reader",
+              new StringDeserializer(),
+              new ByteBufferDeserializer(),
+              consumerConfig());
       int partition = partitionFor(ref.sha256(), partitions(consumer, ref, timeout));
       TopicPartition tp = new TopicPartition(topic, partition);
       consumer.assign(List.of(tp));
@@ -255,14 +260,8 @@ public final class KafkaCheckpointStore implements CheckpointStore {
     return s.getBytes(StandardCharsets.US_ASCII);
   }
 
-  private Map<String, Object> producerConfig() {
-    Map<String, Object> config = new HashMap<>(clientConfig);
-    config.put(
-        ProducerConfig.CLIENT_ID_CONFIG, "qat-checkpoint-writer-" + CLIENT_IDS.incrementAndGet());
-    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-    config.put(ProducerConfig.ACKS_CONFIG, "all");
-    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+  private static Map<String, Object> producerConfig() {
+    Map<String, Object> config = new HashMap<>(KafkaClientSettings.durableProducer());
     config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
     // A batch never exceeds the topic's max.message.bytes (batches of 512 KiB chunks hold three);
     // a request carries several batches. Measured on loopback: twice the put rate of the defaults.
@@ -275,233 +274,12 @@ public final class KafkaCheckpointStore implements CheckpointStore {
     return config;
   }
 
-  private Map<String, Object> consumerConfig() {
-    Map<String, Object> config = new HashMap<>(clientConfig);
-    config.put(
-        ConsumerConfig.CLIENT_ID_CONFIG, "qat-checkpoint-reader-" + CLIENT_IDS.incrementAndGet());
-    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteBufferDeserializer.class);
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+  private static Map<String, Object> consumerConfig() {
+    Map<String, Object> config = new HashMap<>();
     config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
     config.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
     config.putIfAbsent(ConsumerConfig.RECEIVE_BUFFER_CONFIG, 1024 * 1024);
     config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
     return config;
-  }
-
-  /** The chunk headers of one record; null when missing or unreadable. */
-  private record ChunkHeader(String sha256, int index, int count, long total) {
-
-    static ChunkHeader of(Headers headers) {
-      try {
-        String sha = text(headers, HEADER_SHA256);
-        String index = text(headers, HEADER_CHUNK_INDEX);
-        String count = text(headers, HEADER_CHUNK_COUNT);
-        String total = text(headers, HEADER_TOTAL_BYTES);
-        if (sha == null || index == null || count == null || total == null) {
-          return null;
-        }
-        return new ChunkHeader(
-            sha, Integer.parseInt(index), Integer.parseInt(count), Long.parseLong(total));
-      } catch (NumberFormatException e) {
-        return null;
-      }
-    }
-
-    private static String text(Headers headers, String key) {
-      Header h = headers.lastHeader(key);
-      return h == null || h.value() == null
-          ? null
-          : new String(h.value(), StandardCharsets.US_ASCII);
-    }
-
-    boolean plausible() {
-      return count >= 1 && index >= 0 && index < count && total >= 0;
-    }
-  }
-
-  /** Where the chunks of checkpoints lie, learned from puts and from scanning the topic. */
-  private static final class ChunkIndex {
-
-    private final Map<String, long[]> offsetsBySha = new HashMap<>();
-    private final Map<Integer, Long> scannedUpTo = new HashMap<>();
-
-    synchronized boolean isComplete(String sha256) {
-      long[] offsets = offsetsBySha.get(sha256);
-      return offsets != null && Arrays.stream(offsets).allMatch(o -> o >= 0);
-    }
-
-    /** Where a read of {@code sha256} starts: its first known chunk, else the unscanned rest. */
-    synchronized long startOffset(String sha256, int partition) {
-      long[] offsets = offsetsBySha.get(sha256);
-      long known =
-          offsets == null ? -1 : Arrays.stream(offsets).filter(o -> o >= 0).min().orElse(-1);
-      return known >= 0 ? known : scannedUpTo.getOrDefault(partition, 0L);
-    }
-
-    synchronized void recordPut(String sha256, int count, long total, long[] offsets) {
-      long[] known = offsetsBySha.computeIfAbsent(sha256, k -> filled(count));
-      if (known.length == count) {
-        for (int i = 0; i < count; i++) {
-          if (known[i] < 0) {
-            known[i] = offsets[i];
-          }
-        }
-      }
-    }
-
-    synchronized void observe(int partition, long offset, ChunkHeader header) {
-      if (header != null && header.plausible()) {
-        long[] known = offsetsBySha.computeIfAbsent(header.sha256(), k -> filled(header.count()));
-        if (known.length == header.count() && known[header.index()] < 0) {
-          known[header.index()] = offset;
-        }
-      }
-      scannedUpTo.merge(partition, offset + 1, Math::max);
-    }
-
-    private static long[] filled(int count) {
-      long[] offsets = new long[count];
-      Arrays.fill(offsets, -1);
-      return offsets;
-    }
-  }
-
-  /**
-   * The chunks of one checkpoint as they arrive, checked against its reference. Chunks are hashed
-   * and copied into the result in index order as soon as they are contiguous, so verification
-   * overlaps the transfer and each byte is copied once out of the fetched buffers.
-   */
-  private static final class Assembly {
-
-    private final CheckpointRef ref;
-    private final MessageDigest sha = CheckpointRef.newSha256();
-    private byte[] out;
-    private ByteBuffer[] pending;
-    private boolean[] seen;
-    private int received;
-    private int next;
-    private int written;
-
-    Assembly(CheckpointRef ref) {
-      this.ref = ref;
-    }
-
-    boolean complete() {
-      return seen != null && received == seen.length;
-    }
-
-    void add(ConsumerRecord<String, ByteBuffer> record, ChunkHeader header) {
-      String where =
-          "chunk at " + record.topic() + "-" + record.partition() + "@" + record.offset();
-      if (header == null || !header.plausible()) {
-        throw new CheckpointTransportException(
-            Reason.BAD_CHUNK,
-            ref,
-            where + " of checkpoint " + ref.sha256() + " has missing or unreadable headers");
-      }
-      if (!header.sha256().equals(ref.sha256())) {
-        throw new CheckpointTransportException(
-            Reason.BAD_CHUNK,
-            ref,
-            where + " is keyed " + ref.sha256() + " but its header says " + header.sha256());
-      }
-      if (header.total() != ref.bytes()) {
-        throw new CheckpointTransportException(
-            Reason.SIZE_MISMATCH,
-            ref,
-            where
-                + " declares "
-                + header.total()
-                + " bytes in total, the reference "
-                + ref.bytes());
-      }
-      if (seen == null) {
-        seen = new boolean[header.count()];
-        pending = new ByteBuffer[header.count()];
-        out = new byte[(int) ref.bytes()];
-      } else if (seen.length != header.count()) {
-        throw new CheckpointTransportException(
-            Reason.BAD_CHUNK,
-            ref,
-            where + " declares " + header.count() + " chunks, an earlier one " + seen.length);
-      }
-      if (seen[header.index()]) {
-        return;
-      }
-      seen[header.index()] = true;
-      pending[header.index()] =
-          record.value() == null ? ByteBuffer.allocate(0) : record.value().duplicate();
-      received++;
-      while (next < seen.length && pending[next] != null) {
-        ByteBuffer chunk = pending[next];
-        pending[next++] = null;
-        int length = chunk.remaining();
-        if (length > out.length - written) {
-          throw new CheckpointTransportException(
-              Reason.SIZE_MISMATCH,
-              ref,
-              "chunks of checkpoint " + ref.sha256() + " hold more than " + ref.bytes() + " bytes");
-        }
-        chunk.get(out, written, length);
-        sha.update(out, written, length);
-        written += length;
-      }
-    }
-
-    CheckpointTransportException timedOut(Duration timeout) {
-      if (seen == null) {
-        return new CheckpointTransportException(
-            Reason.NOT_FOUND,
-            ref,
-            "no chunk of checkpoint " + ref.sha256() + " arrived within " + timeout);
-      }
-      int missing = 0;
-      while (seen[missing]) {
-        missing++;
-      }
-      return new CheckpointTransportException(
-          Reason.MISSING_CHUNK,
-          ref,
-          "missing chunk "
-              + missing
-              + " of "
-              + seen.length
-              + " (0-based; "
-              + received
-              + " received) of checkpoint "
-              + ref.sha256()
-              + " within "
-              + timeout);
-    }
-
-    byte[] bytes() {
-      if (written != out.length) {
-        throw new CheckpointTransportException(
-            Reason.SIZE_MISMATCH,
-            ref,
-            "chunks of checkpoint "
-                + ref.sha256()
-                + " hold "
-                + written
-                + " bytes, expected "
-                + ref.bytes());
-      }
-      String actual = HexFormat.of().formatHex(sha.digest());
-      if (!actual.equals(ref.sha256())) {
-        throw new CheckpointTransportException(
-            Reason.DIGEST_MISMATCH,
-            ref,
-            "checkpoint reassembled from "
-                + seen.length
-                + " chunks has SHA-256 "
-                + actual
-                + ", expected "
-                + ref.sha256());
-      }
-      return out;
-    }
   }
 }
