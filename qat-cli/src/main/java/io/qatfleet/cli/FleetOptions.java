@@ -1,5 +1,8 @@
 package io.qatfleet.cli;
 
+import io.qatfleet.messaging.kafka.KafkaClientSettings;
+import java.io.IOException;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,5 +32,23 @@ final class FleetOptions {
         description =
             "Kafka bootstrap servers (env KAFKA_BOOTSTRAP_SERVERS; now: ${DEFAULT-VALUE}).")
     String bootstrap;
+
+    @Option(
+        names = "--kafka-config",
+        paramLabel = "FILE",
+        defaultValue = "${env:QAT_KAFKA_CONFIG}",
+        description =
+            "Kafka client properties (security.protocol, sasl.*, ssl.*, ...) for a secured"
+                + " cluster, Kafka's own client properties format (env QAT_KAFKA_CONFIG).")
+    Path config;
+
+    /** The settings of every Kafka client this command opens. */
+    KafkaClientSettings settings() {
+      try {
+        return KafkaClientSettings.fromFile(bootstrap, config, "qat-cli");
+      } catch (IOException e) {
+        throw new CliFailure("cannot read --kafka-config " + config + ": " + e.getMessage());
+      }
+    }
   }
 }

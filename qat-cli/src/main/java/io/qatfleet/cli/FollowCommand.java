@@ -4,6 +4,7 @@ import io.qatfleet.cli.fleet.EventTail;
 import io.qatfleet.cli.fleet.JobFollower;
 import io.qatfleet.cli.fleet.JobSummary;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.messaging.topic.Topics;
 import java.io.PrintWriter;
 import java.util.List;
@@ -37,9 +38,10 @@ final class FollowCommand extends FleetCommand {
 
   @Override
   int run(PrintWriter out) throws InterruptedException {
-    KafkaAccess.requireReachable(kafka.bootstrap);
+    KafkaClientSettings clients = kafka.settings();
+    KafkaAccess.requireReachable(clients);
     long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
-    try (EventTail tail = new EventTail(kafka.bootstrap, Topics.EVENT_TOPICS)) {
+    try (EventTail tail = new EventTail(clients, Topics.EVENT_TOPICS)) {
       JobSummary summary =
           JobFollower.follow(
               tail,

@@ -1,5 +1,6 @@
 package io.qatfleet.cli;
 
+import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -23,17 +24,16 @@ public final class KafkaAccess {
 
   private KafkaAccess() {}
 
-  /** Throws a {@link CliFailure} naming {@code bootstrap} unless a broker there answers. */
-  static void requireReachable(String bootstrap) throws InterruptedException {
+  /** Throws a {@link CliFailure} naming the bootstrap servers unless a broker there answers. */
+  static void requireReachable(KafkaClientSettings clients) throws InterruptedException {
     quietClientLogs();
-    String unreachable = "cannot reach Kafka at " + bootstrap;
+    String unreachable = "cannot reach Kafka at " + clients.bootstrapServers();
     Admin admin;
     try {
       admin =
-          Admin.create(
+          clients.admin(
+              "reach",
               Map.of(
-                  AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                  bootstrap,
                   AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
                   (int) REACH_TIMEOUT.toMillis(),
                   AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,

@@ -3,10 +3,12 @@ package io.qatfleet.cli;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.RetrainTriggered;
+import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.messaging.topic.Topics;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -67,8 +69,11 @@ final class TriggerCommand extends FleetCommand {
             model,
             reason,
             message);
-    KafkaAccess.requireReachable(kafka.bootstrap);
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig())) {
+    KafkaClientSettings clients = kafka.settings();
+    KafkaAccess.requireReachable(clients);
+    try (KafkaProducer<String, byte[]> producer =
+        clients.producer(
+            "trigger", new StringSerializer(), new ByteArraySerializer(), producerConfig())) {
       producer
           .send(new ProducerRecord<>(Topics.TRIGGERS, model, new EventCodec().encode(trigger)))
           .get(ACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -77,13 +82,13 @@ final class TriggerCommand extends FleetCommand {
           "cannot write the trigger to "
               + Topics.TRIGGERS
               + " at "
-              + kafka.bootstrap
+              + clients.bootstrapServers()
               + ": "
               + e.getCause().getMessage());
     } catch (TimeoutException e) {
       throw new CliFailure(
           "no acknowledgement from Kafka at "
-              + kafka.bootstrap
+              + clients.bootstrapServers()
               + " within "
               + ACK_TIMEOUT.toSeconds()
               + " s");
@@ -92,24 +97,17 @@ final class TriggerCommand extends FleetCommand {
     return 0;
   }
 
-  private Map<String, Object> producerConfig() {
+  /**
+   * Waits at most {@link #ACK_TIMEOUT} in all. Kafka requires {@code delivery.timeout.ms >=
+   * linger.ms + request.timeout.ms}, so the request gets what is left after the linger.
+   */
+  static Map<String, Object> producerConfig() {
     int timeout = (int) ACK_TIMEOUT.toMillis();
-    return Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-        kafka.bootstrap,
-        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-        StringSerializer.class,
-        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-        ByteArraySerializer.class,
-        ProducerConfig.ACKS_CONFIG,
-        "all",
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-        true,
-        ProducerConfig.MAX_BLOCK_MS_CONFIG,
-        timeout,
-        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-        timeout,
-        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-        timeout);
+    Map<String, Object> config = new HashMap<>(KafkaClientSettings.durableProducer());
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
+    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout);
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);
+    return config;
   }
 }

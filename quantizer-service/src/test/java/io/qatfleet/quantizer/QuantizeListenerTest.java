@@ -182,7 +182,9 @@ class QuantizeListenerTest {
     assertThat(letter.errorType()).isEqualTo("MALFORMED_JSON");
     assertThat(letter.sourceTopic()).isEqualTo(Topics.QUANTIZE);
     assertThat(letter.originalBytes()).isEqualTo(garbage);
-    assertThat(letter.jobId()).isEqualTo(DeadLetter.UNKNOWN_JOB);
+    // The value names no job; the record's key does, and the job is told (docs/fleet.md).
+    assertThat(letter.jobId()).isEqualTo(job);
+    assertErrorStatus(job, "MALFORMED_JSON");
   }
 
   @Test

@@ -2,36 +2,15 @@ package io.qatfleet.trainer;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The trainer's own settings ({@code qat.*} in {@code application.properties} or the environment,
- * e.g. {@code QAT_STATE_DIR}). Kafka client settings live under {@code kafka.*} and {@code
- * mp.messaging.*}.
+ * The trainer's own settings, beside the fleet's ({@code io.qatfleet.service.FleetConfig}) ({@code
+ * qat.*} in {@code application.properties} or the environment, e.g. {@code QAT_STATE_DIR}). Kafka
+ * client settings live under {@code kafka.*} and {@code mp.messaging.*}.
  */
 @ConfigMapping(prefix = "qat")
 public interface TrainerConfig {
-
-  /**
-   * Directory for the trainer's durable state: the stage ledger (finished (job, round, stage)
-   * entries) and the per-epoch checkpoints a restarted trainer resumes from. Must survive a restart
-   * (a persistent volume in Kubernetes).
-   */
-  @WithDefault("${user.home}/.cache/qat-fleet/trainer")
-  Path stateDir();
-
-  /** How long a round waits for its start checkpoint to arrive from the checkpoint store. */
-  @WithDefault("60s")
-  Duration checkpointTimeout();
-
-  /** Size of the chunks a checkpoint is split into on {@code qat.checkpoints}. */
-  @WithDefault("524288")
-  int checkpointChunkBytes();
-
-  /** How long a publish waits for the broker's acknowledgement before the stage fails. */
-  @WithDefault("30s")
-  Duration publishTimeout();
 
   /**
    * At most this many progress {@code StatusUpdate}s per epoch (plus one at each epoch's end), so

@@ -195,8 +195,8 @@ class TrainingFlowTest {
     TopicProbe.send(Topics.TRAIN, trainRequest(goodJob, spec, baseline));
 
     DeadLetter letter = deadLetter(badJob);
-    assertThat(letter.errorType()).isEqualTo("CheckpointTransportException");
-    assertThat(letter.reason()).contains("NOT_FOUND").contains(missing.sha256());
+    assertThat(letter.errorType()).isEqualTo("CHECKPOINT_NOT_FOUND");
+    assertThat(letter.reason()).contains(missing.sha256());
     assertThat(status(badJob, "error").round()).isEqualTo(1);
     FloatCheckpointReady round1 =
         TopicProbe.await(

@@ -2,30 +2,15 @@ package io.qatfleet.validator;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The validator's own settings ({@code qat.*} in {@code application.properties} or the
- * environment). Kafka client settings live under {@code kafka.*} and {@code mp.messaging.*}.
+ * The validator's own settings, beside the fleet's ({@code io.qatfleet.service.FleetConfig})
+ * ({@code qat.*} in {@code application.properties} or the environment). Kafka client settings live
+ * under {@code kafka.*} and {@code mp.messaging.*}.
  */
 @ConfigMapping(prefix = "qat")
 public interface ValidatorConfig {
-
-  /**
-   * Directory of the stage ledger: which (job, round, stage) are finished, the float baseline's
-   * metrics per job and each validated round's result, so that a restarted validator neither
-   * repeats a decision nor forgets a baseline.
-   */
-  @WithDefault("${user.home}/.cache/qat-fleet/validator-state")
-  Path stateDir();
-
-  /**
-   * How long to wait for all chunks of a checkpoint on {@code qat.checkpoints}. A checkpoint that
-   * is not complete by then is an error for the job (dead letter), not a retry loop.
-   */
-  @WithDefault("PT2M")
-  Duration checkpointTimeout();
 
   /**
    * Factor by which each retrain round's epoch budget grows over the previous round's: round 1

@@ -20,9 +20,8 @@ import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.ValidationCompleted;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
+import io.qatfleet.service.DeadLetters;
 import io.qatfleet.validator.TestModels.Models;
-import io.qatfleet.validator.messaging.ValidateListener;
-import io.qatfleet.validator.service.ValidatorMetrics;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -137,7 +136,7 @@ class DeadLetterTest {
     send(Topics.VALIDATE, job, ValidatorFlowTest.quantized(job, 1, spec, integer, calibrated));
 
     DeadLetter letter = await(Topics.DLQ, job, DeadLetter.class, 1).get(0);
-    assertThat(letter.errorType()).isEqualTo("NOT_FOUND");
+    assertThat(letter.errorType()).isEqualTo("CHECKPOINT_NOT_FOUND");
     assertThat(letter.reason()).contains(missing.shortId());
     assertThat(errors(job)).hasSize(1);
     ValidationCompleted report = await(Topics.STATUS, job, ValidationCompleted.class, 1).get(0);
@@ -157,11 +156,13 @@ class DeadLetterTest {
 
   private static List<StatusUpdate> errors(String job) {
     return events(Topics.STATUS, job, StatusUpdate.class).stream()
-        .filter(s -> s.stage().equals(ValidateListener.ERROR_STAGE))
+        .filter(s -> s.stage().equals(DeadLetters.ERROR_STAGE))
         .toList();
   }
 
   private double dlqCount(String errorType) {
-    return meters.counter(ValidatorMetrics.DLQ_RECORDS, "error", errorType).count();
+    return meters
+        .counter(DeadLetters.METRIC, "service", "validator-service", "reason", errorType)
+        .count();
   }
 }

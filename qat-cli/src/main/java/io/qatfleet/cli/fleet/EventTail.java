@@ -3,12 +3,12 @@ package io.qatfleet.cli.fleet;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.codec.EventDecodingException;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -41,15 +41,18 @@ public final class EventTail implements AutoCloseable {
   private final Thread poller;
   private volatile boolean running = true;
 
+  /** A plaintext tail of the local fleet's broker at {@code bootstrapServers}. */
   public EventTail(String bootstrapServers, List<String> topics) {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-    props.put(
-        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20));
-    consumer = new KafkaConsumer<>(props);
+    this(KafkaClientSettings.bootstrap(bootstrapServers, "qat-cli"), topics);
+  }
+
+  public EventTail(KafkaClientSettings clients, List<String> topics) {
+    consumer =
+        clients.consumer(
+            "event-tail",
+            new StringDeserializer(),
+            new ByteArrayDeserializer(),
+            Map.of(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20));
     List<TopicPartition> partitions = new ArrayList<>();
     for (String topic : topics) {
       consumer

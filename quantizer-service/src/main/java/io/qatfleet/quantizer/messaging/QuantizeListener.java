@@ -8,6 +8,8 @@ import io.qatfleet.core.train.TrainingListener;
 import io.qatfleet.core.train.TrainingProgress;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.codec.EventDecodingException;
+import io.qatfleet.messaging.deadletter.RejectedInputException;
+import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.QatEvent;
@@ -16,15 +18,17 @@ import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.stage.StageLedger;
 import io.qatfleet.quantizer.service.QuantizeResult;
 import io.qatfleet.quantizer.service.QuantizeService;
-import io.qatfleet.quantizer.service.RejectedInputException;
+import io.qatfleet.service.DeadLetters;
+import io.qatfleet.service.FleetPublisher;
 import io.quarkus.runtime.Startup;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -56,18 +60,15 @@ public class QuantizeListener {
   /** Ledger stage of this service. */
   public static final String STAGE = "quantize";
 
-  /** {@code StatusUpdate.stage} of a job whose input this service rejected. */
-  public static final String ERROR_STAGE = "error";
-
   private static final Logger LOG = Logger.getLogger(QuantizeListener.class);
-  private static final int MAX_STATUS_MESSAGE = 2000;
 
   private final QuantizeService service;
-  private final EventPublisher publisher;
+  private final FleetPublisher publisher;
+  private final MutinyEmitter<byte[]> validate;
+  private final DeadLetters deadLetters;
   private final StageLedger ledger;
   private final EventCodec codec;
   private final MeterRegistry registry;
-  private final Clock clock = Clock.systemUTC();
   private final Timer ok;
   private final Timer rejected;
   private final Timer failed;
@@ -75,12 +76,16 @@ public class QuantizeListener {
 
   public QuantizeListener(
       QuantizeService service,
-      EventPublisher publisher,
+      FleetPublisher publisher,
+      @Channel(Channels.VALIDATE_OUT) MutinyEmitter<byte[]> validate,
+      DeadLetters deadLetters,
       StageLedger ledger,
       EventCodec codec,
       MeterRegistry registry) {
     this.service = service;
     this.publisher = publisher;
+    this.validate = validate;
+    this.deadLetters = deadLetters;
     this.ledger = ledger;
     this.codec = codec;
     this.registry = registry;
@@ -108,18 +113,19 @@ public class QuantizeListener {
     try {
       decoded = codec.decode(record.value());
     } catch (EventDecodingException e) {
-      reject(record, e.reason().name(), e);
+      deadLetters.reject(record, e, DeadLetters.ERROR_STAGE);
       rejected.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
       return;
     }
     if (!(decoded instanceof FloatCheckpointReady event)) {
-      reject(
+      deadLetters.reject(
           record,
-          "UNEXPECTED_TYPE",
-          new IllegalArgumentException(
+          new RejectedInputException(
+              RejectionReason.UNEXPECTED_EVENT,
               Channels.QUANTIZE_IN
                   + " carries FloatCheckpointReady, got "
-                  + decoded.getClass().getSimpleName()));
+                  + decoded.getClass().getSimpleName()),
+          DeadLetters.ERROR_STAGE);
       rejected.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
       return;
     }
@@ -141,12 +147,12 @@ public class QuantizeListener {
     try {
       result = service.quantize(event, progress(event));
     } catch (RejectedInputException e) {
-      reject(record, e.errorType(), e);
+      deadLetters.reject(record, e, DeadLetters.ERROR_STAGE);
       rejected.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
       return;
     } catch (RuntimeException e) {
       LOG.errorf(e, "job %s round %d: quantization failed", event.jobId(), event.round());
-      reject(record, e.getClass().getSimpleName(), e);
+      deadLetters.reject(record, e, DeadLetters.ERROR_STAGE);
       failed.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
       return;
     }
@@ -156,11 +162,11 @@ public class QuantizeListener {
             event.jobId(),
             event.round(),
             result.integer(),
-            clock.instant(),
+            publisher.clock().instant(),
             event.spec(),
             result.calibrated(),
             result.metrics());
-    publisher.publishOutcome(outcome);
+    publisher.publish(validate, outcome);
     ledger.markDone(
         event.jobId(),
         event.round(),
@@ -177,53 +183,6 @@ public class QuantizeListener {
     LOG.infof(
         "job %s round %d: quantized, integer %s, calibrated %s",
         event.jobId(), event.round(), result.integer().shortId(), result.calibrated().shortId());
-  }
-
-  /** Parks {@code record} on {@code qat.dlq} and tells the job, where one is named, why. */
-  private void reject(ConsumerRecord<String, byte[]> record, String errorType, Exception error) {
-    DeadLetter generic = codec.toDeadLetter(record, error);
-    DeadLetter letter =
-        new DeadLetter(
-            generic.eventId(),
-            generic.jobId(),
-            generic.round(),
-            null,
-            generic.timestamp(),
-            generic.sourceTopic(),
-            generic.partition(),
-            generic.offset(),
-            errorType,
-            generic.reason(),
-            generic.originalBase64(),
-            generic.originalKey());
-    LOG.warnf(
-        "%s-%d@%d (job %s) to %s: %s",
-        record.topic(),
-        record.partition(),
-        record.offset(),
-        letter.jobId(),
-        errorType,
-        letter.reason());
-    publisher.publishDeadLetter(letter);
-    registry.counter("qat.dlq.records", "errorType", errorType).increment();
-    if (!DeadLetter.UNKNOWN_JOB.equals(letter.jobId())) {
-      String message = errorType + ": " + letter.reason();
-      publisher.publishStatus(
-          new StatusUpdate(
-              QatEvent.newEventId(),
-              letter.jobId(),
-              letter.round(),
-              null,
-              clock.instant(),
-              ERROR_STAGE,
-              0,
-              message.length() > MAX_STATUS_MESSAGE
-                  ? message.substring(0, MAX_STATUS_MESSAGE) + "..."
-                  : message,
-              null,
-              null,
-              null));
-    }
   }
 
   private TrainingListener progress(FloatCheckpointReady event) {
@@ -250,20 +209,7 @@ public class QuantizeListener {
       Integer epoch,
       Double loss,
       Double samplesPerSecond) {
-    publisher.publishStatus(
-        new StatusUpdate(
-            QatEvent.newEventId(),
-            event.jobId(),
-            event.round(),
-            event.checkpoint(),
-            clock.instant(),
-            STAGE,
-            progress,
-            message,
-            epoch,
-            loss != null && Double.isFinite(loss) ? loss : null,
-            samplesPerSecond != null && Double.isFinite(samplesPerSecond)
-                ? samplesPerSecond
-                : null));
+    publisher.status(
+        event.jobId(), event.round(), STAGE, progress, message, epoch, loss, samplesPerSecond);
   }
 }

@@ -2,6 +2,7 @@ package io.qatfleet.quantizer.service;
 
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.qatfleet.core.BuildInfo;
 import io.qatfleet.core.checkpoint.Checkpoint;
 import io.qatfleet.core.checkpoint.CheckpointCodec;
 import io.qatfleet.core.checkpoint.CheckpointException;
@@ -28,9 +29,11 @@ import io.qatfleet.core.train.TrainingListener;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.CheckpointStore;
 import io.qatfleet.messaging.checkpoint.CheckpointTransportException;
+import io.qatfleet.messaging.deadletter.RejectedInputException;
+import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.QuantizedModelReady;
-import io.qatfleet.quantizer.QuantizerConfig;
+import io.qatfleet.service.FleetConfig;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
@@ -65,15 +68,15 @@ public class QuantizeService {
   static final String INTEGER = "integer";
 
   private final CheckpointStore store;
-  private final QuantizerConfig config;
+  private final FleetConfig fleetConfig;
   private final DatasetLoader datasets;
   private final CheckpointCodec codec = new CheckpointCodec();
   private final Clock clock = Clock.systemUTC();
   private final Map<String, DistributionSummary> checkpointBytes = new LinkedHashMap<>();
 
-  public QuantizeService(CheckpointStore store, QuantizerConfig config, MeterRegistry registry) {
+  public QuantizeService(CheckpointStore store, FleetConfig fleetConfig, MeterRegistry registry) {
     this.store = store;
-    this.config = config;
+    this.fleetConfig = fleetConfig;
     this.datasets = DatasetLoader.fromEnvironment();
     for (String kind : List.of(INPUT, CALIBRATED, INTEGER)) {
       checkpointBytes.put(
@@ -97,7 +100,7 @@ public class QuantizeService {
     List<String> violations = spec.violations();
     if (!violations.isEmpty()) {
       throw new RejectedInputException(
-          "INVALID_SPEC", "invalid job spec: " + String.join("; ", violations));
+          RejectionReason.INVALID_SPEC, "invalid job spec: " + String.join("; ", violations));
     }
     CheckpointRef inputRef = event.checkpoint();
     Checkpoint input = fetch(inputRef);
@@ -108,7 +111,8 @@ public class QuantizeService {
     try {
       calibrated = pipeline.calibrate(state, listener);
     } catch (NonFiniteLossException e) {
-      throw new RejectedInputException("NON_FINITE_LOSS", "calibration: " + e.getMessage(), e);
+      throw new RejectedInputException(
+          RejectionReason.NON_FINITE_LOSS, "calibration: " + e.getMessage(), e);
     }
     long t0 = System.nanoTime();
     QuantizedModel integer = pipeline.project(calibrated.state());
@@ -120,7 +124,7 @@ public class QuantizeService {
             event.round(),
             inputRef.sha256(),
             spec.data().dataset(),
-            config.codeVersion(),
+            BuildInfo.codeVersion(),
             clock.instant().toString());
     EncodedCheckpoint calibratedFile =
         codec.encode(
@@ -158,10 +162,10 @@ public class QuantizeService {
   private Checkpoint fetch(CheckpointRef ref) {
     byte[] bytes;
     try {
-      bytes = store.get(ref, config.checkpointTimeout());
+      bytes = store.get(ref, fleetConfig.checkpointTimeout());
     } catch (CheckpointTransportException e) {
       throw new RejectedInputException(
-          "CHECKPOINT_" + e.reason().name(),
+          RejectionReason.of(e.reason()),
           "input checkpoint " + ref.sha256() + ": " + e.getMessage(),
           e);
     }
@@ -170,7 +174,7 @@ public class QuantizeService {
       return codec.decode(bytes, ref.sha256());
     } catch (CheckpointException e) {
       throw new RejectedInputException(
-          "CHECKPOINT_" + e.reason().name(),
+          RejectionReason.CORRUPT_CHECKPOINT,
           "input checkpoint " + ref.sha256() + ": " + e.getMessage(),
           e);
     }
@@ -183,7 +187,7 @@ public class QuantizeService {
   static ModelState requireQatState(Checkpoint checkpoint, JobSpec spec) {
     if (checkpoint.kind() != CheckpointKind.FLOAT) {
       throw new RejectedInputException(
-          "NOT_A_FLOAT_CHECKPOINT",
+          RejectionReason.WRONG_CHECKPOINT,
           "input checkpoint is " + checkpoint.kind() + ", the quantizer needs a FLOAT one");
     }
     ModelSpec model;
@@ -192,22 +196,22 @@ public class QuantizeService {
       model = ModelCheckpoints.modelSpec(checkpoint);
       quantization = ModelCheckpoints.quantizationSpec(checkpoint);
     } catch (CheckpointException e) {
-      throw new RejectedInputException("CHECKPOINT_" + e.reason().name(), e.getMessage(), e);
+      throw new RejectedInputException(RejectionReason.CORRUPT_CHECKPOINT, e.getMessage(), e);
     }
     if (!model.equals(spec.model())) {
       throw new RejectedInputException(
-          "SPEC_MISMATCH",
+          RejectionReason.SPEC_MISMATCH,
           "input checkpoint holds model " + model + " but the job's spec says " + spec.model());
     }
     if (quantization == null) {
       throw new RejectedInputException(
-          "MISSING_QUANTIZATION",
+          RejectionReason.MISSING_QUANTIZATION,
           "input checkpoint has no quantization parameters: a float baseline sent as a QAT round"
               + " (the trainer runs initQuantization and QAT before the quantizer)");
     }
     if (!quantization.equals(spec.quantization())) {
       throw new RejectedInputException(
-          "SPEC_MISMATCH",
+          RejectionReason.SPEC_MISMATCH,
           "input checkpoint was trained for quantization "
               + quantization
               + " but the job's spec says "
@@ -230,12 +234,13 @@ public class QuantizeService {
   private static void requireTensor(ModelState state, String name, long elements) {
     if (!state.has(name)) {
       throw new RejectedInputException(
-          "MISSING_QUANTIZATION", "input checkpoint lacks quantization parameter '" + name + "'");
+          RejectionReason.MISSING_QUANTIZATION,
+          "input checkpoint lacks quantization parameter '" + name + "'");
     }
     long actual = state.tensor(name).elementCount();
     if (actual != elements) {
       throw new RejectedInputException(
-          "MISSING_QUANTIZATION",
+          RejectionReason.MISSING_QUANTIZATION,
           "quantization parameter '"
               + name
               + "' has "

@@ -1,8 +1,9 @@
 package io.qatfleet.trainer.messaging;
 
 /**
- * Names of the trainer's Reactive Messaging channels; {@code application.properties} maps each to
- * its topic ({@code io.qatfleet.messaging.topic.Topics}).
+ * Names of the trainer's own Reactive Messaging channels (the status and dead-letter channels are
+ * every service's: {@code io.qatfleet.service.FleetChannels}); {@code application.properties} maps
+ * each to its topic ({@code io.qatfleet.messaging.topic.Topics}).
  */
 public final class Channels {
 
@@ -35,12 +36,6 @@ public final class Channels {
 
   /** {@code qat.quantize}: a QAT round's float checkpoint, for the quantizer. */
   public static final String QUANTIZE_OUT = "quantize-out";
-
-  /** {@code qat.status}: the trainer's progress and errors. */
-  public static final String STATUS_OUT = "status-out";
-
-  /** {@code qat.dlq}: records the trainer could not process. */
-  public static final String DLQ_OUT = "dlq-out";
 
   private Channels() {}
 }

@@ -1,81 +1,53 @@
 package io.qatfleet.trainer.messaging;
 
-import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.QatEvent;
-import io.qatfleet.messaging.event.StatusUpdate;
-import io.qatfleet.trainer.TrainerConfig;
+import io.qatfleet.service.FleetPublisher;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.jboss.logging.Logger;
 
 /**
- * Publishes the trainer's events, JSON-encoded by {@link EventCodec} and keyed by job id so that a
- * job's events stay in order on one partition. {@link #publish} returns only once the broker has
- * acknowledged the record: a stage is marked done in the ledger after its outcome is durable.
+ * The trainer's outgoing work channels ({@code qat.jobs}, {@code qat.train}, {@code qat.validate},
+ * {@code qat.quantize}) by name, sent through the fleet's one {@link FleetPublisher}: keyed by job
+ * id and awaited, so that a stage is marked done in the ledger only after its outcome is durable.
+ * Progress goes through {@link #status}.
  */
 @ApplicationScoped
 public class EventPublisher {
 
-  private static final Logger LOG = Logger.getLogger(EventPublisher.class);
-
-  private final EventCodec codec;
-  private final Duration timeout;
+  private final FleetPublisher fleet;
   private final Map<String, MutinyEmitter<byte[]>> emitters;
 
   EventPublisher(
-      EventCodec codec,
-      TrainerConfig config,
+      FleetPublisher fleet,
       @Channel(Channels.JOBS_OUT) MutinyEmitter<byte[]> jobs,
       @Channel(Channels.TRAIN_OUT) MutinyEmitter<byte[]> train,
       @Channel(Channels.VALIDATE_OUT) MutinyEmitter<byte[]> validate,
-      @Channel(Channels.QUANTIZE_OUT) MutinyEmitter<byte[]> quantize,
-      @Channel(Channels.STATUS_OUT) MutinyEmitter<byte[]> status,
-      @Channel(Channels.DLQ_OUT) MutinyEmitter<byte[]> dlq) {
-    this.codec = codec;
-    this.timeout = config.publishTimeout();
+      @Channel(Channels.QUANTIZE_OUT) MutinyEmitter<byte[]> quantize) {
+    this.fleet = fleet;
     this.emitters =
         Map.of(
             Channels.JOBS_OUT, jobs,
             Channels.TRAIN_OUT, train,
             Channels.VALIDATE_OUT, validate,
-            Channels.QUANTIZE_OUT, quantize,
-            Channels.STATUS_OUT, status,
-            Channels.DLQ_OUT, dlq);
+            Channels.QUANTIZE_OUT, quantize);
   }
 
   /**
    * Sends {@code event} on {@code channel} and waits for the broker's acknowledgement.
    *
-   * @throws RuntimeException if the broker did not acknowledge within {@code qat.publish-timeout}
+   * @throws io.qatfleet.service.PublishException if the broker did not acknowledge in time
    */
   public void publish(String channel, QatEvent event) {
     MutinyEmitter<byte[]> emitter = emitters.get(channel);
     if (emitter == null) {
-      throw new IllegalArgumentException("no outgoing channel " + channel);
+      throw new IllegalArgumentException("no outgoing work channel " + channel);
     }
-    emitter.sendMessage(KafkaRecord.of(event.jobId(), codec.encode(event))).await().atMost(timeout);
+    fleet.publish(emitter, event);
   }
 
-  /** Like {@link #publish}, but a failure is only logged: for progress nobody depends on. */
-  public void publishQuietly(String channel, QatEvent event) {
-    try {
-      publish(channel, event);
-    } catch (RuntimeException e) {
-      LOG.warnf(
-          "could not publish %s for job %s on %s: %s",
-          event.getClass().getSimpleName(), event.jobId(), channel, e.toString());
-    }
-  }
-
-  /**
-   * Publishes a {@link StatusUpdate} on {@code qat.status}, quietly: progress that nobody's work
-   * depends on. Progress is clamped to [0, 1]; non-finite numbers are left out.
-   */
+  /** Progress for the job on {@code qat.status}, not waited for. */
   public void status(
       String jobId,
       int round,
@@ -85,21 +57,6 @@ public class EventPublisher {
       Integer epoch,
       Double loss,
       Double samplesPerSecond) {
-    publishQuietly(
-        Channels.STATUS_OUT,
-        new StatusUpdate(
-            QatEvent.newEventId(),
-            jobId,
-            round,
-            null,
-            Instant.now(),
-            stage,
-            Math.min(1, Math.max(0, progress)),
-            message,
-            epoch,
-            loss != null && Double.isFinite(loss) ? loss : null,
-            samplesPerSecond != null && Double.isFinite(samplesPerSecond)
-                ? Math.max(0, samplesPerSecond)
-                : null));
+    fleet.status(jobId, round, stage, progress, message, epoch, loss, samplesPerSecond);
   }
 }

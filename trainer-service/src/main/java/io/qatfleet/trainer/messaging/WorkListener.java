@@ -2,12 +2,15 @@ package io.qatfleet.trainer.messaging;
 
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.codec.EventDecodingException;
+import io.qatfleet.messaging.deadletter.RejectedInputException;
+import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.RetrainTriggered;
 import io.qatfleet.messaging.event.TrainRequested;
-import io.qatfleet.trainer.service.RejectedInputException;
+import io.qatfleet.service.DeadLetters;
+import io.qatfleet.service.PublishException;
 import io.qatfleet.trainer.service.TrainingService;
 import io.qatfleet.trainer.service.TriggerService;
 import io.smallrye.reactive.messaging.annotations.Blocking;
@@ -21,7 +24,8 @@ import org.jboss.logging.Logger;
  * (TrainRequested / RetrainRequested → QAT round) and {@code qat.triggers} (RetrainTriggered → a
  * new job). Each record is decoded strictly and handed to its service on a worker thread
  * ({@code @Blocking}, in order per channel); whatever fails, from undecodable bytes to a NaN loss,
- * goes to the dead-letter topic through {@link Rejections} and the consumer moves on. The offset is
+ * goes to the dead-letter topic through {@link DeadLetters} and the consumer moves on; only a
+ * broker that does not acknowledge ({@link PublishException}) fails the record. The offset is
  * committed (throttled strategy) only after the handler returns, so a trainer killed mid-round gets
  * the request again and resumes it from its epoch checkpoint.
  */
@@ -33,14 +37,17 @@ public class WorkListener {
   private final EventCodec codec;
   private final TrainingService training;
   private final TriggerService triggers;
-  private final Rejections rejections;
+  private final DeadLetters deadLetters;
 
   WorkListener(
-      EventCodec codec, TrainingService training, TriggerService triggers, Rejections rejections) {
+      EventCodec codec,
+      TrainingService training,
+      TriggerService triggers,
+      DeadLetters deadLetters) {
     this.codec = codec;
     this.training = training;
     this.triggers = triggers;
-    this.rejections = rejections;
+    this.deadLetters = deadLetters;
   }
 
   @Incoming(Channels.JOBS_IN)
@@ -48,7 +55,7 @@ public class WorkListener {
   public void onJob(ConsumerRecord<String, byte[]> record) {
     handle(
         record,
-        Rejections.REJECTED_STAGE,
+        DeadLetters.REJECTED_STAGE,
         event -> {
           if (event instanceof JobSubmitted job) {
             training.baseline(job);
@@ -63,7 +70,7 @@ public class WorkListener {
   public void onTrain(ConsumerRecord<String, byte[]> record) {
     handle(
         record,
-        Rejections.ERROR_STAGE,
+        DeadLetters.ERROR_STAGE,
         event -> {
           if (event instanceof TrainRequested request) {
             training.qatRound(request);
@@ -80,7 +87,7 @@ public class WorkListener {
   public void onTrigger(ConsumerRecord<String, byte[]> record) {
     handle(
         record,
-        Rejections.ERROR_STAGE,
+        DeadLetters.ERROR_STAGE,
         event -> {
           if (event instanceof RetrainTriggered trigger) {
             triggers.trigger(trigger);
@@ -96,20 +103,22 @@ public class WorkListener {
     try {
       event = codec.decode(record.value());
     } catch (EventDecodingException e) {
-      rejections.reject(record, e, decodeFailureStage);
+      deadLetters.reject(record, e, decodeFailureStage);
       return;
     }
     try {
       handler.handle(event);
+    } catch (PublishException e) {
+      throw e;
     } catch (Exception e) {
       LOG.warnf(e, "job %s round %d failed", event.jobId(), event.round());
-      rejections.reject(record, e, Rejections.ERROR_STAGE);
+      deadLetters.reject(record, e, DeadLetters.ERROR_STAGE);
     }
   }
 
   private static RejectedInputException unexpected(QatEvent event, String expected) {
     return new RejectedInputException(
-        "UNEXPECTED_TYPE",
+        RejectionReason.UNEXPECTED_EVENT,
         event.getClass().getSimpleName() + " does not belong on this topic; expected " + expected);
   }
 

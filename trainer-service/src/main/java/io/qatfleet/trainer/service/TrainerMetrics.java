@@ -71,15 +71,6 @@ public class TrainerMetrics {
     duplicates(stage).increment();
   }
 
-  /** A record sent to the dead-letter topic, by its failure kind. */
-  public void countDeadLetter(String reason) {
-    Counter.builder("qat.dlq.records")
-        .description("Records the trainer parked on qat.dlq")
-        .tag("reason", reason)
-        .register(registry)
-        .increment();
-  }
-
   private Timer timer(String stage, String outcome) {
     return Timer.builder("qat.train.duration")
         .description("Wall time of a training stage")

@@ -1,5 +1,6 @@
 package io.qatfleet.trainer.service;
 
+import io.qatfleet.core.BuildInfo;
 import io.qatfleet.core.checkpoint.Checkpoint;
 import io.qatfleet.core.checkpoint.CheckpointCodec;
 import io.qatfleet.core.checkpoint.CheckpointKind;
@@ -17,12 +18,15 @@ import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.CheckpointStore;
 import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.deadletter.RejectedInputException;
+import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.stage.StageLedger;
+import io.qatfleet.service.FleetConfig;
 import io.qatfleet.trainer.TrainerConfig;
 import io.qatfleet.trainer.messaging.Channels;
 import io.qatfleet.trainer.messaging.EventPublisher;
@@ -33,7 +37,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -72,7 +75,7 @@ public class TrainingService {
   private final EpochCheckpoints epochs;
   private final DatasetLoader datasets = DatasetLoader.fromEnvironment();
   private final CheckpointCodec checkpointCodec = new CheckpointCodec();
-  private final String codeVersion;
+  private final FleetConfig fleetConfig;
 
   TrainingService(
       EventPublisher publisher,
@@ -81,16 +84,15 @@ public class TrainingService {
       EventCodec codec,
       TrainerMetrics metrics,
       TrainerConfig config,
-      @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
-          String codeVersion) {
+      FleetConfig fleetConfig) {
     this.publisher = publisher;
     this.store = store;
     this.ledger = ledger;
     this.codec = codec;
     this.metrics = metrics;
     this.config = config;
-    this.epochs = new EpochCheckpoints(config.stateDir());
-    this.codeVersion = "trainer-service " + codeVersion;
+    this.fleetConfig = fleetConfig;
+    this.epochs = new EpochCheckpoints(fleetConfig.stateDir());
   }
 
   /** Round 0: the float baseline of a submitted job, then the request for the first QAT round. */
@@ -189,7 +191,7 @@ public class TrainingService {
   public void qatRound(TrainRequested request) {
     if (request.round() == 0) {
       throw new RejectedInputException(
-          "UNSUPPORTED_ROUND",
+          RejectionReason.UNSUPPORTED_ROUND,
           "TrainRequested for round 0: the float baseline starts from JobSubmitted on qat.jobs");
     }
     qatRound(
@@ -317,14 +319,14 @@ public class TrainingService {
   }
 
   private Checkpoint fetch(CheckpointRef ref) {
-    byte[] bytes = store.get(ref, config.checkpointTimeout());
+    byte[] bytes = store.get(ref, fleetConfig.checkpointTimeout());
     return checkpointCodec.decode(bytes, ref.sha256());
   }
 
   private static void requireFloat(Checkpoint checkpoint, CheckpointRef ref) {
     if (checkpoint.kind() != CheckpointKind.FLOAT) {
       throw new RejectedInputException(
-          "WRONG_CHECKPOINT_KIND",
+          RejectionReason.WRONG_CHECKPOINT,
           "checkpoint "
               + ref.sha256()
               + " is "
@@ -347,7 +349,8 @@ public class TrainingService {
   }
 
   private Provenance provenance(String jobId, int round, String parent, String dataset) {
-    return new Provenance(jobId, round, parent, dataset, codeVersion, Instant.now().toString());
+    return new Provenance(
+        jobId, round, parent, dataset, BuildInfo.codeVersion(), Instant.now().toString());
   }
 
   private static void putFinite(Map<String, Double> out, StageResult result) {

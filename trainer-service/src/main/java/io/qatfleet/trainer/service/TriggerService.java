@@ -3,6 +3,8 @@ package io.qatfleet.trainer.service;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.deadletter.RejectedInputException;
+import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
@@ -69,7 +71,7 @@ public class TriggerService {
             .orElseThrow(
                 () ->
                     new RejectedInputException(
-                        "UNKNOWN_MODEL",
+                        RejectionReason.UNKNOWN_MODEL,
                         "model '"
                             + trigger.modelName()
                             + "' has no approved version in the registry (qat.models)"));

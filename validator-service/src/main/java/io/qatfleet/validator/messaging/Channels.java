@@ -1,7 +1,8 @@
 package io.qatfleet.validator.messaging;
 
 /**
- * Names of the validator's SmallRye channels; {@code application.properties} maps each one to its
+ * Names of the validator's own SmallRye channels (status and dead letters are every service's:
+ * {@code io.qatfleet.service.FleetChannels}); {@code application.properties} maps each one to its
  * topic ({@code mp.messaging.incoming.<name>.topic} / {@code mp.messaging.outgoing.<name>.topic}).
  */
 public final class Channels {
@@ -17,12 +18,6 @@ public final class Channels {
 
   /** {@code qat.train}: RetrainRequested, keyed by job. */
   public static final String TRAIN_OUT = "train-out";
-
-  /** {@code qat.status}: ValidationCompleted, JobFailed and StatusUpdate, keyed by job. */
-  public static final String STATUS_OUT = "status-out";
-
-  /** {@code qat.dlq}: DeadLetter for records this service could not process. */
-  public static final String DLQ_OUT = "dlq-out";
 
   private Channels() {}
 }

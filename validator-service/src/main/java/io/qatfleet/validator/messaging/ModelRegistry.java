@@ -4,24 +4,25 @@ import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.codec.EventDecodingException;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.messaging.topic.Topics;
+import io.qatfleet.service.FleetMessaging;
 import io.qatfleet.validator.ValidatorConfig;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -40,30 +41,29 @@ public class ModelRegistry {
   private static final Logger LOG = Logger.getLogger(ModelRegistry.class);
   private static final Duration POLL = Duration.ofMillis(200);
 
-  private final EventCodec codec = new EventCodec();
-  private final String bootstrapServers;
+  private final EventCodec codec;
+  private final KafkaClientSettings clients;
   private final Duration timeout;
   private final Map<String, ModelApproved> latest = new HashMap<>();
   private KafkaConsumer<String, byte[]> consumer;
 
-  public ModelRegistry(
-      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-      ValidatorConfig config) {
-    this.bootstrapServers = bootstrapServers;
+  public ModelRegistry(EventCodec codec, KafkaClientSettings clients, ValidatorConfig config) {
+    this.codec = codec;
+    this.clients = clients;
     this.timeout = config.registryTimeout();
   }
 
-  /** Reads {@code qat.models} up to its current end. Called at start-up, after the topics exist. */
+  /** Loads the registry at start-up: after the topics exist, before the consumer subscribes. */
+  void onStart(@Observes @Priority(FleetMessaging.CREATE_TOPICS + 1) StartupEvent event) {
+    load();
+  }
+
+  /** Reads {@code qat.models} up to its current end. */
   public synchronized void load() {
     if (consumer == null) {
-      Properties props = new Properties();
-      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-      props.put(ConsumerConfig.CLIENT_ID_CONFIG, "validator-registry-" + UUID.randomUUID());
-      props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-      props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-      props.put(
-          ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-      consumer = new KafkaConsumer<>(props);
+      consumer =
+          clients.consumer(
+              "registry", new StringDeserializer(), new ByteArrayDeserializer(), Map.of());
       List<TopicPartition> partitions =
           consumer.partitionsFor(Topics.MODELS, timeout).stream()
               .map(p -> new TopicPartition(p.topic(), p.partition()))

@@ -1,14 +1,15 @@
 package io.qatfleet.validator.messaging;
 
-import io.qatfleet.messaging.checkpoint.CheckpointTransportException;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.codec.EventDecodingException;
+import io.qatfleet.messaging.deadletter.RejectedInputException;
+import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.QuantizedModelReady;
-import io.qatfleet.validator.messaging.EventPublisher.PublishException;
-import io.qatfleet.validator.service.InvalidInputException;
+import io.qatfleet.service.DeadLetters;
+import io.qatfleet.service.PublishException;
 import io.qatfleet.validator.service.ValidationService;
 import io.qatfleet.validator.service.ValidatorMetrics;
 import io.smallrye.common.annotation.Blocking;
@@ -26,27 +27,28 @@ import org.jboss.logging.Logger;
  * <p>Bad input never stops the consumer: a record that does not decode, an event that does not
  * belong here, an invalid spec, a missing baseline, a checkpoint that cannot be fetched or read, or
  * any other failure of the evaluation goes to {@code qat.dlq} as a {@link DeadLetter} with the
- * reason and the original bytes, with a {@code StatusUpdate} of stage {@value #ERROR_STAGE} for the
- * job (named by the event, else by the record key). Only a failure to publish (the broker refuses
- * the outcome) fails the record, since nothing could be reported then.
+ * reason and the original bytes ({@link DeadLetters}), with a {@code StatusUpdate} of stage "error"
+ * for the job (named by the event, else by the record key). Only a failure to publish (the broker
+ * refuses the outcome) fails the record, since nothing could be reported then.
  */
 @ApplicationScoped
 public class ValidateListener {
 
-  /** Stage of the StatusUpdate that reports an error for a job. */
-  public static final String ERROR_STAGE = "error";
-
   private static final Logger LOG = Logger.getLogger(ValidateListener.class);
 
-  private final EventCodec codec = new EventCodec();
+  private final EventCodec codec;
   private final ValidationService service;
-  private final EventPublisher publisher;
+  private final DeadLetters deadLetters;
   private final ValidatorMetrics metrics;
 
   public ValidateListener(
-      ValidationService service, EventPublisher publisher, ValidatorMetrics metrics) {
+      EventCodec codec,
+      ValidationService service,
+      DeadLetters deadLetters,
+      ValidatorMetrics metrics) {
+    this.codec = codec;
     this.service = service;
-    this.publisher = publisher;
+    this.deadLetters = deadLetters;
     this.metrics = metrics;
   }
 
@@ -60,67 +62,21 @@ public class ValidateListener {
       } else if (event instanceof QuantizedModelReady e) {
         service.quantized(e);
       } else {
-        throw new InvalidInputException(
-            InvalidInputException.UNEXPECTED_EVENT,
+        throw new RejectedInputException(
+            RejectionReason.UNEXPECTED_EVENT,
             event.getClass().getSimpleName()
                 + " does not belong on qat.validate; expected a baseline FloatCheckpointReady"
                 + " or QuantizedModelReady");
       }
     } catch (PublishException e) {
       throw e;
-    } catch (EventDecodingException e) {
-      deadLetter(record, e, e.reason().name());
-    } catch (InvalidInputException e) {
-      deadLetter(record, e, e.errorType());
-    } catch (CheckpointTransportException e) {
-      deadLetter(record, e, e.reason().name());
-    } catch (RuntimeException e) {
-      LOG.errorf(
-          e, "failed to validate %s-%d@%d", record.topic(), record.partition(), record.offset());
-      deadLetter(record, e, e.getClass().getSimpleName());
+    } catch (EventDecodingException | RuntimeException e) {
+      if (RejectionReason.of(e) == RejectionReason.PROCESSING_FAILED) {
+        LOG.errorf(
+            e, "failed to validate %s-%d@%d", record.topic(), record.partition(), record.offset());
+      }
+      deadLetters.reject(record, e, DeadLetters.ERROR_STAGE);
+      metrics.error();
     }
-  }
-
-  private void deadLetter(ConsumerRecord<String, byte[]> record, Exception error, String type) {
-    DeadLetter decoded = codec.toDeadLetter(record, error);
-    String jobId =
-        DeadLetter.UNKNOWN_JOB.equals(decoded.jobId())
-                && record.key() != null
-                && !record.key().isBlank()
-            ? record.key()
-            : decoded.jobId();
-    DeadLetter letter =
-        new DeadLetter(
-            decoded.eventId(),
-            jobId,
-            decoded.round(),
-            null,
-            decoded.timestamp(),
-            decoded.sourceTopic(),
-            decoded.partition(),
-            decoded.offset(),
-            type,
-            decoded.reason(),
-            decoded.originalBase64(),
-            decoded.originalKey());
-    LOG.warnf(
-        "parking %s-%d@%d on qat.dlq (job %s): %s: %s",
-        record.topic(), record.partition(), record.offset(), jobId, type, letter.reason());
-    publisher.deadLetter(letter);
-    metrics.deadLetter(type);
-    metrics.error();
-    if (!DeadLetter.UNKNOWN_JOB.equals(jobId)) {
-      String reason = letter.reason();
-      publisher.status(
-          jobId,
-          letter.round(),
-          ERROR_STAGE,
-          0.0,
-          abbreviate(reason.startsWith(type) ? reason : type + ": " + reason));
-    }
-  }
-
-  private static String abbreviate(String s) {
-    return s.length() <= 2000 ? s : s.substring(0, 2000) + "...";
   }
 }

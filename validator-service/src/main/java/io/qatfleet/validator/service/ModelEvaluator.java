@@ -11,6 +11,8 @@ import io.qatfleet.core.model.ModelSpec;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.core.pipeline.QatPipeline;
 import io.qatfleet.core.pipeline.QatPipeline.Evaluation;
+import io.qatfleet.messaging.deadletter.RejectedInputException;
+import io.qatfleet.messaging.deadletter.RejectionReason;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -24,7 +26,7 @@ import java.util.Map;
  * fake-quant graph for the agreement rate. Produces the metrics as named numbers, as events carry
  * them, the confusion matrices (rows = true class) for the report, and the size of each model's
  * weights under {@value #MODEL_BYTES}. Checkpoints of the wrong kind or for another model than the
- * spec describes are rejected with {@link InvalidInputException}.
+ * spec describes are rejected with {@link RejectedInputException}.
  */
 public final class ModelEvaluator {
 
@@ -157,8 +159,8 @@ public final class ModelEvaluator {
 
   private static void requireKind(Checkpoint checkpoint, CheckpointKind kind, String what) {
     if (checkpoint.kind() != kind) {
-      throw new InvalidInputException(
-          InvalidInputException.WRONG_CHECKPOINT,
+      throw new RejectedInputException(
+          RejectionReason.WRONG_CHECKPOINT,
           what + " must be a " + kind + " checkpoint, was " + checkpoint.kind());
     }
   }
@@ -166,8 +168,8 @@ public final class ModelEvaluator {
   private static void requireModel(JobSpec spec, Checkpoint checkpoint, String what) {
     ModelSpec model = ModelCheckpoints.modelSpec(checkpoint);
     if (!model.equals(spec.model())) {
-      throw new InvalidInputException(
-          InvalidInputException.WRONG_CHECKPOINT,
+      throw new RejectedInputException(
+          RejectionReason.WRONG_CHECKPOINT,
           what + " holds model " + model + " but the job spec describes " + spec.model());
     }
   }

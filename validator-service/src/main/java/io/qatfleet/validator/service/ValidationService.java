@@ -7,6 +7,8 @@ import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.CheckpointStore;
+import io.qatfleet.messaging.deadletter.RejectedInputException;
+import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.messaging.event.Decision;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.JobFailed;
@@ -17,6 +19,7 @@ import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.ThresholdResult;
 import io.qatfleet.messaging.event.ValidationCompleted;
 import io.qatfleet.messaging.stage.StageLedger;
+import io.qatfleet.service.FleetConfig;
 import io.qatfleet.validator.ValidatorConfig;
 import io.qatfleet.validator.messaging.EventPublisher;
 import io.qatfleet.validator.messaging.ModelRegistry;
@@ -51,7 +54,7 @@ import org.jboss.logging.Logger;
  *
  * <p>Idempotent by (jobId, round, stage): the ledger entry is written after every outcome was
  * acknowledged by the broker, and an event whose entry exists is skipped and counted as a
- * duplicate. Input it cannot act on raises {@link InvalidInputException} or the checkpoint store's
+ * duplicate. Input it cannot act on raises {@link RejectedInputException} or the checkpoint store's
  * {@code CheckpointTransportException}, which the listener turns into a dead letter.
  */
 @ApplicationScoped
@@ -60,6 +63,7 @@ public class ValidationService {
   private static final Logger LOG = Logger.getLogger(ValidationService.class);
 
   private final ValidatorConfig config;
+  private final FleetConfig fleetConfig;
   private final CheckpointStore store;
   private final EventPublisher publisher;
   private final ModelRegistry registry;
@@ -74,13 +78,16 @@ public class ValidationService {
       CheckpointStore store,
       EventPublisher publisher,
       ModelRegistry registry,
-      ValidatorMetrics metrics) {
+      ValidatorMetrics metrics,
+      FleetConfig fleetConfig,
+      StageLedger ledger) {
     this.config = config;
+    this.fleetConfig = fleetConfig;
     this.store = store;
     this.publisher = publisher;
     this.registry = registry;
     this.metrics = metrics;
-    this.records = new JobRecords(new StageLedger(config.stateDir().resolve("ledger")));
+    this.records = new JobRecords(ledger);
     this.evaluator = new ModelEvaluator(DatasetLoader.fromEnvironment());
     this.policy = new DecisionPolicy(config.retrainEpochGrowth(), config.retrainMaxEpochs());
   }
@@ -88,8 +95,8 @@ public class ValidationService {
   /** Evaluates and records the float baseline of a job, once. */
   public void baseline(FloatCheckpointReady event) {
     if (!event.baseline()) {
-      throw new InvalidInputException(
-          InvalidInputException.UNEXPECTED_EVENT,
+      throw new RejectedInputException(
+          RejectionReason.UNEXPECTED_EVENT,
           "FloatCheckpointReady of round "
               + event.round()
               + " is not a baseline; QAT checkpoints go to the quantizer on qat.quantize");
@@ -137,8 +144,8 @@ public class ValidationService {
             .baseline(jobId)
             .orElseThrow(
                 () ->
-                    new InvalidInputException(
-                        InvalidInputException.MISSING_BASELINE,
+                    new RejectedInputException(
+                        RejectionReason.MISSING_BASELINE,
                         "no evaluated float baseline for job "
                             + jobId
                             + ": its baseline FloatCheckpointReady must precede round "
@@ -271,12 +278,12 @@ public class ValidationService {
   }
 
   private Checkpoint fetch(CheckpointRef ref, String what) {
-    byte[] bytes = store.get(ref, config.checkpointTimeout());
+    byte[] bytes = store.get(ref, fleetConfig.checkpointTimeout());
     try {
       return codec.decode(bytes, ref.sha256());
     } catch (CheckpointException e) {
-      throw new InvalidInputException(
-          InvalidInputException.CORRUPT_CHECKPOINT,
+      throw new RejectedInputException(
+          RejectionReason.CORRUPT_CHECKPOINT,
           what + " " + ref.shortId() + " cannot be read: " + e.getMessage(),
           e);
     }
@@ -289,8 +296,8 @@ public class ValidationService {
   private static JobSpec requireValid(JobSpec spec) {
     List<String> violations = spec.violations();
     if (!violations.isEmpty()) {
-      throw new InvalidInputException(
-          InvalidInputException.INVALID_SPEC, "spec is invalid: " + String.join("; ", violations));
+      throw new RejectedInputException(
+          RejectionReason.INVALID_SPEC, "spec is invalid: " + String.join("; ", violations));
     }
     return spec;
   }

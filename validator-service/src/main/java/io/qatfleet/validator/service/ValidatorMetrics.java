@@ -4,16 +4,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.qatfleet.messaging.checkpoint.CheckpointTransportException;
-import io.qatfleet.messaging.codec.EventDecodingException;
 import io.qatfleet.messaging.event.Decision;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The validator's Micrometer meters, registered at start-up so that they appear on {@code
@@ -21,9 +16,8 @@ import java.util.TreeSet;
  * {@code qat.validate} event, tag {@code event=baseline|quantized}), {@value #DECISIONS} (tag
  * {@code outcome=pass|retrain|reject|error}), {@value #ACCURACY_DROP} (float minus quantized
  * accuracy in percentage points), {@value #AGREEMENT} (integer engine vs fake-quant graph), {@value
- * #DUPLICATES} (redelivered events skipped) and {@value #DLQ_RECORDS} (records parked on {@code
- * qat.dlq}, tag {@code error} with the dead letter's error type). Tags have few values; job ids are
- * never tags.
+ * #DUPLICATES} (redelivered events skipped); dead letters are counted by the fleet's {@code
+ * DeadLetters}. Tags have few values; job ids are never tags.
  */
 @Startup
 @ApplicationScoped
@@ -34,16 +28,9 @@ public class ValidatorMetrics {
   public static final String ACCURACY_DROP = "qat.validate.accuracy.drop";
   public static final String AGREEMENT = "qat.validate.agreement";
   public static final String DUPLICATES = "qat.validate.duplicates";
-  public static final String DLQ_RECORDS = "qat.dlq.records";
 
   /** The {@code outcome} of a record that could not be decided. */
   public static final String ERROR = "error";
-
-  /** The {@code error} tag of a dead letter whose error type is not one of the known ones. */
-  public static final String OTHER = "OTHER";
-
-  /** The known error types: decoding, checkpoint transport, and the validator's own. */
-  static final Set<String> DLQ_ERROR_TAGS = dlqErrorTags();
 
   private final MeterRegistry registry;
   private final DistributionSummary accuracyDrop;
@@ -73,9 +60,6 @@ public class ValidatorMetrics {
         Counter.builder(DUPLICATES)
             .description("Redelivered qat.validate events whose stage had finished, skipped")
             .register(registry);
-    for (String errorType : DLQ_ERROR_TAGS) {
-      dlqCounter(errorType);
-    }
   }
 
   /** Lowercase wire name of a decision, the {@code outcome} tag value. */
@@ -109,42 +93,11 @@ public class ValidatorMetrics {
     duplicates.increment();
   }
 
-  /** Counts a dead letter; error types outside the known set are tagged {@value #OTHER}. */
-  public void deadLetter(String errorType) {
-    dlqCounter(DLQ_ERROR_TAGS.contains(errorType) ? errorType : OTHER).increment();
-  }
-
-  private Counter dlqCounter(String errorType) {
-    return Counter.builder(DLQ_RECORDS)
-        .description("Records parked on qat.dlq, by error type")
-        .tag("error", errorType)
-        .register(registry);
-  }
-
   private Counter decisionCounter(String outcome) {
     return Counter.builder(DECISIONS)
         .description("Validation decisions by outcome")
         .tag("outcome", outcome)
         .register(registry);
-  }
-
-  private static Set<String> dlqErrorTags() {
-    Set<String> tags = new TreeSet<>();
-    for (EventDecodingException.Reason r : EventDecodingException.Reason.values()) {
-      tags.add(r.name());
-    }
-    for (CheckpointTransportException.Reason r : CheckpointTransportException.Reason.values()) {
-      tags.add(r.name());
-    }
-    tags.addAll(
-        List.of(
-            InvalidInputException.INVALID_SPEC,
-            InvalidInputException.MISSING_BASELINE,
-            InvalidInputException.UNEXPECTED_EVENT,
-            InvalidInputException.WRONG_CHECKPOINT,
-            InvalidInputException.CORRUPT_CHECKPOINT,
-            OTHER));
-    return Set.copyOf(tags);
   }
 
   private Timer timer(String event) {

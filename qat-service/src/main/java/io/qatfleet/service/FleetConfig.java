@@ -1,0 +1,43 @@
+package io.qatfleet.service;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The settings every service of the fleet has ({@code qat.*} in {@code application.properties} or
+ * the environment, e.g. {@code QAT_STATE_DIR}); each service's own settings sit beside them under
+ * the same prefix. Kafka client settings live under {@code kafka.*} (every client, see {@link
+ * io.qatfleet.messaging.kafka.KafkaClientSettings}) and {@code mp.messaging.*} (the channels).
+ */
+@ConfigMapping(prefix = "qat")
+public interface FleetConfig {
+
+  /**
+   * Directory for the service's durable state: the stage ledger (and the trainer's per-epoch
+   * checkpoints). Must survive a restart (a persistent volume in Kubernetes), so that a redelivered
+   * event is neither repeated nor lost. Each service's {@code application.properties} names its
+   * default.
+   */
+  Path stateDir();
+
+  /**
+   * How long to wait for all chunks of an input checkpoint on {@code qat.checkpoints}. A checkpoint
+   * that has not arrived by then is an error for the job (dead letter), not a retry loop.
+   */
+  @WithDefault("PT2M")
+  Duration checkpointTimeout();
+
+  /** Chunk size of the checkpoints this service writes to {@code qat.checkpoints}. */
+  @WithDefault("524288")
+  int checkpointChunkBytes();
+
+  /** How long a publish waits for the broker's acknowledgement before the record fails. */
+  @WithDefault("PT30S")
+  Duration publishTimeout();
+
+  /** Create the fleet's missing topics at start-up ({@code TopicAdmin}). */
+  @WithDefault("true")
+  boolean createTopics();
+}

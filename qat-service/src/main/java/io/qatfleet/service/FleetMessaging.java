@@ -1,0 +1,87 @@
+package io.qatfleet.service;
+
+import io.qatfleet.messaging.checkpoint.CheckpointStore;
+import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.kafka.KafkaClientSettings;
+import io.qatfleet.messaging.stage.StageLedger;
+import io.qatfleet.messaging.topic.TopicAdmin;
+import io.qatfleet.messaging.topic.Topics;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Wires qat-messaging's plain-Java pieces into every service's CDI container, once: the {@link
+ * KafkaClientSettings} built from the same {@code kafka.*} configuration the channels get (Quarkus'
+ * {@code default-kafka-broker} map), the strict {@link EventCodec}, the {@link StageLedger} under
+ * {@code qat.state-dir}, and the {@link KafkaCheckpointStore} on {@code qat.checkpoints}. At start
+ * it creates the fleet's missing topics ({@link TopicAdmin#ensureTopics}) before SmallRye Reactive
+ * Messaging subscribes its consumers (its start-up observer has priority 1000), so that no client
+ * makes a broker auto-create a topic with default settings.
+ */
+@ApplicationScoped
+public class FleetMessaging {
+
+  /** Priority of the topic creation among start-up observers: before anything that reads Kafka. */
+  public static final int CREATE_TOPICS = 10;
+
+  private static final Logger LOG = Logger.getLogger(FleetMessaging.class);
+
+  private final FleetConfig config;
+
+  FleetMessaging(FleetConfig config) {
+    this.config = config;
+  }
+
+  void createTopics(
+      @Observes @Priority(CREATE_TOPICS) StartupEvent event, KafkaClientSettings clients) {
+    if (!config.createTopics()) {
+      return;
+    }
+    try (Admin admin = clients.admin("topics")) {
+      Set<String> created = TopicAdmin.ensureTopics(admin);
+      LOG.infof("topics on %s ready; created %s", clients.bootstrapServers(), created);
+    }
+  }
+
+  @Produces
+  @Singleton
+  KafkaClientSettings kafkaClientSettings(
+      @Identifier("default-kafka-broker") Map<String, Object> kafka,
+      @ConfigProperty(name = "quarkus.application.name") String service) {
+    return KafkaClientSettings.of(kafka, service);
+  }
+
+  @Produces
+  @Singleton
+  EventCodec eventCodec() {
+    return new EventCodec();
+  }
+
+  @Produces
+  @Singleton
+  StageLedger stageLedger() {
+    return new StageLedger(config.stateDir().resolve("ledger"));
+  }
+
+  @Produces
+  @Singleton
+  CheckpointStore checkpointStore(KafkaClientSettings clients) {
+    return new KafkaCheckpointStore(clients, Topics.CHECKPOINTS, config.checkpointChunkBytes());
+  }
+
+  void closeCheckpointStore(@Disposes CheckpointStore store) {
+    store.close();
+  }
+}
