@@ -15,6 +15,7 @@ import io.qatfleet.core.quant.QatMethod;
 import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.core.train.FitOptions;
 import io.qatfleet.core.train.LrSchedule;
+import io.qatfleet.core.train.Trainer;
 import io.qatfleet.core.train.TrainingListener;
 import io.qatfleet.core.train.TrainingSpec;
 import java.io.IOException;
@@ -157,8 +158,9 @@ public final class SpeedCommand implements Callable<Integer> {
         Setup setup = setup(model, phase, profileBatch, wa, profileSteps);
         try (ModelGraph graph = ModelGraph.build(setup.config(), setup.state())) {
           Dataset data = setup.data();
-          graph.profileTrainSteps(data, profileBatch, 2, 1e-4f); // warm-up
-          byPhase.put(phase, graph.profileTrainSteps(data, profileBatch, profileSteps, 1e-4f));
+          Trainer trainer = new Trainer(graph);
+          trainer.profileTrainSteps(data, profileBatch, 2, 1e-4f); // warm-up
+          byPhase.put(phase, trainer.profileTrainSteps(data, profileBatch, profileSteps, 1e-4f));
         }
       }
       profiles.put(QualityGrid.name(model), byPhase);
@@ -270,9 +272,10 @@ public final class SpeedCommand implements Callable<Integer> {
     List<Double> rates = new ArrayList<>();
     try (ModelGraph graph = ModelGraph.build(config, state)) {
       Dataset warmup = data.subset(IntStream.range(0, Math.min(data.size(), 5 * batch)).toArray());
-      graph.fit(warmup, options(batch), TrainingListener.NONE);
+      Trainer trainer = new Trainer(graph);
+      trainer.fit(warmup, options(batch), TrainingListener.NONE);
       for (int r = 0; r < repeats; r++) {
-        rates.add(graph.fit(data, options(batch), TrainingListener.NONE).samplesPerSecond());
+        rates.add(trainer.fit(data, options(batch), TrainingListener.NONE).samplesPerSecond());
       }
     }
     return rates;

@@ -1,10 +1,10 @@
 package io.qatfleet.core.checkpoint;
 
 import static io.qatfleet.core.checkpoint.CanonicalJson.MAPPER;
+import static io.qatfleet.core.checkpoint.CheckpointException.malformed;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qatfleet.core.checkpoint.CheckpointException.Reason;
 import java.io.IOException;
@@ -21,12 +21,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -49,6 +45,9 @@ import java.util.UUID;
  * the digest is checked before the bytes are parsed, and a header that does not describe exactly
  * the bytes that follow it is rejected with a {@link CheckpointException} saying why. Instances are
  * stateless and thread-safe.
+ *
+ * <p>This class frames the file (length prefix, padding, digest, files); {@link TensorTable} writes
+ * and checks the tensor entries of the header, {@link CheckpointMetadata} its metadata.
  */
 public final class CheckpointCodec {
 
@@ -128,18 +127,18 @@ public final class CheckpointCodec {
               + " follow");
     }
     JsonNode header = parseHeader(bytes, (int) headerLength);
-    Map<String, String> metadata = metadata(header);
-    CheckpointKind kind = kind(metadata);
-    JsonNode modelSpec = json(metadata, "model_spec");
-    JsonNode quantization =
-        metadata.containsKey("quantization") ? json(metadata, "quantization") : null;
-    Provenance provenance = provenance(json(metadata, "provenance"));
+    CheckpointMetadata.Parsed metadata = CheckpointMetadata.read(header);
 
     int bufferStart = LENGTH_PREFIX_BYTES + (int) headerLength;
     Map<String, TensorData> tensors =
-        tensors(header, bytes, bufferStart, bytes.length - (long) bufferStart);
+        TensorTable.read(header, bytes, bufferStart, bytes.length - (long) bufferStart);
     try {
-      return new Checkpoint(kind, tensors, modelSpec, quantization, provenance);
+      return new Checkpoint(
+          metadata.kind(),
+          tensors,
+          metadata.modelSpec(),
+          metadata.quantization(),
+          metadata.provenance());
     } catch (IllegalArgumentException e) {
       throw malformed("inconsistent metadata: " + e.getMessage(), e);
     }
@@ -216,29 +215,8 @@ public final class CheckpointCodec {
   private static byte[] encodeBytes(Checkpoint checkpoint) {
     Objects.requireNonNull(checkpoint, "checkpoint must not be null");
     ObjectNode header = MAPPER.createObjectNode();
-    long offset = 0;
-    for (Map.Entry<String, TensorData> e : checkpoint.tensors().entrySet()) {
-      TensorData tensor = e.getValue();
-      ObjectNode entry = header.putObject(e.getKey());
-      entry.put("dtype", tensor.dtype().safetensorsName());
-      ArrayNode shape = entry.putArray("shape");
-      for (long dim : tensor.shape()) {
-        shape.add(dim);
-      }
-      long end = offset + tensor.byteLength();
-      entry.putArray("data_offsets").add(offset).add(end);
-      offset = end;
-    }
-    ObjectNode metadata = header.putObject(Checkpoint.METADATA_KEY);
-    metadata.put("format", FORMAT);
-    metadata.put("format_version", FORMAT_VERSION);
-    metadata.put("kind", checkpoint.kind().name());
-    metadata.put("model_spec", CanonicalJson.write(checkpoint.modelSpec()));
-    JsonNode quantization = checkpoint.quantization();
-    if (quantization != null) {
-      metadata.put("quantization", CanonicalJson.write(quantization));
-    }
-    metadata.put("provenance", CanonicalJson.write(provenanceJson(checkpoint.provenance())));
+    long offset = TensorTable.write(header, checkpoint.tensors());
+    CheckpointMetadata.write(header, checkpoint);
 
     byte[] json = CanonicalJson.write(header).getBytes(StandardCharsets.UTF_8);
     int paddedLength = (json.length + HEADER_ALIGNMENT - 1) / HEADER_ALIGNMENT * HEADER_ALIGNMENT;
@@ -258,17 +236,6 @@ public final class CheckpointCodec {
       position += tensor.byteLength();
     }
     return out;
-  }
-
-  private static ObjectNode provenanceJson(Provenance p) {
-    ObjectNode node = MAPPER.createObjectNode();
-    node.put("jobId", p.jobId());
-    node.put("round", p.round());
-    node.put("parentSha256", p.parentSha256());
-    node.put("dataset", p.dataset());
-    node.put("codeVersion", p.codeVersion());
-    node.put("createdAt", p.createdAt());
-    return node;
   }
 
   private static JsonNode parseHeader(byte[] bytes, int length) {
@@ -297,259 +264,5 @@ public final class CheckpointCodec {
       throw malformed("header is not a JSON object", null);
     }
     return header;
-  }
-
-  private static Map<String, String> metadata(JsonNode header) {
-    JsonNode node = header.get(Checkpoint.METADATA_KEY);
-    if (node == null || !node.isObject()) {
-      throw malformed("header has no " + Checkpoint.METADATA_KEY + " object", null);
-    }
-    Map<String, String> metadata = new LinkedHashMap<>();
-    for (Map.Entry<String, JsonNode> e : node.properties()) {
-      if (!e.getValue().isTextual()) {
-        throw malformed(
-            Checkpoint.METADATA_KEY
-                + " value '"
-                + e.getKey()
-                + "' must be a string but was "
-                + e.getValue().getNodeType(),
-            null);
-      }
-      metadata.put(e.getKey(), e.getValue().textValue());
-    }
-    String format = required(metadata, "format");
-    if (!FORMAT.equals(format)) {
-      throw malformed("not a " + FORMAT + " checkpoint: format is '" + format + "'", null);
-    }
-    String version = required(metadata, "format_version");
-    if (!FORMAT_VERSION.equals(version)) {
-      throw new CheckpointException(
-          Reason.UNSUPPORTED_VERSION,
-          "unsupported checkpoint format_version "
-              + version
-              + " (this build reads "
-              + FORMAT_VERSION
-              + ")");
-    }
-    return metadata;
-  }
-
-  private static String required(Map<String, String> metadata, String key) {
-    String value = metadata.get(key);
-    if (value == null) {
-      throw malformed(Checkpoint.METADATA_KEY + " has no '" + key + "' entry", null);
-    }
-    return value;
-  }
-
-  private static CheckpointKind kind(Map<String, String> metadata) {
-    String kind = required(metadata, "kind");
-    try {
-      return CheckpointKind.valueOf(kind);
-    } catch (IllegalArgumentException e) {
-      throw malformed(
-          "unknown checkpoint kind '"
-              + kind
-              + "' (expected one of "
-              + Arrays.toString(CheckpointKind.values())
-              + ")",
-          e);
-    }
-  }
-
-  private static JsonNode json(Map<String, String> metadata, String key) {
-    String text = required(metadata, key);
-    try {
-      return MAPPER.readTree(text);
-    } catch (JsonProcessingException e) {
-      throw malformed("metadata '" + key + "' is not valid JSON: " + e.getOriginalMessage(), e);
-    }
-  }
-
-  private static Provenance provenance(JsonNode node) {
-    if (!node.isObject()) {
-      throw malformed("metadata 'provenance' is not a JSON object", null);
-    }
-    JsonNode round = node.get("round");
-    if (round == null || !round.isInt()) {
-      throw malformed("provenance 'round' must be an integer but was " + round, null);
-    }
-    JsonNode parent = node.get("parentSha256");
-    try {
-      return new Provenance(
-          provenanceText(node, "jobId"),
-          round.intValue(),
-          parent == null || parent.isNull() ? null : provenanceText(node, "parentSha256"),
-          provenanceText(node, "dataset"),
-          provenanceText(node, "codeVersion"),
-          provenanceText(node, "createdAt"));
-    } catch (IllegalArgumentException e) {
-      throw malformed("invalid provenance: " + e.getMessage(), e);
-    }
-  }
-
-  private static String provenanceText(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    if (value == null || !value.isTextual()) {
-      throw malformed("provenance '" + field + "' must be a string but was " + value, null);
-    }
-    return value.textValue();
-  }
-
-  private record Slot(String name, DType dtype, long[] shape, long begin, long end) {}
-
-  private static Map<String, TensorData> tensors(
-      JsonNode header, byte[] bytes, int bufferStart, long bufferLength) {
-    List<Slot> slots = new ArrayList<>();
-    for (Map.Entry<String, JsonNode> e : header.properties()) {
-      if (!e.getKey().equals(Checkpoint.METADATA_KEY)) {
-        slots.add(slot(e.getKey(), e.getValue()));
-      }
-    }
-    if (slots.isEmpty()) {
-      throw malformed("header declares no tensors", null);
-    }
-    List<Slot> byOffset = new ArrayList<>(slots);
-    byOffset.sort(Comparator.comparingLong(Slot::begin).thenComparingLong(Slot::end));
-    long covered = 0;
-    String previous = null;
-    for (Slot s : byOffset) {
-      if (s.begin < covered) {
-        throw malformed(
-            "tensor '"
-                + s.name
-                + "' data_offsets ["
-                + s.begin
-                + ", "
-                + s.end
-                + "] overlap tensor '"
-                + previous
-                + "', which ends at "
-                + covered,
-            null);
-      }
-      if (s.begin > covered) {
-        throw malformed(
-            "tensor '"
-                + s.name
-                + "' data_offsets ["
-                + s.begin
-                + ", "
-                + s.end
-                + "] leave buffer bytes ["
-                + covered
-                + ", "
-                + s.begin
-                + ") described by no tensor (buffer is "
-                + bufferLength
-                + " bytes)",
-            null);
-      }
-      covered = s.end;
-      previous = s.name;
-    }
-    if (covered > bufferLength) {
-      throw new CheckpointException(
-          Reason.TRUNCATED,
-          "checkpoint truncated: tensors need "
-              + covered
-              + " buffer bytes but only "
-              + bufferLength
-              + " follow the header");
-    }
-    if (covered < bufferLength) {
-      throw malformed(
-          (bufferLength - covered)
-              + " bytes after the last tensor (at buffer offset "
-              + covered
-              + ") are described by no tensor",
-          null);
-    }
-    Map<String, TensorData> tensors = new LinkedHashMap<>();
-    for (Slot s : slots) {
-      byte[] data =
-          Arrays.copyOfRange(bytes, bufferStart + (int) s.begin, bufferStart + (int) s.end);
-      tensors.put(s.name, new TensorData(s.dtype, s.shape, data));
-    }
-    return tensors;
-  }
-
-  private static Slot slot(String name, JsonNode entry) {
-    if (!entry.isObject()) {
-      throw malformed("tensor '" + name + "' entry is not a JSON object", null);
-    }
-    JsonNode dtypeNode = entry.get("dtype");
-    if (dtypeNode == null || !dtypeNode.isTextual()) {
-      throw malformed("tensor '" + name + "' has no string dtype", null);
-    }
-    DType dtype;
-    try {
-      dtype = DType.fromSafetensorsName(dtypeNode.textValue());
-    } catch (IllegalArgumentException e) {
-      throw malformed("tensor '" + name + "' has " + e.getMessage(), e);
-    }
-    long[] shape = longs(name, "shape", entry.get("shape"));
-    long[] offsets = longs(name, "data_offsets", entry.get("data_offsets"));
-    if (offsets.length != 2 || offsets[0] > offsets[1]) {
-      throw malformed(
-          "tensor '"
-              + name
-              + "' data_offsets "
-              + Arrays.toString(offsets)
-              + " must be two offsets [begin, end] with begin <= end",
-          null);
-    }
-    long expected;
-    try {
-      expected = TensorData.byteCount(dtype, shape);
-    } catch (IllegalArgumentException e) {
-      throw malformed("tensor '" + name + "': " + e.getMessage(), e);
-    }
-    if (offsets[1] - offsets[0] != expected) {
-      throw malformed(
-          "tensor '"
-              + name
-              + "' data_offsets "
-              + Arrays.toString(offsets)
-              + " span "
-              + (offsets[1] - offsets[0])
-              + " bytes but "
-              + dtype
-              + " "
-              + Arrays.toString(shape)
-              + " needs "
-              + expected,
-          null);
-    }
-    return new Slot(name, dtype, shape, offsets[0], offsets[1]);
-  }
-
-  private static long[] longs(String tensor, String field, JsonNode node) {
-    if (node == null || !node.isArray()) {
-      throw malformed("tensor '" + tensor + "' has no " + field + " array", null);
-    }
-    long[] values = new long[node.size()];
-    for (int i = 0; i < values.length; i++) {
-      JsonNode v = node.get(i);
-      if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 0) {
-        throw malformed(
-            "tensor '"
-                + tensor
-                + "' "
-                + field
-                + "["
-                + i
-                + "] must be a non-negative integer but was "
-                + v,
-            null);
-      }
-      values[i] = v.longValue();
-    }
-    return values;
-  }
-
-  private static CheckpointException malformed(String detail, Throwable cause) {
-    return new CheckpointException(
-        Reason.MALFORMED_HEADER, "malformed checkpoint header: " + detail, cause);
   }
 }

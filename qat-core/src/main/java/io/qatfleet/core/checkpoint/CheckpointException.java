@@ -37,4 +37,10 @@ public class CheckpointException extends RuntimeException {
   public Reason reason() {
     return reason;
   }
+
+  /** A {@link Reason#MALFORMED_HEADER} failure; {@code detail} says what is wrong. */
+  static CheckpointException malformed(String detail, Throwable cause) {
+    return new CheckpointException(
+        Reason.MALFORMED_HEADER, "malformed checkpoint header: " + detail, cause);
+  }
 }

@@ -1,28 +1,14 @@
 package io.qatfleet.core.model;
 
-import io.qatfleet.core.checkpoint.TensorData;
 import io.qatfleet.core.data.Dataset;
-import io.qatfleet.core.quant.FakeQuant;
-import io.qatfleet.core.quant.LayerQuantSpec;
 import io.qatfleet.core.quant.ModelQuantization;
-import io.qatfleet.core.quant.QatMethod;
 import io.qatfleet.core.quant.RangeObserver;
-import io.qatfleet.core.train.FitOptions;
-import io.qatfleet.core.train.FitResult;
-import io.qatfleet.core.train.NonFiniteLossException;
+import io.qatfleet.core.train.BatchFeeder;
 import io.qatfleet.core.train.OptimizerKind;
 import io.qatfleet.core.train.ScheduledOptimizers;
 import io.qatfleet.core.train.Trainable;
-import io.qatfleet.core.train.TrainingListener;
-import io.qatfleet.core.train.TrainingProgress;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -35,8 +21,6 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.proto.DeviceStepStats;
-import org.tensorflow.proto.NodeExecStats;
 import org.tensorflow.proto.RunMetadata;
 import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
@@ -62,6 +46,12 @@ import org.tensorflow.types.family.TType;
  * convert, so {@link ModelState} holds the values themselves. LSQ's gradient scale and PACT's
  * clipping gradient apply to the values; the chain rule adds the factor {@code exp(θ)}.
  *
+ * <p>A graph loads and exports {@link ModelState}s, predicts classes, shows range observers the
+ * values entering each layer, gives the projection the weights as the layers use them, and takes
+ * one training step at a time ({@link #trainStep}); the loop over epochs and batches is {@link
+ * io.qatfleet.core.train.Trainer}'s. ModelVariables builds the variables and moves states in and
+ * out of them, ForwardPass builds the layers.
+ *
  * <p>Not thread-safe. Every tensor is closed as soon as it has been read.
  */
 public final class ModelGraph implements AutoCloseable {
@@ -81,7 +71,6 @@ public final class ModelGraph implements AutoCloseable {
   public static final float BN_EPSILON = 1e-3f;
   public static final float BN_MOMENTUM = 0.9f;
   private static final int INFERENCE_BATCH = 1000;
-  private static final long PROGRESS_INTERVAL_NANOS = 1_000_000_000L;
 
   /**
    * What to build.
@@ -125,18 +114,10 @@ public final class ModelGraph implements AutoCloseable {
   private final List<LayerShape> layers;
   private final Graph graph;
   private final Session session;
-  private final Ops tf;
   private final Placeholder<TFloat32> images;
   private final Placeholder<TFloat32> labels;
-  private final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
-  private final Map<String, Operand<TFloat32>> values = new LinkedHashMap<>();
-  private final Map<String, Placeholder<TFloat32>> loadFeeds = new LinkedHashMap<>();
-  private final List<Op> loadOps = new ArrayList<>();
-  private final List<Op> statisticsUpdates = new ArrayList<>();
-  private final List<Operand<TFloat32>> layerInputs = new ArrayList<>();
-  private final List<Operand<TFloat32>> pactAlphas = new ArrayList<>();
-  private final List<Operand<TFloat32>> effectiveKernels = new ArrayList<>();
-  private final List<Operand<TFloat32>> effectiveBiases = new ArrayList<>();
+  private final ModelVariables variables;
+  private final ForwardPass forward;
   private final Operand<TFloat32> loss;
   private final Operand<TInt64> predictions;
   private final Op trainOp;
@@ -148,7 +129,7 @@ public final class ModelGraph implements AutoCloseable {
     this.layers = LayerShape.of(config.model());
     this.graph = new Graph();
     try {
-      this.tf = Ops.create(graph);
+      Ops tf = Ops.create(graph);
       ModelSpec spec = config.model();
       Shape inputShape =
           spec.convChannels().isEmpty()
@@ -158,21 +139,23 @@ public final class ModelGraph implements AutoCloseable {
       labels =
           tf.withName("labels")
               .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, spec.numClasses())));
-      createVariables();
+      variables = new ModelVariables(tf, layers, config.quantization());
+      forward = new ForwardPass(tf, layers, config.quantization(), variables);
 
       boolean batchStatistics = spec.batchNorm() && config.quantization() == null;
-      Operand<TFloat32> evalLogits = forward(false, layerInputs, true);
+      Operand<TFloat32> evalLogits = forward.logits(images, false, true);
       Operand<TFloat32> trainLogits =
           batchStatistics && config.trainable() != Trainable.NONE
-              ? forward(true, new ArrayList<>(), false)
+              ? forward.logits(images, true, false)
               : evalLogits;
       predictions = tf.math.argMax(evalLogits, tf.constant(1), TInt64.class);
       Operand<TFloat32> crossEntropy =
           tf.math.mean(
               tf.nn.softmaxCrossEntropyWithLogits(trainLogits, labels).loss(), tf.constant(0));
-      loss = addPactPenalty(crossEntropy);
+      loss = forward.withPactPenalty(crossEntropy);
 
-      List<Variable<TFloat32>> trained = trainableVariables();
+      List<Variable<TFloat32>> trained =
+          variables.trainable(config.trainable(), config.quantization());
       if (config.trainable() == Trainable.NONE || trained.isEmpty()) {
         trainOp = null;
         learningRate = null;
@@ -189,7 +172,7 @@ public final class ModelGraph implements AutoCloseable {
         trainOp = optimizer.applyGradients(pairs, "train");
         learningRate = optimizer.learningRate();
       }
-      projectOp = config.hardProjection() ? buildProjection() : null;
+      projectOp = config.hardProjection() ? forward.projection() : null;
       session = new Session(graph);
       session.initialize();
     } catch (RuntimeException e) {
@@ -223,225 +206,6 @@ public final class ModelGraph implements AutoCloseable {
     return layers;
   }
 
-  // ---------------------------------------------------------------- graph construction
-
-  private void createVariables() {
-    ModelQuantization q = config.quantization();
-    for (LayerShape l : layers) {
-      variable(l.name(KERNEL), l.kernelShape());
-      variable(l.name(BIAS), new long[] {l.outChannels()});
-      if (l.batchNorm()) {
-        for (String name : List.of(BN_GAMMA, BN_BETA, BN_MEAN, BN_VAR)) {
-          variable(l.name(name), new long[] {l.outChannels()});
-        }
-      }
-      if (q != null) {
-        LayerQuantSpec spec = q.layers().get(l.index());
-        variable(l.name(W_SCALE), new long[] {spec.weights().scaleCount(l.kernelShape())});
-        if (l.index() > 0) {
-          variable(l.name(q.method() == QatMethod.LSQ_PACT ? IN_ALPHA : IN_SCALE), new long[0]);
-        }
-      }
-    }
-  }
-
-  private void variable(String name, long[] shape) {
-    Shape s = Shape.of(shape);
-    Variable<TFloat32> v = tf.withName(name).variable(s, TFloat32.class);
-    Placeholder<TFloat32> feed =
-        tf.withName(name + "-load").placeholder(TFloat32.class, Placeholder.shape(s));
-    variables.put(name, v);
-    values.put(name, isQuantParameter(name) ? tf.math.exp(v) : v);
-    loadFeeds.put(name, feed);
-    loadOps.add(tf.assign(v, feed));
-  }
-
-  /** The value a layer computes with: the variable, or {@code exp} of it for quant params. */
-  private Operand<TFloat32> var(LayerShape l, String name) {
-    return values.get(l.name(name));
-  }
-
-  private static boolean isQuantParameter(String name) {
-    String kind = name.substring(name.indexOf('.') + 1);
-    return kind.equals(W_SCALE) || kind.equals(IN_SCALE) || kind.equals(IN_ALPHA);
-  }
-
-  private Operand<TFloat32> forward(
-      boolean training, List<Operand<TFloat32>> inputsOut, boolean recordWeights) {
-    ModelQuantization q = config.quantization();
-    Operand<TFloat32> x = images;
-    for (LayerShape l : layers) {
-      if (l.flattensInput(layers)) {
-        x = tf.reshape(x, tf.constant(new long[] {-1, l.inChannels()}));
-      }
-      inputsOut.add(x);
-      if (q != null && l.index() > 0) {
-        x = quantizeInput(l, x, q);
-      }
-      Operand<TFloat32> w = var(l, KERNEL);
-      Operand<TFloat32> b = var(l, BIAS);
-      if (q != null && l.batchNorm()) {
-        Operand<TFloat32> factor =
-            tf.math.mul(
-                var(l, BN_GAMMA),
-                tf.math.rsqrt(tf.math.add(var(l, BN_VAR), tf.constant(BN_EPSILON))));
-        w = tf.math.mul(w, factor);
-        b = tf.math.add(var(l, BN_BETA), tf.math.mul(tf.math.sub(b, var(l, BN_MEAN)), factor));
-      }
-      if (recordWeights) {
-        effectiveKernels.add(w);
-        effectiveBiases.add(b);
-      }
-      if (q != null) {
-        w = quantizeWeights(l, w, q);
-        b = quantizeBias(l, b, q);
-      }
-      Operand<TFloat32> z =
-          l.conv() ? tf.nn.conv2d(x, w, List.of(1L, 1L, 1L, 1L), "SAME") : tf.linalg.matMul(x, w);
-      z = tf.nn.biasAdd(z, b);
-      if (q == null && l.batchNorm()) {
-        z = batchNorm(l, z, training);
-      }
-      if (l.hidden()) {
-        z = tf.nn.relu(z);
-        if (l.conv()) {
-          z =
-              tf.nn.maxPool(
-                  z,
-                  tf.constant(new int[] {1, 2, 2, 1}),
-                  tf.constant(new int[] {1, 2, 2, 1}),
-                  "VALID");
-        }
-      }
-      x = z;
-    }
-    return x;
-  }
-
-  private Operand<TFloat32> batchNorm(LayerShape l, Operand<TFloat32> z, boolean training) {
-    Operand<TFloat32> mean;
-    Operand<TFloat32> variance;
-    if (training) {
-      Operand<org.tensorflow.types.TInt32> axes =
-          l.conv() ? tf.constant(new int[] {0, 1, 2}) : tf.constant(new int[] {0});
-      mean = tf.math.mean(z, axes);
-      variance = tf.math.mean(tf.math.square(tf.math.sub(z, mean)), axes);
-      Operand<TFloat32> keep = tf.constant(BN_MOMENTUM);
-      Operand<TFloat32> take = tf.constant(1 - BN_MOMENTUM);
-      statisticsUpdates.add(
-          tf.assign(
-              variables.get(l.name(BN_MEAN)),
-              tf.math.add(tf.math.mul(var(l, BN_MEAN), keep), tf.math.mul(mean, take))));
-      statisticsUpdates.add(
-          tf.assign(
-              variables.get(l.name(BN_VAR)),
-              tf.math.add(tf.math.mul(var(l, BN_VAR), keep), tf.math.mul(variance, take))));
-    } else {
-      mean = var(l, BN_MEAN);
-      variance = var(l, BN_VAR);
-    }
-    Operand<TFloat32> factor =
-        tf.math.mul(
-            var(l, BN_GAMMA), tf.math.rsqrt(tf.math.add(variance, tf.constant(BN_EPSILON))));
-    return tf.math.add(tf.math.mul(tf.math.sub(z, mean), factor), var(l, BN_BETA));
-  }
-
-  private Operand<TFloat32> quantizeWeights(
-      LayerShape l, Operand<TFloat32> w, ModelQuantization q) {
-    LayerQuantSpec spec = q.layers().get(l.index());
-    Operand<TFloat32> scale = var(l, W_SCALE);
-    if (q.method() == QatMethod.STE) {
-      return FakeQuant.ste(tf, w, scale, spec.weights());
-    }
-    long perScale = l.kernelSize() / spec.weights().scaleCount(l.kernelShape());
-    return FakeQuant.lsq(
-        tf, w, scale, spec.weights(), FakeQuant.lsqGradScale(perScale, spec.weights().qp()));
-  }
-
-  /**
-   * Rounds the bias to the int32 grid of the accumulator, step {@code s_in·s_w}, as the integer
-   * engine stores it (STE, no clipping: int32 does not saturate for these models).
-   */
-  private Operand<TFloat32> quantizeBias(LayerShape l, Operand<TFloat32> b, ModelQuantization q) {
-    Operand<TFloat32> step = tf.stopGradient(tf.math.mul(inputStep(l, q), var(l, W_SCALE)));
-    Operand<TFloat32> onGrid = tf.math.mul(tf.math.round(tf.math.div(b, step)), step);
-    return tf.math.add(b, tf.stopGradient(tf.math.sub(onGrid, b)));
-  }
-
-  /** Step size of the activations entering layer {@code l} (pixels for layer 0). */
-  private Operand<TFloat32> inputStep(LayerShape l, ModelQuantization q) {
-    if (l.index() == 0) {
-      return tf.constant(PIXEL_STEP);
-    }
-    if (q.method() == QatMethod.LSQ_PACT) {
-      return tf.math.div(
-          var(l, IN_ALPHA), tf.constant((float) q.layers().get(l.index()).input().qmax()));
-    }
-    return var(l, IN_SCALE);
-  }
-
-  private Operand<TFloat32> quantizeInput(LayerShape l, Operand<TFloat32> x, ModelQuantization q) {
-    LayerQuantSpec spec = q.layers().get(l.index());
-    return switch (q.method()) {
-      case STE -> FakeQuant.ste(tf, x, var(l, IN_SCALE), spec.input());
-      case LSQ ->
-          FakeQuant.lsq(
-              tf,
-              x,
-              var(l, IN_SCALE),
-              spec.input(),
-              FakeQuant.lsqGradScale(l.inputFeatures(), spec.input().qp()));
-      case LSQ_PACT -> {
-        pactAlphas.add(var(l, IN_ALPHA));
-        yield FakeQuant.pact(tf, x, var(l, IN_ALPHA), spec.input());
-      }
-    };
-  }
-
-  private Operand<TFloat32> addPactPenalty(Operand<TFloat32> crossEntropy) {
-    ModelQuantization q = config.quantization();
-    if (q == null || pactAlphas.isEmpty() || q.pactL2() == 0) {
-      return crossEntropy;
-    }
-    List<Operand<TFloat32>> squares = new ArrayList<>();
-    for (Operand<TFloat32> alpha : pactAlphas) {
-      // Mul, not Square: the C++ gradient of Square crashes on variable inputs in TF 2.18.
-      squares.add(tf.math.mul(alpha, alpha));
-    }
-    return tf.math.add(crossEntropy, tf.math.mul(tf.constant(q.pactL2()), tf.math.addN(squares)));
-  }
-
-  private List<Variable<TFloat32>> trainableVariables() {
-    List<Variable<TFloat32>> out = new ArrayList<>();
-    boolean weights =
-        config.trainable() == Trainable.WEIGHTS || config.trainable() == Trainable.ALL;
-    boolean quant =
-        (config.trainable() == Trainable.QUANT_PARAMS || config.trainable() == Trainable.ALL)
-            && config.quantization() != null
-            && config.quantization().learnsParameters();
-    for (Map.Entry<String, Variable<TFloat32>> e : variables.entrySet()) {
-      String kind = e.getKey().substring(e.getKey().indexOf('.') + 1);
-      boolean isWeight =
-          kind.equals(KERNEL) || kind.equals(BIAS) || kind.equals(BN_GAMMA) || kind.equals(BN_BETA);
-      boolean isQuant = isQuantParameter(e.getKey());
-      if ((weights && isWeight) || (quant && isQuant)) {
-        out.add(e.getValue());
-      }
-    }
-    return out;
-  }
-
-  private Op buildProjection() {
-    ModelQuantization q = config.quantization();
-    List<Op> assigns = new ArrayList<>();
-    for (LayerShape l : layers) {
-      Operand<TFloat32> projected =
-          FakeQuant.ste(tf, var(l, KERNEL), var(l, W_SCALE), q.layers().get(l.index()).weights());
-      assigns.add(tf.assign(variables.get(l.name(KERNEL)), projected));
-    }
-    return tf.withControlDependencies(assigns).withName("project").noOp();
-  }
-
   // ---------------------------------------------------------------- state
 
   /**
@@ -449,74 +213,12 @@ public final class ModelGraph implements AutoCloseable {
    * state loads into a float graph). A missing or misshapen tensor is an error naming it.
    */
   public void load(ModelState state) {
-    List<String> missing = new ArrayList<>();
-    for (String name : variables.keySet()) {
-      if (!state.has(name)) {
-        missing.add(name);
-      }
-    }
-    if (!missing.isEmpty()) {
-      throw new IllegalArgumentException(
-          "model state lacks " + missing + "; present: " + new TreeSet<>(state.tensors().keySet()));
-    }
-    List<TFloat32> tensors = new ArrayList<>();
-    try {
-      Session.Runner runner = session.runner();
-      for (Map.Entry<String, Variable<TFloat32>> e : variables.entrySet()) {
-        TensorData data = state.tensor(e.getKey());
-        long[] expected = e.getValue().shape().asArray();
-        if (!Arrays.equals(expected, data.shape())) {
-          throw new IllegalArgumentException(
-              e.getKey()
-                  + ": shape "
-                  + Arrays.toString(data.shape())
-                  + " does not match the model's "
-                  + Arrays.toString(expected));
-        }
-        float[] v = data.floats();
-        if (isQuantParameter(e.getKey())) {
-          v = logarithms(e.getKey(), v);
-        }
-        TFloat32 t = TFloat32.tensorOf(Shape.of(expected), DataBuffers.of(v, true, false));
-        tensors.add(t);
-        runner.feed(loadFeeds.get(e.getKey()), t);
-      }
-      loadOps.forEach(runner::addTarget);
-      runner.run().close();
-    } finally {
-      tensors.forEach(TFloat32::close);
-    }
-  }
-
-  private static float[] logarithms(String name, float[] v) {
-    float[] out = new float[v.length];
-    for (int i = 0; i < v.length; i++) {
-      if (!(v[i] > 0) || Float.isInfinite(v[i])) {
-        throw new IllegalArgumentException(
-            name
-                + "["
-                + i
-                + "]: step sizes and clipping values must be finite and > 0, got "
-                + v[i]);
-      }
-      out[i] = (float) Math.log(v[i]);
-    }
-    return out;
+    variables.load(session, state);
   }
 
   /** The current value of every variable (quantization parameters as themselves, not logs). */
   public ModelState export() {
-    Session.Runner runner = session.runner();
-    values.values().forEach(runner::fetch);
-    Map<String, TensorData> out = new LinkedHashMap<>();
-    try (Result result = runner.run()) {
-      int i = 0;
-      for (Map.Entry<String, Variable<TFloat32>> e : variables.entrySet()) {
-        TFloat32 t = (TFloat32) result.get(i++);
-        out.put(e.getKey(), TensorData.ofFloats(t.shape().asArray(), toArray(t)));
-      }
-    }
-    return new ModelState(out);
+    return variables.export(session);
   }
 
   /**
@@ -527,7 +229,7 @@ public final class ModelGraph implements AutoCloseable {
   public List<float[]> effectiveWeights() {
     Session.Runner runner = session.runner();
     for (int i = 0; i < layers.size(); i++) {
-      runner.fetch(effectiveKernels.get(i)).fetch(effectiveBiases.get(i));
+      runner.fetch(forward.effectiveKernels().get(i)).fetch(forward.effectiveBiases().get(i));
     }
     List<float[]> out = new ArrayList<>();
     try (Result result = runner.run()) {
@@ -538,91 +240,46 @@ public final class ModelGraph implements AutoCloseable {
     return out;
   }
 
-  // ---------------------------------------------------------------- training and inference
+  // ---------------------------------------------------------------- training steps
 
-  /** Trains the variables selected by the config's {@link Trainable} on {@code data}. */
-  public FitResult fit(Dataset data, FitOptions options, TrainingListener listener) {
-    if (trainOp == null) {
-      throw new IllegalStateException(
-          "this graph has no variables to train (trainable=" + config.trainable() + ")");
-    }
-    int n = data.size();
-    int batch = Math.min(options.batchSize(), n);
-    int steps = (n + batch - 1) / batch;
-    long totalSteps = (long) steps * options.epochs();
-    int pixels = config.model().inputHeight() * config.model().inputWidth();
-    int classes = config.model().numClasses();
-    float[] x = new float[batch * pixels];
-    float[] y = new float[batch * classes];
-    List<Double> epochLosses = new ArrayList<>();
-    long phaseStart = System.nanoTime();
-    long trainedSamples = 0;
-    for (int epoch = options.startEpoch(); epoch < options.epochs(); epoch++) {
-      int[] order = permutation(n, options.seed() * 1_000_003L + epoch);
-      double lossSum = 0;
-      long epochStart = System.nanoTime();
-      long lastReport = epochStart;
-      double rate = options.learningRate();
-      for (int step = 0; step < steps; step++) {
-        int from = step * batch;
-        int to = Math.min(n, from + batch);
-        data.fillBatch(order, from, to, x, y);
-        rate =
-            options.learningRate()
-                * options.schedule().factor((long) epoch * steps + step, totalSteps);
-        float stepLoss = trainStep(x, y, to - from, pixels, classes, (float) rate);
-        if (!Float.isFinite(stepLoss)) {
-          throw new NonFiniteLossException(stepLoss, epoch, step, rate);
-        }
-        if (projectOp != null) {
-          session.run(projectOp);
-        }
-        lossSum += stepLoss;
-        trainedSamples += to - from;
-        long now = System.nanoTime();
-        if (now - lastReport > PROGRESS_INTERVAL_NANOS) {
-          lastReport = now;
-          listener.onProgress(
-              progress(
-                  epoch, options.epochs(), step + 1, steps, lossSum, (long) to, epochStart, rate));
-        }
-      }
-      epochLosses.add(lossSum / steps);
-      listener.onEpochEnd(
-          progress(epoch, options.epochs(), steps, steps, lossSum, n, epochStart, rate), this);
-    }
-    double seconds = (System.nanoTime() - phaseStart) / 1e9;
-    return new FitResult(epochLosses, seconds > 0 ? trainedSamples / seconds : 0, seconds);
+  /** Whether this graph has an optimizer: its config trains at least one of its variables. */
+  public boolean trains() {
+    return trainOp != null;
   }
 
-  private static TrainingProgress progress(
-      int epoch,
-      int epochs,
-      int step,
-      int steps,
-      double lossSum,
-      long samples,
-      long start,
-      double lr) {
-    double seconds = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
-    return new TrainingProgress(epoch, epochs, step, steps, lossSum / step, samples / seconds, lr);
+  /**
+   * One optimizer step on a batch ({@code images} shaped as the model's input, {@code labels}
+   * one-hot) at learning rate {@code rate}, with the batch-norm statistics updates of a float
+   * graph; returns the loss on the batch.
+   *
+   * @throws IllegalStateException if this graph {@linkplain #trains() trains} nothing
+   */
+  public float trainStep(TFloat32 images, TFloat32 labels, float rate) {
+    try (TFloat32 lr = TFloat32.scalarOf(rate);
+        Result result = trainRunner(images, labels, lr).fetch(loss).run()) {
+      return ((TFloat32) result.get(0)).getFloat();
+    }
   }
 
-  private float trainStep(float[] x, float[] y, int count, int pixels, int classes, float rate) {
-    try (TFloat32 xs = batchTensor(x, count, pixels);
-        TFloat32 ys =
-            TFloat32.tensorOf(
-                Shape.of(count, classes),
-                DataBuffers.of(y, true, false).narrow((long) count * classes));
-        TFloat32 lr = TFloat32.scalarOf(rate)) {
-      try (Result result = trainRunner(xs, ys, lr).fetch(loss).run()) {
-        return ((TFloat32) result.get(0)).getFloat();
-      }
+  /**
+   * The same step as {@link #trainStep}, traced at {@code FULL_TRACE}: TensorFlow's per-node kernel
+   * timings of the run.
+   */
+  public RunMetadata traceTrainStep(TFloat32 images, TFloat32 labels, float rate) {
+    RunOptions trace =
+        RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build();
+    try (TFloat32 lr = TFloat32.scalarOf(rate);
+        Result result = trainRunner(images, labels, lr).setOptions(trace).runAndFetchMetadata()) {
+      return result.getMetadata().orElseThrow();
     }
   }
 
   /** One optimizer step on a batch: the feeds, the train op and the batch-norm updates. */
   private Session.Runner trainRunner(TFloat32 xs, TFloat32 ys, TFloat32 lr) {
+    if (trainOp == null) {
+      throw new IllegalStateException(
+          "this graph has no variables to train (trainable=" + config.trainable() + ")");
+    }
     Session.Runner runner =
         session
             .runner()
@@ -630,66 +287,23 @@ public final class ModelGraph implements AutoCloseable {
             .feed(labels, ys)
             .feed(learningRate, lr)
             .addTarget(trainOp);
-    statisticsUpdates.forEach(runner::addTarget);
+    forward.statisticsUpdates().forEach(runner::addTarget);
     return runner;
   }
 
   /**
-   * Kernel time per op type (microseconds, summed over {@code steps} traced training steps on the
-   * first batches of {@code data}): where a training step spends its time. Op types come from
-   * TensorFlow's timeline labels, so the ops Grappler fuses or inserts are counted as they ran.
+   * Overwrites every kernel with its projection onto the integer grid of its step sizes.
+   *
+   * @throws IllegalStateException unless the config asks for {@code hardProjection}
    */
-  public Map<String, Long> profileTrainSteps(Dataset data, int batchSize, int steps, float rate) {
-    if (trainOp == null) {
-      throw new IllegalStateException("this graph has no variables to train");
+  public void projectKernels() {
+    if (projectOp == null) {
+      throw new IllegalStateException("this graph was built without hardProjection");
     }
-    int batch = Math.min(batchSize, data.size());
-    int pixels = config.model().inputHeight() * config.model().inputWidth();
-    int classes = config.model().numClasses();
-    float[] x = new float[batch * pixels];
-    float[] y = new float[batch * classes];
-    int[] order = permutation(data.size(), 1);
-    RunOptions trace =
-        RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build();
-    Map<String, Long> micros = new TreeMap<>();
-    for (int step = 0; step < steps; step++) {
-      int from = (step * batch) % Math.max(1, data.size() - batch + 1);
-      data.fillBatch(order, from, from + batch, x, y);
-      try (TFloat32 xs = batchTensor(x, batch, pixels);
-          TFloat32 ys =
-              TFloat32.tensorOf(Shape.of(batch, classes), DataBuffers.of(y, true, false));
-          TFloat32 lr = TFloat32.scalarOf(rate)) {
-        try (Result result = trainRunner(xs, ys, lr).setOptions(trace).runAndFetchMetadata()) {
-          RunMetadata metadata = result.getMetadata().orElseThrow();
-          for (DeviceStepStats device : metadata.getStepStats().getDevStatsList()) {
-            for (NodeExecStats node : device.getNodeStatsList()) {
-              micros.merge(
-                  opType(node.getTimelineLabel(), node.getNodeName()),
-                  node.getOpEndRelMicros() - node.getOpStartRelMicros(),
-                  Long::sum);
-            }
-          }
-        }
-      }
-    }
-    return micros;
+    session.run(projectOp);
   }
 
-  /** "name = Type(inputs)" → "Type"; the node name when the label has no type. */
-  private static String opType(String timelineLabel, String nodeName) {
-    int eq = timelineLabel.indexOf(" = ");
-    int paren = timelineLabel.indexOf('(', eq + 3);
-    return eq >= 0 && paren > eq ? timelineLabel.substring(eq + 3, paren) : nodeName;
-  }
-
-  private TFloat32 batchTensor(float[] x, int count, int pixels) {
-    ModelSpec spec = config.model();
-    Shape shape =
-        spec.convChannels().isEmpty()
-            ? Shape.of(count, pixels)
-            : Shape.of(count, spec.inputHeight(), spec.inputWidth(), 1);
-    return TFloat32.tensorOf(shape, DataBuffers.of(x, true, false).narrow((long) count * pixels));
-  }
+  // ---------------------------------------------------------------- inference
 
   /** The predicted class of every sample of {@code data}. */
   public int[] predict(Dataset data) {
@@ -727,7 +341,7 @@ public final class ModelGraph implements AutoCloseable {
           List<Integer> fetched = new ArrayList<>();
           for (int i = 0; i < layers.size(); i++) {
             if (observers.get(i) != null) {
-              runner.fetch(layerInputs.get(i));
+              runner.fetch(forward.layerInputs().get(i));
               fetched.add(i);
             }
           }
@@ -746,39 +360,23 @@ public final class ModelGraph implements AutoCloseable {
     void accept(int from, TFloat32 images, int count);
   }
 
+  /** The first {@code n} samples of {@code data} in order, in batches of up to 1000 images. */
   private void forEachBatch(Dataset data, int n, BatchAction action) {
-    int pixels = config.model().inputHeight() * config.model().inputWidth();
     int batch = Math.min(INFERENCE_BATCH, Math.max(1, n));
-    float[] x = new float[batch * pixels];
-    float[] y = new float[batch * config.model().numClasses()];
-    int[] identity = new int[n];
-    Arrays.setAll(identity, i -> i);
+    BatchFeeder feeder = new BatchFeeder(data, config.model(), batch);
+    int[] identity = BatchFeeder.inOrder(n);
     for (int from = 0; from < n; from += batch) {
       int to = Math.min(n, from + batch);
-      data.fillBatch(identity, from, to, x, y);
-      try (TFloat32 xs = batchTensor(x, to - from, pixels)) {
+      try (TFloat32 xs = feeder.images(identity, from, to)) {
         action.accept(from, xs, to - from);
       }
     }
   }
 
-  private static float[] toArray(TFloat32 t) {
+  static float[] toArray(TFloat32 t) {
     float[] out = new float[Math.toIntExact(t.size())];
     t.copyTo(DataBuffers.of(out, false, false));
     return out;
-  }
-
-  static int[] permutation(int n, long seed) {
-    int[] p = new int[n];
-    Arrays.setAll(p, i -> i);
-    SplittableRandom random = new SplittableRandom(seed);
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int tmp = p[i];
-      p[i] = p[j];
-      p[j] = tmp;
-    }
-    return p;
   }
 
   @Override

@@ -42,7 +42,11 @@ public final class ModelInit {
     return new ModelState(out);
   }
 
-  /** Box-Muller: SplittableRandom has no nextGaussian on Java 17. */
+  /**
+   * Box-Muller (the cosine half, two uniform draws per sample), not {@code nextGaussian}: Java 17's
+   * SplittableRandom has one (from RandomGenerator), but its ziggurat method would draw different
+   * weights from the same seed, changing every initial model, and every result, recorded so far.
+   */
   private static double gaussian(SplittableRandom random) {
     double u1 = 1.0 - random.nextDouble();
     double u2 = random.nextDouble();

@@ -26,6 +26,7 @@ import io.qatfleet.core.train.FitOptions;
 import io.qatfleet.core.train.FitResult;
 import io.qatfleet.core.train.LrSchedule;
 import io.qatfleet.core.train.Trainable;
+import io.qatfleet.core.train.Trainer;
 import io.qatfleet.core.train.TrainingListener;
 import io.qatfleet.core.train.TrainingSpec;
 import java.util.ArrayList;
@@ -325,7 +326,7 @@ public final class QatPipeline {
       TrainingListener listener) {
     long t0 = System.nanoTime();
     try (ModelGraph g = ModelGraph.build(config, start)) {
-      FitResult fit = g.fit(data, options, listener);
+      FitResult fit = new Trainer(g).fit(data, options, listener);
       return new StageResult(g.export(), fit, (System.nanoTime() - t0) / 1e9);
     }
   }

@@ -2,7 +2,7 @@ package io.qatfleet.core.train;
 
 import io.qatfleet.core.model.ModelGraph;
 
-/** Receives progress from {@link ModelGraph#fit}; every method has a no-op default. */
+/** Receives progress from {@link Trainer#fit}; every method has a no-op default. */
 public interface TrainingListener {
   TrainingListener NONE = new TrainingListener() {};
 

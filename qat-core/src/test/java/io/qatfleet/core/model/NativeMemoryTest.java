@@ -13,6 +13,7 @@ import io.qatfleet.core.train.FitOptions;
 import io.qatfleet.core.train.LrSchedule;
 import io.qatfleet.core.train.OptimizerKind;
 import io.qatfleet.core.train.Trainable;
+import io.qatfleet.core.train.Trainer;
 import io.qatfleet.core.train.TrainingListener;
 import io.qatfleet.core.train.TrainingProgress;
 import java.io.IOException;
@@ -49,7 +50,8 @@ class NativeMemoryTest {
     ModelGraph.Config config =
         new ModelGraph.Config(spec, q, Trainable.ALL, OptimizerKind.ADAM, 0.9f, false);
     try (ModelGraph graph = ModelGraph.build(config, state)) {
-      graph.fit(
+      Trainer trainer = new Trainer(graph);
+      trainer.fit(
           data.train(),
           new FitOptions(10, 0, 32, 1e-3, LrSchedule.CONSTANT, 3),
           new TrainingListener() {

@@ -1,0 +1,125 @@
+package io.qatfleet.core.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.qatfleet.core.data.Dataset;
+import io.qatfleet.core.quant.ModelQuantization;
+import io.qatfleet.core.quant.QatMethod;
+import io.qatfleet.core.quant.QuantizationSpec;
+import io.qatfleet.core.quant.RangeObserver;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Batch-norm folding on a hand-made 2-pixel MLP: one hidden dense layer of 2 units with batch norm,
+ * then a 2-class output layer. Every value is set by hand so that the fold is exact in decimals:
+ *
+ * <pre>
+ *   W = [[0.1, -0.4], [0.2, 0.8]] ([in, out]), b = [0.1, 0.7]
+ *   γ = [1.5, 0.5], β = [0.5, -0.2], μ = [0.2, 0.3], σ² = [0.249, 3.999], ε = 0.001
+ *   f = γ/sqrt(σ²+ε) = [1.5/0.5, 0.5/2] = [3, 0.25]
+ *   W' = W·f = [[0.3, -0.1], [0.6, 0.2]]
+ *   b' = β + (b−μ)·f = [0.5 + (−0.1)·3, −0.2 + 0.4·0.25] = [0.2, −0.1]
+ * </pre>
+ *
+ * W' lies on the 8-bit weight grid of step 0.01 (levels 30, −10, 60, 20) and b' on the accumulator
+ * grid of step 0.01/255 (levels 5100, −2550), so fake quantization leaves the folded layer as it is
+ * and the quantized graph must compute what the float graph computes with batch norm unfolded.
+ */
+class BatchNormFoldingTest {
+  private static final ModelSpec SPEC =
+      new ModelSpec(Architecture.MLP, List.of(), List.of(2), true, 1, 2, 2);
+  private static final ModelQuantization W8A8 =
+      ModelQuantization.of(QuantizationSpec.of(8, 8, QatMethod.LSQ), SPEC.layerCount());
+  private static final float TOLERANCE = 1e-6f;
+
+  private static ModelState handState() {
+    return new ModelState(Map.of())
+        .with("layer0.kernel", new long[] {2, 2}, new float[] {0.1f, -0.4f, 0.2f, 0.8f})
+        .with("layer0.bias", new long[] {2}, new float[] {0.1f, 0.7f})
+        .with("layer0.bn_gamma", new long[] {2}, new float[] {1.5f, 0.5f})
+        .with("layer0.bn_beta", new long[] {2}, new float[] {0.5f, -0.2f})
+        .with("layer0.bn_mean", new long[] {2}, new float[] {0.2f, 0.3f})
+        .with("layer0.bn_var", new long[] {2}, new float[] {0.249f, 3.999f})
+        .with("layer1.kernel", new long[] {2, 2}, new float[] {1f, -1f, -1f, 1f})
+        .with("layer1.bias", new long[] {2}, new float[] {0f, 0f})
+        .with("layer0.w_scale", new long[] {2}, new float[] {0.01f, 0.01f})
+        .with("layer1.w_scale", new long[] {2}, new float[] {0.01f, 0.01f})
+        .with("layer1.in_scale", new long[0], new float[] {0.01f});
+  }
+
+  /** Pixels (51, 102), (0, 255), (255, 0): x = (0.2, 0.4), (0, 1), (1, 0). */
+  private static Dataset handInputs() {
+    byte[] pixels = {51, 102, 0, (byte) 255, (byte) 255, 0};
+    return new Dataset("hand", 1, 2, 2, pixels, new byte[] {0, 1, 0});
+  }
+
+  @Test
+  void foldsBatchNormIntoKernelAndBias() {
+    try (ModelGraph g = ModelGraph.build(ModelGraph.Config.inference(SPEC, W8A8), handState())) {
+      List<float[]> weights = g.effectiveWeights();
+      assertThat(weights.get(0))
+          .containsExactly(new float[] {0.3f, -0.1f, 0.6f, 0.2f}, within(TOLERANCE));
+      assertThat(weights.get(1)).containsExactly(new float[] {0.2f, -0.1f}, within(TOLERANCE));
+    }
+  }
+
+  @Test
+  void keepsKernelAndBiasUnfoldedInFloatGraph() {
+    try (ModelGraph g = ModelGraph.build(ModelGraph.Config.inference(SPEC, null), handState())) {
+      List<float[]> weights = g.effectiveWeights();
+      assertThat(weights.get(0)).containsExactly(0.1f, -0.4f, 0.2f, 0.8f);
+      assertThat(weights.get(1)).containsExactly(0.1f, 0.7f);
+    }
+  }
+
+  /**
+   * The hidden layer's output relu(BN(x·W + b)), by hand with the unfolded layer, e.g. for x = (0,
+   * 1): x·W + b = (0.3, 1.5); BN gives ((0.3−0.2)·3 + 0.5, (1.5−0.3)·0.25 − 0.2) = (0.8, 0.1).
+   * Likewise (0.2, 0.4) gives (0.5, −0.04) and (1, 0) gives (0.5, −0.2), both cut to 0 by the ReLU.
+   */
+  private static final float[] HIDDEN = {0.5f, 0f, 0.8f, 0.1f, 0.5f, 0f};
+
+  @Test
+  void foldedQuantizedGraphComputesWhatUnfoldedFloatGraphComputes() {
+    float[] unfolded;
+    try (ModelGraph g = ModelGraph.build(ModelGraph.Config.inference(SPEC, null), handState())) {
+      unfolded = hiddenOutput(g);
+    }
+    float[] folded;
+    try (ModelGraph g = ModelGraph.build(ModelGraph.Config.inference(SPEC, W8A8), handState())) {
+      folded = hiddenOutput(g);
+    }
+    assertThat(unfolded).containsExactly(HIDDEN, within(TOLERANCE));
+    assertThat(folded).containsExactly(HIDDEN, within(TOLERANCE));
+  }
+
+  /** The values entering layer 1, i.e. the hidden layer's output, sample after sample. */
+  private static float[] hiddenOutput(ModelGraph g) {
+    List<float[]> seen = new ArrayList<>();
+    RangeObserver capture =
+        new RangeObserver() {
+          @Override
+          public void observe(float[] values, int from, int to) {
+            seen.add(Arrays.copyOfRange(values, from, to));
+          }
+
+          @Override
+          public float scale() {
+            return 1f;
+          }
+
+          @Override
+          public int zeroPoint() {
+            return 0;
+          }
+        };
+    g.observeLayerInputs(handInputs(), 3, Arrays.asList(null, capture));
+    assertThat(seen).hasSize(1);
+    return seen.get(0);
+  }
+}
