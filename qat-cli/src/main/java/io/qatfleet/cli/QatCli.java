@@ -1,16 +1,19 @@
 package io.qatfleet.cli;
 
-import io.qatfleet.cli.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code qat} command. Exit codes: 0 success, 1 failure, 2 bad usage. */
+/**
+ * The {@code qat} command. Exit codes: 0 success, 1 failure, 2 bad usage. The benchmarks ({@code
+ * ./qat bench}) are a separate program that runs through {@link #execute} as well.
+ */
 @Command(
     name = "qat",
     mixinStandardHelpOptions = true,
     version = "qat-fleet 0.1.0",
     description =
         "Quantization-aware training: experiments, the local fleet, and a running fleet's client.",
+    footer = {"", "The benchmarks behind docs/benchmarks/: ./qat bench --help"},
     subcommands = {
       ExperimentCommand.class,
       RunCommand.class,
@@ -18,20 +21,31 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       ListCommand.class,
       TriggerCommand.class,
-      FollowCommand.class,
-      BenchCommand.class
+      FollowCommand.class
     })
 public final class QatCli {
   public static void main(String[] args) {
-    // Kafka clients log every partition reset at INFO; the user wants the job's progress.
-    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-    }
+    quietLogs();
     System.exit(run(args));
   }
 
   static int run(String... args) {
-    CommandLine cli = new CommandLine(new QatCli()).setCaseInsensitiveEnumValuesAllowed(true);
+    return execute(new CommandLine(new QatCli()), args);
+  }
+
+  /** Kafka clients log every partition reset at INFO; the user wants the job's progress. */
+  public static void quietLogs() {
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
+  }
+
+  /**
+   * Runs {@code cli} on {@code args} as every {@code qat} command runs: enum values in any case, a
+   * failure printed as one {@code qat: <message>} line with exit code 1.
+   */
+  public static int execute(CommandLine cli, String... args) {
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("qat: " + e.getMessage());

@@ -3,6 +3,7 @@ package io.qatfleet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class QatCliTest {
   @Test
@@ -18,5 +19,13 @@ class QatCliTest {
   @Test
   void rejectsInvalidJobBeforeLoadingData() {
     assertThat(QatCli.run("experiment", "--batch-size", "0")).isEqualTo(2);
+  }
+
+  @Test
+  void pointsToTheBenchmarksInsteadOfListingThem() {
+    CommandLine cli = new CommandLine(new QatCli());
+
+    assertThat(cli.getSubcommands()).doesNotContainKey("bench");
+    assertThat(cli.getUsageMessage()).contains("./qat bench --help");
   }
 }

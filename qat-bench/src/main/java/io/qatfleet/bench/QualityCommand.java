@@ -1,0 +1,319 @@
+package io.qatfleet.bench;
+
+import io.qatfleet.cli.BitWidths;
+import io.qatfleet.core.data.DatasetLoader;
+import io.qatfleet.core.model.Architecture;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code qat bench quality}: float, PTQ and each QAT method at each bit width and granularity, over
+ * several seeds, for our trainer and the PyTorch peer with the same budget. Rows go to a JSON Lines
+ * file as they are measured; a rerun keeps every complete (framework, dataset, model, seed) group
+ * and redoes the rest, so an interrupted run resumes. The table is rendered from that file.
+ */
+@Command(
+    name = "quality",
+    mixinStandardHelpOptions = true,
+    description =
+        "Accuracy of PTQ and QAT (STE, LSQ, LSQ+PACT) at W8A8..W2A2, per-tensor and per-channel,"
+            + " several seeds, ours and PyTorch's; writes docs/benchmarks/quality.md.")
+public final class QualityCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--datasets", split = ",", defaultValue = "fashion-mnist,mnist")
+  List<String> datasets;
+
+  @Option(names = "--models", split = ",", defaultValue = "cnn,mlp")
+  List<Architecture> models;
+
+  @Option(names = "--seeds", split = ",", defaultValue = "1,2,3")
+  List<Long> seeds;
+
+  @Option(names = "--bits", split = ",", defaultValue = "W8A8,W4A8,W4A4,W3A3,W2A2")
+  List<String> bits;
+
+  @Option(
+      names = "--methods",
+      split = ",",
+      defaultValue = "ptq_minmax,ste,lsq,lsq_pact",
+      description = "Methods with per-channel weights.")
+  List<String> methods;
+
+  @Option(
+      names = "--per-tensor-methods",
+      split = ",",
+      defaultValue = "ptq_minmax,lsq_pact",
+      description = "Methods also run with per-tensor weights (empty: none).")
+  List<String> perTensorMethods;
+
+  @Option(
+      names = "--hard-projection-bits",
+      split = ",",
+      defaultValue = "W4A4,W2A2",
+      description = "Bit widths at which STE with hard projection is compared to shadow weights.")
+  List<String> hardBits;
+
+  @Option(names = "--train-limit", defaultValue = "10000", description = "Training images.")
+  int trainLimit;
+
+  @Option(names = "--test-limit", defaultValue = "0", description = "Test images (0 = all).")
+  int testLimit;
+
+  @Option(names = "--float-epochs", defaultValue = "4")
+  int floatEpochs;
+
+  @Option(names = "--qat-epochs", defaultValue = "1")
+  int qatEpochs;
+
+  @Option(names = "--batch-size", defaultValue = "128")
+  int batch;
+
+  @Option(
+      names = "--integer",
+      description = "Also run the integer engine and report its accuracy (much slower).")
+  boolean integer;
+
+  @Mixin PeerOptions peerOptions;
+
+  @Option(names = "--results", defaultValue = "docs/benchmarks/data/quality.jsonl")
+  Path results;
+
+  @Option(names = "--out", defaultValue = "docs/benchmarks/quality.md")
+  Path out;
+
+  @Option(names = "--report-only", description = "Render --out from --results, measure nothing.")
+  boolean reportOnly;
+
+  @Override
+  public Integer call() throws IOException {
+    // An empty option value ("--per-tensor-methods=") means none.
+    methods = nonBlank(methods);
+    perTensorMethods = nonBlank(perTensorMethods);
+    hardBits = nonBlank(hardBits);
+    List<int[]> bitWidths = parseBits("--bits", bits);
+    List<int[]> hard = parseBits("--hard-projection-bits", hardBits);
+    for (String m : concat(methods, perTensorMethods)) {
+      if (!QualityGrid.METHODS.contains(m)) {
+        throw new ParameterException(
+            spec.commandLine(), "--methods: expected one of " + QualityGrid.METHODS + ", got " + m);
+      }
+    }
+    if (trainLimit < 0 || testLimit < 0 || floatEpochs < 1 || qatEpochs < 1 || batch < 1) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--train-limit/--test-limit must be >= 0, --float-epochs/--qat-epochs/--batch-size >= 1");
+    }
+    PrintStream log = System.out;
+    double loadAtStart = BenchReport.loadAverage();
+    QualityGrid.Budget budget =
+        new QualityGrid.Budget(trainLimit, testLimit, floatEpochs, qatEpochs, batch);
+    List<QualityGrid.Variant> variants =
+        QualityGrid.variants(methods, perTensorMethods, bitWidths, hard);
+    if (!reportOnly) {
+      measure(budget, variants, log);
+    }
+    List<QualityRow> rows = QualityRow.read(results);
+    String body = new QualityReport(rows).render(bits.stream().map(String::toUpperCase).toList());
+    BenchReport.publish(header(rows, loadAtStart) + body, out, log);
+    log.println("from " + rows.size() + " rows of " + results);
+    return 0;
+  }
+
+  private void measure(
+      QualityGrid.Budget budget, List<QualityGrid.Variant> variants, PrintStream log) {
+    Set<String> expectedOurs = new HashSet<>();
+    variants.forEach(v -> expectedOurs.add(v.key()));
+    int expectedPeer = bits.size();
+    TorchPeer peer = peerOptions.find(log);
+    List<QualityRow> rows = QualityRow.read(results);
+    // Without the peer, its rows are left alone (another process may be writing them).
+    List<QualityRow> kept =
+        keepCompleteGroups(rows, expectedOurs, peer == null ? -1 : expectedPeer);
+    if (kept.size() != rows.size()) {
+      QualityRow.write(results, kept);
+    }
+    Set<String> done = new HashSet<>();
+    kept.forEach(r -> done.add(r.group()));
+    DatasetLoader loader = DatasetLoader.fromEnvironment();
+    // Seed-major: an interrupted run still has every dataset and model at the first seeds.
+    for (long seed : seeds) {
+      for (String dataset : datasets) {
+        for (Architecture model : models) {
+          String name = QualityGrid.name(model);
+          if (!done.contains(QualityRow.OURS + "/" + dataset + "/" + name + "/" + seed)) {
+            QualityGrid.runGroup(
+                dataset,
+                model,
+                seed,
+                budget,
+                variants,
+                integer,
+                loader,
+                log,
+                row -> row.append(results));
+          }
+          if (peer != null
+              && !done.contains(QualityRow.PYTORCH + "/" + dataset + "/" + name + "/" + seed)) {
+            peer.run(peerArgs(dataset, name, seed), log);
+          }
+        }
+      }
+    }
+  }
+
+  private List<String> peerArgs(String dataset, String model, long seed) {
+    List<String> peerBits = new ArrayList<>();
+    for (String b : bits) {
+      int[] wa = BitWidths.parse(b);
+      peerBits.add(wa[0] + "/" + wa[1]);
+    }
+    return List.of(
+        "quality",
+        "--dataset",
+        dataset,
+        "--model",
+        model,
+        "--seeds",
+        Long.toString(seed),
+        "--bits",
+        String.join(",", peerBits),
+        // Per-channel only: PyTorch's CNN QAT runs at ~1/5 of our speed on this machine.
+        "--granularity",
+        "per_channel",
+        "--train-limit",
+        Integer.toString(trainLimit),
+        "--test-limit",
+        Integer.toString(testLimit),
+        "--float-epochs",
+        Integer.toString(floatEpochs),
+        "--qat-epochs",
+        Integer.toString(qatEpochs),
+        "--batch",
+        Integer.toString(batch),
+        "--threads",
+        Integer.toString(peerOptions.threads),
+        "--out",
+        results.toString());
+  }
+
+  /**
+   * The rows of groups that have their float row and every expected variant; the others are dropped
+   * and measured again (their float model must be the one their variants start from). A negative
+   * {@code expectedPeerVariants} keeps every PyTorch row.
+   */
+  static List<QualityRow> keepCompleteGroups(
+      List<QualityRow> rows, Set<String> expectedOurs, int expectedPeerVariants) {
+    Map<String, Set<String>> keys = new LinkedHashMap<>();
+    Map<String, Boolean> hasFloat = new LinkedHashMap<>();
+    for (QualityRow r : rows) {
+      keys.computeIfAbsent(r.group(), g -> new HashSet<>());
+      if (r.isFloat()) {
+        hasFloat.put(r.group(), true);
+      } else {
+        keys.get(r.group())
+            .add(
+                r.framework().equals(QualityRow.OURS)
+                    ? QualityGrid.Variant.key(
+                        r.method(), r.weightBits(), r.activationBits(), r.granularity())
+                    : r.method() + " " + QualityReport.bits(r) + " " + r.granularity());
+      }
+    }
+    Set<String> complete = new HashSet<>();
+    keys.forEach(
+        (group, k) -> {
+          boolean ours = group.startsWith(QualityRow.OURS + "/");
+          boolean all =
+              ours
+                  ? k.containsAll(expectedOurs)
+                  : k.stream().filter(s -> s.startsWith(QualityReport.PEER_METHOD)).count()
+                      >= expectedPeerVariants;
+          if (!ours && expectedPeerVariants < 0) {
+            complete.add(group);
+          } else if (all && hasFloat.getOrDefault(group, false)) {
+            complete.add(group);
+          }
+        });
+    return rows.stream().filter(r -> complete.contains(r.group())).toList();
+  }
+
+  private static List<String> nonBlank(List<String> values) {
+    return values.stream().map(String::trim).filter(v -> !v.isEmpty()).toList();
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
+  }
+
+  private List<int[]> parseBits(String option, List<String> values) {
+    List<int[]> out = new ArrayList<>();
+    for (String v : values) {
+      try {
+        out.add(BitWidths.parse(v));
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  /** Title, machine, command and the budget as the rows record it. */
+  private String header(List<QualityRow> rows, double loadAtStart) {
+    return BenchReport.header(
+            "Model quality: PTQ and QAT methods at 8 to 2 bits, ours and PyTorch's",
+            MachineInfo.current(),
+            BenchReport.command(spec.commandLine().getParseResult().originalArgs()),
+            loadAtStart)
+        + String.format(
+            Locale.ROOT,
+            "Budget, the same for every row and both frameworks (as the rows record it):"
+                + " %s training images (a seeded split; 5,000 more are held out for"
+                + " calibration), %s test images, float %s epochs (Adam 1e-3, cosine), QAT %s"
+                + " epoch(s) from that float model (Adam 2e-4, cosine), batch %s; first and last"
+                + " layer at 8 bits. LSQ and LSQ+PACT also get one calibration epoch over the"
+                + " 5,000 held-out images with the weights frozen (the quantizer's stage). PTQ"
+                + " min-max: min-max weight and activation ranges, no training. Ours: accuracy"
+                + " of the fake-quantized TensorFlow graph (the integer engine agrees with it on"
+                + " ≥ 99.9 %% of the test images in the reference runs). PyTorch: Debian's"
+                + " python3-torch 1.13.1, eager-mode QAT (FakeQuantize with moving-average"
+                + " min-max observers), per-channel weights, accuracy of the integer model"
+                + " converted for the onednn engine (see bench/pytorch/README.md). Raw rows:"
+                + " `%s`.%n%n",
+            distinct(rows, QualityRow::trainSamples),
+            distinct(rows, QualityRow::testSamples),
+            distinct(rows, QualityRow::floatEpochs),
+            distinct(rows, QualityRow::qatEpochs),
+            distinct(rows, QualityRow::batch),
+            results);
+  }
+
+  /** The distinct values of a budget field, "a / b" when the rows disagree. */
+  private static String distinct(
+      List<QualityRow> rows, java.util.function.ToIntFunction<QualityRow> field) {
+    return String.join(
+        " / ",
+        rows.stream()
+            .mapToInt(field)
+            .distinct()
+            .sorted()
+            .mapToObj(v -> String.format(Locale.ROOT, "%,d", v))
+            .toList());
+  }
+}

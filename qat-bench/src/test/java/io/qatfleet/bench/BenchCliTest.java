@@ -1,0 +1,17 @@
+package io.qatfleet.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class BenchCliTest {
+  @Test
+  void namesEveryBenchmarkUnderQatBench() {
+    CommandLine cli = new CommandLine(new BenchCli());
+
+    assertThat(cli.getSubcommands()).containsOnlyKeys("quality", "speed", "transfer", "fleet");
+    assertThat(cli.getSubcommands().get("speed").getUsageMessage())
+        .startsWith("Usage: qat bench speed ");
+  }
+}

@@ -1,0 +1,145 @@
+package io.qatfleet.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The quality report's arithmetic on hand-made rows: drops against each seed's own float model,
+ * medians and ranges over seeds, the goal verdicts, the PyTorch comparison, and which groups a
+ * resumed run keeps.
+ */
+class QualityReportTest {
+  @TempDir Path dir;
+
+  private static QualityRow row(
+      String framework, long seed, String method, int w, int a, String granularity, double acc) {
+    return new QualityRow(
+        framework,
+        "v",
+        "fashion-mnist",
+        "cnn",
+        seed,
+        method,
+        w,
+        a,
+        granularity,
+        acc,
+        acc,
+        null,
+        null,
+        null,
+        1000,
+        1000,
+        4,
+        1,
+        128,
+        1.0);
+  }
+
+  private static QualityRow floatRow(String framework, long seed, double acc) {
+    return row(framework, seed, QualityRow.FLOAT, 32, 32, null, acc);
+  }
+
+  @Test
+  void dropsAreAgainstEachSeedsOwnFloatModelAndGoalsAreJudgedOnTheMedian() {
+    List<QualityRow> rows = new ArrayList<>();
+    // Seed floats differ; each seed's W8A8 is 0.2 pp below its own float, W2A2 5 pp below.
+    double[] floats = {0.90, 0.88, 0.92};
+    for (int s = 0; s < 3; s++) {
+      rows.add(floatRow(QualityRow.OURS, s + 1, floats[s]));
+      rows.add(row(QualityRow.OURS, s + 1, "lsq_pact", 8, 8, "per_channel", floats[s] - 0.002));
+      rows.add(row(QualityRow.OURS, s + 1, "lsq_pact", 2, 2, "per_channel", floats[s] - 0.05));
+    }
+    String md = new QualityReport(rows).render(List.of("W8A8", "W2A2"));
+    assertThat(md)
+        .contains("| fashion-mnist | cnn | W8A8 | −0.3 | -0.20 [-0.20, -0.20] |")
+        .contains("| fashion-mnist | cnn | W2A2 | −4.0 | -5.00 [-5.00, -5.00] |");
+    assertThat(md.lines().filter(l -> l.contains("| W8A8 | −0.3 |")).findFirst().orElseThrow())
+        .endsWith("| yes |");
+    assertThat(md.lines().filter(l -> l.contains("| W2A2 | −4.0 |")).findFirst().orElseThrow())
+        .endsWith("| no |");
+    // The table cell: median accuracy over seeds, then the drop.
+    assertThat(md)
+        .contains("| qat-fleet | lsq_pact | per-channel | 89.80, -0.20 [-0.20, -0.20], 3 seeds |");
+  }
+
+  @Test
+  void comparesAccuraciesWithPytorchNotDrops() {
+    List<QualityRow> rows = new ArrayList<>();
+    rows.add(floatRow(QualityRow.OURS, 1, 0.90));
+    rows.add(row(QualityRow.OURS, 1, "lsq_pact", 4, 4, "per_channel", 0.89));
+    // PyTorch's float is worse, so its drop is smaller, but its W4A4 accuracy is lower.
+    rows.add(floatRow(QualityRow.PYTORCH, 1, 0.88));
+    rows.add(row(QualityRow.PYTORCH, 1, "pytorch_qat", 4, 4, "per_channel", 0.875));
+    String md = new QualityReport(rows).render(List.of("W4A4"));
+    assertThat(md).contains("| yes (+1.50 pp, 1 seed) |");
+  }
+
+  @Test
+  void comparesWithPytorchOnlyOnTheSeedsBothHave() {
+    List<QualityRow> rows = new ArrayList<>();
+    double[] ours = {0.80, 0.90, 0.91}; // seed 1 is our worst
+    for (int s = 0; s < 3; s++) {
+      rows.add(floatRow(QualityRow.OURS, s + 1, 0.92));
+      rows.add(row(QualityRow.OURS, s + 1, "lsq_pact", 4, 4, "per_channel", ours[s]));
+    }
+    rows.add(floatRow(QualityRow.PYTORCH, 1, 0.92));
+    rows.add(row(QualityRow.PYTORCH, 1, "pytorch_qat", 4, 4, "per_channel", 0.85));
+    String md = new QualityReport(rows).render(List.of("W4A4"));
+    // Our median over all seeds (0.90) beats 0.85, but on seed 1 alone we are 5 pp behind.
+    assertThat(md).contains("| no (-5.00 pp, 1 seed) |");
+  }
+
+  @Test
+  void aResumedRunKeepsOnlyCompleteGroups() {
+    List<QualityRow> rows = new ArrayList<>();
+    rows.add(floatRow(QualityRow.OURS, 1, 0.9));
+    rows.add(row(QualityRow.OURS, 1, "ste", 4, 4, "per_channel", 0.89));
+    rows.add(row(QualityRow.OURS, 1, "lsq", 4, 4, "per_channel", 0.89));
+    rows.add(floatRow(QualityRow.OURS, 2, 0.9)); // seed 2 stopped after one variant
+    rows.add(row(QualityRow.OURS, 2, "ste", 4, 4, "per_channel", 0.89));
+    rows.add(row(QualityRow.OURS, 3, "ste", 4, 4, "per_channel", 0.89)); // no float row
+    rows.add(row(QualityRow.OURS, 3, "lsq", 4, 4, "per_channel", 0.89));
+    rows.add(floatRow(QualityRow.PYTORCH, 1, 0.9));
+    rows.add(row(QualityRow.PYTORCH, 1, "pytorch_qat", 4, 4, "per_channel", 0.88));
+    List<QualityRow> kept =
+        QualityCommand.keepCompleteGroups(
+            rows, Set.of("ste W4A4 per_channel", "lsq W4A4 per_channel"), 1);
+    assertThat(kept)
+        .extracting(QualityRow::group)
+        .containsOnly("qat-fleet/fashion-mnist/cnn/1", "pytorch/fashion-mnist/cnn/1");
+    assertThat(kept).hasSize(5);
+  }
+
+  @Test
+  void resultsFileRoundTripsAndABadLineIsNamed() throws Exception {
+    Path file = dir.resolve("q.jsonl");
+    QualityRow a = floatRow(QualityRow.OURS, 1, 0.9);
+    QualityRow b = row(QualityRow.OURS, 1, "ste", 4, 4, "per_channel", 0.89);
+    a.append(file);
+    b.append(file);
+    assertThat(QualityRow.read(file)).containsExactly(a, b);
+    Files.writeString(
+        file,
+        "{\"framework\": \"x\", \"seed\": \"not a number\"}\n",
+        java.nio.file.StandardOpenOption.APPEND);
+    assertThatThrownBy(() -> QualityRow.read(file))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("line 3");
+  }
+
+  @Test
+  void statsAreMedianAndRange() {
+    assertThat(Stats.of(3, 1, 2)).isEqualTo(new Stats(2, 1, 3, 3));
+    assertThat(Stats.of(4, 1, 2, 3).median()).isEqualTo(2.5);
+    assertThatThrownBy(() -> Stats.of(List.of())).isInstanceOf(IllegalArgumentException.class);
+  }
+}
