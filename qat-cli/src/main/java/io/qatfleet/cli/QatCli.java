@@ -1,5 +1,6 @@
 package io.qatfleet.cli;
 
+import io.qatfleet.core.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "qat",
     mixinStandardHelpOptions = true,
-    version = "qat-fleet 0.1.0",
+    versionProvider = QatCli.Version.class,
     description =
         "Quantization-aware training: experiments, the local fleet, and a running fleet's client.",
     footer = {"", "The benchmarks behind docs/benchmarks/: ./qat bench --help"},
@@ -24,6 +25,14 @@ import picocli.CommandLine.Command;
       FollowCommand.class
     })
 public final class QatCli {
+  /** {@code qat --version}: the same code version every checkpoint's provenance records. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {BuildInfo.codeVersion()};
+    }
+  }
+
   public static void main(String[] args) {
     quietLogs();
     System.exit(run(args));
