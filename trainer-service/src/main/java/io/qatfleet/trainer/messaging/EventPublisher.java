@@ -11,7 +11,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
  * The trainer's outgoing work channels ({@code qat.jobs}, {@code qat.train}, {@code qat.validate},
  * {@code qat.quantize}) by name, sent through the fleet's one {@link FleetPublisher}: keyed by job
  * id and awaited, so that a stage is marked done in the ledger only after its outcome is durable.
- * Progress goes through {@link #status}.
+ * Progress goes through {@link FleetPublisher#status} directly.
  */
 @ApplicationScoped
 public class EventPublisher {
@@ -45,18 +45,5 @@ public class EventPublisher {
       throw new IllegalArgumentException("no outgoing work channel " + channel);
     }
     fleet.publish(emitter, event);
-  }
-
-  /** Progress for the job on {@code qat.status}, not waited for. */
-  public void status(
-      String jobId,
-      int round,
-      String stage,
-      double progress,
-      String message,
-      Integer epoch,
-      Double loss,
-      Double samplesPerSecond) {
-    fleet.status(jobId, round, stage, progress, message, epoch, loss, samplesPerSecond);
   }
 }

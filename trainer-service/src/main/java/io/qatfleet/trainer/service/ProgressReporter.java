@@ -6,7 +6,7 @@ import io.qatfleet.core.model.ModelState;
 import io.qatfleet.core.train.TrainingListener;
 import io.qatfleet.core.train.TrainingProgress;
 import io.qatfleet.messaging.event.StatusUpdate;
-import io.qatfleet.trainer.messaging.EventPublisher;
+import io.qatfleet.service.FleetPublisher;
 import java.util.Locale;
 import java.util.function.Function;
 
@@ -22,7 +22,7 @@ final class ProgressReporter implements TrainingListener {
   private final int round;
   private final String stage;
   private final int updatesPerEpoch;
-  private final EventPublisher publisher;
+  private final FleetPublisher publisher;
   private final EpochCheckpoints epochs;
   private final TrainerMetrics metrics;
   private final Function<ModelState, Checkpoint> toCheckpoint;
@@ -34,7 +34,7 @@ final class ProgressReporter implements TrainingListener {
       int round,
       String stage,
       int updatesPerEpoch,
-      EventPublisher publisher,
+      FleetPublisher publisher,
       EpochCheckpoints epochs,
       TrainerMetrics metrics,
       Function<ModelState, Checkpoint> toCheckpoint) {

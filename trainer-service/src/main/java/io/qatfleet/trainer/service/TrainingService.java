@@ -27,6 +27,7 @@ import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.stage.StageLedger;
 import io.qatfleet.service.FleetConfig;
+import io.qatfleet.service.FleetPublisher;
 import io.qatfleet.trainer.TrainerConfig;
 import io.qatfleet.trainer.messaging.Channels;
 import io.qatfleet.trainer.messaging.EventPublisher;
@@ -67,6 +68,7 @@ public class TrainingService {
   private static final String FIRST_QAT_ROUND = "first QAT round";
 
   private final EventPublisher publisher;
+  private final FleetPublisher progress;
   private final CheckpointStore store;
   private final StageLedger ledger;
   private final EventCodec codec;
@@ -79,6 +81,7 @@ public class TrainingService {
 
   TrainingService(
       EventPublisher publisher,
+      FleetPublisher progress,
       CheckpointStore store,
       StageLedger ledger,
       EventCodec codec,
@@ -86,6 +89,7 @@ public class TrainingService {
       TrainerConfig config,
       FleetConfig fleetConfig) {
     this.publisher = publisher;
+    this.progress = progress;
     this.store = store;
     this.ledger = ledger;
     this.codec = codec;
@@ -139,7 +143,7 @@ public class TrainingService {
                 0,
                 stage,
                 config.statusUpdatesPerEpoch(),
-                publisher,
+                progress,
                 epochs,
                 metrics,
                 state ->
@@ -277,7 +281,7 @@ public class TrainingService {
               round,
               stage,
               config.statusUpdatesPerEpoch(),
-              publisher,
+              progress,
               epochs,
               metrics,
               state ->
@@ -368,6 +372,6 @@ public class TrainingService {
 
   private void status(
       String jobId, int round, String stage, double progress, String message, Integer epoch) {
-    publisher.status(jobId, round, stage, progress, message, epoch, null, null);
+    this.progress.status(jobId, round, stage, progress, message, epoch, null, null);
   }
 }
