@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * error StatusUpdate names the job, and the consumer goes on with the next good event.
  */
 @QuarkusTest
-@QuarkusTestResource(KafkaBrokerResource.class)
+@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
 class DeadLetterTest {
 
   private static final EventCodec CODEC = new EventCodec();

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
  * {@code qat.models} and {@code qat.train}.
  */
 @QuarkusTest
-@QuarkusTestResource(KafkaBrokerResource.class)
+@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
 class ValidatorFlowTest {
 
   @Inject CheckpointStore store;

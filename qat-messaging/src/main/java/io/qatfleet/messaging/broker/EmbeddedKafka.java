@@ -1,5 +1,6 @@
 package io.qatfleet.messaging.broker;
 
+import io.qatfleet.messaging.security.BrokerSecurity;
 import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -43,9 +45,11 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   private final EmbeddedKafkaBroker broker;
   private final String bootstrapServers;
+  private final BrokerSecurity security;
 
-  private EmbeddedKafka(EmbeddedKafkaBroker broker) {
+  private EmbeddedKafka(EmbeddedKafkaBroker broker, BrokerSecurity security) {
     this.broker = broker;
+    this.security = security;
     String listener = broker.getAdvertisedListeners().split(",")[0];
     this.bootstrapServers = listener.substring(listener.indexOf("://") + 3);
   }
@@ -63,13 +67,23 @@ public final class EmbeddedKafka implements AutoCloseable {
    *     null for a temporary directory deleted on close
    */
   public static EmbeddedKafka start(int port, Path logDir) {
+    return start(port, logDir, null);
+  }
+
+  /**
+   * Starts a broker that requires authentication and authorizes every request by ACL ({@link
+   * BrokerSecurity}); provision its users with {@code FleetUsers} through {@link #adminConfig()}.
+   *
+   * @param security null for a plaintext broker without an authorizer
+   */
+  public static EmbeddedKafka start(int port, Path logDir, BrokerSecurity security) {
     RuntimeException last = null;
     int attempts = port == 0 ? RANDOM_PORT_ATTEMPTS : 1;
     for (int i = 0; i < attempts; i++) {
-      EmbeddedKafkaBroker broker = configure(port, logDir);
+      EmbeddedKafkaBroker broker = configure(port, logDir, security);
       try {
         broker.start();
-        EmbeddedKafka kafka = new EmbeddedKafka(broker);
+        EmbeddedKafka kafka = new EmbeddedKafka(broker, security);
         kafka.awaitReady();
         return kafka;
       } catch (RuntimeException e) {
@@ -86,6 +100,13 @@ public final class EmbeddedKafka implements AutoCloseable {
     return bootstrapServers;
   }
 
+  /** Client settings with full rights: plaintext, or the administrator of a secured broker. */
+  public Map<String, Object> adminConfig() {
+    return security == null
+        ? Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)
+        : security.adminClient(bootstrapServers);
+  }
+
   /** The broker's data directory. */
   public Path logDir() {
     return Path.of(broker.getLogDirs().get(0));
@@ -97,13 +118,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     broker.close();
   }
 
-  private static EmbeddedKafkaBroker configure(int port, Path logDir) {
+  private static EmbeddedKafkaBroker configure(int port, Path logDir, BrokerSecurity security) {
     EmbeddedKafkaBroker broker =
         new EmbeddedKafkaBroker()
             .withKafkaHost(HOST)
             .withKafkaPort(port)
             .withDeleteLogDirsOnClose(logDir == null)
-            .withAdditionalProperties(props -> brokerProperties(props, logDir));
+            .withAdditionalProperties(
+                props -> {
+                  brokerProperties(props, logDir);
+                  if (security != null) {
+                    security.applyTo(props);
+                  }
+                });
     if (logDir != null) {
       String clusterId = existingClusterId(logDir);
       if (clusterId != null) {
@@ -152,12 +179,8 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   private void awaitReady() {
-    Map<String, Object> config =
-        Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-            bootstrapServers,
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-            (int) READY_TIMEOUT.toMillis());
+    Map<String, Object> config = new HashMap<>(adminConfig());
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) READY_TIMEOUT.toMillis());
     try (Admin admin = Admin.create(config)) {
       admin
           .describeCluster(new DescribeClusterOptions().timeoutMs((int) READY_TIMEOUT.toMillis()))
