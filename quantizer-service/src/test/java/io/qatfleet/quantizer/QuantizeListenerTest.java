@@ -49,7 +49,7 @@ import org.junit.jupiter.api.Test;
  * own job id as the record key, so tests do not see each other's records.
  */
 @QuarkusTest
-@QuarkusTestResource(KafkaBrokerResource.class)
+@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
 class QuantizeListenerTest {
 
   private static final Duration WAIT = Duration.ofSeconds(60);

@@ -22,23 +22,11 @@ import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -111,37 +99,19 @@ class SecuredValidatorTest {
 
   private static void send(FleetPrincipal as, String topic, String key, QatEvent event)
       throws Exception {
-    Map<String, Object> config = new HashMap<>(SecuredKafkaBrokerResource.clientConfig(as));
-    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
-      producer
-          .send(new ProducerRecord<>(topic, key, CODEC.encode(event)))
-          .get(30, TimeUnit.SECONDS);
-    }
+    SecuredKafkaBrokerResource.send(as, topic, key, CODEC.encode(event));
   }
 
   /** The registry entry of {@code model}, read as the trainer (which may read qat.models). */
   private static ModelApproved awaitApproval(String model) throws Exception {
-    Map<String, Object> config =
-        new HashMap<>(SecuredKafkaBrokerResource.clientConfig(FleetPrincipal.TRAINER));
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(Topics.MODELS, Duration.ofSeconds(10)).stream()
-              .map(p -> new TopicPartition(p.topic(), p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      while (System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          if (model.equals(r.key()) && CODEC.decode(r.value()) instanceof ModelApproved a) {
-            return a;
-          }
-        }
-      }
-    }
-    throw new AssertionError("no approval of " + model + " on " + Topics.MODELS);
+    byte[] value =
+        SecuredKafkaBrokerResource.awaitRecord(
+                FleetPrincipal.TRAINER,
+                Topics.MODELS,
+                r -> model.equals(r.key()),
+                Duration.ofSeconds(120))
+            .orElseThrow(() -> new AssertionError("no approval of " + model + " on qat.models"))
+            .value();
+    return (ModelApproved) CODEC.decode(value);
   }
 }

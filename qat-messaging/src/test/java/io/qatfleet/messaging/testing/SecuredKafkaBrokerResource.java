@@ -5,12 +5,30 @@ import io.qatfleet.messaging.security.BrokerSecurity;
 import io.qatfleet.messaging.security.FleetPrincipal;
 import io.qatfleet.messaging.security.FleetUsers;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * A broker that requires authentication and authorizes by ACL, for {@code @QuarkusTest}s that run a
@@ -47,6 +65,52 @@ public final class SecuredKafkaBrokerResource implements QuarkusTestResourceLife
     EmbeddedKafka kafka = broker();
     return BrokerSecurity.scramClient(
         kafka.bootstrapServers(), principal.userName(), PASSWORDS.get(principal));
+  }
+
+  /**
+   * Sends {@code value} to {@code topic} as {@code principal} and waits for the broker's answer.
+   *
+   * @throws ExecutionException with the broker's refusal (e.g. {@code TopicAuthorizationException})
+   *     as its cause
+   */
+  public static void send(FleetPrincipal principal, String topic, String key, byte[] value)
+      throws ExecutionException, InterruptedException, TimeoutException {
+    Map<String, Object> config = new HashMap<>(clientConfig(principal));
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * The first record of {@code topic} (read from its start as {@code principal}, without a group)
+   * that {@code wanted} accepts, within {@code timeout}.
+   */
+  public static Optional<ConsumerRecord<String, byte[]>> awaitRecord(
+      FleetPrincipal principal,
+      String topic,
+      Predicate<ConsumerRecord<String, byte[]>> wanted,
+      Duration timeout) {
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(
+            clientConfig(principal), new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          if (wanted.test(r)) {
+            return Optional.of(r);
+          }
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   @Override
