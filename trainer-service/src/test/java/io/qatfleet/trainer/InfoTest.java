@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** {@code /q/info} names the build the way provenance and {@code qat --version} do. */
 @QuarkusTest
-@QuarkusTestResource(KafkaBrokerResource.class)
+@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
 class InfoTest {
 
   @Test

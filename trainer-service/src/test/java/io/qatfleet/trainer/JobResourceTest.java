@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** The job API: validation answers, and a submitted job's baseline reaching the next topics. */
 @QuarkusTest
-@QuarkusTestResource(KafkaBrokerResource.class)
+@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
 class JobResourceTest {
 
   private static final Duration WAIT = Duration.ofSeconds(120);

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * letters for bad input, and retraining triggers. Assertions are on what reached the topics.
  */
 @QuarkusTest
-@QuarkusTestResource(KafkaBrokerResource.class)
+@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
 class TrainingFlowTest {
 
   private static final Duration WAIT = Duration.ofSeconds(120);

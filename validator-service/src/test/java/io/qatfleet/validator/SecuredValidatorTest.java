@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
-import io.qatfleet.messaging.checkpoint.CheckpointStore;
+import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.messaging.security.FleetPrincipal;
 import io.qatfleet.messaging.testing.SecuredKafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
@@ -19,7 +20,6 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -32,8 +32,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The validator as its own principal on a broker that requires SCRAM authentication and authorizes
  * by ACL: with the validator's credentials in {@code kafka.*} and nothing else, it reads its input
- * and the checkpoints, approves a passing model onto {@code qat.deploy} and the registry {@code
- * qat.models}; the trainer's principal (which feeds {@code qat.validate}) may not write either.
+ * and the checkpoints (which it may not write), approves a passing model onto {@code qat.deploy}
+ * and the registry {@code qat.models}; the trainer's principal (which feeds {@code qat.validate})
+ * may not write either.
  */
 @QuarkusTest
 @TestProfile(SecuredValidatorTest.Secured.class)
@@ -48,14 +49,23 @@ class SecuredValidatorTest {
 
   private static final EventCodec CODEC = new EventCodec();
 
-  @Inject CheckpointStore store;
-
   @Test
   void approvesAsItsOwnPrincipalWhileTheTrainersPrincipalCannotForgeAnApproval() throws Exception {
     Models models = TestModels.models();
-    CheckpointRef baseline = store.put(models.baseline());
-    CheckpointRef integer = store.put(models.trainedInteger());
-    CheckpointRef calibrated = store.put(models.trainedCalibrated());
+    CheckpointRef baseline;
+    CheckpointRef integer;
+    CheckpointRef calibrated;
+    // The validator only reads checkpoints; the trainer and the quantizer write them.
+    try (KafkaCheckpointStore store =
+        new KafkaCheckpointStore(
+            KafkaClientSettings.of(
+                SecuredKafkaBrokerResource.clientConfig(FleetPrincipal.QUANTIZER), "test"),
+            Topics.CHECKPOINTS,
+            KafkaCheckpointStore.DEFAULT_CHUNK_BYTES)) {
+      baseline = store.put(models.baseline());
+      integer = store.put(models.trainedInteger());
+      calibrated = store.put(models.trainedCalibrated());
+    }
     String model = "secured-" + UUID.randomUUID().toString().substring(0, 8);
     JobSpec spec = TestModels.spec(model, TestModels.lenient(), 3);
     String job = "job-" + UUID.randomUUID();

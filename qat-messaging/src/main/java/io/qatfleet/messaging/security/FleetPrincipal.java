@@ -3,7 +3,7 @@ package io.qatfleet.messaging.security;
 import io.qatfleet.messaging.topic.Topics;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
@@ -46,17 +46,18 @@ public enum FleetPrincipal {
       List.of()),
   VALIDATOR(
       Set.of(Topics.VALIDATE, Topics.CHECKPOINTS, Topics.MODELS),
-      Set.of(
-          Topics.DEPLOY,
-          Topics.MODELS,
-          Topics.TRAIN,
-          Topics.STATUS,
-          Topics.DLQ,
-          Topics.CHECKPOINTS),
+      Set.of(Topics.DEPLOY, Topics.MODELS, Topics.TRAIN, Topics.STATUS, Topics.DLQ),
       List.of("validator-service"),
       List.of()),
   /** The retraining trigger (CronJob, {@code qat trigger}): asks for retraining, nothing else. */
   TRIGGER(Set.of(), Set.of(Topics.TRIGGERS), List.of(), List.of());
+
+  private static final Map<FleetPrincipal, String> USER_NAMES =
+      Map.of(
+          TRAINER, "trainer-service",
+          QUANTIZER, "quantizer-service",
+          VALIDATOR, "validator-service",
+          TRIGGER, "retrain-trigger");
 
   private final Set<String> reads;
   private final Set<String> writes;
@@ -71,9 +72,9 @@ public enum FleetPrincipal {
     this.groupPrefixes = groupPrefixes;
   }
 
-  /** The user name of the principal ({@code User:<name>}). */
+  /** The user name of the principal ({@code User:<name>}), as deploy/'s KafkaUsers name it. */
   public String userName() {
-    return name().toLowerCase(Locale.ROOT);
+    return USER_NAMES.get(this);
   }
 
   public Set<String> reads() {
