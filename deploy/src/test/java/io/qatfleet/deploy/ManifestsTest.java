@@ -3,6 +3,7 @@ package io.qatfleet.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,6 +62,7 @@ class ManifestsTest {
     }
     assertThat(ManifestValidator.problems(strimzi("base/kafka/topics.yaml", "KafkaTopic")))
         .isEmpty();
+    assertThat(ManifestValidator.problems(strimzi("base/kafka/users.yaml", "KafkaUser"))).isEmpty();
   }
 
   @Test
@@ -78,6 +80,22 @@ class ManifestsTest {
     assertThat(ManifestValidator.problems(kafka))
         .anyMatch(p -> p.contains("unknown field(s) [mechanism]"))
         .anyMatch(p -> p.endsWith("listeners[0]: unknown field mechanism"));
+  }
+
+  @Test
+  void rejectsKafkaUserAclWithUnknownOperation() {
+    ObjectNode user = strimzi("base/kafka/users.yaml", "KafkaUser");
+    ((ArrayNode) user.at("/spec/authorization/acls/0/operations")).add("Writ");
+    assertThat(ManifestValidator.problems(user))
+        .anyMatch(p -> p.contains("\"Writ\" is not one of"));
+  }
+
+  @Test
+  void rejectsKafkaUserAclWithoutOperations() {
+    ObjectNode user = strimzi("base/kafka/users.yaml", "KafkaUser");
+    ((ObjectNode) user.at("/spec/authorization/acls/0")).remove("operations");
+    assertThat(ManifestValidator.problems(user))
+        .anyMatch(p -> p.contains("required field operations missing"));
   }
 
   @Test
