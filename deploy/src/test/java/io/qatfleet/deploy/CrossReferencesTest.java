@@ -21,14 +21,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CrossReferencesTest {
 
   private static List<ObjectNode> build(String overlay) {
-    return MiniKustomize.build(Yaml.DEPLOY.resolve("overlays/" + overlay));
+    return Fleet.overlay(overlay);
   }
 
   private static List<ObjectNode> ofKind(List<ObjectNode> docs, String kind) {
-    return docs.stream().filter(d -> d.path("kind").asText().equals(kind)).toList();
+    return Fleet.ofKind(docs, kind);
   }
 
-  private static boolean matches(JsonNode selector, JsonNode labels) {
+  static boolean matches(JsonNode selector, JsonNode labels) {
     var it = selector.fields();
     while (it.hasNext()) {
       var e = it.next();
@@ -186,10 +186,7 @@ class CrossReferencesTest {
   }
 
   static JsonNode find(List<ObjectNode> docs, String kind, String name) {
-    return docs.stream()
-        .filter(d -> Yaml.id(d).equals(kind + "/" + name))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("missing " + kind + "/" + name));
+    return Fleet.find(docs, kind, name);
   }
 
   static Map<String, String> configOf(JsonNode topic) {

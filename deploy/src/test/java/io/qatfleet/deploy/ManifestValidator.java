@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
@@ -23,9 +24,12 @@ import java.util.Set;
 
 /**
  * Checks one manifest. Kinds of the Kubernetes API and of the Prometheus Operator are read into
- * fabric8's typed model; since that model keeps unknown fields in {@code additionalProperties}
- * instead of failing, every such map in the object graph must be empty. Strimzi and KEDA resources
- * (no model on the classpath) are checked structurally: apiVersion, required fields, known keys.
+ * fabric8's typed model, Strimzi's ({@code kafka.strimzi.io/v1}) into Strimzi's own model classes
+ * ({@code io.strimzi:api}); since both models keep unknown fields in {@code additionalProperties}
+ * instead of failing, every such map in the object graph must be empty. Strimzi resources are also
+ * validated against the {@code openAPIV3Schema} of Strimzi's CRDs ({@link CrdSchema}: required
+ * fields, enums, minimums, patterns). KEDA resources (no model on the classpath) are checked
+ * structurally: apiVersion, required fields, known keys.
  */
 final class ManifestValidator {
 
@@ -46,6 +50,38 @@ final class ManifestValidator {
           Map.entry("monitoring.coreos.com/v1/PodMonitor", PodMonitor.class),
           Map.entry("monitoring.coreos.com/v1/PrometheusRule", PrometheusRule.class));
 
+  /**
+   * Strimzi's model classes, by kind, loaded by name: they are Java 21 class files, which javac 17
+   * cannot read but the tests' JVM can.
+   */
+  private static final Map<String, String> STRIMZI =
+      Map.of(
+          "Kafka", "io.strimzi.api.kafka.model.kafka.Kafka",
+          "KafkaNodePool", "io.strimzi.api.kafka.model.nodepool.KafkaNodePool",
+          "KafkaTopic", "io.strimzi.api.kafka.model.topic.KafkaTopic",
+          "KafkaUser", "io.strimzi.api.kafka.model.user.KafkaUser");
+
+  private static final String STRIMZI_GROUP = "kafka.strimzi.io";
+
+  /** The kafka scaler's metadata keys (KEDA 2.13 and later). */
+  private static final Set<String> KAFKA_TRIGGER_METADATA =
+      Set.of(
+          "bootstrapServers",
+          "consumerGroup",
+          "topic",
+          "lagThreshold",
+          "activationLagThreshold",
+          "offsetResetPolicy",
+          "allowIdleConsumers",
+          "scaleToZeroOnInvalidOffset",
+          "excludePersistentLag",
+          "limitToPartitionsWithLag",
+          "version",
+          "partitionLimitation",
+          "sasl",
+          "tls",
+          "unsafeSsl");
+
   private ManifestValidator() {}
 
   /** The problems of {@code doc}; empty when it is valid. */
@@ -61,12 +97,14 @@ final class ManifestValidator {
       if (cls != null) {
         Object typed = STRICT.treeToValue(doc, cls);
         unknownFields(typed, where, problems);
+      } else if (doc.path("apiVersion").asText().startsWith(STRIMZI_GROUP + "/")
+          && STRIMZI.containsKey(doc.path("kind").asText())) {
+        strimzi(doc, where, problems);
       } else {
         switch (type) {
-          case "kafka.strimzi.io/v1beta2/Kafka" -> kafka(doc, where, problems);
-          case "kafka.strimzi.io/v1beta2/KafkaNodePool" -> nodePool(doc, where, problems);
-          case "kafka.strimzi.io/v1beta2/KafkaTopic" -> topic(doc, where, problems);
           case "keda.sh/v1alpha1/ScaledObject" -> scaledObject(doc, where, problems);
+          case "keda.sh/v1alpha1/TriggerAuthentication" ->
+              triggerAuthentication(doc, where, problems);
           default -> problems.add(where + ": unknown apiVersion/kind");
         }
       }
@@ -92,7 +130,8 @@ final class ManifestValidator {
       }
       return;
     }
-    if (!o.getClass().getName().startsWith("io.fabric8.")) {
+    if (!o.getClass().getName().startsWith("io.fabric8.")
+        && !o.getClass().getName().startsWith("io.strimzi.")) {
       return;
     }
     for (Method getter : o.getClass().getMethods()) {
@@ -128,53 +167,36 @@ final class ManifestValidator {
     }
   }
 
-  private static void kafka(JsonNode doc, String where, List<String> p) {
-    JsonNode spec = doc.path("spec");
-    keys(spec, Set.of("kafka", "entityOperator", "kafkaExporter", "cruiseControl"), where, p);
-    require(!spec.has("zookeeper"), where + ": KRaft clusters have no zookeeper", p);
-    keys(
-        spec.path("kafka"),
-        Set.of("version", "metadataVersion", "listeners", "config", "authorization", "template"),
-        where + " spec.kafka",
-        p);
-    JsonNode listeners = spec.path("kafka").path("listeners");
-    require(listeners.isArray() && !listeners.isEmpty(), where + ": no listeners", p);
-    for (JsonNode l : listeners) {
-      require(l.path("name").isTextual(), where + ": listener without name", p);
-      require(l.path("port").isInt(), where + ": listener without port", p);
-      require(l.path("type").isTextual(), where + ": listener without type", p);
-      require(l.path("tls").isBoolean(), where + ": listener without tls", p);
+  /**
+   * A Strimzi resource: Strimzi's model class for its kind must be of the doc's apiVersion (only
+   * {@code v1} is served from Strimzi 1.0 on) and read it without unknown fields; the CRD's schema
+   * must accept it; and what neither checks: the cluster label the operators select by, KRaft.
+   */
+  private static void strimzi(JsonNode doc, String where, List<String> p) throws Exception {
+    String kind = doc.path("kind").asText();
+    Class<?> cls = Class.forName(STRIMZI.get(kind));
+    String served = HasMetadata.getApiVersion(cls);
+    if (!served.equals(doc.path("apiVersion").asText())) {
+      p.add(
+          where
+              + ": Strimzi's "
+              + kind
+              + " is "
+              + served
+              + ", not "
+              + doc.path("apiVersion").asText());
+      return;
     }
-    require(
-        spec.path("entityOperator").has("topicOperator"),
-        where + ": no topic operator for the KafkaTopics",
-        p);
-    keys(spec.path("kafkaExporter"), Set.of("groupRegex", "topicRegex"), where, p);
-  }
-
-  private static void nodePool(JsonNode doc, String where, List<String> p) {
-    JsonNode spec = doc.path("spec");
-    keys(spec, Set.of("replicas", "roles", "storage", "resources", "template"), where, p);
-    require(
-        doc.path("metadata").path("labels").path("strimzi.io/cluster").isTextual(),
-        where + ": label strimzi.io/cluster missing",
-        p);
-    require(spec.path("replicas").asInt(0) >= 1, where + ": replicas must be >= 1", p);
-    for (JsonNode role : spec.path("roles")) {
+    unknownFields(STRICT.treeToValue(doc, cls), where, p);
+    p.addAll(CrdSchema.problems(doc, where));
+    if (kind.equals("Kafka")) {
+      require(!doc.path("spec").has("zookeeper"), where + ": KRaft clusters have no zookeeper", p);
+    } else {
       require(
-          Set.of("controller", "broker").contains(role.asText()), where + ": bad role " + role, p);
+          doc.path("metadata").path("labels").path("strimzi.io/cluster").isTextual(),
+          where + ": label strimzi.io/cluster missing",
+          p);
     }
-    require(spec.path("storage").path("type").isTextual(), where + ": storage.type missing", p);
-  }
-
-  private static void topic(JsonNode doc, String where, List<String> p) {
-    JsonNode spec = doc.path("spec");
-    keys(spec, Set.of("topicName", "partitions", "replicas", "config"), where, p);
-    require(
-        doc.path("metadata").path("labels").path("strimzi.io/cluster").isTextual(),
-        where + ": label strimzi.io/cluster missing",
-        p);
-    require(spec.path("partitions").asInt(0) >= 1, where + ": partitions must be >= 1", p);
   }
 
   private static void scaledObject(JsonNode doc, String where, List<String> p) {
@@ -194,11 +216,33 @@ final class ManifestValidator {
     require(spec.path("scaleTargetRef").path("name").isTextual(), where + ": no scaleTargetRef", p);
     require(spec.path("triggers").size() > 0, where + ": no triggers", p);
     for (JsonNode t : spec.path("triggers")) {
+      keys(t, Set.of("type", "name", "metadata", "authenticationRef", "metricType"), where, p);
       require(t.path("type").isTextual(), where + ": trigger without type", p);
       if (t.path("type").asText().equals("kafka")) {
         for (String key : List.of("bootstrapServers", "consumerGroup", "topic", "lagThreshold")) {
           require(
               t.path("metadata").path(key).isTextual(), where + ": kafka trigger lacks " + key, p);
+        }
+        keys(t.path("metadata"), KAFKA_TRIGGER_METADATA, where + " kafka trigger", p);
+      }
+      if (t.has("authenticationRef")) {
+        keys(t.get("authenticationRef"), Set.of("name", "kind"), where, p);
+        require(
+            t.at("/authenticationRef/name").isTextual(),
+            where + ": authenticationRef without name",
+            p);
+      }
+    }
+  }
+
+  private static void triggerAuthentication(JsonNode doc, String where, List<String> p) {
+    JsonNode spec = doc.path("spec");
+    keys(spec, Set.of("secretTargetRef", "configMapTargetRef", "env"), where, p);
+    for (String refs : List.of("secretTargetRef", "configMapTargetRef")) {
+      for (JsonNode ref : spec.path(refs)) {
+        keys(ref, Set.of("parameter", "name", "key"), where + " " + refs, p);
+        for (String key : List.of("parameter", "name", "key")) {
+          require(ref.path(key).isTextual(), where + ": " + refs + " entry lacks " + key, p);
         }
       }
     }

@@ -78,14 +78,22 @@ final class MiniKustomize {
         throw new IllegalArgumentException(file + ": only patches with a path are supported");
       }
       for (ObjectNode p : Yaml.documents(dir.resolve(patch.get("path").asText()))) {
+        // Like kustomize, by apiVersion, kind and name: a patch of another version matches nothing.
         ObjectNode target =
             out.stream()
-                .filter(o -> Yaml.id(o).equals(Yaml.id(p)))
+                .filter(
+                    o ->
+                        Yaml.id(o).equals(Yaml.id(p))
+                            && o.path("apiVersion").equals(p.path("apiVersion")))
                 .findFirst()
                 .orElseThrow(
                     () ->
                         new IllegalArgumentException(
-                            file + ": patch target missing " + Yaml.id(p)));
+                            file
+                                + ": patch target missing "
+                                + p.path("apiVersion").asText()
+                                + " "
+                                + Yaml.id(p)));
         merge(target, p, builtIn(target));
       }
     }
