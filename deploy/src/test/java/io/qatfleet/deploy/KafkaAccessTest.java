@@ -9,17 +9,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qatfleet.deploy.KafkaAcls.Grant;
+import io.qatfleet.messaging.security.FleetPrincipal;
 import io.qatfleet.messaging.topic.TopicSpec;
 import io.qatfleet.messaging.topic.Topics;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.PatternType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -91,6 +97,32 @@ class KafkaAccessTest {
       Set<Grant> expected = new TreeSet<>(KafkaAcls.channelGrants(service));
       expected.addAll(HAND_BUILT.get(service));
       assertThat(users.get(service)).as("ACLs of KafkaUser %s", service).isEqualTo(expected);
+    }
+  }
+
+  /**
+   * The KafkaUsers state the same access as {@code FleetPrincipal}, the table the embedded broker's
+   * ACLs come from in the secured tests (SecuredBrokerIT, Secured*Test): what is tested there is
+   * what is deployed here.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod"})
+  void kafkaUsersMatchTheFleetPrincipalsTestedOnTheEmbeddedBroker(String overlay) {
+    Map<String, Set<Grant>> users = new HashMap<>(KafkaAcls.byUser(Fleet.overlay(overlay)));
+    users.putAll(KafkaAcls.byUser(Fleet.examples()));
+    for (FleetPrincipal principal : FleetPrincipal.values()) {
+      Set<Grant> expected = new TreeSet<>();
+      for (AclBinding acl : principal.acls()) {
+        expected.add(
+            new Grant(
+                acl.pattern().resourceType().name().toLowerCase(Locale.ROOT),
+                acl.pattern().name(),
+                acl.pattern().patternType() == PatternType.PREFIXED ? "prefix" : "literal",
+                acl.entry().operation() == AclOperation.READ ? READ : WRITE));
+      }
+      assertThat(users.get(principal.userName()))
+          .as("ACLs of KafkaUser %s", principal.userName())
+          .isEqualTo(expected);
     }
   }
 
