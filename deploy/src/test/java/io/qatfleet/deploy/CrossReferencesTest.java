@@ -185,6 +185,66 @@ class CrossReferencesTest {
     assertThat(kafkaPeer.path("strimzi.io/cluster").asText()).isEqualTo("qat-kafka");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod"})
+  void mountsTheApprovalKeyFilesTheServicesAreToldAbout(String overlay) {
+    List<ObjectNode> docs = build(overlay);
+    Map<String, String> validator = mountedFrom(docs, "validator-service");
+    Map<String, String> trainer = mountedFrom(docs, "trainer-service");
+
+    assertThat(source(validator, env(docs, "validator-service", "QAT_APPROVAL_PRIVATE_KEY_FILE")))
+        .isEqualTo("secret/qat-approval-key");
+    assertThat(source(validator, env(docs, "validator-service", "QAT_APPROVAL_PUBLIC_KEY_FILE")))
+        .isEqualTo("configMap/qat-approval-public-key");
+    assertThat(source(trainer, env(docs, "trainer-service", "QAT_APPROVAL_PUBLIC_KEY_FILE")))
+        .isEqualTo("configMap/qat-approval-public-key");
+    for (ObjectNode d : ofKind(docs, "Deployment")) {
+      if (!Yaml.id(d).equals("Deployment/validator-service")) {
+        assertThat(d.at("/spec/template/spec/volumes").toString())
+            .as("only the validator mounts the private key")
+            .doesNotContain("qat-approval-key\"");
+      }
+    }
+  }
+
+  /** The env value {@code name} of {@code deployment}'s ConfigMap. */
+  private static String env(List<ObjectNode> docs, String deployment, String name) {
+    JsonNode container =
+        find(docs, "Deployment", deployment).at("/spec/template/spec/containers/0");
+    String value =
+        find(docs, "ConfigMap", container.at("/envFrom/0/configMapRef/name").asText())
+            .at("/data/" + name)
+            .asText();
+    assertThat(value).as("%s of %s", name, deployment).isNotBlank();
+    return value;
+  }
+
+  /** Mount path to the volume's source ({@code secret/<name>}, {@code configMap/<name>}, ...). */
+  private static Map<String, String> mountedFrom(List<ObjectNode> docs, String deployment) {
+    JsonNode pod = find(docs, "Deployment", deployment).at("/spec/template/spec");
+    Map<String, String> sources = new java.util.TreeMap<>();
+    for (JsonNode v : pod.path("volumes")) {
+      if (v.has("secret")) {
+        sources.put(v.path("name").asText(), "secret/" + v.at("/secret/secretName").asText());
+      } else if (v.has("configMap")) {
+        sources.put(v.path("name").asText(), "configMap/" + v.at("/configMap/name").asText());
+      }
+    }
+    Map<String, String> mounts = new java.util.TreeMap<>();
+    for (JsonNode m : pod.at("/containers/0/volumeMounts")) {
+      mounts.put(m.path("mountPath").asText(), sources.get(m.path("name").asText()));
+    }
+    return mounts;
+  }
+
+  private static String source(Map<String, String> mounts, String file) {
+    return mounts.entrySet().stream()
+        .filter(e -> file.startsWith(e.getKey() + "/"))
+        .map(Map.Entry::getValue)
+        .findFirst()
+        .orElse("nothing mounted at " + file);
+  }
+
   static JsonNode find(List<ObjectNode> docs, String kind, String name) {
     return Fleet.find(docs, kind, name);
   }

@@ -1,8 +1,16 @@
 package io.qatfleet.cli;
 
+import io.qatfleet.messaging.approval.ApprovalKeys;
+import io.qatfleet.messaging.approval.ApprovalSignature;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,6 +57,81 @@ final class FleetOptions {
       } catch (IOException e) {
         throw new CliFailure("cannot read --kafka-config " + config + ": " + e.getMessage());
       }
+    }
+  }
+
+  /**
+   * {@code --public-key FILE} or {@code --validator URL}: the key approvals are verified with. A
+   * file given out of band is the trustworthy choice; the validator's {@code GET /approval-key} is
+   * as trustworthy as the network it comes over.
+   */
+  static final class ApprovalKey {
+    static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
+
+    @Option(
+        names = "--public-key",
+        paramLabel = "FILE",
+        defaultValue = "${env:QAT_APPROVAL_PUBLIC_KEY_FILE}",
+        description =
+            "The validator's approval public key, X.509 PEM (env QAT_APPROVAL_PUBLIC_KEY_FILE);"
+                + " without it, the key is fetched from --validator.")
+    Path publicKey;
+
+    @Option(
+        names = "--validator",
+        paramLabel = "URL",
+        defaultValue = "${env:QAT_VALIDATOR_URL:-http://localhost:8083}",
+        description =
+            "The validator, whose GET /approval-key serves the public key when --public-key is"
+                + " not given (env QAT_VALIDATOR_URL; now: ${DEFAULT-VALUE}).")
+    String validator;
+
+    /** The verifier of the key from {@code --public-key}, else from the validator. */
+    ApprovalSignature verifier() throws InterruptedException {
+      if (publicKey != null) {
+        try {
+          return ApprovalKeys.verifier(publicKey);
+        } catch (IOException e) {
+          throw new CliFailure("cannot read --public-key " + publicKey + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+          throw new CliFailure(e.getMessage());
+        }
+      }
+      String url = validator.replaceAll("/+$", "") + "/approval-key";
+      HttpResponse<String> response;
+      try {
+        response =
+            HttpClient.newBuilder()
+                .connectTimeout(FETCH_TIMEOUT)
+                .build()
+                .send(
+                    HttpRequest.newBuilder(URI.create(url)).timeout(FETCH_TIMEOUT).build(),
+                    HttpResponse.BodyHandlers.ofString());
+      } catch (IOException | IllegalArgumentException e) {
+        throw new CliFailure(
+            "cannot fetch the approval key from "
+                + url
+                + " ("
+                + e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                + "); is the validator running? Or give --public-key FILE");
+      }
+      if (response.statusCode() != 200) {
+        throw new CliFailure(
+            "cannot fetch the approval key from " + url + ": HTTP " + response.statusCode());
+      }
+      ApprovalSignature verifier;
+      try {
+        verifier = ApprovalSignature.verifier(ApprovalKeys.parsePublic(response.body(), url));
+      } catch (IllegalArgumentException e) {
+        throw new CliFailure(e.getMessage());
+      }
+      Optional<String> claimed = response.headers().firstValue("Qat-Key-Id");
+      if (claimed.isPresent() && !claimed.get().equals(verifier.keyId())) {
+        throw new CliFailure(
+            url + " names key " + claimed.get() + " but serves key " + verifier.keyId());
+      }
+      return verifier;
     }
   }
 }

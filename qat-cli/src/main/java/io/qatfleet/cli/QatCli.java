@@ -22,7 +22,9 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       ListCommand.class,
       TriggerCommand.class,
-      FollowCommand.class
+      FollowCommand.class,
+      VerifyCommand.class,
+      PullCommand.class
     })
 public final class QatCli {
   /** {@code qat --version}: the same code version every checkpoint's provenance records. */

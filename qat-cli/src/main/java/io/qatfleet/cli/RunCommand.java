@@ -10,8 +10,10 @@ import io.qatfleet.cli.report.ReportWriter;
 import io.qatfleet.core.job.DataSpec;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.train.TrainingSpec;
+import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
+import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.topic.Topics;
 import java.io.IOException;
@@ -34,7 +36,8 @@ import picocli.CommandLine.Parameters;
  * {@code qat run job.json} and {@code qat demo}: start the local fleet (a Kafka broker process
  * unless {@code KAFKA_BOOTSTRAP_SERVERS} names one, then the three services), submit the job, show
  * its progress, print the result table, write the artifacts under {@code runs/<jobId>/} and stop
- * everything it started. Exit code 0 when the model is approved, 1 otherwise.
+ * everything it started. Exit code 0 when the model is approved and the approval's signature
+ * verifies with the fleet's public key, 1 otherwise.
  */
 @Command(
     name = "run",
@@ -95,8 +98,13 @@ final class RunCommand implements Callable<Integer> {
         JobSummary summary = follow(fleet, tail, jobId, out);
         out.println();
         out.print(summary.table());
+        boolean genuine =
+            summary
+                .approved()
+                .map(a -> verified(a, fleet.approvalPublicKeyFile(), out))
+                .orElse(false);
         writeArtifacts(fleet, tail, jobId, summary, jobDir, out);
-        return summary.approved().isPresent() ? 0 : 1;
+        return genuine ? 0 : 1;
       }
     } catch (FleetStartException e) {
       System.err.println("qat: " + e.getMessage());
@@ -105,6 +113,22 @@ final class RunCommand implements Callable<Integer> {
       }
       return 1;
     }
+  }
+
+  /** Whether the approval's signature verifies with the fleet's public key; says so either way. */
+  static boolean verified(ModelApproved approval, Path publicKey, PrintStream out) {
+    try {
+      ApprovalKeys.verifier(publicKey).verify(approval);
+    } catch (IOException | RuntimeException e) {
+      out.println("approval NOT verified: " + e.getMessage());
+      return false;
+    }
+    out.printf(
+        Locale.ROOT,
+        "approval signed by key %s, signature verified (public key: %s)%n",
+        approval.keyId(),
+        publicKey);
+    return true;
   }
 
   private String specText() throws IOException {

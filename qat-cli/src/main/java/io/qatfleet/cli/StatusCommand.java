@@ -77,6 +77,26 @@ final class StatusCommand extends FleetCommand {
       }
       s.append(System.lineSeparator());
     }
+    JsonNode bar = job.path("bar");
+    if (bar.hasNonNull("source")) {
+      s.append("bar      ")
+          .append(bar.get("source").asText())
+          .append(' ')
+          .append(bar.path("thresholds"))
+          .append(System.lineSeparator());
+    }
+    JsonNode approval = job.path("approval");
+    if (approval.isObject()) {
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "approval %s v%d %s%n",
+              text(approval, "modelName"),
+              approval.path("version").asInt(),
+              approval.path("verified").asBoolean()
+                  ? "signature verified (key " + text(approval, "keyId") + ")"
+                  : "NOT ACCEPTED: " + text(approval, "problem")));
+    }
     if (job.path("floatMetrics").size() > 0) {
       s.append("float    ").append(metrics(job.get("floatMetrics"))).append(System.lineSeparator());
     }

@@ -55,6 +55,8 @@ class RunCommandIT {
     assertThat(report.get("jobId").asText()).isEqualTo(jobDir.getFileName().toString());
     assertThat(report.at("/outcome/status").asText()).isEqualTo("APPROVED");
     assertThat(report.at("/outcome/modelName").asText()).isEqualTo("run-it");
+    assertThat(report.at("/outcome/keyId").asText()).matches("[0-9a-f]{16}");
+    assertThat(report.at("/outcome/thresholdSource").asText()).isEqualTo("spec");
     assertThat(report.get("rounds")).hasSize(1);
     assertThat(jobDir.resolve("logs").resolve("trainer-service.log")).isNotEmptyFile();
     assertThat(Files.readString(jobDir.resolve("report.html")))

@@ -31,4 +31,26 @@ class StatusCommandTest {
         .contains("round 1  accuracy 0.8000")
         .contains("round 2  accuracy 0.8950");
   }
+
+  @Test
+  void namesTheBarAndARefusedApproval() throws Exception {
+    JsonNode view =
+        Json.MAPPER.readTree(
+            """
+            {"jobId": "j2", "name": "fmnist", "stage": "approval-refused", "round": 1,
+             "decision": "pass", "approvedVersion": null,
+             "bar": {"source": "default", "thresholds": {"accuracy": {"maxAbsDrop": 0.01}}},
+             "approval": {"modelName": "fmnist", "version": 4, "keyId": "0123456789abcdef",
+                          "verified": false, "problem": "BAD_SIGNATURE: forged"},
+             "updated": "2024-01-01T00:00:00Z", "history": []}
+            """);
+
+    String text = StatusCommand.summary(view);
+
+    assertThat(text)
+        .contains("stage    approval-refused")
+        .contains("decision pass\n")
+        .contains("bar      default {\"accuracy\":{\"maxAbsDrop\":0.01}}")
+        .contains("approval fmnist v4 NOT ACCEPTED: BAD_SIGNATURE: forged");
+  }
 }

@@ -2,8 +2,10 @@ package io.qatfleet.service;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The settings every service of the fleet has ({@code qat.*} in {@code application.properties} or
@@ -40,4 +42,13 @@ public interface FleetConfig {
   /** Create the fleet's missing topics at start-up ({@code TopicAdmin}). */
   @WithDefault("true")
   boolean createTopics();
+
+  /**
+   * The validator's approval public key, X.509 PEM ({@code QAT_APPROVAL_PUBLIC_KEY_FILE}; in
+   * Kubernetes a mounted ConfigMap or Secret). A service verifies every {@code ModelApproved} it
+   * acts on with it ({@link ApprovalVerifier}); without it, it refuses them ({@code
+   * NO_APPROVAL_KEY}). The validator signs with the private key of this pair.
+   */
+  @WithName("approval.public-key-file")
+  Optional<Path> approvalPublicKeyFile();
 }

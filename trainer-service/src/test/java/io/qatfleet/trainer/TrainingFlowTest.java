@@ -9,6 +9,8 @@ import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.json.Json;
 import io.qatfleet.core.model.ModelInit;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
+import io.qatfleet.messaging.approval.ApprovalKeys;
+import io.qatfleet.messaging.approval.ApprovalSignature;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
 import io.qatfleet.messaging.event.DeadLetter;
@@ -18,7 +20,9 @@ import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.RetrainTriggered;
 import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.event.ThresholdSource;
 import io.qatfleet.messaging.event.TrainRequested;
+import io.qatfleet.messaging.testing.ApprovalKeyResource;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
 import io.qatfleet.trainer.service.EpochCheckpoints;
@@ -27,6 +31,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -45,6 +50,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(ApprovalKeyResource.class)
 class TrainingFlowTest {
 
   private static final Duration WAIT = Duration.ofSeconds(120);
@@ -229,17 +235,7 @@ class TrainingFlowTest {
     JobSpec spec = TestJobs.tiny(1);
     CheckpointRef start = putBaseline(approvedJob, spec);
     ModelApproved approved =
-        new ModelApproved(
-            QatEvent.newEventId(),
-            approvedJob,
-            1,
-            CheckpointRef.of(new byte[] {1, 2, 3}),
-            Instant.now(),
-            model,
-            1,
-            Map.of("accuracy", 0.5),
-            spec,
-            start);
+        ApprovalKeyResource.signer().sign(approval(approvedJob, model, spec, start));
     TopicProbe.send(Topics.MODELS, model, encode(approved).getBytes(StandardCharsets.UTF_8));
 
     TopicProbe.send(Topics.TRIGGERS, trigger(newJob, model));
@@ -258,6 +254,100 @@ class TrainingFlowTest {
         TopicProbe.await(Topics.TRAIN, TrainRequested.class, e -> e.jobId().equals(newJob), 1, WAIT)
             .get(0);
     assertThat(first.startFrom()).isEqualTo(start);
+  }
+
+  @Test
+  void deadLettersTriggerForUnsignedRegistryEntryAndStartsNoJob() {
+    String model = "unsigned-" + UUID.randomUUID().toString().substring(0, 8);
+    ModelApproved unsigned = approval(UUID.randomUUID().toString(), model, TestJobs.tiny(1));
+
+    DeadLetter letter = triggerFromRegistryEntry(model, unsigned);
+
+    assertThat(letter.errorType()).isEqualTo("UNSIGNED_APPROVAL");
+    assertThat(letter.reason()).contains(model + " v1").contains("is not signed");
+  }
+
+  @Test
+  void deadLettersTriggerForEntrySignedByAnotherKeyAndStartsNoJob() {
+    String model = "forged-" + UUID.randomUUID().toString().substring(0, 8);
+    KeyPair attacker = ApprovalKeys.generate();
+    ModelApproved forged =
+        ApprovalSignature.signer(attacker.getPrivate(), attacker.getPublic())
+            .sign(approval(UUID.randomUUID().toString(), model, TestJobs.tiny(1)));
+
+    DeadLetter letter = triggerFromRegistryEntry(model, forged);
+
+    assertThat(letter.errorType()).isEqualTo("BAD_SIGNATURE");
+    assertThat(letter.reason())
+        .contains("signed by key " + ApprovalSignature.keyId(attacker.getPublic()))
+        .contains("trusted key is " + ApprovalKeyResource.signer().keyId());
+  }
+
+  @Test
+  void deadLettersTriggerForEntryWhoseVersionWasAlteredAndStartsNoJob() {
+    String model = "altered-" + UUID.randomUUID().toString().substring(0, 8);
+    ModelApproved genuine =
+        ApprovalKeyResource.signer()
+            .sign(approval(UUID.randomUUID().toString(), model, TestJobs.tiny(1)));
+    String altered = encode(genuine).replace("\"version\":1,", "\"version\":7,");
+    assertThat(altered).contains("\"version\":7,");
+
+    String newJob = UUID.randomUUID().toString();
+    TopicProbe.send(Topics.MODELS, model, altered.getBytes(StandardCharsets.UTF_8));
+    TopicProbe.send(Topics.TRIGGERS, trigger(newJob, model));
+
+    DeadLetter letter = deadLetter(newJob);
+    assertThat(letter.errorType()).isEqualTo("BAD_SIGNATURE");
+    assertThat(letter.reason()).contains(model + " v7").contains("does not match its content");
+    assertNoJob(newJob);
+  }
+
+  /** Registers {@code entry}, triggers a retraining of {@code model}, returns the dead letter. */
+  private static DeadLetter triggerFromRegistryEntry(String model, ModelApproved entry) {
+    String newJob = UUID.randomUUID().toString();
+    TopicProbe.send(Topics.MODELS, model, encode(entry).getBytes(StandardCharsets.UTF_8));
+    TopicProbe.send(Topics.TRIGGERS, trigger(newJob, model));
+    DeadLetter letter = deadLetter(newJob);
+    assertNoJob(newJob);
+    return letter;
+  }
+
+  private static void assertNoJob(String jobId) {
+    assertThat(
+            TopicProbe.readAll(
+                Topics.JOBS,
+                JobSubmitted.class,
+                e -> e.jobId().equals(jobId),
+                Duration.ofSeconds(2)))
+        .isEmpty();
+  }
+
+  /** An unsigned registry entry (version 1) of {@code model} approved by {@code approvedJob}. */
+  private static ModelApproved approval(String approvedJob, String model, JobSpec spec) {
+    return approval(
+        approvedJob,
+        model,
+        spec,
+        CheckpointRef.of(("calibrated " + approvedJob).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static ModelApproved approval(
+      String approvedJob, String model, JobSpec spec, CheckpointRef calibrated) {
+    return new ModelApproved(
+        QatEvent.newEventId(),
+        approvedJob,
+        1,
+        CheckpointRef.of(new byte[] {1, 2, 3}),
+        Instant.now(),
+        model,
+        1,
+        Map.of("accuracy", 0.5),
+        spec,
+        calibrated,
+        spec.thresholds(),
+        ThresholdSource.SPEC,
+        null,
+        null);
   }
 
   private double duplicates() {

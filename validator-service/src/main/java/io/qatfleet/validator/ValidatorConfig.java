@@ -1,8 +1,12 @@
 package io.qatfleet.validator;
 
+import io.qatfleet.validator.service.DecisionPolicy;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The validator's own settings, beside the fleet's ({@code io.qatfleet.service.FleetConfig})
@@ -26,7 +30,7 @@ public interface ValidatorConfig {
   /**
    * Agreement of integer inference with the fake-quant graph below which a validation logs a
    * warning (DESIGN.md asks for at least 99.5 %). It is reported, never part of the decision: the
-   * decision follows the job's thresholds only.
+   * decision follows the job's thresholds (or the default bar) only.
    */
   @WithDefault("0.995")
   double agreementWarning();
@@ -34,4 +38,22 @@ public interface ValidatorConfig {
   /** How long reading the model registry ({@code qat.models}) at start-up may take. */
   @WithDefault("PT30S")
   Duration registryTimeout();
+
+  /**
+   * The bar of a job whose spec names no threshold ({@code "thresholds": {}}), written as a spec's
+   * {@code thresholds} section ({@code QAT_DEFAULT_THRESHOLDS}); validated at start-up, and it must
+   * name at least one threshold. Reports and approvals say when it applied ({@code thresholdSource:
+   * default}).
+   */
+  @WithDefault(DecisionPolicy.DEFAULT_THRESHOLDS)
+  String defaultThresholds();
+
+  /**
+   * The private key the validator signs every approval with, PKCS#8 PEM ({@code
+   * QAT_APPROVAL_PRIVATE_KEY_FILE}; in Kubernetes a Secret mounted as a file). Required, with its
+   * public key in {@code qat.approval.public-key-file}: the validator does not start without the
+   * pair.
+   */
+  @WithName("approval.private-key-file")
+  Optional<Path> approvalPrivateKeyFile();
 }

@@ -8,6 +8,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.job.MetricThreshold;
+import io.qatfleet.messaging.approval.ApprovalKeys;
+import io.qatfleet.messaging.approval.ApprovalSignature;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.CheckpointStore;
 import io.qatfleet.messaging.event.Decision;
@@ -19,20 +22,29 @@ import io.qatfleet.messaging.event.QuantizedModelReady;
 import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.ThresholdResult;
+import io.qatfleet.messaging.event.ThresholdSource;
 import io.qatfleet.messaging.event.ValidationCompleted;
+import io.qatfleet.messaging.testing.ApprovalKeyResource;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
 import io.qatfleet.validator.KafkaProbe.Received;
 import io.qatfleet.validator.TestModels.Models;
 import io.qatfleet.validator.service.ValidatorMetrics;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.PublicKey;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +55,9 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(
+    value = ApprovalKeyResource.class,
+    initArgs = @ResourceArg(name = ApprovalKeyResource.SIGNER, value = "true"))
 class ValidatorFlowTest {
 
   @Inject CheckpointStore store;
@@ -135,6 +150,12 @@ class ValidatorFlowTest {
     assertThat(approved.metrics().get("accuracy"))
         .isCloseTo(models.trainedAccuracy(), within(1e-9));
     assertThat(approved.metrics()).doesNotContainKey(ValidationCompleted.EVALUATION_SECONDS);
+    assertThat(report.thresholdSource()).isEqualTo(ThresholdSource.SPEC);
+    assertThat(approved.thresholds()).isEqualTo(TestModels.lenient());
+    assertThat(approved.thresholdSource()).isEqualTo(ThresholdSource.SPEC);
+    // Signed with the configured key: the test's verifier, holding only the public key, accepts it.
+    assertThat(approved.keyId()).isEqualTo(ApprovalKeyResource.signer().keyId());
+    ApprovalSignature.verifier(ApprovalKeyResource.signer().publicKey()).verify(approved);
     assertThat(registry(model))
         .extracting(r -> ((ModelApproved) r.event()).version())
         .containsExactly(1);
@@ -149,6 +170,48 @@ class ValidatorFlowTest {
         .extracting(r -> ((ModelApproved) r.event()).jobId())
         .containsExactly(job1, job2);
     assertThat(events(Topics.TRAIN, job1, RetrainRequested.class)).isEmpty();
+  }
+
+  @Test
+  void judgesJobWithoutThresholdsByTheDefaultBar() {
+    // The default bar (qat.default-thresholds: accuracy maxAbsDrop 0.01) against a model that
+    // lost more than a point: the untrained weights, calibrated and projected.
+    assertThat(models.floatAccuracy() - models.untrainedAccuracy()).isGreaterThan(0.01);
+    JobSpec spec = TestModels.spec("fashion-no-bar", Map.of(), 3);
+    assertThat(spec.violations()).isEmpty();
+    String job = newJob(spec);
+    send(Topics.VALIDATE, job, quantized(job, 1, spec, untrainedInteger, untrainedCalibrated));
+
+    ValidationCompleted report = await(Topics.STATUS, job, ValidationCompleted.class, 1).get(0);
+    assertThat(report.thresholdSource()).isEqualTo(ThresholdSource.DEFAULT);
+    assertThat(report.thresholdResults()).hasSize(1);
+    ThresholdResult accuracy = report.thresholdResults().get(0);
+    assertThat(accuracy.metric()).isEqualTo("accuracy");
+    assertThat(accuracy.threshold()).isEqualTo(new MetricThreshold(null, 0.01, null));
+    assertThat(accuracy.passed()).isFalse();
+    assertThat(report.decision()).isEqualTo(Decision.RETRAIN);
+    RetrainRequested retrain = await(Topics.TRAIN, job, RetrainRequested.class, 1).get(0);
+    assertThat(retrain.reason()).contains("maxAbsDrop 0.0100");
+    assertThat(events(Topics.DEPLOY, job, ModelApproved.class)).isEmpty();
+  }
+
+  @Test
+  void servesTheApprovalPublicKey() throws Exception {
+    int port = ConfigProvider.getConfig().getValue("quarkus.http.test-port", Integer.class);
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/approval-key"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("application/x-pem-file"));
+    PublicKey key = ApprovalKeys.parsePublic(response.body(), "GET /approval-key");
+    assertThat(ApprovalSignature.keyId(key)).isEqualTo(ApprovalKeyResource.signer().keyId());
+    assertThat(response.headers().firstValue("Qat-Key-Id"))
+        .contains(ApprovalKeyResource.signer().keyId());
   }
 
   @Test

@@ -140,6 +140,7 @@ public record JobSummary(
                 t.map(r -> describe(r)).orElse("—"),
                 t.map(r -> r.passed() ? "yes" : "NO").orElse("—")));
       }
+      barLine(v).ifPresent(line -> out.append(System.lineSeparator()).append(line).append('\n'));
       out.append(
           String.format(
               Locale.ROOT,
@@ -175,6 +176,22 @@ public record JobSummary(
             Math.max(0, total.toMillis() - staged) / 1000.0,
             total.toMillis() / 1000.0));
     return out.toString();
+  }
+
+  /**
+   * Which bar a round was judged by, in words; empty for a report written before reports said so.
+   */
+  public static Optional<String> barLine(ValidationCompleted v) {
+    if (v.thresholdSource() == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        switch (v.thresholdSource()) {
+          case SPEC -> "bar: the job spec's thresholds";
+          case DEFAULT ->
+              "bar: the validator's default (qat.default-thresholds), because the job spec names"
+                  + " no threshold";
+        });
   }
 
   private static String describe(ThresholdResult r) {

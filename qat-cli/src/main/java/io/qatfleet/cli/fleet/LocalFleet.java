@@ -1,5 +1,6 @@
 package io.qatfleet.cli.fleet;
 
+import io.qatfleet.messaging.approval.ApprovalKeys;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -27,6 +28,12 @@ import java.util.concurrent.TimeUnit;
  * directory and log file under the run directory. {@link #close()} stops what it started (services
  * first, then the broker), also from a shutdown hook on Ctrl-C.
  *
+ * <p>The validator signs approvals with the key pair named by {@code QAT_APPROVAL_PRIVATE_KEY_FILE}
+ * and {@code QAT_APPROVAL_PUBLIC_KEY_FILE} when both are set; otherwise the fleet generates a pair
+ * under {@code <run dir>/state/approval-key/} (kept: a fleet started again on the same run
+ * directory signs with the same key; {@link #approvalPublicKeyFile()}). The validator gets both
+ * files, the trainers the public one.
+ *
  * <p>The trainer may run as several instances ({@link #start(Path, Path, String, int, int)}): one
  * consumer group, so they share the partitions of the work topics ({@code Topics.WORK_PARTITIONS}).
  * The first is {@code trainer-service} on the trainer's port; the others are {@code
@@ -44,6 +51,8 @@ public final class LocalFleet implements AutoCloseable {
   private static final Duration SERVICE_READY = Duration.ofSeconds(180);
   private static final Duration STOP_GRACE = Duration.ofSeconds(20);
   private static final String READY_LINE = "KAFKA READY";
+  private static final String PRIVATE_KEY_ENV = "QAT_APPROVAL_PRIVATE_KEY_FILE";
+  private static final String PUBLIC_KEY_ENV = "QAT_APPROVAL_PUBLIC_KEY_FILE";
 
   /**
    * Name of the trainer instance {@code i} (from 1): the first is plain {@code trainer-service}.
@@ -63,6 +72,8 @@ public final class LocalFleet implements AutoCloseable {
   private Process broker;
   private String bootstrapServers;
   private Thread shutdownHook;
+  private Path approvalPrivateKey;
+  private Path approvalPublicKey;
 
   private LocalFleet(Path repoRoot, Path runDir, Map<String, Integer> ports) {
     this.repoRoot = repoRoot;
@@ -102,6 +113,7 @@ public final class LocalFleet implements AutoCloseable {
         fleet.ports.put(instance, extraTrainer ? freePort() : SERVICES.get(service) + portOffset);
       }
       Files.createDirectories(fleet.logDir());
+      fleet.approvalKeys(System.getenv(PRIVATE_KEY_ENV), System.getenv(PUBLIC_KEY_ENV));
       fleet.bootstrapServers = externalBootstrap != null ? externalBootstrap : fleet.startBroker();
       for (String instance : fleet.instances()) {
         fleet.startService(instance);
@@ -136,6 +148,37 @@ public final class LocalFleet implements AutoCloseable {
 
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /** The public key the fleet's approvals verify with (X.509 PEM). */
+  public Path approvalPublicKeyFile() {
+    return approvalPublicKey;
+  }
+
+  /** The configured key pair, or a new one under the run's state directory when none is. */
+  private void approvalKeys(String privateKey, String publicKey) throws IOException {
+    boolean hasPrivate = privateKey != null && !privateKey.isBlank();
+    boolean hasPublic = publicKey != null && !publicKey.isBlank();
+    if (hasPrivate != hasPublic) {
+      throw new FleetStartException(
+          "approval key",
+          (hasPrivate ? PRIVATE_KEY_ENV : PUBLIC_KEY_ENV)
+              + " is set but "
+              + (hasPrivate ? PUBLIC_KEY_ENV : PRIVATE_KEY_ENV)
+              + " is not: set both (one Ed25519 pair), or neither to have the fleet make one",
+          "");
+    }
+    if (hasPrivate) {
+      approvalPrivateKey = Path.of(privateKey).toAbsolutePath();
+      approvalPublicKey = Path.of(publicKey).toAbsolutePath();
+      return;
+    }
+    Path dir = runDir.resolve("state").resolve("approval-key");
+    if (!Files.exists(dir.resolve(ApprovalKeys.PUBLIC_KEY_FILE))) {
+      ApprovalKeys.generateInto(dir);
+    }
+    approvalPrivateKey = dir.resolve(ApprovalKeys.PRIVATE_KEY_FILE).toAbsolutePath();
+    approvalPublicKey = dir.resolve(ApprovalKeys.PUBLIC_KEY_FILE).toAbsolutePath();
   }
 
   /** Every service instance of this fleet, in start order; each has a log {@code <name>.log}. */
@@ -257,6 +300,11 @@ public final class LocalFleet implements AutoCloseable {
     env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
     env.put("QUARKUS_HTTP_PORT", Integer.toString(ports.get(instance)));
     env.put("QAT_STATE_DIR", runDir.resolve("state").resolve(instance).toString());
+    env.remove(PRIVATE_KEY_ENV);
+    env.put(PUBLIC_KEY_ENV, approvalPublicKey.toString());
+    if (serviceOf(instance).equals("validator-service")) {
+      env.put(PRIVATE_KEY_ENV, approvalPrivateKey.toString());
+    }
     try {
       services.put(instance, pb.start());
     } catch (IOException e) {

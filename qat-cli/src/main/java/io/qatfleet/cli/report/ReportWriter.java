@@ -83,6 +83,11 @@ public final class ReportWriter {
               outcome.put("modelName", a.modelName());
               outcome.put("version", a.version());
               outcome.put("round", a.round());
+              outcome.put("checkpointSha256", a.checkpoint().sha256());
+              outcome.set("thresholds", Json.MAPPER.valueToTree(a.thresholds()));
+              outcome.set("thresholdSource", Json.MAPPER.valueToTree(a.thresholdSource()));
+              outcome.put("keyId", a.keyId());
+              outcome.put("signature", a.signature());
             });
     summary
         .failed()
@@ -116,6 +121,7 @@ public final class ReportWriter {
           });
       r.set("floatMetrics", Json.MAPPER.valueToTree(v.floatMetrics()));
       r.set("quantizedMetrics", Json.MAPPER.valueToTree(v.quantizedMetrics()));
+      r.set("thresholdSource", Json.MAPPER.valueToTree(v.thresholdSource()));
       ArrayNode thresholds = r.putArray("thresholds");
       for (ThresholdResult t : v.thresholdResults()) {
         ObjectNode o = thresholds.addObject();
@@ -374,6 +380,7 @@ public final class ReportWriter {
               qb / fb));
     }
     h.append("</table>\n");
+    JobSummary.barLine(v).ifPresent(line -> h.append("<p>").append(esc(line)).append("</p>\n"));
   }
 
   private static void roundsTable(StringBuilder h, List<ValidationCompleted> validations) {

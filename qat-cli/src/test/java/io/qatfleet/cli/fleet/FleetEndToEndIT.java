@@ -2,6 +2,7 @@ package io.qatfleet.cli.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.ModelApproved;
@@ -93,7 +94,7 @@ class FleetEndToEndIT {
 
   @Test
   @Order(1)
-  void retrainsAfterAFailedRoundThenApprovesAndRegisters() {
+  void retrainsAfterAFailedRoundThenApprovesAndRegisters() throws Exception {
     String jobId = jobs.submit(RETRAIN_JOB);
     awaitEnd(jobId);
 
@@ -113,6 +114,9 @@ class FleetEndToEndIT {
             "ModelApproved round 2");
     ModelApproved approved = (ModelApproved) flow.get(flow.size() - 1);
     assertThat(approved.modelName()).isEqualTo("e2e-retrain");
+    // Signed by the key pair the local fleet generated; its public key alone verifies it.
+    assertThat(approved.keyId()).isNotBlank();
+    ApprovalKeys.verifier(fleet.approvalPublicKeyFile()).verify(approved);
     assertThat(
             events.await(
                 s ->

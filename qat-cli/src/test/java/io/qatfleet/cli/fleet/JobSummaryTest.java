@@ -12,6 +12,7 @@ import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.QuantizedModelReady;
 import io.qatfleet.messaging.event.ThresholdResult;
+import io.qatfleet.messaging.event.ThresholdSource;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.event.ValidationCompleted;
 import java.time.Duration;
@@ -74,6 +75,31 @@ class JobSummaryTest {
         .contains("| accuracy | 0.9000 | 0.8950 | -0.50 | drop ≤ 1.0 pp | yes |")
         .contains("APPROVED as m v1")
         .contains("model size: float 4.0 KiB, integer 1.0 KiB (4.0× smaller)");
+  }
+
+  @Test
+  void saysWhenTheDefaultBarApplied() {
+    ValidationCompleted report =
+        new ValidationCompleted(
+            QatEvent.newEventId(),
+            JOB,
+            1,
+            REF,
+            at(10),
+            Map.of("accuracy", 0.90),
+            Map.of("accuracy", 0.85),
+            List.of(
+                new ThresholdResult(
+                    "accuracy", new MetricThreshold(null, 0.01, null), 0.90, 0.85, false)),
+            0.999,
+            Decision.REJECT,
+            List.of(List.of(9, 1), List.of(1, 9)),
+            List.of(List.of(9, 1), List.of(1, 9)),
+            ThresholdSource.DEFAULT);
+
+    assertThat(JobSummary.of(JOB, List.of(report)).table())
+        .contains("| accuracy | 0.9000 | 0.8500 | -5.00 | drop ≤ 1.0 pp | NO |")
+        .contains("bar: the validator's default (qat.default-thresholds)");
   }
 
   @Test

@@ -2,7 +2,9 @@ package io.qatfleet.cli.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.qatfleet.messaging.approval.ApprovalKeys;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -54,6 +56,29 @@ class LocalFleetFailureTest {
     assertThat(e.part()).isEqualTo("trainer-service");
     assertThat(e.getMessage()).contains("quarkus-run.jar is missing");
     assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)).isEmpty();
+  }
+
+  @Test
+  void generatesOneApprovalKeyPairUnderTheRunsStateDirectory() throws Exception {
+    assumeTrue(
+        System.getenv("QAT_APPROVAL_PRIVATE_KEY_FILE") == null,
+        "a configured approval key pair is used as it is");
+    Path keyDir = root.resolve("run/state/approval-key");
+
+    catchThrowableOfType(
+        FleetStartException.class,
+        () -> LocalFleet.start(root, root.resolve("run"), "127.0.0.1:1", PORT_OFFSET));
+    String publicKey = Files.readString(keyDir.resolve(ApprovalKeys.PUBLIC_KEY_FILE));
+    catchThrowableOfType(
+        FleetStartException.class,
+        () -> LocalFleet.start(root, root.resolve("run"), "127.0.0.1:1", PORT_OFFSET));
+
+    ApprovalKeys.signer(
+        keyDir.resolve(ApprovalKeys.PRIVATE_KEY_FILE),
+        keyDir.resolve(ApprovalKeys.PUBLIC_KEY_FILE));
+    assertThat(Files.readString(keyDir.resolve(ApprovalKeys.PUBLIC_KEY_FILE)))
+        .as("a second start on the same run directory keeps the key")
+        .isEqualTo(publicKey);
   }
 
   private static void writeJarWithMissingMain(Path jar) throws IOException {

@@ -18,6 +18,7 @@ import io.qatfleet.messaging.event.QuantizedModelReady;
 import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.ThresholdResult;
+import io.qatfleet.messaging.event.ThresholdSource;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.event.ValidationCompleted;
 import java.awt.image.BufferedImage;
@@ -71,7 +72,8 @@ class ReportWriterTest {
         0.99,
         passed ? Decision.PASS : Decision.RETRAIN,
         FLOAT_CONFUSION,
-        confusion);
+        confusion,
+        ThresholdSource.SPEC);
   }
 
   /** Round 1 drops 2 pp (bar: 1 pp) and is retrained with 2 epochs; round 2 drops 0.5 pp. */
@@ -131,6 +133,7 @@ class ReportWriterTest {
     assertThat(r1.get("round").asInt()).isEqualTo(1);
     assertThat(r1.get("epochs").asInt()).isEqualTo(1);
     assertThat(r1.get("decision").asText()).isEqualTo("RETRAIN");
+    assertThat(r1.get("thresholdSource").asText()).isEqualTo("spec");
     assertThat(r1.get("loss").get("qat").findValuesAsText("loss")).containsExactly("0.4");
     assertThat(r1.get("quantizedMetrics").get("accuracy").asDouble()).isEqualTo(0.88);
     assertThat(r1.get("floatMetrics").get("accuracy").asDouble()).isEqualTo(0.90);
@@ -175,7 +178,10 @@ class ReportWriterTest {
               assertThat(i.getHeight()).isPositive();
             });
     assertThat(html).doesNotContain("http://").doesNotContain("https://");
-    assertThat(html).contains("APPROVED as m v1").contains("-0.50");
+    assertThat(html)
+        .contains("APPROVED as m v1")
+        .contains("-0.50")
+        .contains("<p>bar: the job spec's thresholds</p>");
   }
 
   @Test

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.qatfleet.messaging.codec.EventDecodingException.Reason;
 import io.qatfleet.messaging.event.DeadLetter;
+import io.qatfleet.messaging.event.OptionalField;
 import io.qatfleet.messaging.event.QatEvent;
 import java.io.IOException;
 import java.lang.reflect.ParameterizedType;
@@ -32,10 +33,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * writes {@code schemaVersion} and the {@code type} discriminator first, then the record's
  * components (nulls included). Decoding is strict, because a half-understood event could start a
  * wrong round: the {@code schemaVersion} must be {@value QatEvent#SCHEMA_VERSION}, the type must be
- * known, every record component must be present (explicit {@code null} where the event allows one),
- * unknown fields are rejected, and the record's own validation must pass. Any failure is an {@link
- * EventDecodingException} whose reason and message go into a {@link DeadLetter} built by {@link
- * #toDeadLetter}.
+ * known, every record component must be present (explicit {@code null} where the event allows one;
+ * a component marked {@link OptionalField}, added to the event later, may be absent and reads as
+ * {@code null}), unknown fields are rejected, and the record's own validation must pass. Any
+ * failure is an {@link EventDecodingException} whose reason and message go into a {@link
+ * DeadLetter} built by {@link #toDeadLetter}.
  *
  * <p>The mapper matches qat-core's {@code Json} (case-insensitive enums, unknown fields are errors,
  * map keys sorted) so that a {@code JobSpec} reads the same inside an event as on its own.
@@ -235,6 +237,9 @@ public final class EventCodec {
     for (RecordComponent component : recordType.getRecordComponents()) {
       String field = path + component.getName();
       JsonNode child = node.get(component.getName());
+      if (child == null && component.isAnnotationPresent(OptionalField.class)) {
+        continue;
+      }
       if (child == null) {
         throw new EventDecodingException(
             Reason.INVALID_FIELD, eventName + " is missing required field '" + field + "'");

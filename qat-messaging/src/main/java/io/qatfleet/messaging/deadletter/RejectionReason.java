@@ -49,6 +49,17 @@ public enum RejectionReason {
   CHECKPOINT_BAD_CHUNK,
   /** The broker or the file system failed while moving a checkpoint. */
   CHECKPOINT_TRANSPORT,
+  /** A {@code ModelApproved} a stage was to act on carries no signature. */
+  UNSIGNED_APPROVAL,
+  /**
+   * A {@code ModelApproved}'s signature does not verify with the trusted public key: forged,
+   * altered after signing, signed by another key, or not base64.
+   */
+  BAD_SIGNATURE,
+  /**
+   * The stage has no public key to verify approvals with ({@code qat.approval.public-key-file}).
+   */
+  NO_APPROVAL_KEY,
   /** Training or calibration produced a NaN or infinite loss. */
   NON_FINITE_LOSS,
   /** Any other failure of the stage's work; the dead letter's reason names the exception. */

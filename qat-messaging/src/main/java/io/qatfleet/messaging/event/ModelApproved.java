@@ -1,6 +1,7 @@
 package io.qatfleet.messaging.event;
 
 import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.job.MetricThreshold;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import java.time.Instant;
 import java.util.Map;
@@ -8,6 +9,8 @@ import java.util.Map;
 /**
  * A quantized model passed validation and is released; published on {@code qat.deploy}, and its
  * latest version per model name on the compacted {@code qat.models} (keyed by {@code modelName}).
+ * The validator signs it ({@code io.qatfleet.messaging.approval.ApprovalSignature}); a reader acts
+ * on an approval only after verifying {@link #signature()} with the validator's public key.
  *
  * @param checkpoint the approved integer checkpoint, never null
  * @param version the registry version of this model name, from 1
@@ -15,6 +18,13 @@ import java.util.Map;
  * @param spec the approved job's spec: a retraining trigger starts a new job with it
  * @param calibratedCheckpoint the float checkpoint with the calibrated quantization parameters that
  *     the integer model was projected from: a retraining trigger continues QAT from it
+ * @param thresholds the bar the model passed, by metric (the spec's, or the validator's default bar
+ *     when the spec names none); null only in approvals written before it was recorded
+ * @param thresholdSource where {@code thresholds} came from; null where {@code thresholds} is
+ * @param keyId which key signed this approval: the first 16 hex digits of the SHA-256 of the
+ *     validator's public key (X.509 encoding); null when unsigned
+ * @param signature base64 Ed25519 signature over the approval's canonical form; null when unsigned
+ *     (such an approval decodes, and every reader refuses it)
  */
 public record ModelApproved(
     String eventId,
@@ -26,7 +36,11 @@ public record ModelApproved(
     int version,
     Map<String, Double> metrics,
     JobSpec spec,
-    CheckpointRef calibratedCheckpoint)
+    CheckpointRef calibratedCheckpoint,
+    @OptionalField Map<String, MetricThreshold> thresholds,
+    @OptionalField ThresholdSource thresholdSource,
+    @OptionalField String keyId,
+    @OptionalField String signature)
     implements QatEvent {
 
   public ModelApproved {
@@ -40,5 +54,73 @@ public record ModelApproved(
     metrics = Require.metrics("metrics", metrics);
     Require.nonNull("spec", spec);
     Require.nonNull("calibratedCheckpoint", calibratedCheckpoint);
+    thresholds = thresholds == null ? null : Require.thresholds("thresholds", thresholds);
+  }
+
+  /** An approval as written before approvals carried their bar and signature: unsigned. */
+  public ModelApproved(
+      String eventId,
+      String jobId,
+      int round,
+      CheckpointRef checkpoint,
+      Instant timestamp,
+      String modelName,
+      int version,
+      Map<String, Double> metrics,
+      JobSpec spec,
+      CheckpointRef calibratedCheckpoint) {
+    this(
+        eventId,
+        jobId,
+        round,
+        checkpoint,
+        timestamp,
+        modelName,
+        version,
+        metrics,
+        spec,
+        calibratedCheckpoint,
+        null,
+        null,
+        null,
+        null);
+  }
+
+  /** This approval with {@code bar} as the thresholds it passed, from {@code source}, unsigned. */
+  public ModelApproved withThresholds(Map<String, MetricThreshold> bar, ThresholdSource source) {
+    return new ModelApproved(
+        eventId,
+        jobId,
+        round,
+        checkpoint,
+        timestamp,
+        modelName,
+        version,
+        metrics,
+        spec,
+        calibratedCheckpoint,
+        bar,
+        source,
+        null,
+        null);
+  }
+
+  /** This approval carrying {@code signature} by the key {@code keyId}. */
+  public ModelApproved withSignature(String keyId, String signature) {
+    return new ModelApproved(
+        eventId,
+        jobId,
+        round,
+        checkpoint,
+        timestamp,
+        modelName,
+        version,
+        metrics,
+        spec,
+        calibratedCheckpoint,
+        thresholds,
+        thresholdSource,
+        keyId,
+        signature);
   }
 }

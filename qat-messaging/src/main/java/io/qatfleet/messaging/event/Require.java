@@ -1,5 +1,6 @@
 package io.qatfleet.messaging.event;
 
+import io.qatfleet.core.job.MetricThreshold;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -97,6 +98,18 @@ final class Require {
                 field + "['" + name + "'] must be a finite number, was " + v);
           }
           copy.put(name, v);
+        });
+    return Collections.unmodifiableMap(copy);
+  }
+
+  /** An immutable copy, sorted by metric, of a bar: named thresholds, none null. */
+  static Map<String, MetricThreshold> thresholds(String field, Map<String, MetricThreshold> value) {
+    nonNull(field, value);
+    TreeMap<String, MetricThreshold> copy = new TreeMap<>();
+    value.forEach(
+        (name, t) -> {
+          nonBlank(field + " key", name);
+          copy.put(name, nonNull(field + "['" + name + "']", t));
         });
     return Collections.unmodifiableMap(copy);
   }

@@ -20,6 +20,9 @@ import java.util.Map;
  * @param floatConfusion the float baseline's confusion matrix on the test split, rows = true class,
  *     columns = predicted class
  * @param quantizedConfusion the quantized model's confusion matrix (integer engine), same layout
+ * @param thresholdSource which bar {@code thresholdResults} checked: the spec's thresholds, or the
+ *     validator's default bar because the spec named none; null only in reports written before it
+ *     was recorded
  */
 public record ValidationCompleted(
     String eventId,
@@ -33,7 +36,8 @@ public record ValidationCompleted(
     double agreement,
     Decision decision,
     List<List<Integer>> floatConfusion,
-    List<List<Integer>> quantizedConfusion)
+    List<List<Integer>> quantizedConfusion,
+    @OptionalField ThresholdSource thresholdSource)
     implements QatEvent {
 
   /**
@@ -70,5 +74,35 @@ public record ValidationCompleted(
               + " with "
               + (allPassed ? "all thresholds passed" : "a failed threshold"));
     }
+  }
+
+  /** A report as written before reports said which bar applied. */
+  public ValidationCompleted(
+      String eventId,
+      String jobId,
+      int round,
+      CheckpointRef checkpoint,
+      Instant timestamp,
+      Map<String, Double> floatMetrics,
+      Map<String, Double> quantizedMetrics,
+      List<ThresholdResult> thresholdResults,
+      double agreement,
+      Decision decision,
+      List<List<Integer>> floatConfusion,
+      List<List<Integer>> quantizedConfusion) {
+    this(
+        eventId,
+        jobId,
+        round,
+        checkpoint,
+        timestamp,
+        floatMetrics,
+        quantizedMetrics,
+        thresholdResults,
+        agreement,
+        decision,
+        floatConfusion,
+        quantizedConfusion,
+        null);
   }
 }

@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qatfleet.messaging.codec.EventDecodingException.Reason;
 import io.qatfleet.messaging.event.DeadLetter;
+import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.SampleEvents;
+import io.qatfleet.messaging.event.ValidationCompleted;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -108,6 +110,35 @@ class EventCodecTest {
   void rejectsMissingNullableField() {
     assertFails(edit(0, n -> n.remove("checkpoint")), Reason.INVALID_FIELD)
         .hasMessageContaining("JobSubmitted is missing required field 'checkpoint'");
+  }
+
+  @Test
+  void decodesApprovalWrittenBeforeItWasSigned() throws Exception {
+    byte[] old =
+        edit(
+            6,
+            n ->
+                n.remove(java.util.List.of("thresholds", "thresholdSource", "keyId", "signature")));
+
+    ModelApproved approval = (ModelApproved) codec.decode(old);
+
+    assertThat(approval.signature()).isNull();
+    assertThat(approval.keyId()).isNull();
+    assertThat(approval.thresholds()).isNull();
+    assertThat(approval.version()).isEqualTo(3);
+  }
+
+  @Test
+  void decodesReportWrittenBeforeItNamedItsBar() throws Exception {
+    ValidationCompleted report =
+        (ValidationCompleted) codec.decode(edit(4, n -> n.remove("thresholdSource")));
+    assertThat(report.thresholdSource()).isNull();
+  }
+
+  @Test
+  void stillRequiresFieldsOfTheFirstSchemaOfAnEventWithOptionalOnes() {
+    assertFails(edit(6, n -> n.remove("spec")), Reason.INVALID_FIELD)
+        .hasMessageContaining("ModelApproved is missing required field 'spec'");
   }
 
   @Test

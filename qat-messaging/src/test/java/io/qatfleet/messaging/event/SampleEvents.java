@@ -66,7 +66,8 @@ public final class SampleEvents {
             0.998,
             Decision.RETRAIN,
             List.of(List.of(45, 5), List.of(6, 44)),
-            List.of(List.of(43, 7), List.of(7, 43))),
+            List.of(List.of(43, 7), List.of(7, 43)),
+            ThresholdSource.SPEC),
         new RetrainRequested(
             id(6), JOB, 1, INT_CKPT, AT, spec(), "accuracy dropped 0.03 > 0.01", 2, 4, 5e-4),
         new ModelApproved(
@@ -79,7 +80,11 @@ public final class SampleEvents {
             3,
             Map.of("accuracy", 0.885),
             spec(),
-            FLOAT_CKPT),
+            FLOAT_CKPT,
+            Map.of("accuracy", new MetricThreshold(0.8, 0.01, null)),
+            ThresholdSource.SPEC,
+            "0123456789abcdef",
+            Base64.getEncoder().encodeToString(new byte[64])),
         new JobFailed(id(8), JOB, 3, INT_CKPT, AT, "no rounds left", 2, INT_CKPT),
         new StatusUpdate(id(9), JOB, 1, null, AT, "qat", 0.5, "epoch 2/4", 2, 0.41, 2480.5),
         new DeadLetter(

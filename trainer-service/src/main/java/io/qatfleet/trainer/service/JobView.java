@@ -1,10 +1,14 @@
 package io.qatfleet.trainer.service;
 
+import io.qatfleet.core.job.MetricThreshold;
+import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.event.ThresholdSource;
 import io.qatfleet.messaging.event.ValidationCompleted;
+import io.qatfleet.service.ApprovalVerifier;
 import io.qatfleet.trainer.TrainerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -25,6 +29,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * ValidationCompleted, JobFailed) and {@code qat.deploy} (ModelApproved), both read from their
  * start, plus the jobs submitted through this instance's API. It answers {@code GET /jobs}.
  * Redelivered events (same event id) are applied once; history is capped per job.
+ *
+ * <p>An approval counts only when its signature verifies ({@link ApprovalVerifier}): then the job
+ * is {@code approved} with its version. An unsigned or forged one is shown ({@link
+ * JobSummary#approval()} with {@code verified=false} and the reason, a history entry) but the job
+ * is not approved: stage {@code approval-refused}, no approved version, and it never replaces a
+ * verified approval. The view also says which bar the latest round was judged by.
  */
 @ApplicationScoped
 public class JobView {
@@ -45,13 +55,33 @@ public class JobView {
       String decision,
       Integer approvedVersion,
       Instant updated,
-      List<HistoryEntry> history) {}
+      List<HistoryEntry> history,
+      Bar bar,
+      Approval approval) {}
+
+  /**
+   * The thresholds the latest validated round was judged by, and where they came from ({@code null}
+   * source: a report written before it was recorded).
+   */
+  public record Bar(ThresholdSource source, Map<String, MetricThreshold> thresholds) {}
+
+  /**
+   * The latest approval seen for the job: the model version it names, the key id it claims, and
+   * whether its signature verified (else {@code problem} says why not).
+   */
+  public record Approval(
+      String modelName, int version, String keyId, boolean verified, String problem) {}
+
+  /** Stage of a job whose approval did not verify. */
+  public static final String APPROVAL_REFUSED = "approval-refused";
 
   private final int historyLimit;
+  private final ApprovalVerifier verifier;
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
-  JobView(TrainerConfig config) {
+  JobView(TrainerConfig config, ApprovalVerifier verifier) {
     this.historyLimit = config.jobHistoryLimit();
+    this.verifier = verifier;
   }
 
   /** Records a job accepted by {@code POST /jobs}, before any status event names it. */
@@ -88,27 +118,23 @@ public class JobView {
         job.floatMetrics = v.floatMetrics();
         job.roundMetrics.put(v.round(), v.quantizedMetrics());
         job.decision = v.decision().name().toLowerCase(java.util.Locale.ROOT);
+        Map<String, MetricThreshold> thresholds = new TreeMap<>();
+        v.thresholdResults().forEach(r -> thresholds.put(r.metric(), r.threshold()));
+        job.bar = new Bar(v.thresholdSource(), Collections.unmodifiableMap(thresholds));
         job.add(
             new HistoryEntry(
                 v.timestamp(),
                 "ValidationCompleted",
                 v.round(),
                 "validation",
-                "decision " + job.decision + ", quantized " + v.quantizedMetrics()),
+                "decision "
+                    + job.decision
+                    + (v.thresholdSource() == ThresholdSource.DEFAULT ? " (default bar)" : "")
+                    + ", quantized "
+                    + v.quantizedMetrics()),
             historyLimit);
       } else if (event instanceof ModelApproved a) {
-        job.stage = "approved";
-        job.decision = "pass";
-        job.approvedVersion = a.version();
-        job.roundMetrics.put(a.round(), a.metrics());
-        job.add(
-            new HistoryEntry(
-                a.timestamp(),
-                "ModelApproved",
-                a.round(),
-                "approved",
-                a.modelName() + " v" + a.version()),
-            historyLimit);
+        approval(job, a);
       } else if (event instanceof JobFailed f) {
         job.stage = "failed";
         job.decision = "reject";
@@ -117,6 +143,44 @@ public class JobView {
             historyLimit);
       }
     }
+  }
+
+  private void approval(Job job, ModelApproved a) {
+    String problem = null;
+    try {
+      verifier.verify(a);
+    } catch (RejectedInputException e) {
+      problem = e.reason() + ": " + e.getMessage();
+    }
+    String name = a.modelName() + " v" + a.version();
+    if (problem == null) {
+      job.approval = new Approval(a.modelName(), a.version(), a.keyId(), true, null);
+      job.stage = "approved";
+      job.decision = "pass";
+      job.approvedVersion = a.version();
+      job.roundMetrics.put(a.round(), a.metrics());
+      job.add(
+          new HistoryEntry(
+              a.timestamp(),
+              "ModelApproved",
+              a.round(),
+              "approved",
+              name + ", signed by key " + a.keyId()),
+          historyLimit);
+      return;
+    }
+    if (job.approval == null || !job.approval.verified()) {
+      job.approval = new Approval(a.modelName(), a.version(), a.keyId(), false, problem);
+      job.stage = APPROVAL_REFUSED;
+    }
+    job.add(
+        new HistoryEntry(
+            a.timestamp(),
+            "ModelApproved",
+            a.round(),
+            APPROVAL_REFUSED,
+            name + " not accepted: " + problem),
+        historyLimit);
   }
 
   public Optional<JobSummary> find(String jobId) {
@@ -151,6 +215,8 @@ public class JobView {
     String decision;
     Integer approvedVersion;
     Instant updated;
+    Bar bar;
+    Approval approval;
 
     void add(HistoryEntry entry, int limit) {
       history.add(entry);
@@ -171,7 +237,9 @@ public class JobView {
           decision,
           approvedVersion,
           updated,
-          List.copyOf(history));
+          List.copyOf(history),
+          bar,
+          approval);
     }
   }
 }

@@ -10,6 +10,7 @@ import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.RetrainTriggered;
 import io.qatfleet.messaging.stage.StageLedger;
+import io.qatfleet.service.ApprovalVerifier;
 import io.qatfleet.trainer.TrainerConfig;
 import io.qatfleet.trainer.messaging.Channels;
 import io.qatfleet.trainer.messaging.EventPublisher;
@@ -23,8 +24,10 @@ import org.jboss.logging.Logger;
  * Turns a {@link RetrainTriggered} (from {@code qat.triggers}) into a new job: looks the model up
  * in the {@link ModelRegistry} and publishes {@code JobSubmitted(trigger's jobId, checkpoint =
  * approved calibrated checkpoint, spec = approved spec)} on {@code qat.jobs}. The baseline stage
- * then skips float training and starts round 1 from that checkpoint. An unknown model, or an entry
- * whose spec and start checkpoint cannot be found, is rejected to the dead-letter topic.
+ * then skips float training and starts round 1 from that checkpoint. The entry must carry the
+ * validator's signature ({@link ApprovalVerifier}): an unknown model, an unsigned or forged entry
+ * ({@code UNSIGNED_APPROVAL}, {@code BAD_SIGNATURE}, or {@code NO_APPROVAL_KEY} without a public
+ * key) is rejected to the dead-letter topic, and no job starts.
  *
  * <p>Idempotent by (trigger jobId, 0, "trigger"): a retried trigger does not start two jobs.
  */
@@ -42,6 +45,7 @@ public class TriggerService {
   private final EventCodec codec;
   private final TrainerMetrics metrics;
   private final TrainerConfig config;
+  private final ApprovalVerifier verifier;
 
   TriggerService(
       ModelRegistry registry,
@@ -50,7 +54,8 @@ public class TriggerService {
       StageLedger ledger,
       EventCodec codec,
       TrainerMetrics metrics,
-      TrainerConfig config) {
+      TrainerConfig config,
+      ApprovalVerifier verifier) {
     this.registry = registry;
     this.training = training;
     this.publisher = publisher;
@@ -58,6 +63,7 @@ public class TriggerService {
     this.codec = codec;
     this.metrics = metrics;
     this.config = config;
+    this.verifier = verifier;
   }
 
   public void trigger(RetrainTriggered trigger) throws InterruptedException {
@@ -75,6 +81,7 @@ public class TriggerService {
                         "model '"
                             + trigger.modelName()
                             + "' has no approved version in the registry (qat.models)"));
+    verifier.verify(entry);
     JobSpec spec = entry.spec();
     CheckpointRef start = entry.calibratedCheckpoint();
     JobSubmitted job =
@@ -83,11 +90,12 @@ public class TriggerService {
     ledger.markDone(
         trigger.jobId(), 0, STAGE, new String(codec.encode(job), StandardCharsets.UTF_8));
     LOG.infof(
-        "trigger %s (%s) for model %s v%d: job %s starts from %s",
+        "trigger %s (%s) for model %s v%d (signed by key %s): job %s starts from %s",
         trigger.eventId(),
         trigger.reason(),
         entry.modelName(),
         entry.version(),
+        entry.keyId(),
         trigger.jobId(),
         start.shortId());
   }

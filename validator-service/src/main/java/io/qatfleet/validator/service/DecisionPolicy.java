@@ -1,9 +1,13 @@
 package io.qatfleet.validator.service;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.job.MetricThreshold;
+import io.qatfleet.core.json.Json;
 import io.qatfleet.messaging.event.Decision;
 import io.qatfleet.messaging.event.ThresholdResult;
+import io.qatfleet.messaging.event.ThresholdSource;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -14,21 +18,40 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The validator's judgement, without I/O: checks each threshold of a job spec against the float
+ * The validator's judgement, without I/O: picks the bar a job is judged by (its spec's thresholds,
+ * or the configured default bar when the spec names none), checks each threshold against the float
  * baseline's and the quantized model's metrics, turns the results into a {@link Decision} (pass;
  * retrain while rounds are left; reject), sizes the epoch budget of a retrain round, says in words
- * which thresholds failed, and picks the best round of a failed job.
+ * which thresholds failed, and picks the best round of a failed job. No bar, no approval: an empty
+ * list of checks is never a pass.
  */
 public final class DecisionPolicy {
 
+  /**
+   * The default bar unless {@code qat.default-thresholds} says otherwise: at most one point of
+   * accuracy lost against the float model, the bar a spec without a {@code thresholds} section gets
+   * from {@code JobSpec}.
+   */
+  public static final String DEFAULT_THRESHOLDS = "{\"accuracy\": {\"maxAbsDrop\": 0.01}}";
+
+  /** The thresholds a job is judged by, and where they came from. */
+  public record Bar(Map<String, MetricThreshold> thresholds, ThresholdSource source) {}
+
   private final int epochGrowth;
   private final int maxEpochs;
+  private final Map<String, MetricThreshold> defaultBar;
+
+  /** A policy with the default bar {@value #DEFAULT_THRESHOLDS}. */
+  public DecisionPolicy(int epochGrowth, int maxEpochs) {
+    this(epochGrowth, maxEpochs, parseBar(DEFAULT_THRESHOLDS));
+  }
 
   /**
    * @param epochGrowth factor of a retrain round's epochs over the previous round's, at least 1
    * @param maxEpochs cap of a round's epoch budget, at least 1
+   * @param defaultBar the bar of a job whose spec names no threshold: at least one valid threshold
    */
-  public DecisionPolicy(int epochGrowth, int maxEpochs) {
+  public DecisionPolicy(int epochGrowth, int maxEpochs, Map<String, MetricThreshold> defaultBar) {
     if (epochGrowth < 1) {
       throw new IllegalArgumentException("epochGrowth must be >= 1, was " + epochGrowth);
     }
@@ -37,6 +60,53 @@ public final class DecisionPolicy {
     }
     this.epochGrowth = epochGrowth;
     this.maxEpochs = maxEpochs;
+    this.defaultBar = requireBar(defaultBar, "the default bar");
+  }
+
+  /**
+   * A bar written as the {@code thresholds} section of a job spec, e.g. {@value
+   * #DEFAULT_THRESHOLDS}.
+   *
+   * @throws IllegalArgumentException if it is not such JSON, names no threshold or an invalid one
+   */
+  public static Map<String, MetricThreshold> parseBar(String json) {
+    Map<String, MetricThreshold> bar;
+    try {
+      bar = Json.MAPPER.readValue(json, new TypeReference<Map<String, MetricThreshold>>() {});
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "qat.default-thresholds is not a thresholds section: " + e.getOriginalMessage(), e);
+    }
+    return requireBar(bar, "qat.default-thresholds");
+  }
+
+  /** The spec's thresholds, or the default bar when the spec names none. */
+  public Bar barFor(JobSpec spec) {
+    return spec.thresholds().isEmpty()
+        ? new Bar(defaultBar, ThresholdSource.DEFAULT)
+        : new Bar(new TreeMap<>(spec.thresholds()), ThresholdSource.SPEC);
+  }
+
+  public Map<String, MetricThreshold> defaultBar() {
+    return defaultBar;
+  }
+
+  private static Map<String, MetricThreshold> requireBar(
+      Map<String, MetricThreshold> bar, String what) {
+    if (bar == null || bar.isEmpty()) {
+      throw new IllegalArgumentException(what + " must name at least one threshold");
+    }
+    if (bar.values().stream().anyMatch(java.util.Objects::isNull)) {
+      throw new IllegalArgumentException(what + " has a metric without a threshold: " + bar);
+    }
+    // The spec's own validation of its thresholds section, so that a bar reads as a spec's does.
+    List<String> problems =
+        new JobSpec("bar", null, null, null, null, bar, null)
+            .violations().stream().filter(v -> v.startsWith("thresholds.")).toList();
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(what + " is invalid: " + String.join("; ", problems));
+    }
+    return Map.copyOf(new TreeMap<>(bar));
   }
 
   /**
@@ -64,8 +134,16 @@ public final class DecisionPolicy {
     return out;
   }
 
-  /** Pass when every threshold passed; otherwise retrain while {@code round < maxRounds}. */
+  /**
+   * Pass when every threshold passed; otherwise retrain while {@code round < maxRounds}.
+   *
+   * @throws IllegalArgumentException if no threshold was checked: no bar, no approval
+   */
   public static Decision decide(List<ThresholdResult> results, int round, int maxRounds) {
+    if (results.isEmpty()) {
+      throw new IllegalArgumentException(
+          "no threshold was checked: a model is never approved without a bar");
+    }
     if (results.stream().allMatch(ThresholdResult::passed)) {
       return Decision.PASS;
     }

@@ -23,6 +23,7 @@ import io.qatfleet.service.FleetConfig;
 import io.qatfleet.validator.ValidatorConfig;
 import io.qatfleet.validator.messaging.EventPublisher;
 import io.qatfleet.validator.messaging.ModelRegistry;
+import io.qatfleet.validator.service.DecisionPolicy.Bar;
 import io.qatfleet.validator.service.JobRecords.Baseline;
 import io.qatfleet.validator.service.ModelEvaluator.FloatEvaluation;
 import io.qatfleet.validator.service.ModelEvaluator.QuantizedEvaluation;
@@ -46,10 +47,11 @@ import org.jboss.logging.Logger;
  *       once per job and keeps its metrics in the stage ledger, so that a restarted validator still
  *       has them;
  *   <li>a {@link QuantizedModelReady} of round r: evaluates the integer model (integer engine) and
- *       the calibrated float model (fake-quant graph), checks every threshold of the job spec
- *       against the baseline, publishes {@link ValidationCompleted}, then {@link ModelApproved} on
- *       {@code qat.deploy} and {@code qat.models} (pass), {@link RetrainRequested} on {@code
- *       qat.train} (fail, rounds left) or {@link JobFailed} with the best round (fail, none left).
+ *       the calibrated float model (fake-quant graph), checks every threshold of the job spec (or
+ *       of the default bar, when the spec names none) against the baseline, publishes {@link
+ *       ValidationCompleted}, then {@link ModelApproved}, signed, on {@code qat.deploy} and {@code
+ *       qat.models} (pass), {@link RetrainRequested} on {@code qat.train} (fail, rounds left) or
+ *       {@link JobFailed} with the best round (fail, none left).
  * </ul>
  *
  * <p>Idempotent by (jobId, round, stage): the ledger entry is written after every outcome was
@@ -71,6 +73,7 @@ public class ValidationService {
   private final JobRecords records;
   private final ModelEvaluator evaluator;
   private final DecisionPolicy policy;
+  private final ApprovalSigner signer;
   private final CheckpointCodec codec = new CheckpointCodec();
 
   public ValidationService(
@@ -80,7 +83,8 @@ public class ValidationService {
       ModelRegistry registry,
       ValidatorMetrics metrics,
       FleetConfig fleetConfig,
-      StageLedger ledger) {
+      StageLedger ledger,
+      ApprovalSigner signer) {
     this.config = config;
     this.fleetConfig = fleetConfig;
     this.store = store;
@@ -89,7 +93,12 @@ public class ValidationService {
     this.metrics = metrics;
     this.records = new JobRecords(ledger);
     this.evaluator = new ModelEvaluator(DatasetLoader.fromEnvironment());
-    this.policy = new DecisionPolicy(config.retrainEpochGrowth(), config.retrainMaxEpochs());
+    this.signer = signer;
+    this.policy =
+        new DecisionPolicy(
+            config.retrainEpochGrowth(),
+            config.retrainMaxEpochs(),
+            DecisionPolicy.parseBar(config.defaultThresholds()));
   }
 
   /** Evaluates and records the float baseline of a job, once. */
@@ -157,8 +166,9 @@ public class ValidationService {
     Checkpoint calibrated = fetch(event.calibratedCheckpoint(), "calibrated checkpoint");
     QuantizedEvaluation evaluation = evaluator.evaluateQuantized(spec, integer, calibrated);
 
+    Bar bar = policy.barFor(spec);
     List<ThresholdResult> results =
-        DecisionPolicy.check(spec.thresholds(), baseline.metrics(), evaluation.metrics());
+        DecisionPolicy.check(bar.thresholds(), baseline.metrics(), evaluation.metrics());
     Decision decision = DecisionPolicy.decide(results, round, spec.maxRounds());
     Map<String, Double> floatMetrics = new TreeMap<>(baseline.metrics());
     floatMetrics.put(ModelEvaluator.MODEL_BYTES, (double) evaluation.floatModelBytes());
@@ -184,7 +194,8 @@ public class ValidationService {
             evaluation.agreement(),
             decision,
             floatConfusion,
-            evaluation.confusion()));
+            evaluation.confusion(),
+            bar.source()));
     RoundResult result =
         new RoundResult(
             round,
@@ -194,7 +205,7 @@ public class ValidationService {
             event.checkpoint(),
             event.calibratedCheckpoint());
     switch (decision) {
-      case PASS -> approve(event, spec, evaluation);
+      case PASS -> approve(event, spec, evaluation, bar);
       case RETRAIN -> retrain(event, spec, results);
       case REJECT -> reject(event, results, result);
     }
@@ -221,7 +232,8 @@ public class ValidationService {
         evaluation.agreement());
   }
 
-  private void approve(QuantizedModelReady event, JobSpec spec, QuantizedEvaluation evaluation) {
+  private void approve(
+      QuantizedModelReady event, JobSpec spec, QuantizedEvaluation evaluation, Bar bar) {
     int version = registry.versionFor(spec.name(), event.jobId(), event.round());
     Map<String, Double> approvedMetrics = new TreeMap<>(evaluation.metrics());
     approvedMetrics.put("agreement", evaluation.agreement());
@@ -236,7 +248,12 @@ public class ValidationService {
             version,
             approvedMetrics,
             spec,
-            event.calibratedCheckpoint());
+            event.calibratedCheckpoint(),
+            bar.thresholds(),
+            bar.source(),
+            null,
+            null);
+    approval = signer.sign(approval);
     publisher.approved(approval);
     registry.registered(approval);
   }

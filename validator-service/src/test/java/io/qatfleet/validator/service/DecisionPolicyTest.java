@@ -9,6 +9,8 @@ import io.qatfleet.core.train.TrainingSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.event.Decision;
 import io.qatfleet.messaging.event.ThresholdResult;
+import io.qatfleet.messaging.event.ThresholdSource;
+import io.qatfleet.validator.service.DecisionPolicy.Bar;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -50,10 +52,66 @@ class DecisionPolicyTest {
     ThresholdResult ok = result(true);
     ThresholdResult bad = result(false);
     assertThat(DecisionPolicy.decide(List.of(ok), 3, 3)).isEqualTo(Decision.PASS);
-    assertThat(DecisionPolicy.decide(List.of(), 1, 3)).isEqualTo(Decision.PASS);
     assertThat(DecisionPolicy.decide(List.of(ok, bad), 1, 3)).isEqualTo(Decision.RETRAIN);
     assertThat(DecisionPolicy.decide(List.of(bad), 2, 3)).isEqualTo(Decision.RETRAIN);
     assertThat(DecisionPolicy.decide(List.of(bad), 3, 3)).isEqualTo(Decision.REJECT);
+  }
+
+  @Test
+  void neverPassesWithoutACheckedThreshold() {
+    assertThatThrownBy(() -> DecisionPolicy.decide(List.of(), 1, 3))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("without a bar");
+  }
+
+  @Test
+  void judgesSpecWithoutThresholdsByTheDefaultBar() {
+    DecisionPolicy policy =
+        new DecisionPolicy(
+            2, 1000, DecisionPolicy.parseBar("{\"accuracy\": {\"maxAbsDrop\": 0.02}}"));
+    Bar bar = policy.barFor(specWithThresholds(Map.of()));
+
+    assertThat(bar.source()).isEqualTo(ThresholdSource.DEFAULT);
+    assertThat(bar.thresholds()).containsOnlyKeys("accuracy");
+    // Float 0.84: 0.81 drops 0.03 > 0.02 and fails; 0.83 drops 0.01 and passes.
+    List<ThresholdResult> failing =
+        DecisionPolicy.check(bar.thresholds(), FLOAT, Map.of("accuracy", 0.81));
+    List<ThresholdResult> passing =
+        DecisionPolicy.check(bar.thresholds(), FLOAT, Map.of("accuracy", 0.83));
+    assertThat(DecisionPolicy.decide(failing, 1, 1)).isEqualTo(Decision.REJECT);
+    assertThat(DecisionPolicy.decide(passing, 1, 1)).isEqualTo(Decision.PASS);
+  }
+
+  @Test
+  void judgesSpecWithThresholdsByItsOwn() {
+    Map<String, MetricThreshold> own = Map.of("macroF1", new MetricThreshold(0.5, null, null));
+    Bar bar = new DecisionPolicy(2, 1000).barFor(specWithThresholds(own));
+
+    assertThat(bar.source()).isEqualTo(ThresholdSource.SPEC);
+    assertThat(bar.thresholds()).isEqualTo(own);
+  }
+
+  @Test
+  void defaultBarIsOnePointOfAccuracy() {
+    assertThat(new DecisionPolicy(2, 1000).defaultBar())
+        .isEqualTo(Map.of("accuracy", new MetricThreshold(null, 0.01, null)));
+  }
+
+  @Test
+  void refusesDefaultBarWithoutThresholds() {
+    assertThatThrownBy(() -> DecisionPolicy.parseBar("{}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least one threshold");
+  }
+
+  @Test
+  void refusesInvalidDefaultBarNamingTheField() {
+    assertThatThrownBy(() -> DecisionPolicy.parseBar("{\"accuracy\": {\"maxAbsDrop\": 2}}"))
+        .hasMessageContaining("thresholds.accuracy.maxAbsDrop");
+    assertThatThrownBy(() -> DecisionPolicy.parseBar("{\"top5\": {\"min\": 0.5}}"))
+        .hasMessageContaining("unknown metric");
+    assertThatThrownBy(() -> DecisionPolicy.parseBar("accuracy 0.01"))
+        .hasMessageContaining("not a thresholds section");
   }
 
   @Test
@@ -107,6 +165,10 @@ class DecisionPolicyTest {
   private static RoundResult round(int round, double accuracy) {
     CheckpointRef ref = CheckpointRef.of(new byte[] {(byte) round});
     return new RoundResult(round, Decision.RETRAIN, Map.of("accuracy", accuracy), 1.0, ref, ref);
+  }
+
+  private static JobSpec specWithThresholds(Map<String, MetricThreshold> thresholds) {
+    return new JobSpec("m", null, null, null, null, thresholds, null);
   }
 
   private static JobSpec specWithQatEpochs(int qatEpochs) {

@@ -1,0 +1,169 @@
+package io.qatfleet.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qatfleet.core.BuildInfo;
+import io.qatfleet.core.checkpoint.Checkpoint;
+import io.qatfleet.core.checkpoint.CheckpointCodec;
+import io.qatfleet.core.checkpoint.CheckpointException;
+import io.qatfleet.core.json.Json;
+import io.qatfleet.messaging.approval.ApprovalSignature;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.checkpoint.CheckpointTransportException;
+import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
+import io.qatfleet.messaging.event.ModelApproved;
+import io.qatfleet.messaging.kafka.KafkaClientSettings;
+import io.qatfleet.messaging.topic.Topics;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code qat pull <model>[:version] -o DIR}: downloads an approved integer checkpoint. The approval
+ * is verified first ({@link Approvals}, as {@code qat verify}); the checkpoint comes from {@code
+ * qat.checkpoints} through {@link KafkaCheckpointStore} and must have the approved SHA-256 and
+ * size. Writes {@code <sha256>.safetensors} and {@code <sha256>.model-card.json}: the spec,
+ * metrics, thresholds and where they came from, the checkpoint's provenance (job, round, dataset,
+ * code version), both digests, and the signature with its key id and the canonical form it signs,
+ * so the card can be checked again without the fleet.
+ */
+@Command(
+    name = "pull",
+    mixinStandardHelpOptions = true,
+    description = "Download an approved integer checkpoint and its model card, signature checked.")
+final class PullCommand extends FleetCommand {
+  static final Duration CHECKPOINT_TIMEOUT = Duration.ofMinutes(2);
+
+  /** Suffix of the model card beside {@code <sha256>.safetensors}. */
+  static final String CARD_SUFFIX = ".model-card.json";
+
+  @Parameters(
+      index = "0",
+      paramLabel = "MODEL[:VERSION]",
+      description = "The model's name, and the version (default: the registry's latest).")
+  String model;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "DIR",
+      description = "Where the files go (default: the current directory).")
+  Path output = Path.of(".");
+
+  @Mixin FleetOptions.Kafka kafka;
+
+  @Mixin FleetOptions.ApprovalKey key;
+
+  @Override
+  int run(PrintWriter out) throws InterruptedException, IOException {
+    Approvals.Ref ref = Approvals.Ref.parse(model);
+    ApprovalSignature verifier = key.verifier();
+    KafkaClientSettings clients = kafka.settings();
+    KafkaAccess.requireReachable(clients);
+    Approvals.Selected selected = Approvals.select(Approvals.read(clients), ref, verifier);
+    selected.warnings().forEach(w -> err().println("qat pull: warning: " + w));
+    ModelApproved approval = selected.approval();
+    CheckpointRef integer = approval.checkpoint();
+
+    byte[] bytes;
+    try (KafkaCheckpointStore store =
+        new KafkaCheckpointStore(
+            clients, Topics.CHECKPOINTS, KafkaCheckpointStore.DEFAULT_CHUNK_BYTES)) {
+      bytes = store.get(integer, CHECKPOINT_TIMEOUT);
+    } catch (CheckpointTransportException e) {
+      throw new CliFailure(
+          "cannot fetch checkpoint "
+              + integer.sha256()
+              + ": "
+              + e.reason()
+              + ": "
+              + e.getMessage());
+    }
+    CheckpointRef received = CheckpointRef.of(bytes);
+    if (!received.equals(integer)) {
+      throw new CliFailure(
+          "checkpoint "
+              + integer.sha256()
+              + " arrived as "
+              + received.sha256()
+              + " ("
+              + received.bytes()
+              + " bytes); the approval names "
+              + integer.bytes()
+              + " bytes");
+    }
+    Checkpoint checkpoint;
+    try {
+      checkpoint = new CheckpointCodec().decode(bytes, integer.sha256());
+    } catch (CheckpointException e) {
+      throw new CliFailure(
+          "checkpoint " + integer.sha256() + " does not decode: " + e.getMessage());
+    }
+
+    Files.createDirectories(output);
+    Path file = output.resolve(integer.sha256() + CheckpointCodec.FILE_SUFFIX);
+    Path card = output.resolve(integer.sha256() + CARD_SUFFIX);
+    writeAtomically(file, bytes);
+    writeAtomically(
+        card,
+        Json.MAPPER
+            .writerWithDefaultPrettyPrinter()
+            .writeValueAsBytes(modelCard(approval, checkpoint, file.getFileName().toString())));
+    out.println(
+        "pulled "
+            + approval.modelName()
+            + " v"
+            + approval.version()
+            + " (signed by key "
+            + approval.keyId()
+            + "): "
+            + file
+            + ", "
+            + card);
+    return 0;
+  }
+
+  /** The model card of a verified approval and its decoded integer checkpoint. */
+  static ObjectNode modelCard(ModelApproved a, Checkpoint checkpoint, String fileName) {
+    ObjectNode card = Json.MAPPER.createObjectNode();
+    card.put("modelName", a.modelName());
+    card.put("version", a.version());
+    card.put("jobId", a.jobId());
+    card.put("round", a.round());
+    card.put("approvedAt", a.timestamp().toString());
+    ObjectNode integer = card.putObject("checkpoint");
+    integer.put("file", fileName);
+    integer.put("sha256", a.checkpoint().sha256());
+    integer.put("bytes", a.checkpoint().bytes());
+    integer.put("kind", checkpoint.kind().name());
+    ObjectNode calibrated = card.putObject("calibratedCheckpoint");
+    calibrated.put("sha256", a.calibratedCheckpoint().sha256());
+    calibrated.put("bytes", a.calibratedCheckpoint().bytes());
+    card.set("spec", Json.MAPPER.valueToTree(a.spec()));
+    card.put("specSha256", ApprovalSignature.specDigest(a.spec()));
+    card.set("metrics", Json.MAPPER.valueToTree(a.metrics()));
+    card.set("thresholds", Json.MAPPER.valueToTree(a.thresholds()));
+    card.set("thresholdSource", Json.MAPPER.valueToTree(a.thresholdSource()));
+    card.put("codeVersion", checkpoint.provenance().codeVersion());
+    card.set("provenance", Json.MAPPER.valueToTree(checkpoint.provenance()));
+    ObjectNode signature = card.putObject("signature");
+    signature.put("algorithm", ApprovalSignature.ALGORITHM);
+    signature.put("keyId", a.keyId());
+    signature.put("value", a.signature());
+    signature.put("statement", ApprovalSignature.STATEMENT);
+    signature.put("canonicalForm", ApprovalSignature.canonicalForm(a));
+    card.put("pulledWith", BuildInfo.codeVersion());
+    return card;
+  }
+
+  private static void writeAtomically(Path target, byte[] content) throws IOException {
+    Path tmp = target.resolveSibling(target.getFileName() + ".part");
+    Files.write(tmp, content);
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+}
