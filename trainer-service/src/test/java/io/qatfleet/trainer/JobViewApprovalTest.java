@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * approved; an unsigned or forged one is shown as refused and never replaces a genuine one.
  */
 @QuarkusTest
-@QuarkusTestResource(KafkaBrokerResource.class)
+@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(ApprovalKeyResource.class)
 class JobViewApprovalTest {
 
