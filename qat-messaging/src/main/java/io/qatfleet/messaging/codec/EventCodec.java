@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.qatfleet.messaging.codec.EventDecodingException.Reason;
+import io.qatfleet.messaging.event.AbsentAsNull;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.QatEvent;
 import java.io.IOException;
@@ -32,8 +33,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * writes {@code schemaVersion} and the {@code type} discriminator first, then the record's
  * components (nulls included). Decoding is strict, because a half-understood event could start a
  * wrong round: the {@code schemaVersion} must be {@value QatEvent#SCHEMA_VERSION}, the type must be
- * known, every record component must be present (explicit {@code null} where the event allows one),
- * unknown fields are rejected, and the record's own validation must pass. Any failure is an {@link
+ * known, every record component must be present (explicit {@code null} where the event allows one;
+ * only a component added later, marked {@link AbsentAsNull}, may be absent), unknown fields are
+ * rejected, and the record's own validation must pass. Any failure is an {@link
  * EventDecodingException} whose reason and message go into a {@link DeadLetter} built by {@link
  * #toDeadLetter}.
  *
@@ -226,8 +228,8 @@ public final class EventCodec {
 
   /**
    * Fails unless every component of {@code recordType} (and of this module's records nested in it)
-   * is present in {@code node}. Jackson alone would quietly default a missing {@code round} to 0 or
-   * a missing {@code checkpoint} to null.
+   * is present in {@code node}, except one marked {@link AbsentAsNull}. Jackson alone would quietly
+   * default a missing {@code round} to 0 or a missing {@code checkpoint} to null.
    */
   private static void requireComponents(
       JsonNode node, Class<?> recordType, String path, String eventName)
@@ -235,6 +237,9 @@ public final class EventCodec {
     for (RecordComponent component : recordType.getRecordComponents()) {
       String field = path + component.getName();
       JsonNode child = node.get(component.getName());
+      if (child == null && component.isAnnotationPresent(AbsentAsNull.class)) {
+        continue;
+      }
       if (child == null) {
         throw new EventDecodingException(
             Reason.INVALID_FIELD, eventName + " is missing required field '" + field + "'");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qatfleet.messaging.codec.EventDecodingException.Reason;
 import io.qatfleet.messaging.event.DeadLetter;
+import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.SampleEvents;
 import java.nio.charset.StandardCharsets;
@@ -108,6 +109,26 @@ class EventCodecTest {
   void rejectsMissingNullableField() {
     assertFails(edit(0, n -> n.remove("checkpoint")), Reason.INVALID_FIELD)
         .hasMessageContaining("JobSubmitted is missing required field 'checkpoint'");
+  }
+
+  @Test
+  void readsJobSubmittedWrittenBeforeOwnersAsOwnerless() throws Exception {
+    JobSubmitted decoded = (JobSubmitted) codec.decode(edit(0, n -> n.remove("owner")));
+    assertThat(decoded.owner()).isNull();
+    assertThat(decoded.jobId()).isEqualTo(SampleEvents.JOB);
+    assertThat(decoded.spec()).isEqualTo(SampleEvents.spec());
+  }
+
+  @Test
+  void rejectsBlankOwner() {
+    assertFails(edit(0, n -> n.put("owner", " ")), Reason.INVALID_FIELD)
+        .hasMessageContaining("owner must not be blank");
+  }
+
+  @Test
+  void rejectsModelClaimWithoutOwner() {
+    assertFails(edit(11, n -> n.remove("owner")), Reason.INVALID_FIELD)
+        .hasMessageContaining("ModelClaimed is missing required field 'owner'");
   }
 
   @Test
