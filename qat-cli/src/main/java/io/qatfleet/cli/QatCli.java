@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       ListCommand.class,
       TriggerCommand.class,
-      FollowCommand.class
+      FollowCommand.class,
+      TokenCommand.class
     })
 public final class QatCli {
   /** {@code qat --version}: the same code version every checkpoint's provenance records. */

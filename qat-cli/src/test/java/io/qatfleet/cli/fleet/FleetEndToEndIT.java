@@ -78,7 +78,7 @@ class FleetEndToEndIT {
     Path runDir = Files.createTempDirectory(root.resolve("qat-cli/target"), "e2e-");
     fleet = LocalFleet.start(root, runDir, null, 200);
     events = new EventTail(fleet.bootstrapServers(), Topics.EVENT_TOPICS);
-    jobs = new JobClient(fleet.url("trainer-service"));
+    jobs = new JobClient(fleet.url("trainer-service"), fleet.token());
   }
 
   @AfterAll
@@ -206,7 +206,7 @@ class FleetEndToEndIT {
     HttpResponse<String> response =
         HttpClient.newHttpClient()
             .send(
-                HttpRequest.newBuilder(URI.create(fleet.url(service) + path)).build(),
+                HttpRequest.newBuilder(URI.create(fleet.managementUrl(service) + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     return response.body();
