@@ -1,10 +1,13 @@
 package io.qatfleet.cli.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.JobFailed;
+import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.ModelApproved;
+import io.qatfleet.messaging.event.ModelClaimed;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.QuantizedModelReady;
 import io.qatfleet.messaging.event.RetrainRequested;
@@ -113,6 +116,24 @@ class FleetEndToEndIT {
             "ModelApproved round 2");
     ModelApproved approved = (ModelApproved) flow.get(flow.size() - 1);
     assertThat(approved.modelName()).isEqualTo("e2e-retrain");
+    // Submitted with the local user's token: the job and its model name are the user's.
+    assertThat(events.ofJob(jobId))
+        .extracting(EventTail.Seen::event)
+        .anySatisfy(
+            e ->
+                assertThat(e)
+                    .isInstanceOfSatisfying(
+                        JobSubmitted.class,
+                        j -> assertThat(j.owner()).isEqualTo(LocalAuth.localUser())))
+        .anySatisfy(
+            e ->
+                assertThat(e)
+                    .isInstanceOfSatisfying(
+                        ModelClaimed.class,
+                        c -> {
+                          assertThat(c.modelName()).isEqualTo("e2e-retrain");
+                          assertThat(c.owner()).isEqualTo(LocalAuth.localUser());
+                        }));
     assertThat(
             events.await(
                 s ->
@@ -198,6 +219,22 @@ class FleetEndToEndIT {
         .contains("kafka_consumer_");
   }
 
+  /** The packaged trainer wants a token, and serves health only on its management port. */
+  @Test
+  @Order(4)
+  void refusesAnonymousJobAndKeepsHealthOffTheApiPort() throws Exception {
+    assertThatThrownBy(() -> new JobClient(fleet.url("trainer-service"), null).submit(KILL_JOB))
+        .isInstanceOf(JobClient.JobApiException.class)
+        .hasMessageContaining("HTTP 401");
+    HttpResponse<String> health =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(fleet.url("trainer-service") + "/q/health/ready"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(health.statusCode()).isEqualTo(404);
+  }
+
   private static String metrics(String service) throws Exception {
     return get(service, "/q/metrics");
   }
@@ -231,6 +268,7 @@ class FleetEndToEndIT {
   private static List<QatEvent> decisions(String jobId) {
     return events.ofJob(jobId).stream()
         .filter(s -> !s.topic().equals(Topics.MODELS) && !s.topic().equals(Topics.JOBS))
+        .filter(s -> !s.topic().equals(Topics.OWNERS))
         .filter(s -> !s.topic().equals(Topics.DLQ))
         .map(EventTail.Seen::event)
         .filter(e -> !(e instanceof StatusUpdate))
