@@ -11,9 +11,12 @@
 # 4. packages the services and qat-cli with Maven if their outputs are missing (CI runs this after
 #    ./mvnw verify), then builds qat-fleet/<service>:<version> from Dockerfile on those bases
 # 5. starts the embedded broker (KafkaBrokerMain) on the host and one container per image, as the
-#    pods run: user 10001, read-only root, tmpfs /tmp, no capabilities, host network; waits for
-#    /q/health/live and /q/health/ready, submits a small job to the trainer and requires that each
-#    service loads libjnitensorflow from /opt/tensorflow/lib and that JavaCPP extracts nothing.
+#    pods run: user 10001, read-only root, tmpfs /tmp, no capabilities, host network, the trainer
+#    with a public key mounted as from the Secret (a key pair made by `qat token` in a scratch
+#    directory); waits for /q/health/live and /q/health/ready on each management port (and requires
+#    them absent from the API port), requires 401 for an anonymous POST /jobs, submits a small job
+#    with a token and requires that each service loads libjnitensorflow from /opt/tensorflow/lib
+#    and that JavaCPP extracts nothing.
 # Exits non-zero on any failure. Environment:
 #   QAT_IMAGE_CACHE  debootstrap tarball cache (default ~/.cache/qat-fleet/images)
 #   QAT_DEBIAN_MIRROR  (default http://deb.debian.org/debian)
@@ -176,7 +179,7 @@ missing=()
 for s in "${services[@]}"; do
   [[ -f "$s/target/quarkus-app/quarkus-run.jar" ]] || missing+=("$s")
 done
-[[ -d qat-cli/target/lib ]] || missing+=(qat-cli)
+[[ -d qat-cli/target/lib && -f qat-cli/target/qat-cli.jar ]] || missing+=(qat-cli)
 if [[ ${#missing[@]} -gt 0 ]]; then
   log "packaging ${missing[*]} (./mvnw package -DskipTests)"
   ./mvnw -B -q -pl "$(IFS=,; echo "${missing[*]}")" -am package -DskipTests -Dspotless.check.skip=true
@@ -212,16 +215,25 @@ done
 [[ -n "$bootstrap" ]] || fail "the Kafka broker did not start ($logs/broker.log)"
 log "Kafka broker on $bootstrap"
 
-declare -A port
+# The job API's key pair and a submitter's token; the trainer gets the public key as the
+# Deployment mounts it from Secret qat-jwt-public-key (readable by user 10001).
+auth="$work/auth"
+token="$(QAT_AUTH_DIR="$auth" java -cp "qat-cli/target/qat-cli.jar:qat-cli/target/lib/*" \
+  io.qatfleet.cli.QatCli token --subject image-check)" || fail "qat token failed"
+declare -A port mport
 for s in "${services[@]}"; do
   c="qat-check-$s-$$"
   containers+=("$c")
-  # As the Deployments run them; HTTP port 0: Quarkus picks a free one (host network).
-  # JavaCPP's debug log names every library it extracts or loads.
+  jwt=()
+  [[ $s == trainer-service ]] && jwt=(-v "$auth/publicKey.pem:/etc/qat/jwt/publicKey.pem:ro"
+    -e MP_JWT_VERIFY_PUBLICKEY_LOCATION=file:/etc/qat/jwt/publicKey.pem)
+  # As the Deployments run them; HTTP and management port 0: Quarkus picks free ones (host
+  # network). JavaCPP's debug log names every library it extracts or loads.
   docker run -d --name "$c" --network host --read-only --tmpfs /tmp:rw,exec,size=1g \
     --cap-drop ALL --security-opt no-new-privileges --memory 2g \
-    -v /usr/share/datasets:/usr/share/datasets:ro \
-    -e KAFKA_BOOTSTRAP_SERVERS="$bootstrap" -e QUARKUS_HTTP_PORT=0 -e QAT_STATE_DIR=/tmp/state \
+    -v /usr/share/datasets:/usr/share/datasets:ro "${jwt[@]}" \
+    -e KAFKA_BOOTSTRAP_SERVERS="$bootstrap" -e QUARKUS_HTTP_PORT=0 -e QUARKUS_MANAGEMENT_PORT=0 \
+    -e QAT_STATE_DIR=/tmp/state \
     -e JAVA_OPTS="-XX:MaxRAMPercentage=35 -XX:+ExitOnOutOfMemoryError -Dorg.bytedeco.javacpp.logger.debug=true" \
     "qat-fleet/$s:$version" >/dev/null
 done
@@ -239,26 +251,34 @@ for s in "${services[@]}"; do
   c="qat-check-$s-$$"
   for _ in $(seq "$wait_s"); do
     port[$s]="$(sed -n 's|.*Listening on: http://0\.0\.0\.0:\([0-9]*\).*|\1|p' "$(clog "$s")")"
-    [[ -n "${port[$s]}" ]] && break
+    mport[$s]="$(sed -n 's|.*Management interface listening on http://0\.0\.0\.0:\([0-9]*\).*|\1|p' "$(clog "$s")")"
+    [[ -n "${port[$s]}" && -n "${mport[$s]}" ]] && break
     gone "$s"
     sleep 1
   done
-  [[ -n "${port[$s]}" ]] || fail "$s did not start listening within $wait_s s"
+  [[ -n "${port[$s]}" && -n "${mport[$s]}" ]] || fail "$s did not start listening within $wait_s s"
   [[ "$(docker exec "$c" id -u)" == 10001 ]] || fail "$s does not run as user 10001"
   for probe in live ready; do
     body=""
     for _ in $(seq "$wait_s"); do
-      body="$(curl -fsS "http://127.0.0.1:${port[$s]}/q/health/$probe" 2>/dev/null)" && break
+      body="$(curl -fsS "http://127.0.0.1:${mport[$s]}/q/health/$probe" 2>/dev/null)" && break
       gone "$s"
       sleep 1
     done
     grep -q '"status": *"UP"' <<<"$body" || fail "$s /q/health/$probe is not UP: $body"
-    log "$s (port ${port[$s]}): /q/health/$probe UP"
+    log "$s (management port ${mport[$s]}): /q/health/$probe UP"
   done
+  code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${port[$s]}/q/metrics")"
+  [[ $code == 404 ]] || fail "$s answers /q/metrics on its API port ${port[$s]} (HTTP $code)"
 done
 
+anonymous="$(curl -s -o /dev/null -w '%{http_code}' -XPOST -H 'Content-Type: application/json' \
+  "http://127.0.0.1:${port[trainer-service]}/jobs" -d '{"name":"image-check"}')"
+[[ $anonymous == 401 ]] || fail "an anonymous POST /jobs got HTTP $anonymous, not 401"
+log "trainer-service: anonymous POST /jobs refused (401)"
+
 # TF loads on the first job: the trainer trains, the quantizer and the validator follow.
-job="$(curl -fsS -XPOST -H 'Content-Type: application/json' \
+job="$(curl -fsS -XPOST -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
   "http://127.0.0.1:${port[trainer-service]}/jobs" \
   -d '{"name":"image-check","data":{"trainLimit":512,"testLimit":128,"calibrationSize":64},
        "training":{"floatEpochs":1,"qatEpochs":1},"maxRounds":1}')" || fail "POST /jobs failed"
@@ -279,7 +299,7 @@ for s in "${services[@]}"; do
   ((tmp_kb < 65536)) || fail "$s wrote $tmp_kb KiB to /tmp"
   log "$s: TensorFlow loaded from /opt/tensorflow/lib, nothing extracted (/tmp holds $tmp_kb KiB)"
 done
-stage="$(curl -fsS "http://127.0.0.1:${port[trainer-service]}/jobs/$(sed -n 's/.*"jobId":"\([^"]*\)".*/\1/p' <<<"$job")" |
+stage="$(curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:${port[trainer-service]}/jobs/$(sed -n 's/.*"jobId":"\([^"]*\)".*/\1/p' <<<"$job")" |
   sed -n 's/^{[^{]*"stage":"\([^"]*\)".*/\1/p')"
 log "job stage now: ${stage:-?} (not checked: the job only has to load TensorFlow everywhere)"
 step "done"

@@ -8,6 +8,7 @@ import io.qatfleet.messaging.topic.Topics;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** References between manifests, and from manifests to the services, hold in both overlays. */
 class CrossReferencesTest {
+
+  /** The port names of the job API and of the management interface (health, metrics). */
+  private static final String HTTP = "http";
+
+  private static final String MANAGEMENT = "management";
 
   private static List<ObjectNode> build(String overlay) {
     return Fleet.overlay(overlay);
@@ -68,18 +74,31 @@ class CrossReferencesTest {
               .isFalse();
         }
       }
+      int management =
+          Integer.parseInt(applicationProperties(name).getProperty("quarkus.management.port"));
       JsonNode container = deployment.at("/spec/template/spec/containers/0");
-      assertThat(container.at("/ports/0/containerPort").asInt()).as(name).isEqualTo(port);
-      assertThat(container.at("/ports/0/name").asText()).isEqualTo("http");
-      assertThat(service.at("/spec/ports/0/port").asInt()).isEqualTo(port);
-      assertThat(service.at("/spec/ports/0/targetPort").asText()).isEqualTo("http");
+      assertThat(namedPort(container.path("ports"), HTTP).path("containerPort").asInt())
+          .as(name)
+          .isEqualTo(port);
+      assertThat(namedPort(container.path("ports"), MANAGEMENT).path("containerPort").asInt())
+          .as(name)
+          .isEqualTo(management);
+      assertThat(namedPort(service.at("/spec/ports"), HTTP).path("port").asInt()).isEqualTo(port);
+      assertThat(namedPort(service.at("/spec/ports"), HTTP).path("targetPort").asText())
+          .isEqualTo(HTTP);
+      assertThat(namedPort(service.at("/spec/ports"), MANAGEMENT).path("port").asInt())
+          .isEqualTo(management);
+      assertThat(namedPort(service.at("/spec/ports"), MANAGEMENT).path("targetPort").asText())
+          .isEqualTo(MANAGEMENT);
       assertThat(container.at("/startupProbe/httpGet/path").asText())
           .isEqualTo("/q/health/started");
       assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/q/health/live");
       assertThat(container.at("/readinessProbe/httpGet/path").asText())
           .isEqualTo("/q/health/ready");
       for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
-        assertThat(container.path(probe).at("/httpGet/port").asText()).isEqualTo("http");
+        assertThat(container.path(probe).at("/httpGet/port").asText())
+            .as("%s %s: health is on the management interface", name, probe)
+            .isEqualTo(MANAGEMENT);
       }
       JsonNode config =
           find(docs, "ConfigMap", container.at("/envFrom/0/configMapRef/name").asText());
@@ -135,10 +154,98 @@ class CrossReferencesTest {
               .filter(s -> matches(m.at("/spec/selector/matchLabels"), s.at("/metadata/labels")))
               .toList();
       assertThat(selected).as(Yaml.id(m)).hasSize(1);
-      assertThat(selected.get(0).at("/spec/ports/0/name").asText())
-          .isEqualTo(m.at("/spec/endpoints/0/port").asText());
+      assertThat(m.at("/spec/endpoints")).as(Yaml.id(m)).hasSize(1);
+      assertThat(m.at("/spec/endpoints/0/port").asText())
+          .as("%s scrapes the management port", Yaml.id(m))
+          .isEqualTo(MANAGEMENT);
+      namedPort(selected.get(0).at("/spec/ports"), MANAGEMENT);
       assertThat(m.at("/spec/endpoints/0/path").asText()).isEqualTo("/q/metrics");
     }
+  }
+
+  /**
+   * Clients reach the trainer's API port and nothing else; Prometheus (namespace monitoring)
+   * reaches the management ports (metrics) and nothing else.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod"})
+  void admitsClientsToApiAndPrometheusToManagementPortsOnly(String overlay) throws IOException {
+    List<ObjectNode> docs = build(overlay);
+    Set<Integer> apiPorts = new TreeSet<>();
+    Set<Integer> managementPorts = new TreeSet<>();
+    for (String name : MetricCatalog.SERVICES) {
+      Properties p = applicationProperties(name);
+      apiPorts.add(Integer.parseInt(p.getProperty("quarkus.http.port")));
+      managementPorts.add(Integer.parseInt(p.getProperty("quarkus.management.port")));
+    }
+    int trainerApi =
+        Integer.parseInt(applicationProperties("trainer-service").getProperty("quarkus.http.port"));
+    for (ObjectNode np : ofKind(docs, "NetworkPolicy")) {
+      for (JsonNode rule : np.at("/spec/ingress")) {
+        Set<Integer> ports = new TreeSet<>();
+        rule.path("ports").forEach(port -> ports.add(port.path("port").asInt()));
+        boolean fromMonitoring =
+            rule.path("from").size() == 1
+                && rule.at("/from/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name")
+                    .asText()
+                    .equals("monitoring")
+                && rule.at("/from/0/podSelector").isMissingNode();
+        if (fromMonitoring) {
+          assertThat(ports).as(Yaml.id(np)).isEqualTo(managementPorts);
+        } else {
+          assertThat(ports).as(Yaml.id(np)).containsExactly(trainerApi);
+        }
+      }
+    }
+    assertThat(find(docs, "NetworkPolicy", "qat-fleet-metrics").at("/spec/ingress/0/ports").size())
+        .isEqualTo(managementPorts.size());
+    assertThat(apiPorts).doesNotContainAnyElementsOf(managementPorts);
+  }
+
+  /**
+   * The trainer verifies job API tokens against a public key mounted from a Secret at the location
+   * its configuration names, with the issuer the service expects by default.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod"})
+  void trainerVerifiesTokensWithMountedPublicKey(String overlay) throws IOException {
+    List<ObjectNode> docs = build(overlay);
+    JsonNode deployment = find(docs, "Deployment", "trainer-service");
+    JsonNode container = deployment.at("/spec/template/spec/containers/0");
+    JsonNode config =
+        find(docs, "ConfigMap", container.at("/envFrom/0/configMapRef/name").asText()).path("data");
+    String location = config.path("MP_JWT_VERIFY_PUBLICKEY_LOCATION").asText();
+    assertThat(location).startsWith("file:/");
+    Path keyFile = Path.of(location.substring("file:".length()));
+    assertThat(config.path("MP_JWT_VERIFY_ISSUER").asText())
+        .isEqualTo(applicationProperties("trainer-service").getProperty("mp.jwt.verify.issuer"));
+    JsonNode mount = null;
+    for (JsonNode m : container.path("volumeMounts")) {
+      if (keyFile.getParent().equals(Path.of(m.path("mountPath").asText()))) {
+        mount = m;
+      }
+    }
+    assertThat(mount).as("a volume mounted at %s", keyFile.getParent()).isNotNull();
+    assertThat(mount.path("readOnly").asBoolean()).isTrue();
+    JsonNode volume = null;
+    for (JsonNode v : deployment.at("/spec/template/spec/volumes")) {
+      if (v.path("name").asText().equals(mount.path("name").asText())) {
+        volume = v;
+      }
+    }
+    assertThat(volume).isNotNull();
+    assertThat(volume.at("/secret/secretName").asText()).isEqualTo("qat-jwt-public-key");
+    assertThat(volume.at("/secret/items/0/path").asText())
+        .isEqualTo(keyFile.getFileName().toString());
+  }
+
+  private static JsonNode namedPort(JsonNode ports, String name) {
+    for (JsonNode port : ports) {
+      if (port.path("name").asText().equals(name)) {
+        return port;
+      }
+    }
+    throw new AssertionError("no port named " + name + " in " + ports);
   }
 
   @ParameterizedTest

@@ -197,7 +197,7 @@ public final class FleetBench implements Callable<Integer> {
       double startSeconds = (System.nanoTime() - t0) / 1e9;
       console.printf(Locale.ROOT, "fleet ready in %.0f s%n", startSeconds);
       try (EventTail tail = new EventTail(fleet.bootstrapServers(), Topics.EVENT_TOPICS)) {
-        JobClient client = new JobClient(fleet.url(fleet.trainers().get(0)));
+        JobClient client = new JobClient(fleet.url(fleet.trainers().get(0)), fleet.token());
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < jobs; i++) {
           ids.add(client.submit(job.toJson()));
@@ -233,7 +233,7 @@ public final class FleetBench implements Callable<Integer> {
         }
         List<TrainerShare> shares = new ArrayList<>();
         for (String instance : fleet.trainers()) {
-          String metrics = metricsText(fleet.url(instance));
+          String metrics = metricsText(fleet.managementUrl(instance));
           shares.add(
               new TrainerShare(
                   instance,

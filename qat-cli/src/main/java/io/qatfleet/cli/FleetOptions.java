@@ -1,5 +1,7 @@
 package io.qatfleet.cli;
 
+import io.qatfleet.cli.fleet.JobClient;
+import io.qatfleet.cli.fleet.LocalAuth;
 import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.approval.ApprovalSignature;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Option;
 final class FleetOptions {
   private FleetOptions() {}
 
-  /** {@code --trainer URL}: the trainer's job API. */
+  /** {@code --trainer URL} and {@code --token JWT}: the trainer's job API and who calls it. */
   static final class Trainer {
     @Option(
         names = "--trainer",
@@ -29,6 +31,22 @@ final class FleetOptions {
         defaultValue = "${env:QAT_TRAINER_URL:-http://localhost:8081}",
         description = "The trainer's job API (env QAT_TRAINER_URL; now: ${DEFAULT-VALUE}).")
     String url;
+
+    @Option(
+        names = "--token",
+        paramLabel = "JWT",
+        defaultValue = "${env:QAT_TOKEN}",
+        description =
+            "Bearer token for the job API (env QAT_TOKEN; default: the local token that"
+                + " `qat demo`, `qat run` and `qat token --save` keep).")
+    String token;
+
+    /** The job API client, sending {@code --token}, else the local token where there is one. */
+    JobClient client() {
+      String bearer =
+          token != null && !token.isBlank() ? token : LocalAuth.local().savedToken().orElse(null);
+      return new JobClient(url, bearer);
+    }
   }
 
   /** {@code --bootstrap HOST:PORT}: the fleet's Kafka. */

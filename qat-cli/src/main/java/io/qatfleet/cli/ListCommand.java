@@ -1,28 +1,28 @@
 package io.qatfleet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.qatfleet.cli.fleet.JobClient;
 import java.io.PrintWriter;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
- * {@code qat list}: every job the trainer knows of ({@code GET /jobs}, most recently updated
- * first), one line each: id, name, stage, round, decision, last update.
+ * {@code qat list}: every job the trainer shows the caller ({@code GET /jobs}: a submitter its own,
+ * an operator all; most recently updated first), one line each: id, name, owner, stage, round,
+ * decision, last update.
  */
 @Command(
     name = "list",
     mixinStandardHelpOptions = true,
     description = "List the jobs of a running fleet.")
 final class ListCommand extends FleetCommand {
-  private static final String ROW = "%-36s  %-24s  %-12s  %5s  %-9s  %s%n";
+  private static final String ROW = "%-36s  %-24s  %-12s  %-12s  %5s  %-9s  %s%n";
 
   @Mixin FleetOptions.Trainer trainer;
 
   @Override
   int run(PrintWriter out) {
-    out.print(table(new JobClient(trainer.url).jobs()));
+    out.print(table(trainer.client().jobs()));
     return 0;
   }
 
@@ -33,7 +33,8 @@ final class ListCommand extends FleetCommand {
     }
     StringBuilder s = new StringBuilder();
     s.append(
-        String.format(Locale.ROOT, ROW, "JOB", "NAME", "STAGE", "ROUND", "DECISION", "UPDATED"));
+        String.format(
+            Locale.ROOT, ROW, "JOB", "NAME", "OWNER", "STAGE", "ROUND", "DECISION", "UPDATED"));
     for (JsonNode job : jobs) {
       s.append(
           String.format(
@@ -41,6 +42,7 @@ final class ListCommand extends FleetCommand {
               ROW,
               StatusCommand.text(job, "jobId"),
               StatusCommand.text(job, "name"),
+              StatusCommand.text(job, "owner"),
               StatusCommand.text(job, "stage"),
               job.path("round").asInt(),
               StatusCommand.text(job, "decision"),

@@ -24,7 +24,8 @@ import picocli.CommandLine.Command;
       TriggerCommand.class,
       FollowCommand.class,
       VerifyCommand.class,
-      PullCommand.class
+      PullCommand.class,
+      TokenCommand.class
     })
 public final class QatCli {
   /** {@code qat --version}: the same code version every checkpoint's provenance records. */

@@ -5,6 +5,7 @@ import io.qatfleet.cli.fleet.FleetStartException;
 import io.qatfleet.cli.fleet.JobClient;
 import io.qatfleet.cli.fleet.JobFollower;
 import io.qatfleet.cli.fleet.JobSummary;
+import io.qatfleet.cli.fleet.LocalAuth;
 import io.qatfleet.cli.fleet.LocalFleet;
 import io.qatfleet.cli.report.ReportWriter;
 import io.qatfleet.core.job.DataSpec;
@@ -34,10 +35,11 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code qat run job.json} and {@code qat demo}: start the local fleet (a Kafka broker process
- * unless {@code KAFKA_BOOTSTRAP_SERVERS} names one, then the three services), submit the job, show
- * its progress, print the result table, write the artifacts under {@code runs/<jobId>/} and stop
- * everything it started. Exit code 0 when the model is approved and the approval's signature
- * verifies with the fleet's public key, 1 otherwise.
+ * unless {@code KAFKA_BOOTSTRAP_SERVERS} names one, then the three services, the trainers trusting
+ * this machine's key pair), submit the job with the local user's token (kept for {@code qat status}
+ * and {@code qat list}), show its progress, print the result table, write the artifacts under
+ * {@code runs/<jobId>/} and stop everything it started. Exit code 0 when the model is approved and
+ * the approval's signature verifies with the fleet's public key, 1 otherwise.
  */
 @Command(
     name = "run",
@@ -90,7 +92,10 @@ final class RunCommand implements Callable<Integer> {
           fleet.bootstrapServers(),
           fleet.url("trainer-service"));
       try (EventTail tail = new EventTail(fleet.bootstrapServers(), Topics.EVENT_TOPICS)) {
-        String jobId = new JobClient(fleet.url("trainer-service")).submit(spec.toJson());
+        // The token the other commands (status, list) send by default from now on.
+        LocalAuth.local().saveToken(fleet.token());
+        String jobId =
+            new JobClient(fleet.url("trainer-service"), fleet.token()).submit(spec.toJson());
         Path jobDir = runsDir.resolve(jobId);
         Files.createDirectories(jobDir);
         Files.createSymbolicLink(jobDir.resolve("logs"), fleetDir.resolve("logs").toAbsolutePath());

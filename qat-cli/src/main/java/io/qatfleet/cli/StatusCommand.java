@@ -31,7 +31,7 @@ final class StatusCommand extends FleetCommand {
 
   @Override
   int run(PrintWriter out) {
-    JobClient client = new JobClient(trainer.url);
+    JobClient client = trainer.client();
     JsonNode view = jobId == null ? client.jobs() : client.job(jobId);
     if (json) {
       out.println(view.toPrettyString());
@@ -48,6 +48,9 @@ final class StatusCommand extends FleetCommand {
     StringBuilder s = new StringBuilder();
     s.append(
         String.format(Locale.ROOT, "job      %s (%s)%n", text(job, "jobId"), text(job, "name")));
+    if (job.hasNonNull("owner")) {
+      s.append("owner    ").append(job.get("owner").asText()).append(System.lineSeparator());
+    }
     s.append(
         String.format(
             Locale.ROOT, "stage    %s, round %d%n", text(job, "stage"), job.path("round").asInt()));

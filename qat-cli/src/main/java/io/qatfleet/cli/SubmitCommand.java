@@ -1,6 +1,5 @@
 package io.qatfleet.cli;
 
-import io.qatfleet.cli.fleet.JobClient;
 import io.qatfleet.core.job.JobSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -30,7 +29,7 @@ final class SubmitCommand extends FleetCommand {
   int run(PrintWriter out) {
     JobSpec spec = readSpec(jobFile);
     spec.warnings().forEach(w -> err().println("warning: " + w));
-    out.println(new JobClient(trainer.url).submit(spec.toJson()));
+    out.println(trainer.client().submit(spec.toJson()));
     return 0;
   }
 

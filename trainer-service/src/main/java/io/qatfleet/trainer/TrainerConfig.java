@@ -29,4 +29,26 @@ public interface TrainerConfig {
   /** Status and decision events kept per job in the in-memory job view ({@code GET /jobs}). */
   @WithDefault("200")
   int jobHistoryLimit();
+
+  /** Who owns jobs and model names ({@code qat.auth.*}; the token itself: {@code mp.jwt.*}). */
+  Auth auth();
+
+  /** Ownership settings of the job API. */
+  interface Auth {
+
+    /**
+     * The token claim that names the owner of the jobs and model names a caller submits: {@code
+     * sub} (each person owns their own), or a string claim naming a group or team, so that its
+     * members share their models and see each other's jobs.
+     */
+    @WithDefault("sub")
+    String ownerClaim();
+
+    /**
+     * How long {@code POST /jobs} waits for its claim of a new model name to come back from {@code
+     * qat.owners} (which tells whether it was the first) before answering 503.
+     */
+    @WithDefault("10s")
+    Duration claimWait();
+  }
 }

@@ -10,14 +10,24 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import org.junit.jupiter.api.Test;
 
-/** {@code /q/info} names the build the way provenance and {@code qat --version} do. */
+/**
+ * {@code /q/info} (on the management interface) names the build the way provenance and {@code qat
+ * --version} do.
+ */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
 class InfoTest {
 
   @Test
   void infoCarriesTheCodeVersionOfTheBuild() {
-    JsonPath info = given().get("/q/info").then().statusCode(200).extract().jsonPath();
+    JsonPath info =
+        given()
+            .port(ManagementInterfaceTest.managementPort())
+            .get("/q/info")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
     assertThat(info.getString("qat.codeVersion")).isEqualTo(BuildInfo.codeVersion());
     assertThat(info.getString("qat.version")).isEqualTo(info.getString("build.version"));
     // Built from a git checkout (as CI is): the commit is known, not "unknown".

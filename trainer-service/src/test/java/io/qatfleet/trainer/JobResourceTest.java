@@ -1,6 +1,7 @@
 package io.qatfleet.trainer;
 
 import static io.restassured.RestAssured.given;
+import static io.restassured.RestAssured.oauth2;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.qatfleet.messaging.event.FloatCheckpointReady;
@@ -10,10 +11,14 @@ import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The job API: validation answers, and a submitted job's baseline reaching the next topics. */
@@ -22,6 +27,18 @@ import org.junit.jupiter.api.Test;
 class JobResourceTest {
 
   private static final Duration WAIT = Duration.ofSeconds(120);
+
+  /** Every request of this class comes from one submitter, who owns the model "tiny-cnn". */
+  @BeforeEach
+  void authenticateAsSubmitter() {
+    RestAssured.requestSpecification =
+        new RequestSpecBuilder().setAuth(oauth2(TestTokens.submitter("job-api-test"))).build();
+  }
+
+  @AfterEach
+  void forgetToken() {
+    RestAssured.requestSpecification = null;
+  }
 
   @Test
   void rejectsSpecNamingEveryBadField() {

@@ -39,6 +39,13 @@ final class TestJobs {
         2);
   }
 
+  /** {@link #tiny} with one float epoch, as the model {@code name}. */
+  static JobSpec named(String name) {
+    JobSpec t = tiny(1);
+    return new JobSpec(
+        name, t.data(), t.model(), t.quantization(), t.training(), t.thresholds(), t.maxRounds());
+  }
+
   /** The JSON of {@link #tiny} as a user would POST it. */
   static String tinyJson() {
     return tiny(1).toJson();

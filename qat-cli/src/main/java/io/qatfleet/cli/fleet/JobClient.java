@@ -11,19 +11,26 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * Talks to the trainer's job API: {@code POST /jobs}, {@code GET /jobs/{id}}, {@code GET /jobs}.
- * Failures are {@link JobApiException}s with one clear line: the fleet is unreachable, the spec is
- * invalid (with the violations the trainer named), or the job is unknown.
+ * Talks to the trainer's job API: {@code POST /jobs}, {@code GET /jobs/{id}}, {@code GET /jobs},
+ * every request with the caller's bearer token ({@code Authorization: Bearer ...}). Failures are
+ * {@link JobApiException}s with one clear line: the fleet is unreachable, the token is missing or
+ * refused, the request is forbidden (with the trainer's reason), the spec is invalid (with the
+ * violations the trainer named), or the job is unknown.
  */
 public final class JobClient {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final URI base;
+  private final String token;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  public JobClient(String trainerUrl) {
+  /**
+   * @param token the bearer token to send, or null to send none (the trainer then answers 401)
+   */
+  public JobClient(String trainerUrl, String token) {
     this.base = URI.create(trainerUrl.endsWith("/") ? trainerUrl : trainerUrl + "/");
+    this.token = token == null || token.isBlank() ? null : token.strip();
   }
 
   /** Submits a job spec (JSON text) and returns the new job's id. */
@@ -50,6 +57,9 @@ public final class JobClient {
   }
 
   private JsonNode send(HttpRequest.Builder request, String what) {
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
     HttpResponse<String> response;
     try {
       response = http.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
@@ -68,6 +78,25 @@ public final class JobClient {
     }
     JsonNode body = parse(response.body());
     int status = response.statusCode();
+    if (status == 401) {
+      throw new JobApiException(
+          "cannot "
+              + what
+              + ": the trainer wants a valid token (HTTP 401): "
+              + (token == null
+                  ? "none was given (--token, QAT_TOKEN, or `qat token --save`)"
+                  : "the one given is expired, or not signed by a key the trainer trusts"));
+    }
+    if (status == 403) {
+      JsonNode reason = body.get("reason");
+      throw new JobApiException(
+          "cannot "
+              + what
+              + ": forbidden (HTTP 403): "
+              + (reason != null
+                  ? reason.asText()
+                  : "the token's role may not do this (submitter or operator needed)"));
+    }
     if (status == 404) {
       throw new JobApiException("cannot " + what + ": no such job");
     }

@@ -34,6 +34,11 @@ import java.util.concurrent.TimeUnit;
  * directory signs with the same key; {@link #approvalPublicKeyFile()}). The validator gets both
  * files, the trainers the public one.
  *
+ * <p>Each service answers its API on its HTTP port and {@code /q/health}, {@code /q/metrics} on its
+ * management port ({@link #managementUrl}). The trainers verify bearer tokens against this
+ * machine's key pair ({@link LocalAuth}, created if missing); {@link #token()} is one for the local
+ * user.
+ *
  * <p>The trainer may run as several instances ({@link #start(Path, Path, String, int, int)}): one
  * consumer group, so they share the partitions of the work topics ({@code Topics.WORK_PARTITIONS}).
  * The first is {@code trainer-service} on the trainer's port; the others are {@code
@@ -43,6 +48,10 @@ public final class LocalFleet implements AutoCloseable {
   /** The services, in start order, with their HTTP ports. */
   public static final Map<String, Integer> SERVICES =
       Map.of("trainer-service", 8081, "quantizer-service", 8082, "validator-service", 8083);
+
+  /** The services' management ports ({@code /q/health}, {@code /q/metrics}). */
+  public static final Map<String, Integer> MANAGEMENT_PORTS =
+      Map.of("trainer-service", 9081, "quantizer-service", 9082, "validator-service", 9083);
 
   public static final List<String> START_ORDER =
       List.of("trainer-service", "quantizer-service", "validator-service");
@@ -66,6 +75,12 @@ public final class LocalFleet implements AutoCloseable {
 
   /** Port of every instance, in start order: the trainers, the quantizer, the validator. */
   private final Map<String, Integer> ports;
+
+  /** Management port of every instance. */
+  private final Map<String, Integer> managementPorts = new LinkedHashMap<>();
+
+  private final LocalAuth auth = LocalAuth.local();
+  private String token;
 
   private final Map<String, Process> services = new LinkedHashMap<>();
   private final HttpClient http = HttpClient.newHttpClient();
@@ -111,9 +126,12 @@ public final class LocalFleet implements AutoCloseable {
         String service = serviceOf(instance);
         boolean extraTrainer = !instance.equals(service);
         fleet.ports.put(instance, extraTrainer ? freePort() : SERVICES.get(service) + portOffset);
+        fleet.managementPorts.put(
+            instance, extraTrainer ? freePort() : MANAGEMENT_PORTS.get(service) + portOffset);
       }
       Files.createDirectories(fleet.logDir());
       fleet.approvalKeys(System.getenv(PRIVATE_KEY_ENV), System.getenv(PUBLIC_KEY_ENV));
+      fleet.auth.ensureKeyPair();
       fleet.bootstrapServers = externalBootstrap != null ? externalBootstrap : fleet.startBroker();
       for (String instance : fleet.instances()) {
         fleet.startService(instance);
@@ -195,9 +213,25 @@ public final class LocalFleet implements AutoCloseable {
     return runDir.resolve("logs");
   }
 
-  /** The HTTP address of a service instance. */
+  /** The HTTP address of a service instance (the trainer's job API). */
   public String url(String instance) {
     return "http://127.0.0.1:" + ports.get(instance);
+  }
+
+  /** The management address of a service instance: {@code /q/health}, {@code /q/metrics}. */
+  public String managementUrl(String instance) {
+    return "http://127.0.0.1:" + managementPorts.get(instance);
+  }
+
+  /**
+   * A submitter's token for the local user, signed with the key pair the trainers trust; the same
+   * one for the life of this fleet.
+   */
+  public synchronized String token() {
+    if (token == null) {
+      token = auth.mint(LocalAuth.localUser(), LocalAuth.SUBMITTER, LocalAuth.DEFAULT_LIFETIME);
+    }
+    return token;
   }
 
   /** The running process of a service instance (for tests that kill it). */
@@ -299,6 +333,11 @@ public final class LocalFleet implements AutoCloseable {
     Map<String, String> env = pb.environment();
     env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
     env.put("QUARKUS_HTTP_PORT", Integer.toString(ports.get(instance)));
+    env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPorts.get(instance)));
+    if (serviceOf(instance).equals("trainer-service")) {
+      env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "file:" + auth.publicKeyFile());
+      env.put("MP_JWT_VERIFY_ISSUER", LocalAuth.ISSUER);
+    }
     env.put("QAT_STATE_DIR", runDir.resolve("state").resolve(instance).toString());
     env.remove(PRIVATE_KEY_ENV);
     env.put(PUBLIC_KEY_ENV, approvalPublicKey.toString());
@@ -317,7 +356,7 @@ public final class LocalFleet implements AutoCloseable {
     Path log = logDir().resolve(service + ".log");
     long deadline = System.nanoTime() + SERVICE_READY.toNanos();
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create(url(service) + "/q/health/ready"))
+        HttpRequest.newBuilder(URI.create(managementUrl(service) + "/q/health/ready"))
             .timeout(Duration.ofSeconds(5))
             .build();
     while (System.nanoTime() < deadline) {

@@ -1,11 +1,14 @@
 package io.qatfleet.cli.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.JobFailed;
+import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.ModelApproved;
+import io.qatfleet.messaging.event.ModelClaimed;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.QuantizedModelReady;
 import io.qatfleet.messaging.event.RetrainRequested;
@@ -79,7 +82,7 @@ class FleetEndToEndIT {
     Path runDir = Files.createTempDirectory(root.resolve("qat-cli/target"), "e2e-");
     fleet = LocalFleet.start(root, runDir, null, 200);
     events = new EventTail(fleet.bootstrapServers(), Topics.EVENT_TOPICS);
-    jobs = new JobClient(fleet.url("trainer-service"));
+    jobs = new JobClient(fleet.url("trainer-service"), fleet.token());
   }
 
   @AfterAll
@@ -117,6 +120,24 @@ class FleetEndToEndIT {
     // Signed by the key pair the local fleet generated; its public key alone verifies it.
     assertThat(approved.keyId()).isNotBlank();
     ApprovalKeys.verifier(fleet.approvalPublicKeyFile()).verify(approved);
+    // Submitted with the local user's token: the job and its model name are the user's.
+    assertThat(events.ofJob(jobId))
+        .extracting(EventTail.Seen::event)
+        .anySatisfy(
+            e ->
+                assertThat(e)
+                    .isInstanceOfSatisfying(
+                        JobSubmitted.class,
+                        j -> assertThat(j.owner()).isEqualTo(LocalAuth.localUser())))
+        .anySatisfy(
+            e ->
+                assertThat(e)
+                    .isInstanceOfSatisfying(
+                        ModelClaimed.class,
+                        c -> {
+                          assertThat(c.modelName()).isEqualTo("e2e-retrain");
+                          assertThat(c.owner()).isEqualTo(LocalAuth.localUser());
+                        }));
     assertThat(
             events.await(
                 s ->
@@ -202,6 +223,22 @@ class FleetEndToEndIT {
         .contains("kafka_consumer_");
   }
 
+  /** The packaged trainer wants a token, and serves health only on its management port. */
+  @Test
+  @Order(4)
+  void refusesAnonymousJobAndKeepsHealthOffTheApiPort() throws Exception {
+    assertThatThrownBy(() -> new JobClient(fleet.url("trainer-service"), null).submit(KILL_JOB))
+        .isInstanceOf(JobClient.JobApiException.class)
+        .hasMessageContaining("HTTP 401");
+    HttpResponse<String> health =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(fleet.url("trainer-service") + "/q/health/ready"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(health.statusCode()).isEqualTo(404);
+  }
+
   private static String metrics(String service) throws Exception {
     return get(service, "/q/metrics");
   }
@@ -210,7 +247,7 @@ class FleetEndToEndIT {
     HttpResponse<String> response =
         HttpClient.newHttpClient()
             .send(
-                HttpRequest.newBuilder(URI.create(fleet.url(service) + path)).build(),
+                HttpRequest.newBuilder(URI.create(fleet.managementUrl(service) + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     return response.body();
@@ -235,6 +272,7 @@ class FleetEndToEndIT {
   private static List<QatEvent> decisions(String jobId) {
     return events.ofJob(jobId).stream()
         .filter(s -> !s.topic().equals(Topics.MODELS) && !s.topic().equals(Topics.JOBS))
+        .filter(s -> !s.topic().equals(Topics.OWNERS))
         .filter(s -> !s.topic().equals(Topics.DLQ))
         .map(EventTail.Seen::event)
         .filter(e -> !(e instanceof StatusUpdate))

@@ -228,8 +228,8 @@ public final class EventCodec {
 
   /**
    * Fails unless every component of {@code recordType} (and of this module's records nested in it)
-   * is present in {@code node}. Jackson alone would quietly default a missing {@code round} to 0 or
-   * a missing {@code checkpoint} to null.
+   * is present in {@code node}, except one marked {@link OptionalField}. Jackson alone would
+   * quietly default a missing {@code round} to 0 or a missing {@code checkpoint} to null.
    */
   private static void requireComponents(
       JsonNode node, Class<?> recordType, String path, String eventName)

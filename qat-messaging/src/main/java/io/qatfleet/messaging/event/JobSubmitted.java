@@ -12,6 +12,9 @@ import java.util.List;
  *
  * @param round always 0
  * @param checkpoint a checkpoint to start from (retraining trigger from an approved model), or null
+ * @param owner the principal that submitted the job through the API (the caller's owner claim, e.g.
+ *     the token's subject), or null for a job the fleet started itself (a retraining trigger) and
+ *     for events written before jobs had owners; such a job belongs to its model name's owner
  */
 public record JobSubmitted(
     String eventId,
@@ -19,7 +22,8 @@ public record JobSubmitted(
     int round,
     CheckpointRef checkpoint,
     Instant timestamp,
-    JobSpec spec)
+    JobSpec spec,
+    @OptionalField String owner)
     implements QatEvent {
 
   public JobSubmitted {
@@ -34,5 +38,19 @@ public record JobSubmitted(
     if (!violations.isEmpty()) {
       throw new IllegalArgumentException("spec is invalid: " + String.join("; ", violations));
     }
+    if (owner != null) {
+      Require.nonBlank("owner", owner);
+    }
+  }
+
+  /** A job without an owner: one the fleet starts itself. */
+  public JobSubmitted(
+      String eventId,
+      String jobId,
+      int round,
+      CheckpointRef checkpoint,
+      Instant timestamp,
+      JobSpec spec) {
+    this(eventId, jobId, round, checkpoint, timestamp, spec, null);
   }
 }

@@ -27,7 +27,8 @@ import java.util.UUID;
   @JsonSubTypes.Type(value = JobFailed.class, name = "JobFailed"),
   @JsonSubTypes.Type(value = StatusUpdate.class, name = "StatusUpdate"),
   @JsonSubTypes.Type(value = DeadLetter.class, name = "DeadLetter"),
-  @JsonSubTypes.Type(value = RetrainTriggered.class, name = "RetrainTriggered")
+  @JsonSubTypes.Type(value = RetrainTriggered.class, name = "RetrainTriggered"),
+  @JsonSubTypes.Type(value = ModelClaimed.class, name = "ModelClaimed")
 })
 public sealed interface QatEvent
     permits JobSubmitted,
@@ -40,7 +41,8 @@ public sealed interface QatEvent
         JobFailed,
         StatusUpdate,
         DeadLetter,
-        RetrainTriggered {
+        RetrainTriggered,
+        ModelClaimed {
 
   /** The JSON schema version this code writes, and the only one it reads. */
   int SCHEMA_VERSION = 1;

@@ -28,6 +28,7 @@ public enum FleetPrincipal {
           Topics.MODELS,
           Topics.STATUS,
           Topics.DEPLOY,
+          Topics.OWNERS,
           Topics.CHECKPOINTS),
       Set.of(
           Topics.JOBS,
@@ -36,9 +37,10 @@ public enum FleetPrincipal {
           Topics.QUANTIZE,
           Topics.STATUS,
           Topics.DLQ,
+          Topics.OWNERS,
           Topics.CHECKPOINTS),
       List.of("trainer-service"),
-      List.of("trainer-registry-", "trainer-view-")),
+      List.of("trainer-registry-", "trainer-view-", "trainer-owners-")),
   QUANTIZER(
       Set.of(Topics.QUANTIZE, Topics.CHECKPOINTS),
       Set.of(Topics.VALIDATE, Topics.STATUS, Topics.DLQ, Topics.CHECKPOINTS),

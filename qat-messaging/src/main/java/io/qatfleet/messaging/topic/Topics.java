@@ -47,6 +47,12 @@ public final class Topics {
   /** Retraining triggers: data updated, drift detected, manual; keyed by model name. */
   public static final String TRIGGERS = "qat.triggers";
 
+  /**
+   * Model-name ownership ({@code ModelClaimed}), keyed by model name, written only by the trainer's
+   * job API: the first claim of a name wins.
+   */
+  public static final String OWNERS = "qat.owners";
+
   /** {@code max.message.bytes} of the event topics: events are small JSON documents. */
   public static final int EVENT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -110,9 +116,17 @@ public final class Topics {
   public static final TopicSpec TRIGGERS_SPEC =
       new TopicSpec(TRIGGERS, 1, WEEK, CLEANUP_POLICY_DELETE, EVENT_MAX_MESSAGE_BYTES);
 
+  /**
+   * Kept forever and never compacted: the first claim of a name must stay first, and compaction
+   * keeps the last record of a key. One partition, so that every reader sees the claims in the same
+   * order. It grows by one record per new model name (plus the rare losing claim of a race).
+   */
+  public static final TopicSpec OWNERS_SPEC =
+      new TopicSpec(OWNERS, 1, null, CLEANUP_POLICY_DELETE, EVENT_MAX_MESSAGE_BYTES);
+
   /** The topics that carry events (every topic but the checkpoint chunks). */
   public static final List<String> EVENT_TOPICS =
-      List.of(JOBS, TRAIN, QUANTIZE, VALIDATE, DEPLOY, MODELS, STATUS, DLQ, TRIGGERS);
+      List.of(JOBS, TRAIN, QUANTIZE, VALIDATE, DEPLOY, MODELS, STATUS, DLQ, TRIGGERS, OWNERS);
 
   /** All topics, in the order of the loop. */
   public static final List<TopicSpec> ALL =
@@ -126,7 +140,8 @@ public final class Topics {
           STATUS_SPEC,
           DLQ_SPEC,
           CHECKPOINTS_SPEC,
-          TRIGGERS_SPEC);
+          TRIGGERS_SPEC,
+          OWNERS_SPEC);
 
   private Topics() {}
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qatfleet.messaging.codec.EventDecodingException.Reason;
 import io.qatfleet.messaging.event.DeadLetter;
+import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.SampleEvents;
@@ -139,6 +140,26 @@ class EventCodecTest {
   void stillRequiresFieldsOfTheFirstSchemaOfAnEventWithOptionalOnes() {
     assertFails(edit(6, n -> n.remove("spec")), Reason.INVALID_FIELD)
         .hasMessageContaining("ModelApproved is missing required field 'spec'");
+  }
+
+  @Test
+  void readsJobSubmittedWrittenBeforeOwnersAsOwnerless() throws Exception {
+    JobSubmitted decoded = (JobSubmitted) codec.decode(edit(0, n -> n.remove("owner")));
+    assertThat(decoded.owner()).isNull();
+    assertThat(decoded.jobId()).isEqualTo(SampleEvents.JOB);
+    assertThat(decoded.spec()).isEqualTo(SampleEvents.spec());
+  }
+
+  @Test
+  void rejectsBlankOwner() {
+    assertFails(edit(0, n -> n.put("owner", " ")), Reason.INVALID_FIELD)
+        .hasMessageContaining("owner must not be blank");
+  }
+
+  @Test
+  void rejectsModelClaimWithoutOwner() {
+    assertFails(edit(11, n -> n.remove("owner")), Reason.INVALID_FIELD)
+        .hasMessageContaining("ModelClaimed is missing required field 'owner'");
   }
 
   @Test

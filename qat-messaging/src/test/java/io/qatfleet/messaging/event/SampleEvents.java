@@ -38,7 +38,7 @@ public final class SampleEvents {
 
   public static List<QatEvent> all() {
     return List.of(
-        new JobSubmitted(id(1), JOB, 0, null, AT, spec()),
+        new JobSubmitted(id(1), JOB, 0, null, AT, spec(), "alice"),
         new TrainRequested(
             id(2), JOB, 1, INT_CKPT, AT, spec(), "first QAT round", 3, 1e-3, FLOAT_CKPT),
         new FloatCheckpointReady(
@@ -108,6 +108,7 @@ public final class SampleEvents {
             AT,
             "fashion-cnn",
             RetrainTriggered.Reason.DRIFT_DETECTED,
-            "input drift 0.31 over the weekly baseline"));
+            "input drift 0.31 over the weekly baseline"),
+        new ModelClaimed(id(12), JOB, 0, null, AT, "fashion-cnn", "alice"));
   }
 }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class TopicsTest {
 
   @Test
-  void definesTheTenTopicsOnce() {
+  void definesTheElevenTopicsOnce() {
     assertThat(Topics.ALL)
         .extracting(TopicSpec::name)
         .containsExactly(
@@ -23,7 +23,8 @@ class TopicsTest {
             "qat.status",
             "qat.dlq",
             "qat.checkpoints",
-            "qat.triggers")
+            "qat.triggers",
+            "qat.owners")
         .doesNotHaveDuplicates();
   }
 
@@ -52,6 +53,9 @@ class TopicsTest {
   @Test
   void writesForeverAsMinusOneRetention() {
     assertThat(Topics.MODELS_SPEC.configs()).containsEntry("retention.ms", "-1");
+    assertThat(Topics.OWNERS_SPEC.configs())
+        .containsEntry("retention.ms", "-1")
+        .containsEntry("cleanup.policy", "delete");
     assertThat(Topics.JOBS_SPEC.configs())
         .containsEntry("retention.ms", Long.toString(Duration.ofDays(7).toMillis()));
   }

@@ -6,16 +6,22 @@ import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.json.Json;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.trainer.TrainerConfig;
 import io.qatfleet.trainer.messaging.Channels;
 import io.qatfleet.trainer.messaging.EventPublisher;
 import io.qatfleet.trainer.service.JobView;
 import io.qatfleet.trainer.service.JobView.JobSummary;
+import io.qatfleet.trainer.service.ModelOwners;
+import io.qatfleet.trainer.service.ModelOwners.OwnershipUnavailableException;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
@@ -24,21 +30,44 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
- * The job API. {@code POST /jobs} validates a {@link JobSpec} and publishes {@code JobSubmitted} on
- * {@code qat.jobs}; {@code GET /jobs} and {@code GET /jobs/{id}} answer from the {@link JobView},
- * which follows {@code qat.status} and {@code qat.deploy}.
+ * The job API, for callers with a bearer token (JWT, verified against {@code
+ * mp.jwt.verify.publickey.location} and {@code mp.jwt.verify.issuer}): none is 401, a role other
+ * than {@link Roles#SUBMITTER} or {@link Roles#OPERATOR} is 403. {@code POST /jobs} validates a
+ * {@link JobSpec}, makes sure the spec's model name belongs to the caller ({@link ModelOwners}: the
+ * first to submit a name owns it) and publishes {@code JobSubmitted} with the caller as its owner
+ * on {@code qat.jobs}; {@code GET /jobs} and {@code GET /jobs/{id}} answer from the {@link
+ * JobView}, showing a submitter only its own jobs (another's job id is 404, as if it did not
+ * exist).
  */
 @Path("/jobs")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "jobs", description = "Submit QAT jobs and follow them through the fleet")
+@SecurityScheme(
+    securitySchemeName = JobResource.BEARER,
+    type = SecuritySchemeType.HTTP,
+    scheme = "bearer",
+    bearerFormat = "JWT")
+@SecurityRequirement(name = JobResource.BEARER)
+@APIResponse(responseCode = "401", description = "No valid bearer token")
+@APIResponse(responseCode = "403", description = "The token's role may not do this")
 public class JobResource {
+
+  static final String BEARER = "bearer";
+
+  /** The ownership rule, as a 403 states it. */
+  static final String OWNER_RULE =
+      "a model name belongs to the owner (token claim '%s') of the first job submitted for it;"
+          + " only that owner or an operator may submit jobs for it";
 
   /** Body of a 400: every problem, each naming the field. */
   public record Violations(List<String> violations) {}
@@ -46,21 +75,37 @@ public class JobResource {
   /** Body of a 202. */
   public record Accepted(String jobId) {}
 
+  /** Body of a 403 or 503 of this API: why the request was refused. */
+  public record Refused(String reason) {}
+
   private final EventPublisher publisher;
   private final JobView view;
+  private final ModelOwners owners;
+  private final SecurityIdentity identity;
+  private final String ownerClaim;
 
-  JobResource(EventPublisher publisher, JobView view) {
+  JobResource(
+      EventPublisher publisher,
+      JobView view,
+      ModelOwners owners,
+      SecurityIdentity identity,
+      TrainerConfig config) {
     this.publisher = publisher;
     this.view = view;
+    this.owners = owners;
+    this.identity = identity;
+    this.ownerClaim = config.auth().ownerClaim();
   }
 
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
+  @RolesAllowed({Roles.SUBMITTER, Roles.OPERATOR})
   @Operation(
       summary = "Submit a job",
       description =
-          "Validates the job spec and publishes JobSubmitted on qat.jobs; the trainer then runs"
-              + " the float baseline and the QAT rounds.")
+          "Validates the job spec, registers its model name to the caller if no one owns it yet,"
+              + " and publishes JobSubmitted on qat.jobs; the trainer then runs the float baseline"
+              + " and the QAT rounds.")
   @RequestBody(
       required = true,
       content = @Content(schema = @Schema(implementation = JobSpec.class)))
@@ -72,7 +117,16 @@ public class JobResource {
       responseCode = "400",
       description = "Malformed JSON or an invalid spec; every bad field is named",
       content = @Content(schema = @Schema(implementation = Violations.class)))
-  public Response submit(String body) {
+  @APIResponse(
+      responseCode = "403",
+      description = "The model name belongs to another owner, or the token names no owner",
+      content = @Content(schema = @Schema(implementation = Refused.class)))
+  @APIResponse(
+      responseCode = "503",
+      description = "Model-name ownership could not be decided in time (qat.owners); try again",
+      content = @Content(schema = @Schema(implementation = Refused.class)))
+  public Response submit(String body) throws InterruptedException {
+    Caller caller = caller();
     JobSpec spec;
     try {
       spec = body == null || body.isBlank() ? null : Json.MAPPER.readValue(body, JobSpec.class);
@@ -89,28 +143,71 @@ public class JobResource {
       return badRequest(violations);
     }
     String jobId = UUID.randomUUID().toString();
-    Instant now = Instant.now();
-    publisher.publish(
-        Channels.JOBS_OUT, new JobSubmitted(QatEvent.newEventId(), jobId, 0, null, now, spec));
-    view.submitted(jobId, spec.name(), now);
+    String modelOwner;
+    try {
+      modelOwner = owners.claim(spec.name(), caller.owner(), jobId);
+    } catch (OwnershipUnavailableException e) {
+      return refused(Response.Status.SERVICE_UNAVAILABLE, e.getMessage());
+    }
+    if (!modelOwner.equals(caller.owner()) && !caller.operator()) {
+      return refused(
+          Response.Status.FORBIDDEN,
+          "model name '"
+              + spec.name()
+              + "' is registered to another owner: "
+              + String.format(OWNER_RULE, ownerClaim));
+    }
+    JobSubmitted job =
+        new JobSubmitted(
+            QatEvent.newEventId(), jobId, 0, null, Instant.now(), spec, caller.owner());
+    publisher.publish(Channels.JOBS_OUT, job);
+    view.apply(job);
     return Response.accepted(new Accepted(jobId)).location(URI.create("/jobs/" + jobId)).build();
   }
 
   @GET
-  @Operation(summary = "Every job this instance knows of, most recently updated first")
+  @RolesAllowed({Roles.SUBMITTER, Roles.OPERATOR})
+  @Operation(
+      summary =
+          "The jobs this instance knows of that the caller may see (an operator: all), most"
+              + " recently updated first")
   public List<JobSummary> list() {
-    return view.all();
+    Caller caller = caller();
+    return view.all().stream().filter(job -> caller.maySee(job, owners)).toList();
   }
 
   @GET
   @Path("/{id}")
+  @RolesAllowed({Roles.SUBMITTER, Roles.OPERATOR})
   @Operation(summary = "One job: stage, round, latest progress, metrics so far and history")
   @APIResponse(responseCode = "200", description = "The job")
-  @APIResponse(responseCode = "404", description = "No such job")
+  @APIResponse(
+      responseCode = "404",
+      description = "No such job, or one the caller may not see (another submitter's)")
   public Response get(@PathParam("id") String id) {
+    Caller caller = caller();
     return view.find(id)
+        .filter(job -> caller.maySee(job, owners))
         .map(job -> Response.ok(job).build())
         .orElseGet(() -> Response.status(Response.Status.NOT_FOUND).build());
+  }
+
+  /** The authenticated caller, or a 403 when the token names no owner. */
+  private Caller caller() {
+    return Caller.of(identity, ownerClaim)
+        .orElseThrow(
+            () ->
+                new WebApplicationException(
+                    refused(
+                        Response.Status.FORBIDDEN,
+                        "the token carries no '" + ownerClaim + "' claim to name an owner by")));
+  }
+
+  private static Response refused(Response.Status status, String reason) {
+    return Response.status(status)
+        .type(MediaType.APPLICATION_JSON)
+        .entity(new Refused(reason))
+        .build();
   }
 
   private static Response badRequest(List<String> violations) {

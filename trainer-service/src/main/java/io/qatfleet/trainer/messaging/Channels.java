@@ -25,6 +25,15 @@ public final class Channels {
   /** {@code qat.deploy}: approvals, for the job view. */
   public static final String DEPLOY_VIEW_IN = "deploy-view-in";
 
+  /** {@code qat.jobs}: every job's submission (name, owner), for the job view. */
+  public static final String JOBS_VIEW_IN = "jobs-view-in";
+
+  /** {@code qat.owners}: model-name claims, read from the start by every instance. */
+  public static final String OWNERS_IN = "owners-in";
+
+  /** {@code qat.owners}: this instance's claims of new model names. */
+  public static final String OWNERS_OUT = "owners-out";
+
   /** {@code qat.jobs}: jobs from {@code POST /jobs} and from triggers. */
   public static final String JOBS_OUT = "jobs-out";
 

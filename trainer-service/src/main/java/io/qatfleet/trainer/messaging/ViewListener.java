@@ -3,6 +3,7 @@ package io.qatfleet.trainer.messaging;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.codec.EventDecodingException;
 import io.qatfleet.trainer.service.JobView;
+import io.qatfleet.trainer.service.ModelOwners;
 import io.qatfleet.trainer.service.ModelRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -11,10 +12,11 @@ import org.jboss.logging.Logger;
 
 /**
  * Reads the topics this instance keeps in memory, each from its start with a consumer group of its
- * own: {@code qat.status} and {@code qat.deploy} into the {@link JobView} ({@code GET /jobs}), and
- * the compacted {@code qat.models} into the {@link ModelRegistry} (for retraining triggers).
- * Records that do not decode are logged and skipped, not dead-lettered: these topics are read by
- * every instance, and the service that wrote a bad record owns its dead letter.
+ * own: {@code qat.jobs}, {@code qat.status} and {@code qat.deploy} into the {@link JobView} ({@code
+ * GET /jobs}), {@code qat.owners} into {@link ModelOwners} (who owns which model name), and the
+ * compacted {@code qat.models} into the {@link ModelRegistry} (for retraining triggers). Records
+ * that do not decode are logged and skipped, not dead-lettered: these topics are read by every
+ * instance, and the service that wrote a bad record owns its dead letter.
  */
 @ApplicationScoped
 public class ViewListener {
@@ -24,11 +26,27 @@ public class ViewListener {
   private final EventCodec codec;
   private final JobView view;
   private final ModelRegistry registry;
+  private final ModelOwners owners;
 
-  ViewListener(EventCodec codec, JobView view, ModelRegistry registry) {
+  ViewListener(EventCodec codec, JobView view, ModelRegistry registry, ModelOwners owners) {
     this.codec = codec;
     this.view = view;
     this.registry = registry;
+    this.owners = owners;
+  }
+
+  @Incoming(Channels.JOBS_VIEW_IN)
+  public void onJob(ConsumerRecord<String, byte[]> record) {
+    apply(record);
+  }
+
+  @Incoming(Channels.OWNERS_IN)
+  public void onOwner(ConsumerRecord<String, byte[]> record) {
+    try {
+      owners.apply(codec.decode(record.value()));
+    } catch (EventDecodingException | RuntimeException e) {
+      LOG.warnf("skipping ownership record %d: %s", record.offset(), e.getMessage());
+    }
   }
 
   @Incoming(Channels.STATUS_VIEW_IN)

@@ -3,6 +3,7 @@ package io.qatfleet.trainer.service;
 import io.qatfleet.core.job.MetricThreshold;
 import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.event.JobFailed;
+import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.StatusUpdate;
@@ -25,9 +26,10 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The state of every job as this instance has seen it, built from {@code qat.status} (StatusUpdate,
- * ValidationCompleted, JobFailed) and {@code qat.deploy} (ModelApproved), both read from their
- * start, plus the jobs submitted through this instance's API. It answers {@code GET /jobs}.
+ * The state of every job as this instance has seen it, built from {@code qat.jobs} (JobSubmitted:
+ * name and owner), {@code qat.status} (StatusUpdate, ValidationCompleted, JobFailed) and {@code
+ * qat.deploy} (ModelApproved), all read from their start, plus the jobs submitted through this
+ * instance's API. It answers {@code GET /jobs}; who may see which job is the API's business.
  * Redelivered events (same event id) are applied once; history is capped per job.
  *
  * <p>An approval counts only when its signature verifies ({@link ApprovalVerifier}): then the job
@@ -43,10 +45,17 @@ public class JobView {
   public record HistoryEntry(
       Instant timestamp, String type, int round, String stage, String message) {}
 
-  /** What {@code GET /jobs/{id}} shows. */
+  /**
+   * What {@code GET /jobs/{id}} shows.
+   *
+   * @param owner who submitted the job ({@code JobSubmitted.owner}); null for a job the fleet
+   *     started (a retraining trigger), for one submitted before jobs had owners, and while the
+   *     submission has not been read yet
+   */
   public record JobSummary(
       String jobId,
       String name,
+      String owner,
       String stage,
       int round,
       StatusUpdate progress,
@@ -84,24 +93,30 @@ public class JobView {
     this.verifier = verifier;
   }
 
-  /** Records a job accepted by {@code POST /jobs}, before any status event names it. */
-  public void submitted(String jobId, String name, Instant at) {
-    Job job = job(jobId);
-    synchronized (job) {
-      job.name = name;
-      if (job.stage == null) {
-        job.stage = "submitted";
-        job.updated = at;
-      }
-      job.add(new HistoryEntry(at, "Submitted", 0, "submitted", "job " + name), historyLimit);
-    }
-  }
-
-  /** Applies one event of {@code qat.status} or {@code qat.deploy}; others are ignored. */
+  /**
+   * Applies one event of {@code qat.jobs}, {@code qat.status} or {@code qat.deploy}, or a job
+   * accepted by this instance's {@code POST /jobs} before the topic brings it back; others are
+   * ignored.
+   */
   public void apply(QatEvent event) {
     Job job = job(event.jobId());
     synchronized (job) {
       if (!job.seen.add(event.eventId())) {
+        return;
+      }
+      if (event instanceof JobSubmitted s) {
+        // Read from qat.jobs, a submission may arrive after the job's first status events.
+        job.name = s.spec().name();
+        job.owner = s.owner();
+        if (job.stage == null) {
+          job.stage = "submitted";
+        }
+        if (job.updated == null || s.timestamp().isAfter(job.updated)) {
+          job.updated = s.timestamp();
+        }
+        job.add(
+            new HistoryEntry(s.timestamp(), "Submitted", 0, "submitted", "job " + job.name),
+            historyLimit);
         return;
       }
       job.updated = event.timestamp();
@@ -208,6 +223,7 @@ public class JobView {
     final List<HistoryEntry> history = new ArrayList<>();
     final Map<Integer, Map<String, Double>> roundMetrics = new TreeMap<>();
     String name;
+    String owner;
     String stage;
     int round;
     StatusUpdate progress;
@@ -229,6 +245,7 @@ public class JobView {
       return new JobSummary(
           id,
           name,
+          owner,
           stage,
           round,
           progress,
