@@ -193,7 +193,15 @@ class CrossReferencesTest {
         if (fromMonitoring) {
           assertThat(ports).as(Yaml.id(np)).isEqualTo(managementPorts);
         } else {
-          assertThat(ports).as(Yaml.id(np)).containsExactly(trainerApi);
+          // Clients reach a service's API port only: the trainer's job API, the validator's
+          // approval key (GET /approval-key); never a management port.
+          String selected = np.at("/spec/podSelector/matchLabels/app.kubernetes.io~1name").asText();
+          int api =
+              selected.equals("validator-service")
+                  ? Integer.parseInt(
+                      applicationProperties("validator-service").getProperty("quarkus.http.port"))
+                  : trainerApi;
+          assertThat(ports).as(Yaml.id(np)).containsExactly(api);
         }
       }
     }
