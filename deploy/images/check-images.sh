@@ -220,18 +220,34 @@ log "Kafka broker on $bootstrap"
 auth="$work/auth"
 token="$(QAT_AUTH_DIR="$auth" java -cp "qat-cli/target/qat-cli.jar:qat-cli/target/lib/*" \
   io.qatfleet.cli.QatCli token --subject image-check)" || fail "qat token failed"
+# The approval key pair, as the Deployments mount Secret qat-approval-key and ConfigMap
+# qat-approval-public-key: the validator signs approvals with it (and does not start without it),
+# the trainer verifies registry entries with the public key. A scratch pair, readable by 10001.
+approval="$work/approval"
+mkdir -p "$approval"
+openssl genpkey -algorithm ed25519 -out "$approval/approval-private.pem" 2>/dev/null ||
+  fail "openssl genpkey (ed25519) failed"
+openssl pkey -in "$approval/approval-private.pem" -pubout -out "$approval/approval-public.pem" ||
+  fail "openssl pkey -pubout failed"
+chmod 0755 "$approval"
+chmod 0644 "$approval"/*.pem
 declare -A port mport
 for s in "${services[@]}"; do
   c="qat-check-$s-$$"
   containers+=("$c")
-  jwt=()
-  [[ $s == trainer-service ]] && jwt=(-v "$auth/publicKey.pem:/etc/qat/jwt/publicKey.pem:ro"
-    -e MP_JWT_VERIFY_PUBLICKEY_LOCATION=file:/etc/qat/jwt/publicKey.pem)
+  extra=() # keys the Deployments mount from Secrets and ConfigMaps
+  [[ $s == trainer-service ]] && extra=(-v "$auth/publicKey.pem:/etc/qat/jwt/publicKey.pem:ro"
+    -e MP_JWT_VERIFY_PUBLICKEY_LOCATION=file:/etc/qat/jwt/publicKey.pem
+    -v "$approval/approval-public.pem:/etc/qat/approval-public-key/approval-public.pem:ro"
+    -e QAT_APPROVAL_PUBLIC_KEY_FILE=/etc/qat/approval-public-key/approval-public.pem)
+  [[ $s == validator-service ]] && extra=(-v "$approval:/etc/qat/approval-key:ro"
+    -e QAT_APPROVAL_PRIVATE_KEY_FILE=/etc/qat/approval-key/approval-private.pem
+    -e QAT_APPROVAL_PUBLIC_KEY_FILE=/etc/qat/approval-key/approval-public.pem)
   # As the Deployments run them; HTTP and management port 0: Quarkus picks free ones (host
   # network). JavaCPP's debug log names every library it extracts or loads.
   docker run -d --name "$c" --network host --read-only --tmpfs /tmp:rw,exec,size=1g \
     --cap-drop ALL --security-opt no-new-privileges --memory 2g \
-    -v /usr/share/datasets:/usr/share/datasets:ro "${jwt[@]}" \
+    -v /usr/share/datasets:/usr/share/datasets:ro "${extra[@]}" \
     -e KAFKA_BOOTSTRAP_SERVERS="$bootstrap" -e QUARKUS_HTTP_PORT=0 -e QUARKUS_MANAGEMENT_PORT=0 \
     -e QAT_STATE_DIR=/tmp/state \
     -e JAVA_OPTS="-XX:MaxRAMPercentage=35 -XX:+ExitOnOutOfMemoryError -Dorg.bytedeco.javacpp.logger.debug=true" \
