@@ -338,6 +338,26 @@ class CheckpointCodecTest {
   }
 
   @Test
+  void rejectsHeaderWithRepeatedKey() {
+    String tensor = "\"a\":{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[0,1]}";
+
+    CheckpointException e = decodeFailure(assemble(header(tensor + "," + tensor), new byte[1]));
+
+    assertThat(e.reason()).isEqualTo(Reason.MALFORMED_HEADER);
+    assertThat(e).hasMessageContaining("header is not valid JSON").hasMessageContaining("'a'");
+  }
+
+  @Test
+  void rejectsHeaderWithContentAfterTheJson() {
+    String tensor = "\"a\":{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[0,1]}";
+
+    CheckpointException e = decodeFailure(assemble(header(tensor) + " {}", new byte[1]));
+
+    assertThat(e.reason()).isEqualTo(Reason.MALFORMED_HEADER);
+    assertThat(e).hasMessageStartingWith("malformed checkpoint header: header is not valid JSON");
+  }
+
+  @Test
   void rejectsAbsurdHeaderLength() {
     byte[] bytes = new byte[64];
     bytes[5] = 1; // 2^40 bytes
