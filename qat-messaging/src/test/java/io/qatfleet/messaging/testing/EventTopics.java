@@ -4,6 +4,8 @@ import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.codec.EventDecodingException;
 import io.qatfleet.messaging.event.QatEvent;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.TimeoutException;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import java.time.Duration;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -174,6 +177,23 @@ public final class EventTopics implements AutoCloseable {
       task.awaitCompletion(window.plus(KAFKA_TIMEOUT));
       return events(
           decode(task.getRecords()).stream().filter(r -> r.is(type, match)).toList(), type);
+    }
+  }
+
+  /**
+   * Waits until {@code value} (a metric, say) satisfies {@code done}, reading it every {@code
+   * poll}; fails after {@code timeout} naming its last value. It repeats a {@code Uni} of the value
+   * because {@code KafkaCompanion.waitFor(BooleanSupplier, Duration)} never calls its supplier with
+   * Mutiny 3: that {@code Uni<Void>} emits null, which {@code repeat()} drops.
+   */
+  public static <T> void waitUntil(
+      Supplier<T> value, Predicate<? super T> done, Duration poll, Duration timeout) {
+    try {
+      KafkaCompanion.waitFor(Uni.createFrom().item(value), done::test, poll)
+          .await()
+          .atMost(timeout);
+    } catch (TimeoutException e) {
+      throw new AssertionError("still " + value.get() + " after " + timeout, e);
     }
   }
 

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,6 +93,25 @@ class EventTopicsIT {
 
     assertThat(topics.readFor(topic, StatusUpdate.class, ofJob("job-a"), Duration.ofMillis(1500)))
         .hasSize(1);
+  }
+
+  @Test
+  void waitsUntilValueIsDone() {
+    AtomicInteger reads = new AtomicInteger();
+
+    EventTopics.waitUntil(reads::incrementAndGet, n -> n >= 3, Duration.ofMillis(10), WAIT);
+
+    assertThat(reads).hasValue(3);
+  }
+
+  @Test
+  void failsWaitNamingLastValue() {
+    assertThatThrownBy(
+            () ->
+                EventTopics.waitUntil(
+                    () -> 7, n -> n > 7, Duration.ofMillis(10), Duration.ofMillis(200)))
+        .isInstanceOf(AssertionError.class)
+        .hasMessage("still 7 after PT0.2S");
   }
 
   private static StatusUpdate status(String job, int epoch) {
