@@ -112,7 +112,7 @@ public final class EventTopics implements AutoCloseable {
   public List<Received> await(
       String topic, Predicate<Received> match, int count, Duration timeout) {
     ConsumerTask<String, byte[]> task =
-        consume(topic, beginning(topic), m -> m.select().where(r -> match.test(decode(r))));
+        consume(beginning(topic), m -> m.select().where(r -> match.test(decode(r))));
     try {
       task.awaitRecords(count, timeout);
       return decode(task.getRecords());
@@ -138,7 +138,11 @@ public final class EventTopics implements AutoCloseable {
     return events(await(topic, r -> r.is(type, match), count, timeout), type);
   }
 
-  /** Every record that {@code match} accepts among those {@code topic} holds now. */
+  /**
+   * Every record that {@code match} accepts among those {@code topic} holds now: as many records as
+   * its offsets span, since the fleet's producers write no transactions and a test is too short for
+   * compaction to leave gaps.
+   */
   public List<Received> readToEnd(String topic, Predicate<Received> match) {
     Map<TopicPartition, Long> begin = beginning(topic);
     Map<TopicPartition, Long> end = offsets(topic, OffsetSpec.latest());
@@ -148,7 +152,6 @@ public final class EventTopics implements AutoCloseable {
     }
     try (ConsumerTask<String, byte[]> task =
         consume(
-            topic,
             begin,
             m ->
                 m.select()
@@ -173,7 +176,7 @@ public final class EventTopics implements AutoCloseable {
   public <T extends QatEvent> List<T> readFor(
       String topic, Class<T> type, Predicate<? super T> match, Duration window) {
     try (ConsumerTask<String, byte[]> task =
-        consume(topic, beginning(topic), m -> m.select().first(window))) {
+        consume(beginning(topic), m -> m.select().first(window))) {
       task.awaitCompletion(window.plus(KAFKA_TIMEOUT));
       return events(
           decode(task.getRecords()).stream().filter(r -> r.is(type, match)).toList(), type);
@@ -203,7 +206,6 @@ public final class EventTopics implements AutoCloseable {
   }
 
   private ConsumerTask<String, byte[]> consume(
-      String topic,
       Map<TopicPartition, Long> from,
       Function<Multi<ConsumerRecord<String, byte[]>>, Multi<ConsumerRecord<String, byte[]>>> plug) {
     return companion.consume(String.class, byte[].class).fromOffsets(from, plug);
