@@ -1,5 +1,6 @@
 package io.qatfleet.quantizer;
 
+import static io.qatfleet.messaging.testing.EventTopics.keyed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,6 +21,8 @@ import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.QuantizedModelReady;
 import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.testing.EventTopics;
+import io.qatfleet.messaging.testing.EventTopics.Received;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -32,12 +35,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,23 +62,16 @@ class QuantizeListenerTest {
   private final EventCodec codec = new EventCodec();
   private final CheckpointCodec checkpoints = new CheckpointCodec();
   private final ObjectMapper json = new ObjectMapper();
-  private KafkaProducer<String, byte[]> producer;
-  private TopicProbe probe;
+  private EventTopics topics;
 
   @BeforeEach
   void connect() {
-    producer =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
-    probe = new TopicProbe(bootstrapServers);
+    topics = new EventTopics(bootstrapServers);
   }
 
   @AfterEach
   void disconnect() {
-    producer.close();
+    topics.close();
   }
 
   @Test
@@ -300,11 +292,7 @@ class QuantizeListenerTest {
   }
 
   private void send(String key, byte[] value) {
-    try {
-      producer.send(new ProducerRecord<>(Topics.QUANTIZE, key, value)).get();
-    } catch (Exception e) {
-      throw new AssertionError("cannot produce to " + Topics.QUANTIZE, e);
-    }
+    topics.send(Topics.QUANTIZE, key, value);
   }
 
   /** Writes {@code bytes} as the only chunk of {@code ref}, where the store will look for it. */
@@ -316,13 +304,7 @@ class QuantizeListenerTest {
     headers.add(KafkaCheckpointStore.HEADER_TOTAL_BYTES, ascii(Long.toString(ref.bytes())));
     int partition =
         KafkaCheckpointStore.partitionFor(ref.sha256(), Topics.CHECKPOINTS_SPEC.partitions());
-    try {
-      producer
-          .send(new ProducerRecord<>(Topics.CHECKPOINTS, partition, ref.sha256(), bytes, headers))
-          .get();
-    } catch (Exception e) {
-      throw new AssertionError("cannot write a chunk", e);
-    }
+    topics.send(new ProducerRecord<>(Topics.CHECKPOINTS, partition, ref.sha256(), bytes, headers));
   }
 
   private static byte[] ascii(String s) {
@@ -340,14 +322,13 @@ class QuantizeListenerTest {
   }
 
   private List<QatEvent> awaitEvents(String topic, String job, int count) {
-    return probe.await(topic, r -> job.equals(r.key()), count, WAIT).stream()
-        .map(r -> decode(r.value()))
-        .toList();
+    return topics.await(topic, keyed(job), count, WAIT).stream().map(Received::event).toList();
   }
 
+  /** Every event of {@code type} keyed by {@code job} on {@code topic}; each record must decode. */
   private <T extends QatEvent> List<T> events(String topic, String job, Class<T> type) {
-    return probe.all(topic, r -> job.equals(r.key())).stream()
-        .map(r -> decode(r.value()))
+    return topics.readToEnd(topic, keyed(job)).stream()
+        .map(Received::event)
         .filter(type::isInstance)
         .map(type::cast)
         .toList();
@@ -355,7 +336,7 @@ class QuantizeListenerTest {
 
   /** Exactly one error status reached the job, naming {@code errorType}. */
   private void assertErrorStatus(String job, String errorType) {
-    probe.await(Topics.STATUS, r -> job.equals(r.key()) && isError(r.value()), 1, WAIT);
+    topics.await(Topics.STATUS, keyed(job).and(QuantizeListenerTest::isError), 1, WAIT);
     List<StatusUpdate> errors =
         events(Topics.STATUS, job, StatusUpdate.class).stream()
             .filter(s -> s.stage().equals("error"))
@@ -365,16 +346,8 @@ class QuantizeListenerTest {
         .satisfies(s -> assertThat(s.message()).startsWith(errorType + ":"));
   }
 
-  private boolean isError(byte[] value) {
-    return decode(value) instanceof StatusUpdate s && s.stage().equals("error");
-  }
-
-  private QatEvent decode(byte[] value) {
-    try {
-      return codec.decode(value);
-    } catch (Exception e) {
-      throw new AssertionError("a record the quantizer wrote does not decode", e);
-    }
+  private static boolean isError(Received record) {
+    return record.event() instanceof StatusUpdate s && s.stage().equals("error");
   }
 
   private static <T> T single(List<QatEvent> events, Class<T> type) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.ModelClaimed;
+import io.qatfleet.messaging.testing.EventTopics;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -16,6 +17,9 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,10 +28,25 @@ import org.junit.jupiter.api.Test;
  * owned for the rest of the run (the broker is shared by every test class).
  */
 @QuarkusTest
-@QuarkusTestResource(KafkaBrokerResource.class)
+@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
 class JobAuthTest {
 
   private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @ConfigProperty(name = "kafka.bootstrap.servers")
+  String bootstrapServers;
+
+  private EventTopics topics;
+
+  @BeforeEach
+  void connect() {
+    topics = new EventTopics(bootstrapServers);
+  }
+
+  @AfterEach
+  void disconnect() {
+    topics.close();
+  }
 
   private static String spec(String name) {
     return TestJobs.named(name).toJson();
@@ -108,11 +127,11 @@ class JobAuthTest {
     String jobId = submitted(TestTokens.submitter("carol"), "auth-carol-model");
 
     JobSubmitted job =
-        TopicProbe.await(Topics.JOBS, JobSubmitted.class, e -> e.jobId().equals(jobId), 1, WAIT)
-            .get(0);
+        topics.await(Topics.JOBS, JobSubmitted.class, e -> e.jobId().equals(jobId), 1, WAIT).get(0);
     assertThat(job.owner()).isEqualTo("carol");
     ModelClaimed claim =
-        TopicProbe.await(
+        topics
+            .await(
                 Topics.OWNERS,
                 ModelClaimed.class,
                 c -> c.modelName().equals("auth-carol-model"),

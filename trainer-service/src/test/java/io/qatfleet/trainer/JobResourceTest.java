@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.TrainRequested;
+import io.qatfleet.messaging.testing.EventTopics;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -17,6 +18,7 @@ import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import java.time.Duration;
 import java.util.List;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,6 +30,11 @@ class JobResourceTest {
 
   private static final Duration WAIT = Duration.ofSeconds(120);
 
+  @ConfigProperty(name = "kafka.bootstrap.servers")
+  String bootstrapServers;
+
+  private EventTopics topics;
+
   /** Every request of this class comes from one submitter, who owns the model "tiny-cnn". */
   @BeforeEach
   void authenticateAsSubmitter() {
@@ -38,6 +45,16 @@ class JobResourceTest {
   @AfterEach
   void forgetToken() {
     RestAssured.requestSpecification = null;
+  }
+
+  @BeforeEach
+  void connect() {
+    topics = new EventTopics(bootstrapServers);
+  }
+
+  @AfterEach
+  void disconnect() {
+    topics.close();
   }
 
   @Test
@@ -109,20 +126,21 @@ class JobResourceTest {
     String jobId = accepted.jsonPath().getString("jobId");
 
     JobSubmitted submitted =
-        TopicProbe.await(Topics.JOBS, JobSubmitted.class, e -> e.jobId().equals(jobId), 1, WAIT)
-            .get(0);
+        topics.await(Topics.JOBS, JobSubmitted.class, e -> e.jobId().equals(jobId), 1, WAIT).get(0);
     assertThat(submitted.spec()).isEqualTo(TestJobs.tiny(1));
     given().get("/jobs/" + jobId).then().statusCode(200);
 
     FloatCheckpointReady baseline =
-        TopicProbe.await(
+        topics
+            .await(
                 Topics.VALIDATE, FloatCheckpointReady.class, e -> e.jobId().equals(jobId), 1, WAIT)
             .get(0);
     assertThat(baseline.round()).isZero();
     assertThat(baseline.baseline()).isTrue();
 
     TrainRequested first =
-        TopicProbe.await(Topics.TRAIN, TrainRequested.class, e -> e.jobId().equals(jobId), 1, WAIT)
+        topics
+            .await(Topics.TRAIN, TrainRequested.class, e -> e.jobId().equals(jobId), 1, WAIT)
             .get(0);
     assertThat(first.round()).isEqualTo(1);
     assertThat(first.startFrom()).isEqualTo(baseline.checkpoint());
@@ -130,7 +148,8 @@ class JobResourceTest {
     assertThat(first.learningRate()).isEqualTo(TestJobs.QAT_LEARNING_RATE);
 
     FloatCheckpointReady round1 =
-        TopicProbe.await(
+        topics
+            .await(
                 Topics.QUANTIZE, FloatCheckpointReady.class, e -> e.jobId().equals(jobId), 1, WAIT)
             .get(0);
     assertThat(round1.round()).isEqualTo(1);

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the job API's port: probes and Prometheus reach them, API clients do not.
  */
 @QuarkusTest
-@QuarkusTestResource(KafkaBrokerResource.class)
+@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
 class ManagementInterfaceTest {
 
   /** The management interface's port in the test profile ({@code quarkus.management.test-port}). */

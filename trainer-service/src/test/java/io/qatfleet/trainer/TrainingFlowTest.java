@@ -13,6 +13,7 @@ import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.approval.ApprovalSignature;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
+import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.JobSubmitted;
@@ -23,6 +24,7 @@ import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.ThresholdSource;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.testing.ApprovalKeyResource;
+import io.qatfleet.messaging.testing.EventTopics;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
 import io.qatfleet.trainer.service.EpochCheckpoints;
@@ -42,6 +44,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,14 +59,30 @@ import org.junit.jupiter.api.Test;
 class TrainingFlowTest {
 
   private static final Duration WAIT = Duration.ofSeconds(120);
+  private static final Duration POLL = Duration.ofMillis(100);
 
   @Inject MeterRegistry registry;
+
+  @ConfigProperty(name = "kafka.bootstrap.servers")
+  String bootstrapServers;
+
+  private final EventCodec codec = new EventCodec();
+  private EventTopics topics;
+
+  @BeforeEach
+  void connect() {
+    topics = new EventTopics(bootstrapServers);
+  }
+
+  @AfterEach
+  void disconnect() {
+    topics.close();
+  }
 
   @Test
   void createsFleetTopicsWithTheirPartitions() throws Exception {
     try (Admin admin =
-        Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TopicProbe.bootstrapServers()))) {
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
       Map<String, TopicDescription> topics =
           admin
               .describeTopics(List.of(Topics.JOBS, Topics.TRAIN, Topics.MODELS))
@@ -79,25 +100,22 @@ class TrainingFlowTest {
     JobSubmitted job = submitted(jobId, TestJobs.tiny(1), null);
     double before = duplicates();
 
-    TopicProbe.send(Topics.JOBS, job);
-    TopicProbe.send(Topics.JOBS, job);
+    topics.send(Topics.JOBS, job);
+    topics.send(Topics.JOBS, job);
 
-    TopicProbe.await(
+    topics.await(
         Topics.VALIDATE, FloatCheckpointReady.class, e -> e.jobId().equals(jobId), 1, WAIT);
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (duplicates() < before + 1 && System.nanoTime() < deadline) {
-      sleep(100);
-    }
+    EventTopics.waitUntil(this::duplicates, d -> d >= before + 1, POLL, WAIT);
     assertThat(duplicates()).isEqualTo(before + 1);
     assertThat(
-            TopicProbe.readAll(
+            topics.readFor(
                 Topics.VALIDATE,
                 FloatCheckpointReady.class,
                 e -> e.jobId().equals(jobId),
                 Duration.ofSeconds(2)))
         .hasSize(1);
     assertThat(
-            TopicProbe.readAll(
+            topics.readFor(
                 Topics.STATUS,
                 StatusUpdate.class,
                 e -> e.jobId().equals(jobId) && e.message().equals("float baseline started"),
@@ -119,15 +137,16 @@ class TrainingFlowTest {
             ModelCheckpoints.ofFloat(
                 spec.model(), null, ModelInit.initialState(spec.model(), 1), provenance(jobId, 0)));
 
-    TopicProbe.send(Topics.JOBS, submitted(jobId, spec, null));
+    topics.send(Topics.JOBS, submitted(jobId, spec, null));
 
     FloatCheckpointReady baseline =
-        TopicProbe.await(
+        topics
+            .await(
                 Topics.VALIDATE, FloatCheckpointReady.class, e -> e.jobId().equals(jobId), 1, WAIT)
             .get(0);
     assertThat(baseline.trainingMetrics()).containsEntry("epochsRun", 1.0);
     List<StatusUpdate> statuses =
-        TopicProbe.readAll(
+        topics.readFor(
             Topics.STATUS, StatusUpdate.class, e -> e.jobId().equals(jobId), Duration.ofSeconds(2));
     assertThat(statuses)
         .anySatisfy(s -> assertThat(s.message()).isEqualTo("resuming after epoch 1 of 2"));
@@ -145,7 +164,7 @@ class TrainingFlowTest {
     String key = "malformed-" + UUID.randomUUID();
     byte[] value = "{\"type\": \"JobSubmitted\", ".getBytes(StandardCharsets.UTF_8);
 
-    TopicProbe.send(Topics.JOBS, key, value);
+    topics.send(Topics.JOBS, key, value);
 
     DeadLetter letter = deadLetter(key);
     assertThat(letter.errorType()).isEqualTo("MALFORMED_JSON");
@@ -159,7 +178,7 @@ class TrainingFlowTest {
     String json = encode(submitted(jobId, TestJobs.tiny(1), null));
     assertThat(json).contains("\"schemaVersion\":1");
 
-    TopicProbe.send(
+    topics.send(
         Topics.JOBS,
         jobId,
         json.replace("\"schemaVersion\":1", "\"schemaVersion\":99")
@@ -177,7 +196,7 @@ class TrainingFlowTest {
     String json = encode(submitted(jobId, TestJobs.tiny(1), null));
     assertThat(json).contains("\"weightBits\":4");
 
-    TopicProbe.send(
+    topics.send(
         Topics.JOBS,
         jobId,
         json.replace("\"weightBits\":4", "\"weightBits\":0").getBytes(StandardCharsets.UTF_8));
@@ -197,15 +216,16 @@ class TrainingFlowTest {
         CheckpointRef.of(("never stored " + badJob).getBytes(StandardCharsets.UTF_8));
     CheckpointRef baseline = putBaseline(goodJob, spec);
 
-    TopicProbe.send(Topics.TRAIN, trainRequest(badJob, spec, missing));
-    TopicProbe.send(Topics.TRAIN, trainRequest(goodJob, spec, baseline));
+    topics.send(Topics.TRAIN, trainRequest(badJob, spec, missing));
+    topics.send(Topics.TRAIN, trainRequest(goodJob, spec, baseline));
 
     DeadLetter letter = deadLetter(badJob);
     assertThat(letter.errorType()).isEqualTo("CHECKPOINT_NOT_FOUND");
     assertThat(letter.reason()).contains(missing.sha256());
     assertThat(status(badJob, "error").round()).isEqualTo(1);
     FloatCheckpointReady round1 =
-        TopicProbe.await(
+        topics
+            .await(
                 Topics.QUANTIZE,
                 FloatCheckpointReady.class,
                 e -> e.jobId().equals(goodJob),
@@ -220,7 +240,7 @@ class TrainingFlowTest {
   void deadLettersTriggerForUnknownModel() {
     String jobId = UUID.randomUUID().toString();
 
-    TopicProbe.send(Topics.TRIGGERS, trigger(jobId, "no-such-model-" + jobId));
+    topics.send(Topics.TRIGGERS, trigger(jobId, "no-such-model-" + jobId));
 
     DeadLetter letter = deadLetter(jobId);
     assertThat(letter.errorType()).isEqualTo("UNKNOWN_MODEL");
@@ -236,22 +256,25 @@ class TrainingFlowTest {
     CheckpointRef start = putBaseline(approvedJob, spec);
     ModelApproved approved =
         ApprovalKeyResource.signer().sign(approval(approvedJob, model, spec, start));
-    TopicProbe.send(Topics.MODELS, model, encode(approved).getBytes(StandardCharsets.UTF_8));
+    topics.send(Topics.MODELS, model, encode(approved).getBytes(StandardCharsets.UTF_8));
 
-    TopicProbe.send(Topics.TRIGGERS, trigger(newJob, model));
+    topics.send(Topics.TRIGGERS, trigger(newJob, model));
 
     JobSubmitted job =
-        TopicProbe.await(Topics.JOBS, JobSubmitted.class, e -> e.jobId().equals(newJob), 1, WAIT)
+        topics
+            .await(Topics.JOBS, JobSubmitted.class, e -> e.jobId().equals(newJob), 1, WAIT)
             .get(0);
     assertThat(job.checkpoint()).isEqualTo(start);
     assertThat(job.spec()).isEqualTo(spec);
     FloatCheckpointReady baseline =
-        TopicProbe.await(
+        topics
+            .await(
                 Topics.VALIDATE, FloatCheckpointReady.class, e -> e.jobId().equals(newJob), 1, WAIT)
             .get(0);
     assertThat(baseline.checkpoint()).isEqualTo(start);
     TrainRequested first =
-        TopicProbe.await(Topics.TRAIN, TrainRequested.class, e -> e.jobId().equals(newJob), 1, WAIT)
+        topics
+            .await(Topics.TRAIN, TrainRequested.class, e -> e.jobId().equals(newJob), 1, WAIT)
             .get(0);
     assertThat(first.startFrom()).isEqualTo(start);
   }
@@ -293,8 +316,8 @@ class TrainingFlowTest {
     assertThat(altered).contains("\"version\":7,");
 
     String newJob = UUID.randomUUID().toString();
-    TopicProbe.send(Topics.MODELS, model, altered.getBytes(StandardCharsets.UTF_8));
-    TopicProbe.send(Topics.TRIGGERS, trigger(newJob, model));
+    topics.send(Topics.MODELS, model, altered.getBytes(StandardCharsets.UTF_8));
+    topics.send(Topics.TRIGGERS, trigger(newJob, model));
 
     DeadLetter letter = deadLetter(newJob);
     assertThat(letter.errorType()).isEqualTo("BAD_SIGNATURE");
@@ -303,18 +326,18 @@ class TrainingFlowTest {
   }
 
   /** Registers {@code entry}, triggers a retraining of {@code model}, returns the dead letter. */
-  private static DeadLetter triggerFromRegistryEntry(String model, ModelApproved entry) {
+  private DeadLetter triggerFromRegistryEntry(String model, ModelApproved entry) {
     String newJob = UUID.randomUUID().toString();
-    TopicProbe.send(Topics.MODELS, model, encode(entry).getBytes(StandardCharsets.UTF_8));
-    TopicProbe.send(Topics.TRIGGERS, trigger(newJob, model));
+    topics.send(Topics.MODELS, model, encode(entry).getBytes(StandardCharsets.UTF_8));
+    topics.send(Topics.TRIGGERS, trigger(newJob, model));
     DeadLetter letter = deadLetter(newJob);
     assertNoJob(newJob);
     return letter;
   }
 
-  private static void assertNoJob(String jobId) {
+  private void assertNoJob(String jobId) {
     assertThat(
-            TopicProbe.readAll(
+            topics.readFor(
                 Topics.JOBS,
                 JobSubmitted.class,
                 e -> e.jobId().equals(jobId),
@@ -385,7 +408,7 @@ class TrainingFlowTest {
   }
 
   /** A He-initialised float checkpoint of {@code spec}'s model, put into the checkpoint store. */
-  private static CheckpointRef putBaseline(String jobId, JobSpec spec) {
+  private CheckpointRef putBaseline(String jobId, JobSpec spec) {
     byte[] bytes =
         new CheckpointCodec()
             .encode(
@@ -395,7 +418,7 @@ class TrainingFlowTest {
                     ModelInit.initialState(spec.model(), 3),
                     provenance(jobId, 0)))
             .bytes();
-    try (KafkaCheckpointStore store = new KafkaCheckpointStore(TopicProbe.bootstrapServers())) {
+    try (KafkaCheckpointStore store = new KafkaCheckpointStore(bootstrapServers)) {
       return store.put(bytes);
     }
   }
@@ -404,13 +427,15 @@ class TrainingFlowTest {
     return new Provenance(jobId, round, null, "fashion-mnist", "test", Instant.now().toString());
   }
 
-  private static DeadLetter deadLetter(String key) {
-    return TopicProbe.await(Topics.DLQ, DeadLetter.class, d -> key.equals(d.originalKey()), 1, WAIT)
+  private DeadLetter deadLetter(String key) {
+    return topics
+        .await(Topics.DLQ, DeadLetter.class, d -> key.equals(d.originalKey()), 1, WAIT)
         .get(0);
   }
 
-  private static StatusUpdate status(String jobId, String stage) {
-    return TopicProbe.await(
+  private StatusUpdate status(String jobId, String stage) {
+    return topics
+        .await(
             Topics.STATUS,
             StatusUpdate.class,
             s -> s.jobId().equals(jobId) && s.stage().equals(stage),
@@ -419,23 +444,14 @@ class TrainingFlowTest {
         .get(0);
   }
 
-  private static String encode(QatEvent event) {
-    return new String(TopicProbe.CODEC.encode(event), StandardCharsets.UTF_8);
+  private String encode(QatEvent event) {
+    return new String(codec.encode(event), StandardCharsets.UTF_8);
   }
 
   private static com.fasterxml.jackson.databind.JsonNode readTree(String json) {
     try {
       return Json.MAPPER.readTree(json);
     } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
   }

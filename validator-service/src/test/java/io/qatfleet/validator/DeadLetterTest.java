@@ -1,8 +1,6 @@
 package io.qatfleet.validator;
 
-import static io.qatfleet.validator.KafkaProbe.await;
-import static io.qatfleet.validator.KafkaProbe.events;
-import static io.qatfleet.validator.KafkaProbe.send;
+import static io.qatfleet.messaging.testing.EventTopics.ofJob;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,6 +16,7 @@ import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.ValidationCompleted;
+import io.qatfleet.messaging.testing.EventTopics;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
 import io.qatfleet.service.DeadLetters;
@@ -26,10 +25,13 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -43,12 +45,29 @@ class DeadLetterTest {
 
   private static final EventCodec CODEC = new EventCodec();
 
+  private static final Duration WAIT = Duration.ofSeconds(90);
+
   @Inject CheckpointStore store;
   @Inject MeterRegistry meters;
+
+  @ConfigProperty(name = "kafka.bootstrap.servers")
+  String bootstrapServers;
+
+  private EventTopics topics;
 
   private CheckpointRef baseline;
   private CheckpointRef integer;
   private CheckpointRef calibrated;
+
+  @BeforeEach
+  void connect() {
+    topics = new EventTopics(bootstrapServers);
+  }
+
+  @AfterEach
+  void disconnect() {
+    topics.close();
+  }
 
   @BeforeEach
   void storeCheckpoints() {
@@ -63,18 +82,20 @@ class DeadLetterTest {
     String job = "job-" + UUID.randomUUID();
     byte[] garbage = "{\"schemaVersion\": 1, \"type\": \"Quantiz".getBytes(StandardCharsets.UTF_8);
     double before = dlqCount("MALFORMED_JSON");
-    send(Topics.VALIDATE, job, garbage);
+    topics.send(Topics.VALIDATE, job, garbage);
     // The same partition (same key) then carries a good baseline, which is still evaluated.
-    send(Topics.VALIDATE, job, baselineEvent(job, spec()));
+    topics.send(Topics.VALIDATE, job, baselineEvent(job, spec()));
 
-    DeadLetter letter = await(Topics.DLQ, job, DeadLetter.class, 1).get(0);
+    DeadLetter letter = topics.await(Topics.DLQ, DeadLetter.class, ofJob(job), 1, WAIT).get(0);
     assertThat(letter.errorType()).isEqualTo("MALFORMED_JSON");
     assertThat(letter.sourceTopic()).isEqualTo(Topics.VALIDATE);
     assertThat(letter.originalKey()).isEqualTo(job);
     assertThat(letter.originalBytes()).isEqualTo(garbage);
     assertThat(errors(job)).hasSize(1);
     assertThat(errors(job).get(0).message()).startsWith("MALFORMED_JSON");
-    assertThat(await(Topics.STATUS, job, StatusUpdate.class, 2).stream().map(StatusUpdate::stage))
+    assertThat(
+            topics.await(Topics.STATUS, StatusUpdate.class, ofJob(job), 2, WAIT).stream()
+                .map(StatusUpdate::stage))
         .contains("baseline-validation");
     assertThat(dlqCount("MALFORMED_JSON")).isEqualTo(before + 1);
   }
@@ -85,9 +106,9 @@ class DeadLetterTest {
     ObjectMapper mapper = new ObjectMapper();
     ObjectNode tree = (ObjectNode) mapper.readTree(CODEC.encode(baselineEvent(job, spec())));
     tree.put("schemaVersion", 99);
-    send(Topics.VALIDATE, job, mapper.writeValueAsBytes(tree));
+    topics.send(Topics.VALIDATE, job, mapper.writeValueAsBytes(tree));
 
-    DeadLetter letter = await(Topics.DLQ, job, DeadLetter.class, 1).get(0);
+    DeadLetter letter = topics.await(Topics.DLQ, DeadLetter.class, ofJob(job), 1, WAIT).get(0);
     assertThat(letter.errorType()).isEqualTo("UNKNOWN_SCHEMA_VERSION");
     assertThat(letter.reason()).contains("99");
     assertThat(errors(job)).extracting(StatusUpdate::jobId).containsExactly(job);
@@ -105,9 +126,10 @@ class DeadLetterTest {
             TestModels.TRAINING,
             TestModels.lenient(),
             0);
-    send(Topics.VALIDATE, job, ValidatorFlowTest.quantized(job, 1, invalid, integer, calibrated));
+    topics.send(
+        Topics.VALIDATE, job, ValidatorFlowTest.quantized(job, 1, invalid, integer, calibrated));
 
-    DeadLetter letter = await(Topics.DLQ, job, DeadLetter.class, 1).get(0);
+    DeadLetter letter = topics.await(Topics.DLQ, DeadLetter.class, ofJob(job), 1, WAIT).get(0);
     assertThat(letter.errorType()).isEqualTo("INVALID_SPEC");
     assertThat(letter.reason()).contains("name:").contains("maxRounds:");
     assertThat(letter.round()).isEqualTo(1);
@@ -117,29 +139,33 @@ class DeadLetterTest {
   @Test
   void parksQuantizedModelWithoutBaseline() {
     String job = "job-" + UUID.randomUUID();
-    send(Topics.VALIDATE, job, ValidatorFlowTest.quantized(job, 1, spec(), integer, calibrated));
+    topics.send(
+        Topics.VALIDATE, job, ValidatorFlowTest.quantized(job, 1, spec(), integer, calibrated));
 
-    DeadLetter letter = await(Topics.DLQ, job, DeadLetter.class, 1).get(0);
+    DeadLetter letter = topics.await(Topics.DLQ, DeadLetter.class, ofJob(job), 1, WAIT).get(0);
     assertThat(letter.errorType()).isEqualTo("MISSING_BASELINE");
     assertThat(errors(job)).hasSize(1);
-    assertThat(events(Topics.STATUS, job, ValidationCompleted.class)).isEmpty();
+    assertThat(topics.readToEnd(Topics.STATUS, ValidationCompleted.class, ofJob(job))).isEmpty();
   }
 
   @Test
   void parksCheckpointWhoseChunksDoNotExistThenValidatesTheGoodOne() {
     String job = "job-" + UUID.randomUUID();
     JobSpec spec = spec();
-    send(Topics.VALIDATE, job, baselineEvent(job, spec));
+    topics.send(Topics.VALIDATE, job, baselineEvent(job, spec));
     byte[] neverStored = ("not stored " + job).getBytes(StandardCharsets.UTF_8);
     CheckpointRef missing = CheckpointRef.of(neverStored);
-    send(Topics.VALIDATE, job, ValidatorFlowTest.quantized(job, 1, spec, missing, calibrated));
-    send(Topics.VALIDATE, job, ValidatorFlowTest.quantized(job, 1, spec, integer, calibrated));
+    topics.send(
+        Topics.VALIDATE, job, ValidatorFlowTest.quantized(job, 1, spec, missing, calibrated));
+    topics.send(
+        Topics.VALIDATE, job, ValidatorFlowTest.quantized(job, 1, spec, integer, calibrated));
 
-    DeadLetter letter = await(Topics.DLQ, job, DeadLetter.class, 1).get(0);
+    DeadLetter letter = topics.await(Topics.DLQ, DeadLetter.class, ofJob(job), 1, WAIT).get(0);
     assertThat(letter.errorType()).isEqualTo("CHECKPOINT_NOT_FOUND");
     assertThat(letter.reason()).contains(missing.shortId());
     assertThat(errors(job)).hasSize(1);
-    ValidationCompleted report = await(Topics.STATUS, job, ValidationCompleted.class, 1).get(0);
+    ValidationCompleted report =
+        topics.await(Topics.STATUS, ValidationCompleted.class, ofJob(job), 1, WAIT).get(0);
     assertThat(report.checkpoint()).isEqualTo(integer);
     assertThat(report.decision()).isEqualTo(Decision.PASS);
   }
@@ -154,8 +180,8 @@ class DeadLetterTest {
         QatEvent.newEventId(), job, 0, baseline, Instant.now(), spec, true, Map.of());
   }
 
-  private static List<StatusUpdate> errors(String job) {
-    return events(Topics.STATUS, job, StatusUpdate.class).stream()
+  private List<StatusUpdate> errors(String job) {
+    return topics.readToEnd(Topics.STATUS, StatusUpdate.class, ofJob(job)).stream()
         .filter(s -> s.stage().equals(DeadLetters.ERROR_STAGE))
         .toList();
   }

@@ -1,8 +1,6 @@
 package io.qatfleet.validator;
 
-import static io.qatfleet.validator.KafkaProbe.await;
-import static io.qatfleet.validator.KafkaProbe.events;
-import static io.qatfleet.validator.KafkaProbe.send;
+import static io.qatfleet.messaging.testing.EventTopics.ofJob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -25,9 +23,10 @@ import io.qatfleet.messaging.event.ThresholdResult;
 import io.qatfleet.messaging.event.ThresholdSource;
 import io.qatfleet.messaging.event.ValidationCompleted;
 import io.qatfleet.messaging.testing.ApprovalKeyResource;
+import io.qatfleet.messaging.testing.EventTopics;
+import io.qatfleet.messaging.testing.EventTopics.Received;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
-import io.qatfleet.validator.KafkaProbe.Received;
 import io.qatfleet.validator.TestModels.Models;
 import io.qatfleet.validator.service.ValidatorMetrics;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -39,12 +38,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.PublicKey;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -60,8 +62,16 @@ import org.junit.jupiter.api.Test;
     initArgs = @ResourceArg(name = ApprovalKeyResource.SIGNER, value = "true"))
 class ValidatorFlowTest {
 
+  private static final Duration WAIT = Duration.ofSeconds(90);
+  private static final Duration POLL = Duration.ofMillis(200);
+
   @Inject CheckpointStore store;
   @Inject MeterRegistry meters;
+
+  @ConfigProperty(name = "kafka.bootstrap.servers")
+  String bootstrapServers;
+
+  private EventTopics topics;
 
   private Models models;
   private CheckpointRef baseline;
@@ -69,6 +79,16 @@ class ValidatorFlowTest {
   private CheckpointRef trainedCalibrated;
   private CheckpointRef untrainedInteger;
   private CheckpointRef untrainedCalibrated;
+
+  @BeforeEach
+  void connect() {
+    topics = new EventTopics(bootstrapServers);
+  }
+
+  @AfterEach
+  void disconnect() {
+    topics.close();
+  }
 
   @BeforeEach
   void storeCheckpoints() {
@@ -85,9 +105,10 @@ class ValidatorFlowTest {
     String model = "fashion-confusion-" + UUID.randomUUID().toString().substring(0, 8);
     JobSpec spec = TestModels.spec(model, TestModels.lenient(), 3);
     String job = newJob(spec);
-    send(Topics.VALIDATE, job, quantized(job, 1, spec, trainedInteger, trainedCalibrated));
+    topics.send(Topics.VALIDATE, job, quantized(job, 1, spec, trainedInteger, trainedCalibrated));
 
-    ValidationCompleted report = await(Topics.STATUS, job, ValidationCompleted.class, 1).get(0);
+    ValidationCompleted report =
+        topics.await(Topics.STATUS, ValidationCompleted.class, ofJob(job), 1, WAIT).get(0);
     // Each matrix tallies the 200 test images, and its diagonal is the accuracy.
     assertThat(report.floatConfusion()).hasSize(10);
     assertThat(report.quantizedConfusion()).hasSize(10);
@@ -123,9 +144,10 @@ class ValidatorFlowTest {
     String model = "fashion-pass-" + UUID.randomUUID().toString().substring(0, 8);
     JobSpec spec = TestModels.spec(model, TestModels.lenient(), 3);
     String job1 = newJob(spec);
-    send(Topics.VALIDATE, job1, quantized(job1, 1, spec, trainedInteger, trainedCalibrated));
+    topics.send(Topics.VALIDATE, job1, quantized(job1, 1, spec, trainedInteger, trainedCalibrated));
 
-    ValidationCompleted report = await(Topics.STATUS, job1, ValidationCompleted.class, 1).get(0);
+    ValidationCompleted report =
+        topics.await(Topics.STATUS, ValidationCompleted.class, ofJob(job1), 1, WAIT).get(0);
     assertThat(report.decision()).isEqualTo(Decision.PASS);
     assertThat(report.round()).isEqualTo(1);
     assertThat(report.checkpoint()).isEqualTo(trainedInteger);
@@ -143,7 +165,8 @@ class ValidatorFlowTest {
     // W8A8: the integer engine and the fake-quant graph agree on practically every image.
     assertThat(report.agreement()).isGreaterThanOrEqualTo(0.99);
 
-    ModelApproved approved = await(Topics.DEPLOY, job1, ModelApproved.class, 1).get(0);
+    ModelApproved approved =
+        topics.await(Topics.DEPLOY, ModelApproved.class, ofJob(job1), 1, WAIT).get(0);
     assertThat(approved.modelName()).isEqualTo(model);
     assertThat(approved.version()).isEqualTo(1);
     assertThat(approved.checkpoint()).isEqualTo(trainedInteger);
@@ -161,15 +184,16 @@ class ValidatorFlowTest {
         .containsExactly(1);
 
     String job2 = newJob(spec);
-    send(Topics.VALIDATE, job2, quantized(job2, 2, spec, trainedInteger, trainedCalibrated));
-    ModelApproved second = await(Topics.DEPLOY, job2, ModelApproved.class, 1).get(0);
+    topics.send(Topics.VALIDATE, job2, quantized(job2, 2, spec, trainedInteger, trainedCalibrated));
+    ModelApproved second =
+        topics.await(Topics.DEPLOY, ModelApproved.class, ofJob(job2), 1, WAIT).get(0);
     assertThat(second.version()).isEqualTo(2);
     List<Received> entries = registry(model);
     assertThat(entries).extracting(Received::key).containsOnly(model);
     assertThat(entries)
         .extracting(r -> ((ModelApproved) r.event()).jobId())
         .containsExactly(job1, job2);
-    assertThat(events(Topics.TRAIN, job1, RetrainRequested.class)).isEmpty();
+    assertThat(topics.readToEnd(Topics.TRAIN, RetrainRequested.class, ofJob(job1))).isEmpty();
   }
 
   @Test
@@ -180,9 +204,11 @@ class ValidatorFlowTest {
     JobSpec spec = TestModels.spec("fashion-no-bar", Map.of(), 3);
     assertThat(spec.violations()).isEmpty();
     String job = newJob(spec);
-    send(Topics.VALIDATE, job, quantized(job, 1, spec, untrainedInteger, untrainedCalibrated));
+    topics.send(
+        Topics.VALIDATE, job, quantized(job, 1, spec, untrainedInteger, untrainedCalibrated));
 
-    ValidationCompleted report = await(Topics.STATUS, job, ValidationCompleted.class, 1).get(0);
+    ValidationCompleted report =
+        topics.await(Topics.STATUS, ValidationCompleted.class, ofJob(job), 1, WAIT).get(0);
     assertThat(report.thresholdSource()).isEqualTo(ThresholdSource.DEFAULT);
     assertThat(report.thresholdResults()).hasSize(1);
     ThresholdResult accuracy = report.thresholdResults().get(0);
@@ -190,9 +216,10 @@ class ValidatorFlowTest {
     assertThat(accuracy.threshold()).isEqualTo(new MetricThreshold(null, 0.01, null));
     assertThat(accuracy.passed()).isFalse();
     assertThat(report.decision()).isEqualTo(Decision.RETRAIN);
-    RetrainRequested retrain = await(Topics.TRAIN, job, RetrainRequested.class, 1).get(0);
+    RetrainRequested retrain =
+        topics.await(Topics.TRAIN, RetrainRequested.class, ofJob(job), 1, WAIT).get(0);
     assertThat(retrain.reason()).contains("maxAbsDrop 0.0100");
-    assertThat(events(Topics.DEPLOY, job, ModelApproved.class)).isEmpty();
+    assertThat(topics.readToEnd(Topics.DEPLOY, ModelApproved.class, ofJob(job))).isEmpty();
   }
 
   @Test
@@ -218,9 +245,10 @@ class ValidatorFlowTest {
   void requestsRetrainWhileRoundsAreLeft() {
     JobSpec spec = TestModels.spec("fashion-retrain", TestModels.impossible(), 3);
     String job = newJob(spec);
-    send(Topics.VALIDATE, job, quantized(job, 2, spec, trainedInteger, trainedCalibrated));
+    topics.send(Topics.VALIDATE, job, quantized(job, 2, spec, trainedInteger, trainedCalibrated));
 
-    RetrainRequested retrain = await(Topics.TRAIN, job, RetrainRequested.class, 1).get(0);
+    RetrainRequested retrain =
+        topics.await(Topics.TRAIN, RetrainRequested.class, ofJob(job), 1, WAIT).get(0);
     assertThat(retrain.round()).isEqualTo(2);
     assertThat(retrain.nextRound()).isEqualTo(3);
     // qatEpochs 1 in round 1, 2 in round 2, so round 3 trains 4.
@@ -233,10 +261,11 @@ class ValidatorFlowTest {
         .contains(String.format(Locale.ROOT, "%.4f", models.trainedAccuracy()))
         .contains("< min 1.0000");
 
-    ValidationCompleted report = events(Topics.STATUS, job, ValidationCompleted.class).get(0);
+    ValidationCompleted report =
+        topics.readToEnd(Topics.STATUS, ValidationCompleted.class, ofJob(job)).get(0);
     assertThat(report.decision()).isEqualTo(Decision.RETRAIN);
     assertThat(report.thresholdResults()).noneMatch(ThresholdResult::passed);
-    assertThat(events(Topics.DEPLOY, job, ModelApproved.class)).isEmpty();
+    assertThat(topics.readToEnd(Topics.DEPLOY, ModelApproved.class, ofJob(job))).isEmpty();
   }
 
   @Test
@@ -244,20 +273,21 @@ class ValidatorFlowTest {
     assertThat(models.trainedAccuracy()).isGreaterThan(models.untrainedAccuracy());
     JobSpec spec = TestModels.spec("fashion-reject", TestModels.impossible(), 2);
     String job = newJob(spec);
-    send(Topics.VALIDATE, job, quantized(job, 1, spec, trainedInteger, trainedCalibrated));
-    send(Topics.VALIDATE, job, quantized(job, 2, spec, untrainedInteger, untrainedCalibrated));
+    topics.send(Topics.VALIDATE, job, quantized(job, 1, spec, trainedInteger, trainedCalibrated));
+    topics.send(
+        Topics.VALIDATE, job, quantized(job, 2, spec, untrainedInteger, untrainedCalibrated));
 
-    JobFailed failed = await(Topics.STATUS, job, JobFailed.class, 1).get(0);
+    JobFailed failed = topics.await(Topics.STATUS, JobFailed.class, ofJob(job), 1, WAIT).get(0);
     assertThat(failed.round()).isEqualTo(2);
     assertThat(failed.bestRound()).isEqualTo(1);
     assertThat(failed.bestCheckpoint()).isEqualTo(trainedInteger);
     assertThat(failed.checkpoint()).isEqualTo(untrainedInteger);
     assertThat(failed.reason()).contains("no rounds left").contains("accuracy");
 
-    assertThat(events(Topics.STATUS, job, ValidationCompleted.class))
+    assertThat(topics.readToEnd(Topics.STATUS, ValidationCompleted.class, ofJob(job)))
         .extracting(ValidationCompleted::decision)
         .containsExactly(Decision.RETRAIN, Decision.REJECT);
-    assertThat(events(Topics.TRAIN, job, RetrainRequested.class))
+    assertThat(topics.readToEnd(Topics.TRAIN, RetrainRequested.class, ofJob(job)))
         .extracting(RetrainRequested::nextRound)
         .containsExactly(2);
   }
@@ -269,28 +299,26 @@ class ValidatorFlowTest {
             "fashion-dup-" + UUID.randomUUID().toString().substring(0, 8), TestModels.lenient(), 3);
     String job = newJob(spec);
     QuantizedModelReady event = quantized(job, 1, spec, trainedInteger, trainedCalibrated);
-    send(Topics.VALIDATE, job, event);
-    await(Topics.DEPLOY, job, ModelApproved.class, 1);
+    topics.send(Topics.VALIDATE, job, event);
+    topics.await(Topics.DEPLOY, ModelApproved.class, ofJob(job), 1, WAIT);
     double duplicatesBefore = duplicates();
 
-    send(Topics.VALIDATE, job, event);
-    long deadline = System.nanoTime() + 60_000_000_000L;
-    while (duplicates() < duplicatesBefore + 1 && System.nanoTime() < deadline) {
-      KafkaProbe.sleep(200);
-    }
+    topics.send(Topics.VALIDATE, job, event);
+    EventTopics.waitUntil(
+        this::duplicates, d -> d >= duplicatesBefore + 1, POLL, Duration.ofSeconds(60));
 
     assertThat(duplicates()).isEqualTo(duplicatesBefore + 1);
-    assertThat(events(Topics.DEPLOY, job, ModelApproved.class)).hasSize(1);
-    assertThat(events(Topics.STATUS, job, ValidationCompleted.class)).hasSize(1);
+    assertThat(topics.readToEnd(Topics.DEPLOY, ModelApproved.class, ofJob(job))).hasSize(1);
+    assertThat(topics.readToEnd(Topics.STATUS, ValidationCompleted.class, ofJob(job))).hasSize(1);
     assertThat(registry(spec.name())).hasSize(1);
-    assertThat(events(Topics.TRAIN, job, RetrainRequested.class)).isEmpty();
+    assertThat(topics.readToEnd(Topics.TRAIN, RetrainRequested.class, ofJob(job))).isEmpty();
   }
 
   @Test
   void reportsBaselineEvaluation() {
     JobSpec spec = TestModels.spec("fashion-baseline", TestModels.lenient(), 3);
     String job = newJob(spec);
-    List<StatusUpdate> updates = events(Topics.STATUS, job, StatusUpdate.class);
+    List<StatusUpdate> updates = topics.readToEnd(Topics.STATUS, StatusUpdate.class, ofJob(job));
     assertThat(updates).extracting(StatusUpdate::stage).contains("baseline-validation");
     assertThat(updates.get(0).message())
         .contains(String.format(Locale.ROOT, "accuracy %.4f", models.floatAccuracy()));
@@ -299,7 +327,7 @@ class ValidatorFlowTest {
   /** A new job whose baseline the validator has evaluated. */
   private String newJob(JobSpec spec) {
     String job = "job-" + UUID.randomUUID();
-    send(
+    topics.send(
         Topics.VALIDATE,
         job,
         new FloatCheckpointReady(
@@ -312,7 +340,7 @@ class ValidatorFlowTest {
             true,
             Map.of("loss", 1.0)));
     List<StatusUpdate> done =
-        await(Topics.STATUS, job, StatusUpdate.class, 1).stream()
+        topics.await(Topics.STATUS, StatusUpdate.class, ofJob(job), 1, WAIT).stream()
             .filter(s -> s.stage().equals("baseline-validation"))
             .toList();
     assertThat(done).hasSize(1);
@@ -332,9 +360,9 @@ class ValidatorFlowTest {
         Map.of("calibrationLoss", 0.5));
   }
 
-  private static List<Received> registry(String model) {
-    return KafkaProbe.read(
-        Topics.MODELS, e -> e instanceof ModelApproved a && a.modelName().equals(model));
+  private List<Received> registry(String model) {
+    return topics.readToEnd(
+        Topics.MODELS, r -> r.is(ModelApproved.class, a -> a.modelName().equals(model)));
   }
 
   private double duplicates() {

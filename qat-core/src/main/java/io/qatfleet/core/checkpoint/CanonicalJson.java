@@ -5,22 +5,30 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Map;
-import java.util.TreeMap;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import io.qatfleet.core.json.Json;
 
 /**
  * The one JSON form checkpoint metadata is written in: object keys sorted, no whitespace, numbers
  * as Jackson reads them back. Normalising on the way in makes encoding deterministic and makes a
  * decoded checkpoint equal to the one that was encoded.
+ *
+ * <p>The mapper starts from {@link Json#builder()} and reads more strictly, because a header is
+ * digest-checked file content rather than user input: a repeated key or bytes after the JSON are
+ * errors. Only {@link #canonical} sorts keys; {@link #write} keeps the order of the node it is
+ * given, since the header lists tensors in their buffer order.
  */
 final class CanonicalJson {
 
   static final ObjectMapper MAPPER =
-      new ObjectMapper()
+      Json.builder()
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+
+  private static final ObjectWriter SORTED =
+      MAPPER.writer().with(JsonNodeFeature.WRITE_PROPERTIES_SORTED);
 
   private CanonicalJson() {}
 
@@ -31,36 +39,18 @@ final class CanonicalJson {
    */
   static JsonNode canonical(String field, JsonNode node) {
     try {
-      return MAPPER.readTree(MAPPER.writeValueAsString(sortKeys(node)));
+      return MAPPER.readTree(SORTED.writeValueAsString(node));
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(field + " is not serialisable JSON: " + e.getMessage(), e);
     }
   }
 
-  /** Compact text of {@code node}, which must already be canonical. */
+  /** Compact text of {@code node}, its keys in the node's own order. */
   static String write(JsonNode node) {
     try {
       return MAPPER.writeValueAsString(node);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("canonical JSON failed to serialise", e);
     }
-  }
-
-  private static JsonNode sortKeys(JsonNode node) {
-    if (node.isObject()) {
-      TreeMap<String, JsonNode> sorted = new TreeMap<>();
-      for (Map.Entry<String, JsonNode> e : node.properties()) {
-        sorted.put(e.getKey(), sortKeys(e.getValue()));
-      }
-      ObjectNode out = MAPPER.createObjectNode();
-      sorted.forEach(out::set);
-      return out;
-    }
-    if (node.isArray()) {
-      ArrayNode out = MAPPER.createArrayNode();
-      node.forEach(child -> out.add(sortKeys(child)));
-      return out;
-    }
-    return node;
   }
 }

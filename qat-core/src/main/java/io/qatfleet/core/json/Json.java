@@ -7,19 +7,28 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
- * The one Jackson configuration for specs and metadata: enums are read case-insensitively
- * ("lsq_pact", "LSQ_PACT"), unknown fields are errors (a typo in a job spec must not be silently
- * ignored), and map keys are written in sorted order so that equal objects give equal bytes.
+ * The one Jackson configuration of the project: enums are read case-insensitively ("lsq_pact",
+ * "LSQ_PACT"), unknown fields are errors (a typo in a job spec must not be silently ignored), a
+ * null for a primitive is an error, and map keys are written in sorted order so that equal objects
+ * give equal bytes.
+ *
+ * <p>{@link #MAPPER} reads and writes specs and metadata. A format with stricter rules of its own
+ * starts from {@link #builder()} and adds them, so that the settings above are written once: the
+ * event codec (qat-messaging) and the checkpoint header ({@code CanonicalJson}) do.
  */
 public final class Json {
-  public static final ObjectMapper MAPPER =
-      JsonMapper.builder()
-          .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-          .findAndAddModules()
-          .build();
+
+  /** Specs and metadata, with the JSON modules found on the class path (e.g. java.time). */
+  public static final ObjectMapper MAPPER = builder().findAndAddModules().build();
 
   private Json() {}
+
+  /** A builder holding the settings above and no modules, for a mapper with stricter rules. */
+  public static JsonMapper.Builder builder() {
+    return JsonMapper.builder()
+        .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+  }
 }

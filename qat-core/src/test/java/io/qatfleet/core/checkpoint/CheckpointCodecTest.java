@@ -25,6 +25,21 @@ class CheckpointCodecTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PARENT = "ab".repeat(32);
 
+  private static final String KNOWN_HEADER =
+      "{\"conv/kernel\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]}"
+          + ",\"conv/bias\":{\"dtype\":\"I32\",\"shape\":[3],\"data_offsets\":[24,36]}"
+          + ",\"dense/q\":{\"dtype\":\"I8\",\"shape\":[4],\"data_offsets\":[36,40]}"
+          + ",\"__metadata__\":{\"format\":\"qat-fleet\",\"format_version\":\"1\",\"kind\":\"QUANTIZED\""
+          + ",\"model_spec\":\"{\\\"Arch\\\":\\\"cnn\\\""
+          + ",\\\"layers\\\":[{\\\"activation\\\":\\\"relu\\\",\\\"filters\\\":3,\\\"init\\\":{\\\"a\\\":true,\\\"gain\\\":1.5,\\\"seed\\\":7},\\\"type\\\":\\\"conv\\\"}]"
+          + ",\\\"learningRate\\\":0.001,\\\"name\\\":\\\"modèle-α\\\",\\\"zeta\\\":1}\""
+          + ",\"quantization\":\"{\\\"bits\\\":8,\\\"scales\\\":{\\\"conv/kernel\\\":0.015625,\\\"dense/q\\\":0.5},\\\"scheme\\\":\\\"lsq\\\"}\""
+          + ",\"provenance\":\"{\\\"jobId\\\":\\\"job-42\\\",\\\"round\\\":3"
+          + ",\\\"parentSha256\\\":\\\"abababababababababababababababababababababababababababababababab\\\""
+          + ",\\\"dataset\\\":\\\"fashion-mnist\\\",\\\"codeVersion\\\":\\\"0.1.0+abc\\\",\\\"createdAt\\\":\\\"2025-11-26T22:22:00Z\\\"}\"}}";
+  private static final String KNOWN_SHA256 =
+      "e0ddc02f55ec913f04aadac145f29a8b107d0c5c2d164e6b0863b5df39429e7e";
+
   private final CheckpointCodec codec = new CheckpointCodec();
 
   /**
@@ -165,6 +180,34 @@ class CheckpointCodecTest {
   }
 
   @Test
+  void encodesKnownCheckpointToTheSameBytesAsBefore() throws Exception {
+    // Keys inserted out of order at every level, numbers of several kinds, non-ASCII text.
+    ObjectNode spec = JSON.createObjectNode().put("zeta", 1).put("Arch", "cnn");
+    ObjectNode layer = spec.putArray("layers").addObject();
+    layer.put("type", "conv").put("filters", 3).put("activation", "relu");
+    layer.putObject("init").put("seed", 7L).put("gain", 1.5f).put("a", true);
+    spec.put("name", "modèle-α").put("learningRate", 0.001);
+    ObjectNode quant = JSON.createObjectNode().put("scheme", "lsq").put("bits", 8);
+    quant.putObject("scales").put("dense/q", 0.5).put("conv/kernel", 0.015625);
+    Checkpoint checkpoint =
+        new Checkpoint(
+            CheckpointKind.QUANTIZED,
+            sample().tensors(),
+            spec,
+            quant,
+            new Provenance(
+                "job-42", 3, PARENT, "fashion-mnist", "0.1.0+abc", "2025-11-26T22:22:00Z"));
+
+    byte[] bytes = codec.encode(checkpoint).bytes();
+
+    // Written by the codec before its JSON settings moved to io.qatfleet.core.json.Json: tensors
+    // and metadata entries in insertion order, model spec and quantization keys sorted.
+    assertThat(new String(bytes, 8, (int) headerLength(bytes), UTF_8).stripTrailing())
+        .isEqualTo(KNOWN_HEADER);
+    assertThat(sha256Hex(bytes)).isEqualTo(KNOWN_SHA256);
+  }
+
+  @Test
   void digestsEncodedBytesWithSha256() throws Exception {
     EncodedCheckpoint encoded = codec.encode(sample());
 
@@ -289,6 +332,26 @@ class CheckpointCodecTest {
   @Test
   void rejectsMalformedJsonHeader() {
     CheckpointException e = decodeFailure(assemble("{\"w\": {\"dtype\": ]", new byte[0]));
+
+    assertThat(e.reason()).isEqualTo(Reason.MALFORMED_HEADER);
+    assertThat(e).hasMessageStartingWith("malformed checkpoint header: header is not valid JSON");
+  }
+
+  @Test
+  void rejectsHeaderWithRepeatedKey() {
+    String tensor = "\"a\":{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[0,1]}";
+
+    CheckpointException e = decodeFailure(assemble(header(tensor + "," + tensor), new byte[1]));
+
+    assertThat(e.reason()).isEqualTo(Reason.MALFORMED_HEADER);
+    assertThat(e).hasMessageContaining("header is not valid JSON").hasMessageContaining("'a'");
+  }
+
+  @Test
+  void rejectsHeaderWithContentAfterTheJson() {
+    String tensor = "\"a\":{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[0,1]}";
+
+    CheckpointException e = decodeFailure(assemble(header(tensor) + " {}", new byte[1]));
 
     assertThat(e.reason()).isEqualTo(Reason.MALFORMED_HEADER);
     assertThat(e).hasMessageStartingWith("malformed checkpoint header: header is not valid JSON");

@@ -2,24 +2,29 @@ package io.qatfleet.messaging.codec;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.DeserializationConfig;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonMappingException.Reference;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.qatfleet.core.json.Json;
 import io.qatfleet.messaging.codec.EventDecodingException.Reason;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.OptionalField;
 import io.qatfleet.messaging.event.QatEvent;
 import java.io.IOException;
-import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.RecordComponent;
-import java.lang.reflect.Type;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -39,15 +44,20 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * failure is an {@link EventDecodingException} whose reason and message go into a {@link
  * DeadLetter} built by {@link #toDeadLetter}.
  *
- * <p>The mapper matches qat-core's {@code Json} (case-insensitive enums, unknown fields are errors,
- * map keys sorted) so that a {@code JobSpec} reads the same inside an event as on its own.
- * Instances are immutable and thread-safe.
+ * <p>The mapper is built from qat-core's {@link Json#builder()} (case-insensitive enums, unknown
+ * fields are errors, map keys sorted) and differs from {@link Json#MAPPER} where the wire needs it:
+ * instants are ISO-8601 text, nothing may follow the event, and {@link RequiredComponents} marks
+ * every component of this module's records required except an {@link OptionalField} one, so that
+ * Jackson rejects an event that leaves a component out (it would otherwise default a missing {@code
+ * round} to 0 or a missing {@code checkpoint} to null). qat-core types inside an event are read by
+ * {@link Json#MAPPER} itself, so that a {@code JobSpec} reads the same inside an event as on its
+ * own. Instances are immutable and thread-safe.
  */
 public final class EventCodec {
 
   private static final String SCHEMA_VERSION_FIELD = "schemaVersion";
   private static final String TYPE_FIELD = "type";
-  private static final String MESSAGING_PACKAGE = "io.qatfleet.messaging";
+  private static final String CORE_PACKAGE = "io.qatfleet.core";
 
   private final ObjectMapper mapper;
   private final Clock clock;
@@ -62,13 +72,11 @@ public final class EventCodec {
   public EventCodec(Clock clock) {
     this.clock = clock;
     this.mapper =
-        JsonMapper.builder()
+        Json.builder()
             .addModule(new JavaTimeModule())
+            .addModule(coreTypesReadAsJsonReadsThem())
+            .addModule(RequiredComponents.module())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-            .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
     this.typesByName = registeredTypes();
@@ -104,7 +112,6 @@ public final class EventCodec {
     checkSchemaVersion(root);
     Class<? extends QatEvent> type = eventType(root);
     root.remove(SCHEMA_VERSION_FIELD);
-    requireComponents(root, type, "", type.getSimpleName());
     try {
       return mapper.treeToValue(root, QatEvent.class);
     } catch (ValueInstantiationException e) {
@@ -112,6 +119,12 @@ public final class EventCodec {
       throw new EventDecodingException(
           Reason.INVALID_FIELD, "invalid " + describe(type, e) + ": " + cause.getMessage(), e);
     } catch (JsonMappingException e) {
+      if (isAbsent(root, e.getPath())) {
+        throw new EventDecodingException(
+            Reason.INVALID_FIELD,
+            type.getSimpleName() + " is missing required field '" + path(e) + "'",
+            e);
+      }
       throw new EventDecodingException(
           Reason.INVALID_FIELD, "invalid " + describe(type, e) + ": " + e.getOriginalMessage(), e);
     } catch (JacksonException e) {
@@ -227,60 +240,72 @@ public final class EventCodec {
   }
 
   /**
-   * Fails unless every component of {@code recordType} (and of this module's records nested in it)
-   * is present in {@code node}, except one marked {@link OptionalField}. Jackson alone would
-   * quietly default a missing {@code round} to 0 or a missing {@code checkpoint} to null.
+   * Whether {@code path} ends at a field that {@code root} does not hold: then the error is
+   * Jackson's missing required creator property, naming a record component the JSON left out.
    */
-  private static void requireComponents(
-      JsonNode node, Class<?> recordType, String path, String eventName)
-      throws EventDecodingException {
-    for (RecordComponent component : recordType.getRecordComponents()) {
-      String field = path + component.getName();
-      JsonNode child = node.get(component.getName());
-      if (child == null && component.isAnnotationPresent(OptionalField.class)) {
-        continue;
-      }
-      if (child == null) {
-        throw new EventDecodingException(
-            Reason.INVALID_FIELD, eventName + " is missing required field '" + field + "'");
-      }
-      Class<?> type = component.getType();
-      if (isOwnRecord(type) && child.isObject()) {
-        requireComponents(child, type, field + ".", eventName);
-      } else if (List.class.isAssignableFrom(type) && child.isArray()) {
-        Class<?> element = listElement(component.getGenericType());
-        if (element != null && isOwnRecord(element)) {
-          for (int i = 0; i < child.size(); i++) {
-            if (child.get(i).isObject()) {
-              requireComponents(child.get(i), element, field + "[" + i + "].", eventName);
-            }
-          }
-        }
+  private static boolean isAbsent(JsonNode root, List<Reference> path) {
+    if (path.isEmpty() || path.get(path.size() - 1).getFieldName() == null) {
+      return false;
+    }
+    JsonNode parent = root;
+    for (Reference ref : path.subList(0, path.size() - 1)) {
+      parent =
+          ref.getFieldName() != null ? parent.get(ref.getFieldName()) : parent.get(ref.getIndex());
+      if (parent == null) {
+        return false;
       }
     }
+    return parent.isObject() && !parent.has(path.get(path.size() - 1).getFieldName());
   }
 
-  private static boolean isOwnRecord(Class<?> type) {
-    return type.isRecord() && type.getPackageName().startsWith(MESSAGING_PACKAGE);
-  }
-
-  private static Class<?> listElement(Type generic) {
-    if (generic instanceof ParameterizedType p
-        && p.getActualTypeArguments().length == 1
-        && p.getActualTypeArguments()[0] instanceof Class<?> c) {
-      return c;
-    }
-    return null;
+  /** {@code checkpoint.bytes}, {@code thresholdResults[0].metric}: where {@code e} happened. */
+  private static String path(JsonMappingException e) {
+    return e.getPath().stream()
+        .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+        .collect(Collectors.joining("."))
+        .replace(".[", "[");
   }
 
   private static String describe(Class<?> type, JsonMappingException e) {
-    String path =
-        e.getPath().stream()
-            .map(
-                ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-            .collect(Collectors.joining("."))
-            .replace(".[", "[");
+    String path = path(e);
     return path.isEmpty() ? type.getSimpleName() : type.getSimpleName() + " field '" + path + "'";
+  }
+
+  /**
+   * qat-core's types inside an event (a {@link io.qatfleet.core.job.JobSpec}, a threshold) read as
+   * {@link Json#MAPPER} reads them on their own, where a missing section takes its default; only
+   * this module's records must name every component.
+   */
+  private static SimpleModule coreTypesReadAsJsonReadsThem() {
+    return new SimpleModule("qat-core types read by Json.MAPPER")
+        .setDeserializerModifier(
+            new BeanDeserializerModifier() {
+              @Override
+              public JsonDeserializer<?> modifyDeserializer(
+                  DeserializationConfig config,
+                  BeanDescription description,
+                  JsonDeserializer<?> deserializer) {
+                Class<?> type = description.getBeanClass();
+                return type.getPackageName().startsWith(CORE_PACKAGE)
+                    ? new ReadByJson<>(type)
+                    : deserializer;
+              }
+            });
+  }
+
+  /** Reads its type with {@link Json#MAPPER}. */
+  private static final class ReadByJson<T> extends StdDeserializer<T> {
+    private final Class<T> type;
+
+    ReadByJson(Class<T> type) {
+      super(type);
+      this.type = type;
+    }
+
+    @Override
+    public T deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+      return Json.MAPPER.readValue(parser, type);
+    }
   }
 
   private static Map<String, Class<? extends QatEvent>> registeredTypes() {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.train.TrainingSpec;
 import io.qatfleet.messaging.codec.EventDecodingException.Reason;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.JobSubmitted;
@@ -167,6 +169,32 @@ class EventCodecTest {
     assertFails(
             edit(2, n -> ((ObjectNode) n.get("checkpoint")).remove("bytes")), Reason.INVALID_FIELD)
         .hasMessageContaining("missing required field 'checkpoint.bytes'");
+  }
+
+  @Test
+  void rejectsMissingFieldOfRecordInList() {
+    assertFails(
+            edit(4, n -> ((ObjectNode) n.get("thresholdResults").get(0)).remove("quantizedValue")),
+            Reason.INVALID_FIELD)
+        .hasMessageContaining(
+            "ValidationCompleted is missing required field 'thresholdResults[0].quantizedValue'");
+  }
+
+  @Test
+  void readsSpecWithMissingSectionsAsDefaults() throws Exception {
+    byte[] bytes =
+        edit(
+            0,
+            n -> {
+              ObjectNode spec = (ObjectNode) n.get("spec");
+              spec.remove("training");
+              spec.remove("maxRounds");
+            });
+
+    JobSubmitted job = (JobSubmitted) codec.decode(bytes);
+
+    assertThat(job.spec().training()).isEqualTo(TrainingSpec.defaults());
+    assertThat(job.spec().maxRounds()).isEqualTo(JobSpec.DEFAULT_MAX_ROUNDS);
   }
 
   @Test

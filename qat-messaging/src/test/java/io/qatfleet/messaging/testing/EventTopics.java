@@ -1,0 +1,246 @@
+package io.qatfleet.messaging.testing;
+
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.codec.EventDecodingException;
+import io.qatfleet.messaging.event.QatEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.TimeoutException;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * A test's side of the fleet's topics, on SmallRye's {@link KafkaCompanion}: sends records (events
+ * encoded by {@link EventCodec}) and reads a topic from its beginning, without joining a consumer
+ * group, each value decoded. Tests put undecodable records on purpose, so reading keeps them as
+ * {@link Received}s that are not events; {@link Received#event()} fails where one was expected.
+ */
+public final class EventTopics implements AutoCloseable {
+
+  /** How long one send, or one read of a topic to its end, may take. */
+  private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
+
+  private final KafkaCompanion companion;
+  private final EventCodec codec = new EventCodec();
+
+  public EventTopics(String bootstrapServers) {
+    this.companion = new KafkaCompanion(bootstrapServers, KAFKA_TIMEOUT);
+  }
+
+  /** A record read back: its key, and its value decoded when it is an event. */
+  public static final class Received {
+    private final String key;
+    private final QatEvent event;
+    private final EventDecodingException notAnEvent;
+
+    private Received(String key, QatEvent event, EventDecodingException notAnEvent) {
+      this.key = key;
+      this.event = event;
+      this.notAnEvent = notAnEvent;
+    }
+
+    public String key() {
+      return key;
+    }
+
+    /** The event; fails the test when the value is not one. */
+    public QatEvent event() {
+      if (notAnEvent != null) {
+        throw new AssertionError("the record keyed " + key + " is not an event", notAnEvent);
+      }
+      return event;
+    }
+
+    /** Whether the value is an event of {@code type} that {@code match} accepts. */
+    public <T extends QatEvent> boolean is(Class<T> type, Predicate<? super T> match) {
+      return type.isInstance(event) && match.test(type.cast(event));
+    }
+
+    @Override
+    public String toString() {
+      return key + "=" + (notAnEvent == null ? event : "not an event: " + notAnEvent.getMessage());
+    }
+  }
+
+  /** Events of the job {@code jobId}. */
+  public static Predicate<QatEvent> ofJob(String jobId) {
+    return e -> jobId.equals(e.jobId());
+  }
+
+  /** Records whose key is {@code key}. */
+  public static Predicate<Received> keyed(String key) {
+    return r -> key.equals(r.key());
+  }
+
+  /** Writes {@code record} and waits for the broker to acknowledge it. */
+  public void send(ProducerRecord<String, byte[]> record) {
+    companion
+        .produce(String.class, byte[].class)
+        .fromRecords(record)
+        .awaitCompletion(KAFKA_TIMEOUT)
+        .close();
+  }
+
+  public void send(String topic, String key, byte[] value) {
+    send(new ProducerRecord<>(topic, key, value));
+  }
+
+  public void send(String topic, String key, QatEvent event) {
+    send(topic, key, codec.encode(event));
+  }
+
+  /** Sends {@code event} keyed by its job, as the services key their events. */
+  public void send(String topic, QatEvent event) {
+    send(topic, event.jobId(), event);
+  }
+
+  /**
+   * The records of {@code topic} that {@code match} accepts, once at least {@code count} of them
+   * arrived; fails after {@code timeout} naming what was found.
+   */
+  public List<Received> await(
+      String topic, Predicate<Received> match, int count, Duration timeout) {
+    ConsumerTask<String, byte[]> task =
+        consume(beginning(topic), m -> m.select().where(r -> match.test(decode(r))));
+    try {
+      task.awaitRecords(count, timeout);
+      return decode(task.getRecords());
+    } catch (AssertionError e) {
+      throw new AssertionError(
+          "expected at least "
+              + count
+              + " matching records on "
+              + topic
+              + " within "
+              + timeout
+              + ", found "
+              + decode(task.getRecords()),
+          e);
+    } finally {
+      task.close();
+    }
+  }
+
+  /** The events of {@code type} on {@code topic} that {@code match} accepts: {@link #await}. */
+  public <T extends QatEvent> List<T> await(
+      String topic, Class<T> type, Predicate<? super T> match, int count, Duration timeout) {
+    return events(await(topic, r -> r.is(type, match), count, timeout), type);
+  }
+
+  /**
+   * Every record that {@code match} accepts among those {@code topic} holds now: as many records as
+   * its offsets span, since the fleet's producers write no transactions and a test is too short for
+   * compaction to leave gaps.
+   */
+  public List<Received> readToEnd(String topic, Predicate<Received> match) {
+    Map<TopicPartition, Long> begin = beginning(topic);
+    Map<TopicPartition, Long> end = offsets(topic, OffsetSpec.latest());
+    long count = begin.keySet().stream().mapToLong(tp -> end.get(tp) - begin.get(tp)).sum();
+    if (count == 0) {
+      return List.of();
+    }
+    try (ConsumerTask<String, byte[]> task =
+        consume(
+            begin,
+            m ->
+                m.select()
+                    .where(r -> r.offset() < end.get(KafkaCompanion.tp(r.topic(), r.partition())))
+                    .select()
+                    .first(count))) {
+      task.awaitCompletion(KAFKA_TIMEOUT);
+      return decode(task.getRecords()).stream().filter(match).toList();
+    }
+  }
+
+  /** The events of {@code type} on {@code topic} that {@code match} accepts: {@link #readToEnd}. */
+  public <T extends QatEvent> List<T> readToEnd(
+      String topic, Class<T> type, Predicate<? super T> match) {
+    return events(readToEnd(topic, r -> r.is(type, match)), type);
+  }
+
+  /**
+   * The events of {@code type} on {@code topic} that {@code match} accepts, read from the beginning
+   * for {@code window}: for asserting that no more than some arrive.
+   */
+  public <T extends QatEvent> List<T> readFor(
+      String topic, Class<T> type, Predicate<? super T> match, Duration window) {
+    try (ConsumerTask<String, byte[]> task =
+        consume(beginning(topic), m -> m.select().first(window))) {
+      task.awaitCompletion(window.plus(KAFKA_TIMEOUT));
+      return events(
+          decode(task.getRecords()).stream().filter(r -> r.is(type, match)).toList(), type);
+    }
+  }
+
+  /**
+   * Waits until {@code value} (a metric, say) satisfies {@code done}, reading it every {@code
+   * poll}; fails after {@code timeout} naming its last value. It repeats a {@code Uni} of the value
+   * because {@code KafkaCompanion.waitFor(BooleanSupplier, Duration)} never calls its supplier with
+   * Mutiny 3: that {@code Uni<Void>} emits null, which {@code repeat()} drops.
+   */
+  public static <T> void waitUntil(
+      Supplier<T> value, Predicate<? super T> done, Duration poll, Duration timeout) {
+    try {
+      KafkaCompanion.waitFor(Uni.createFrom().item(value), done::test, poll)
+          .await()
+          .atMost(timeout);
+    } catch (TimeoutException e) {
+      throw new AssertionError("still " + value.get() + " after " + timeout, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    companion.close();
+  }
+
+  private ConsumerTask<String, byte[]> consume(
+      Map<TopicPartition, Long> from,
+      Function<Multi<ConsumerRecord<String, byte[]>>, Multi<ConsumerRecord<String, byte[]>>> plug) {
+    return companion.consume(String.class, byte[].class).fromOffsets(from, plug);
+  }
+
+  private Map<TopicPartition, Long> beginning(String topic) {
+    return offsets(topic, OffsetSpec.earliest());
+  }
+
+  private Map<TopicPartition, Long> offsets(String topic, OffsetSpec spec) {
+    List<TopicPartition> partitions =
+        companion.topics().waitForTopic(topic).await().atMost(KAFKA_TIMEOUT).partitions().stream()
+            .map(p -> new TopicPartition(topic, p.partition()))
+            .toList();
+    return companion
+        .offsets()
+        .list(partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> spec)))
+        .entrySet()
+        .stream()
+        .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+  }
+
+  private Received decode(ConsumerRecord<String, byte[]> record) {
+    try {
+      return new Received(record.key(), codec.decode(record.value()), null);
+    } catch (EventDecodingException e) {
+      return new Received(record.key(), null, e);
+    }
+  }
+
+  private List<Received> decode(List<ConsumerRecord<String, byte[]>> records) {
+    return records.stream().map(this::decode).toList();
+  }
+
+  private static <T extends QatEvent> List<T> events(List<Received> received, Class<T> type) {
+    return received.stream().map(r -> type.cast(r.event())).toList();
+  }
+}
