@@ -231,6 +231,8 @@ openssl pkey -in "$approval/approval-private.pem" -pubout -out "$approval/approv
   fail "openssl pkey -pubout failed"
 chmod 0755 "$approval"
 chmod 0644 "$approval"/*.pem
+# The fleet's event key, as the Deployments read Secret qat-event-key: no service starts without.
+event_key="$(openssl rand -base64 32)" || fail "openssl rand failed"
 declare -A port mport
 for s in "${services[@]}"; do
   c="qat-check-$s-$$"
@@ -249,7 +251,7 @@ for s in "${services[@]}"; do
     --cap-drop ALL --security-opt no-new-privileges --memory 2g \
     -v /usr/share/datasets:/usr/share/datasets:ro "${extra[@]}" \
     -e KAFKA_BOOTSTRAP_SERVERS="$bootstrap" -e QUARKUS_HTTP_PORT=0 -e QUARKUS_MANAGEMENT_PORT=0 \
-    -e QAT_STATE_DIR=/tmp/state \
+    -e QAT_STATE_DIR=/tmp/state -e QAT_EVENT_KEY="$event_key" \
     -e JAVA_OPTS="-XX:MaxRAMPercentage=35 -XX:+ExitOnOutOfMemoryError -Dorg.bytedeco.javacpp.logger.debug=true" \
     "qat-fleet/$s:$version" >/dev/null
 done

@@ -322,6 +322,37 @@ class CrossReferencesTest {
     }
   }
 
+  /**
+   * The three services, and nothing else (the retraining trigger's CronJob included), get the
+   * fleet's event key, from Secret qat-event-key: the seal proves a fleet service wrote an event.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod"})
+  void givesTheEventKeyFromItsSecretToTheServicesOnly(String overlay) {
+    List<ObjectNode> docs = new ArrayList<>(build(overlay));
+    docs.addAll(Yaml.documents(Yaml.DEPLOY.resolve("examples/retrain-trigger.yaml")));
+    Set<String> holders = new TreeSet<>();
+    for (ObjectNode d : docs) {
+      for (JsonNode env : d.findValues("env")) {
+        for (JsonNode var : env) {
+          if (var.path("name").asText().equals("QAT_EVENT_KEY")) {
+            assertThat(var.at("/valueFrom/secretKeyRef/name").asText())
+                .as(Yaml.id(d))
+                .isEqualTo("qat-event-key");
+            assertThat(var.at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("event.key");
+            holders.add(Yaml.id(d));
+          }
+        }
+      }
+      assertThat(d.toString()).as(Yaml.id(d)).doesNotContain("event.key\":\"");
+    }
+    assertThat(holders)
+        .containsExactly(
+            "Deployment/quantizer-service",
+            "Deployment/trainer-service",
+            "Deployment/validator-service");
+  }
+
   /** The env value {@code name} of {@code deployment}'s ConfigMap. */
   private static String env(List<ObjectNode> docs, String deployment, String name) {
     JsonNode container =

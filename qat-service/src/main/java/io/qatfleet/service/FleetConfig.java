@@ -44,6 +44,14 @@ public interface FleetConfig {
   boolean createTopics();
 
   /**
+   * The fleet's event key, base64, at least 32 bytes ({@code QAT_EVENT_KEY}; in Kubernetes from the
+   * {@code qat-event-key} Secret): every service seals the events it writes with it and acts only
+   * on work events whose seal verifies ({@link io.qatfleet.messaging.integrity.EventSeal}). The
+   * three services must share it; nothing else may hold it. Without it a service does not start.
+   */
+  String eventKey();
+
+  /**
    * The validator's approval public key, X.509 PEM ({@code QAT_APPROVAL_PUBLIC_KEY_FILE}; in
    * Kubernetes a mounted ConfigMap or Secret). A service verifies every {@code ModelApproved} it
    * acts on with it ({@link ApprovalVerifier}); without it, it refuses them ({@code

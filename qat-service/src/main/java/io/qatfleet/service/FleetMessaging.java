@@ -3,6 +3,7 @@ package io.qatfleet.service;
 import io.qatfleet.messaging.checkpoint.CheckpointStore;
 import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
 import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.integrity.EventSeal;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.messaging.stage.StageLedger;
 import io.qatfleet.messaging.topic.TopicAdmin;
@@ -25,10 +26,11 @@ import org.jboss.logging.Logger;
  * Wires qat-messaging's plain-Java pieces into every service's CDI container, once: the {@link
  * KafkaClientSettings} built from the same {@code kafka.*} configuration the channels get (Quarkus'
  * {@code default-kafka-broker} map), the strict {@link EventCodec}, the {@link StageLedger} under
- * {@code qat.state-dir}, and the {@link KafkaCheckpointStore} on {@code qat.checkpoints}. At start
- * it creates the fleet's missing topics ({@link TopicAdmin#ensureTopics}) before SmallRye Reactive
- * Messaging subscribes its consumers (its start-up observer has priority 1000), so that no client
- * makes a broker auto-create a topic with default settings.
+ * {@code qat.state-dir}, the {@link EventSeal} of {@code qat.event-key}, and the {@link
+ * KafkaCheckpointStore} on {@code qat.checkpoints}. At start it creates the fleet's missing topics
+ * ({@link TopicAdmin#ensureTopics}) before SmallRye Reactive Messaging subscribes its consumers
+ * (its start-up observer has priority 1000), so that no client makes a broker auto-create a topic
+ * with default settings.
  */
 @ApplicationScoped
 public class FleetMessaging {
@@ -67,6 +69,18 @@ public class FleetMessaging {
   @Singleton
   EventCodec eventCodec() {
     return new EventCodec();
+  }
+
+  /**
+   * The seal of the fleet's events, from {@code qat.event-key}; a missing or short key fails the
+   * start with the setting named.
+   */
+  @Produces
+  @Singleton
+  EventSeal eventSeal() {
+    EventSeal seal = EventSeal.fromBase64("qat.event-key (QAT_EVENT_KEY)", config.eventKey());
+    LOG.infof("events sealed and verified with fleet key %s", seal.keyId());
+    return seal;
   }
 
   @Produces

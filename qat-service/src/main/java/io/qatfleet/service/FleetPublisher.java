@@ -4,19 +4,23 @@ import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.integrity.EventSeal;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
  * How every service writes events: JSON from the {@link EventCodec}, keyed by job id (registry
- * entries by model name) so that a job's events stay in order on one partition.
+ * entries by model name) so that a job's events stay in order on one partition, and sealed with the
+ * fleet's key ({@link EventSeal}, header {@value EventSeal#HEADER}) so that the stages downstream
+ * know a fleet service wrote it ({@link SealedEvents}).
  *
  * <p>Two kinds of sends, the same in every service. Outcomes, reports and dead letters wait for the
  * broker's acknowledgement ({@code qat.publish-timeout}), because only then may a stage be marked
@@ -33,20 +37,27 @@ public class FleetPublisher {
   private final Duration timeout;
   private final MutinyEmitter<byte[]> status;
   private final MutinyEmitter<byte[]> dlq;
+  private final EventSeal seal;
   private final Clock clock = Clock.systemUTC();
 
   @Inject
   public FleetPublisher(
       EventCodec codec,
+      EventSeal seal,
       FleetConfig config,
       @Channel(FleetChannels.STATUS_OUT) MutinyEmitter<byte[]> status,
       @Channel(FleetChannels.DLQ_OUT) MutinyEmitter<byte[]> dlq) {
-    this(codec, config.publishTimeout(), status, dlq);
+    this(codec, seal, config.publishTimeout(), status, dlq);
   }
 
   FleetPublisher(
-      EventCodec codec, Duration timeout, MutinyEmitter<byte[]> status, MutinyEmitter<byte[]> dlq) {
+      EventCodec codec,
+      EventSeal seal,
+      Duration timeout,
+      MutinyEmitter<byte[]> status,
+      MutinyEmitter<byte[]> dlq) {
     this.codec = codec;
+    this.seal = seal;
     this.timeout = timeout;
     this.status = status;
     this.dlq = dlq;
@@ -141,7 +152,14 @@ public class FleetPublisher {
   }
 
   private Message<byte[]> message(String key, QatEvent event) {
-    return Message.of(codec.encode(event))
-        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build());
+    byte[] value = codec.encode(event);
+    RecordHeaders headers = new RecordHeaders();
+    seal.sealInto(headers, key, value);
+    return Message.of(value)
+        .addMetadata(
+            OutgoingKafkaRecordMetadata.<String>builder()
+                .withKey(key)
+                .withHeaders(headers)
+                .build());
   }
 }

@@ -10,10 +10,14 @@ import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.integrity.EventSeal;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Headers;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.junit.jupiter.api.Test;
 
@@ -22,9 +26,10 @@ class DeadLettersTest {
   private final EventCodec codec = new EventCodec();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final RecordingEmitter status = RecordingEmitter.working();
+  private final EventSeal seal = EventSeal.fromBase64("test key", EventSeal.generateKey());
 
   private DeadLetters deadLetters(RecordingEmitter dlq) {
-    FleetPublisher publisher = new FleetPublisher(codec, Duration.ofSeconds(5), status, dlq);
+    FleetPublisher publisher = new FleetPublisher(codec, seal, Duration.ofSeconds(5), status, dlq);
     return new DeadLetters(codec, publisher, registry, "quantizer-service");
   }
 
@@ -109,13 +114,37 @@ class DeadLettersTest {
   @Test
   void statusUpdatesClampProgressAndDropNonFiniteNumbers() throws Exception {
     FleetPublisher publisher =
-        new FleetPublisher(codec, Duration.ofSeconds(5), status, RecordingEmitter.working());
+        new FleetPublisher(codec, seal, Duration.ofSeconds(5), status, RecordingEmitter.working());
     publisher.status("job-1", 2, "qat", 1.7, "epoch", 3, Double.NaN, -5.0);
     StatusUpdate u = (StatusUpdate) codec.decode(status.sent.get(0).getPayload());
     assertThat(u.progress()).isEqualTo(1.0);
     assertThat(u.loss()).isNull();
     assertThat(u.samplesPerSecond()).isEqualTo(0.0);
     assertThat(key(status.sent.get(0))).isEqualTo("job-1");
+  }
+
+  @Test
+  void sealsEveryRecordItSendsOverItsKeyAndValue() {
+    RecordingEmitter dlq = RecordingEmitter.working();
+    deadLetters(dlq)
+        .reject(
+            record("job-5", "{}"),
+            new RejectedInputException(RejectionReason.INVALID_SPEC, "bad"),
+            DeadLetters.ERROR_STAGE);
+    for (Message<? extends byte[]> sent :
+        List.<Message<? extends byte[]>>of(dlq.sent.get(0), status.sent.get(0))) {
+      Headers headers =
+          sent.getMetadata(OutgoingKafkaRecordMetadata.class).orElseThrow().getHeaders();
+      String key = (String) key(sent);
+      byte[] payload = sent.getPayload();
+      seal.verify(key, payload, headers);
+      byte[] altered = Arrays.copyOf(payload, payload.length);
+      altered[altered.length - 2] ^= 1;
+      assertThatThrownBy(() -> seal.verify(key, altered, headers))
+          .isInstanceOfSatisfying(
+              RejectedInputException.class,
+              e -> assertThat(e.reason()).isEqualTo(RejectionReason.BAD_SEAL));
+    }
   }
 
   private static Object key(Message<?> message) {

@@ -59,6 +59,9 @@ class QuantizeListenerTest {
   @ConfigProperty(name = "kafka.bootstrap.servers")
   String bootstrapServers;
 
+  @ConfigProperty(name = "qat.event-key")
+  String eventKey;
+
   private final EventCodec codec = new EventCodec();
   private final CheckpointCodec checkpoints = new CheckpointCodec();
   private final ObjectMapper json = new ObjectMapper();
@@ -66,7 +69,7 @@ class QuantizeListenerTest {
 
   @BeforeEach
   void connect() {
-    topics = new EventTopics(bootstrapServers);
+    topics = new EventTopics(bootstrapServers, eventKey);
   }
 
   @AfterEach
@@ -251,6 +254,30 @@ class QuantizeListenerTest {
     DeadLetter letter = single(awaitEvents(Topics.DLQ, job, 1), DeadLetter.class);
     assertThat(letter.errorType()).isEqualTo("MISSING_QUANTIZATION");
     assertErrorStatus(job, "MISSING_QUANTIZATION");
+  }
+
+  /**
+   * A FloatCheckpointReady no fleet service sealed names a real QAT checkpoint: it is dead-lettered
+   * unread, and the same event as the trainer seals it is then quantized (the forgery left no
+   * ledger entry behind that would make the genuine one a duplicate).
+   */
+  @Test
+  void deadLettersUnsealedRoundAndQuantizesTheSealedOne() {
+    String job = newJob();
+    CheckpointRef input = store.put(QatCheckpointFixture.qatCheckpoint());
+    byte[] round = codec.encode(qatRound(job, input));
+
+    topics.sendAsIs(new ProducerRecord<>(Topics.QUANTIZE, job, round));
+
+    DeadLetter letter = single(awaitEvents(Topics.DLQ, job, 1), DeadLetter.class);
+    assertThat(letter.errorType()).isEqualTo("UNSEALED_EVENT");
+    assertThat(letter.reason()).contains("no fleet service wrote it");
+    assertErrorStatus(job, "UNSEALED_EVENT");
+
+    send(job, round);
+
+    assertThat(single(awaitEvents(Topics.VALIDATE, job, 1), QuantizedModelReady.class).round())
+        .isEqualTo(1);
   }
 
   @Test

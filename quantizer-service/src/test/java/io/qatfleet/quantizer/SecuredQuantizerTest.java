@@ -61,7 +61,7 @@ class SecuredQuantizerTest {
             QatCheckpointFixture.SPEC,
             false,
             Map.of("loss", 0.9));
-    SecuredKafkaBrokerResource.send(
+    SecuredKafkaBrokerResource.sendSealed(
         FleetPrincipal.TRAINER, Topics.QUANTIZE, job, CODEC.encode(round));
 
     byte[] value =

@@ -3,20 +3,28 @@ package io.qatfleet.trainer;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.ModelClaimed;
+import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.testing.EventTopics;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
+import io.qatfleet.service.SealedEvents;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.smallrye.jwt.build.Jwt;
+import jakarta.inject.Inject;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,11 +44,16 @@ class JobAuthTest {
   @ConfigProperty(name = "kafka.bootstrap.servers")
   String bootstrapServers;
 
+  @ConfigProperty(name = "qat.event-key")
+  String eventKey;
+
+  @Inject MeterRegistry meters;
+
   private EventTopics topics;
 
   @BeforeEach
   void connect() {
-    topics = new EventTopics(bootstrapServers);
+    topics = new EventTopics(bootstrapServers, eventKey);
   }
 
   @AfterEach
@@ -161,6 +174,37 @@ class JobAuthTest {
         .contains("a model name belongs to the owner (token claim 'sub') of the first job");
     // The owner herself may go on submitting jobs for her model.
     submitted(TestTokens.submitter("alice"), "auth-m");
+  }
+
+  /**
+   * An outsider squats a model name by writing a ModelClaimed straight onto qat.owners. The claim
+   * carries no fleet seal, so the trainer's view skips it (and counts it) and the name's first real
+   * submitter gets it.
+   */
+  @Test
+  void ignoresUnsealedClaimOfAModelName() {
+    double skippedBefore = unsealedSkipped();
+    ModelClaimed squat =
+        new ModelClaimed(
+            QatEvent.newEventId(),
+            UUID.randomUUID().toString(),
+            0,
+            null,
+            Instant.now(),
+            "auth-squatted",
+            "mallory");
+    topics.sendAsIs(
+        new ProducerRecord<>(Topics.OWNERS, "auth-squatted", new EventCodec().encode(squat)));
+    EventTopics.waitUntil(
+        this::unsealedSkipped, n -> n >= skippedBefore + 1, Duration.ofMillis(100), WAIT);
+
+    submitted(TestTokens.submitter("erin"), "auth-squatted");
+
+    submit(TestTokens.submitter("mallory"), "auth-squatted", 403);
+  }
+
+  private double unsealedSkipped() {
+    return meters.counter(SealedEvents.UNSEALED_METRIC, "service", "trainer-service").count();
   }
 
   @Test

@@ -33,6 +33,9 @@ class JobResourceTest {
   @ConfigProperty(name = "kafka.bootstrap.servers")
   String bootstrapServers;
 
+  @ConfigProperty(name = "qat.event-key")
+  String eventKey;
+
   private EventTopics topics;
 
   /** Every request of this class comes from one submitter, who owns the model "tiny-cnn". */
@@ -49,7 +52,7 @@ class JobResourceTest {
 
   @BeforeEach
   void connect() {
-    topics = new EventTopics(bootstrapServers);
+    topics = new EventTopics(bootstrapServers, eventKey);
   }
 
   @AfterEach

@@ -50,7 +50,7 @@ class SecuredTrainerTest {
     JobSubmitted submitted =
         new JobSubmitted(QatEvent.newEventId(), job, 0, null, Instant.now(), TestJobs.tiny(1));
     // qat.jobs is the trainer's own topic (its API writes it): only its principal may.
-    SecuredKafkaBrokerResource.send(
+    SecuredKafkaBrokerResource.sendSealed(
         FleetPrincipal.TRAINER, Topics.JOBS, job, CODEC.encode(submitted));
 
     // Each topic is read as a principal that may read it: qat.validate is the validator's input.

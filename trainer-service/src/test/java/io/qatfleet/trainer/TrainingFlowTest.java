@@ -1,6 +1,7 @@
 package io.qatfleet.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qatfleet.core.checkpoint.CheckpointCodec;
@@ -23,6 +24,7 @@ import io.qatfleet.messaging.event.RetrainTriggered;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.ThresholdSource;
 import io.qatfleet.messaging.event.TrainRequested;
+import io.qatfleet.messaging.integrity.EventSeal;
 import io.qatfleet.messaging.testing.ApprovalKeyResource;
 import io.qatfleet.messaging.testing.EventTopics;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
@@ -43,6 +45,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
@@ -66,12 +69,15 @@ class TrainingFlowTest {
   @ConfigProperty(name = "kafka.bootstrap.servers")
   String bootstrapServers;
 
+  @ConfigProperty(name = "qat.event-key")
+  String eventKey;
+
   private final EventCodec codec = new EventCodec();
   private EventTopics topics;
 
   @BeforeEach
   void connect() {
-    topics = new EventTopics(bootstrapServers);
+    topics = new EventTopics(bootstrapServers, eventKey);
   }
 
   @AfterEach
@@ -205,6 +211,61 @@ class TrainingFlowTest {
     assertThat(letter.errorType()).isEqualTo("INVALID_FIELD");
     assertThat(letter.reason()).contains("quantization.weightBits");
     assertThat(status(jobId, "rejected").message()).contains("quantization.weightBits");
+  }
+
+  /**
+   * The attack of docs/fleet.md, "Events bound to accepted jobs": before the victim's job is even
+   * submitted, an outsider puts TrainRequesteds for its round 1 on qat.train, one without a seal,
+   * one sealed with a key of its own. Both are dead-lettered before the ledger sees them, and the
+   * round the fleet itself asks for after the baseline runs, once, from the real baseline.
+   */
+  @Test
+  void deadLettersForgedTrainRequestsAndStillRunsTheGenuineRound() {
+    String victim = UUID.randomUUID().toString();
+    JobSpec spec = TestJobs.tiny(1);
+    CheckpointRef planted = putBaseline(victim, spec);
+    byte[] forged = codec.encode(trainRequest(victim, spec, planted));
+    topics.sendAsIs(new ProducerRecord<>(Topics.TRAIN, victim, forged));
+    ProducerRecord<String, byte[]> otherKey = new ProducerRecord<>(Topics.TRAIN, victim, forged);
+    EventSeal.fromBase64("attacker", EventSeal.generateKey())
+        .sealInto(otherKey.headers(), victim, forged);
+    topics.sendAsIs(otherKey);
+
+    assertThat(topics.await(Topics.DLQ, DeadLetter.class, d -> victim.equals(d.jobId()), 2, WAIT))
+        .extracting(DeadLetter::errorType, DeadLetter::sourceTopic)
+        .containsExactlyInAnyOrder(
+            tuple("UNSEALED_EVENT", Topics.TRAIN), tuple("BAD_SEAL", Topics.TRAIN));
+
+    topics.send(Topics.JOBS, submitted(victim, spec, null));
+
+    FloatCheckpointReady baseline =
+        topics
+            .await(
+                Topics.VALIDATE, FloatCheckpointReady.class, e -> e.jobId().equals(victim), 1, WAIT)
+            .get(0);
+    FloatCheckpointReady round1 =
+        topics
+            .await(
+                Topics.QUANTIZE, FloatCheckpointReady.class, e -> e.jobId().equals(victim), 1, WAIT)
+            .get(0);
+    assertThat(round1.round()).isEqualTo(1);
+    assertThat(
+            topics.readFor(
+                Topics.TRAIN,
+                TrainRequested.class,
+                e -> e.jobId().equals(victim),
+                Duration.ofSeconds(2)))
+        .as("the forged two and the genuine one")
+        .hasSize(3)
+        .filteredOn(r -> r.startFrom().equals(baseline.checkpoint()))
+        .hasSize(1);
+    assertThat(
+            topics.readFor(
+                Topics.QUANTIZE,
+                FloatCheckpointReady.class,
+                e -> e.jobId().equals(victim),
+                Duration.ofSeconds(2)))
+        .hasSize(1);
   }
 
   @Test

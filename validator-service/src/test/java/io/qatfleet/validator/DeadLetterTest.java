@@ -13,6 +13,7 @@ import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.Decision;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.ValidationCompleted;
@@ -30,6 +31,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,6 +55,9 @@ class DeadLetterTest {
   @ConfigProperty(name = "kafka.bootstrap.servers")
   String bootstrapServers;
 
+  @ConfigProperty(name = "qat.event-key")
+  String eventKey;
+
   private EventTopics topics;
 
   private CheckpointRef baseline;
@@ -61,7 +66,7 @@ class DeadLetterTest {
 
   @BeforeEach
   void connect() {
-    topics = new EventTopics(bootstrapServers);
+    topics = new EventTopics(bootstrapServers, eventKey);
   }
 
   @AfterEach
@@ -168,6 +173,30 @@ class DeadLetterTest {
         topics.await(Topics.STATUS, ValidationCompleted.class, ofJob(job), 1, WAIT).get(0);
     assertThat(report.checkpoint()).isEqualTo(integer);
     assertThat(report.decision()).isEqualTo(Decision.PASS);
+  }
+
+  /**
+   * The validator as a signing oracle: an outsider who knows a genuine integer checkpoint that
+   * passes names it in a QuantizedModelReady for a job whose baseline was evaluated. Without the
+   * fleet's seal it is parked unread: no report, no approval, nothing signed.
+   */
+  @Test
+  void parksUnsealedQuantizedModelAndSignsNothing() {
+    String job = "job-" + UUID.randomUUID();
+    JobSpec spec = spec();
+    topics.send(Topics.VALIDATE, job, baselineEvent(job, spec));
+    topics.sendAsIs(
+        new ProducerRecord<>(
+            Topics.VALIDATE,
+            job,
+            CODEC.encode(ValidatorFlowTest.quantized(job, 1, spec, integer, calibrated))));
+
+    DeadLetter letter = topics.await(Topics.DLQ, DeadLetter.class, ofJob(job), 1, WAIT).get(0);
+    assertThat(letter.errorType()).isEqualTo("UNSEALED_EVENT");
+    assertThat(letter.sourceTopic()).isEqualTo(Topics.VALIDATE);
+    assertThat(errors(job)).hasSize(1);
+    assertThat(topics.readToEnd(Topics.STATUS, ValidationCompleted.class, ofJob(job))).isEmpty();
+    assertThat(topics.readToEnd(Topics.DEPLOY, ModelApproved.class, ofJob(job))).isEmpty();
   }
 
   private static JobSpec spec() {

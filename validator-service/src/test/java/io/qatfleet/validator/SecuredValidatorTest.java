@@ -109,7 +109,8 @@ class SecuredValidatorTest {
 
   private static void send(FleetPrincipal as, String topic, String key, QatEvent event)
       throws Exception {
-    SecuredKafkaBrokerResource.send(as, topic, key, CODEC.encode(event));
+    // Sealed with the fleet's key as the sending service would: what is tested here is the broker.
+    SecuredKafkaBrokerResource.sendSealed(as, topic, key, CODEC.encode(event));
   }
 
   /** The registry entry of {@code model}, read as the trainer (which may read qat.models). */

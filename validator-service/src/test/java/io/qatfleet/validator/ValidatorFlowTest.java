@@ -71,6 +71,9 @@ class ValidatorFlowTest {
   @ConfigProperty(name = "kafka.bootstrap.servers")
   String bootstrapServers;
 
+  @ConfigProperty(name = "qat.event-key")
+  String eventKey;
+
   private EventTopics topics;
 
   private Models models;
@@ -82,7 +85,7 @@ class ValidatorFlowTest {
 
   @BeforeEach
   void connect() {
-    topics = new EventTopics(bootstrapServers);
+    topics = new EventTopics(bootstrapServers, eventKey);
   }
 
   @AfterEach

@@ -1,6 +1,7 @@
 package io.qatfleet.cli.fleet;
 
 import io.qatfleet.messaging.approval.ApprovalKeys;
+import io.qatfleet.messaging.integrity.EventSeal;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,6 +14,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * and {@code QAT_APPROVAL_PUBLIC_KEY_FILE} when both are set; otherwise the fleet generates a pair
  * under {@code <run dir>/state/approval-key/} (kept: a fleet started again on the same run
  * directory signs with the same key; {@link #approvalPublicKeyFile()}). The validator gets both
- * files, the trainers the public one.
+ * files, the trainers the public one. The three services seal and verify their events with one
+ * fleet key ({@code QAT_EVENT_KEY}, else made once under {@code <run dir>/state/event.key}).
  *
  * <p>Each service answers its API on its HTTP port and {@code /q/health}, {@code /q/metrics} on its
  * management port ({@link #managementUrl}). The trainers verify bearer tokens against this
@@ -62,6 +66,7 @@ public final class LocalFleet implements AutoCloseable {
   private static final String READY_LINE = "KAFKA READY";
   private static final String PRIVATE_KEY_ENV = "QAT_APPROVAL_PRIVATE_KEY_FILE";
   private static final String PUBLIC_KEY_ENV = "QAT_APPROVAL_PUBLIC_KEY_FILE";
+  private static final String EVENT_KEY_ENV = "QAT_EVENT_KEY";
 
   /**
    * Name of the trainer instance {@code i} (from 1): the first is plain {@code trainer-service}.
@@ -89,6 +94,7 @@ public final class LocalFleet implements AutoCloseable {
   private Thread shutdownHook;
   private Path approvalPrivateKey;
   private Path approvalPublicKey;
+  private String eventKey;
 
   private LocalFleet(Path repoRoot, Path runDir, Map<String, Integer> ports) {
     this.repoRoot = repoRoot;
@@ -131,6 +137,7 @@ public final class LocalFleet implements AutoCloseable {
       }
       Files.createDirectories(fleet.logDir());
       fleet.approvalKeys(System.getenv(PRIVATE_KEY_ENV), System.getenv(PUBLIC_KEY_ENV));
+      fleet.eventKey = fleet.eventKey(System.getenv(EVENT_KEY_ENV));
       fleet.auth.ensureKeyPair();
       fleet.bootstrapServers = externalBootstrap != null ? externalBootstrap : fleet.startBroker();
       for (String instance : fleet.instances()) {
@@ -171,6 +178,29 @@ public final class LocalFleet implements AutoCloseable {
   /** The public key the fleet's approvals verify with (X.509 PEM). */
   public Path approvalPublicKeyFile() {
     return approvalPublicKey;
+  }
+
+  /**
+   * The fleet's event key ({@code QAT_EVENT_KEY}, base64) when set, else the one kept under the
+   * run's state directory, made on first start ({@code event.key}, readable by its owner only): a
+   * fleet started again on the same run directory must verify the events it sealed before.
+   */
+  private String eventKey(String configured) throws IOException {
+    if (configured != null && !configured.isBlank()) {
+      EventSeal.fromBase64(EVENT_KEY_ENV, configured);
+      return configured.strip();
+    }
+    Path file = runDir.resolve("state").resolve("event.key");
+    if (!Files.exists(file)) {
+      Files.createDirectories(file.getParent());
+      Path tmp = Files.createTempFile(file.getParent(), ".event-key", ".tmp");
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+      Files.writeString(tmp, EventSeal.generateKey() + "\n");
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    }
+    String key = Files.readString(file).strip();
+    EventSeal.fromBase64(file.toString(), key);
+    return key;
   }
 
   /** The configured key pair, or a new one under the run's state directory when none is. */
@@ -339,6 +369,7 @@ public final class LocalFleet implements AutoCloseable {
       env.put("MP_JWT_VERIFY_ISSUER", LocalAuth.ISSUER);
     }
     env.put("QAT_STATE_DIR", runDir.resolve("state").resolve(instance).toString());
+    env.put(EVENT_KEY_ENV, eventKey);
     env.remove(PRIVATE_KEY_ENV);
     env.put(PUBLIC_KEY_ENV, approvalPublicKey.toString());
     if (serviceOf(instance).equals("validator-service")) {

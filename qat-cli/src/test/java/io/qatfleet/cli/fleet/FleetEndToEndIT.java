@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.qatfleet.messaging.approval.ApprovalKeys;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.JobSubmitted;
@@ -20,12 +23,20 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -66,6 +77,19 @@ class FleetEndToEndIT {
        "quantization": {"weightBits": 8, "activationBits": 8, "method": "lsq_pact"},
        "training": {"floatEpochs": 6, "qatEpochs": 1, "calibrationEpochs": 1, "batchSize": 64,
                     "learningRate": 0.002, "qatLearningRate": 0.0005, "seed": 7},
+       "thresholds": {"accuracy": {"maxAbsDrop": 0.5}},
+       "maxRounds": 1}
+      """;
+
+  /** A short job (one float, one QAT epoch, W8A8, a wide bar): the victim of a forgery. */
+  private static final String VICTIM_JOB =
+      """
+      {"name": "e2e-victim",
+       "data": {"dataset": "fashion-mnist", "trainLimit": 1000, "testLimit": 300, "calibrationSize": 300},
+       "model": {"architecture": "cnn", "convChannels": [8, 16], "denseUnits": [32]},
+       "quantization": {"weightBits": 8, "activationBits": 8, "method": "lsq_pact"},
+       "training": {"floatEpochs": 1, "qatEpochs": 1, "calibrationEpochs": 1, "batchSize": 64,
+                    "learningRate": 0.002, "qatLearningRate": 0.0005, "seed": 11},
        "thresholds": {"accuracy": {"maxAbsDrop": 0.5}},
        "maxRounds": 1}
       """;
@@ -200,11 +224,83 @@ class FleetEndToEndIT {
   }
 
   /**
+   * An outsider who can write the work topics (the local broker has no ACLs) learns a new job's id
+   * and, while its baseline trains, puts a TrainRequested for its round 1 on qat.train, with a
+   * start checkpoint of its choosing and no epochs. The trainer dead-letters it before its ledger
+   * sees it (no fleet seal), and the job still runs the round the fleet asks for and is approved
+   * exactly once.
+   */
+  @Test
+  @Order(3)
+  void deadLettersForgedTrainRequestAndApprovesTheVictimExactlyOnce() throws Exception {
+    String jobId = jobs.submit(VICTIM_JOB);
+    JobSubmitted submitted =
+        (JobSubmitted)
+            events
+                .await(
+                    s -> s.event() instanceof JobSubmitted && s.event().jobId().equals(jobId),
+                    Duration.ofSeconds(30))
+                .orElseThrow()
+                .event();
+    CheckpointRef planted = CheckpointRef.of("attacker's weights".getBytes(StandardCharsets.UTF_8));
+    TrainRequested forged =
+        new TrainRequested(
+            QatEvent.newEventId(),
+            jobId,
+            1,
+            planted,
+            Instant.now(),
+            submitted.spec(),
+            "first QAT round",
+            0,
+            0.0005,
+            planted);
+    try (KafkaProducer<String, byte[]> outsider =
+        new KafkaProducer<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fleet.bootstrapServers()),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
+      outsider
+          .send(new ProducerRecord<>(Topics.TRAIN, jobId, new EventCodec().encode(forged)))
+          .get(30, TimeUnit.SECONDS);
+    }
+
+    assertThat(
+            events.await(
+                s ->
+                    s.event() instanceof DeadLetter d
+                        && d.jobId().equals(jobId)
+                        && d.errorType().equals("UNSEALED_EVENT")
+                        && d.sourceTopic().equals(Topics.TRAIN),
+                Duration.ofMinutes(2)))
+        .as("the forged request dead-lettered as unsealed")
+        .isPresent();
+    awaitEnd(jobId);
+    assertThat(decisions(jobId))
+        .filteredOn(e -> !e.eventId().equals(forged.eventId()))
+        .extracting(FleetEndToEndIT::describe)
+        .containsExactly(
+            "FloatCheckpointReady round 0 baseline",
+            "TrainRequested round 1",
+            "FloatCheckpointReady round 1",
+            "QuantizedModelReady round 1",
+            "ValidationCompleted round 1 PASS",
+            "ModelApproved round 1");
+    assertThat(decisions(jobId))
+        .filteredOn(e -> e instanceof FloatCheckpointReady f && !f.baseline())
+        .singleElement()
+        .satisfies(
+            round ->
+                assertThat(((FloatCheckpointReady) round).trainingMetrics())
+                    .containsEntry("epochsRun", 1.0));
+  }
+
+  /**
    * After the jobs above: each service's readiness includes its Kafka channels, and it exports its
    * stage metrics and Kafka client metrics.
    */
   @Test
-  @Order(3)
+  @Order(4)
   void exposesKafkaReadinessStageAndKafkaClientMetrics() throws Exception {
     for (String service : LocalFleet.START_ORDER) {
       assertThat(get(service, "/q/health/ready"))
@@ -225,7 +321,7 @@ class FleetEndToEndIT {
 
   /** The packaged trainer wants a token, and serves health only on its management port. */
   @Test
-  @Order(4)
+  @Order(5)
   void refusesAnonymousJobAndKeepsHealthOffTheApiPort() throws Exception {
     assertThatThrownBy(() -> new JobClient(fleet.url("trainer-service"), null).submit(KILL_JOB))
         .isInstanceOf(JobClient.JobApiException.class)

@@ -60,6 +60,16 @@ public enum RejectionReason {
    * The stage has no public key to verify approvals with ({@code qat.approval.public-key-file}).
    */
   NO_APPROVAL_KEY,
+  /**
+   * A work event without the fleet's seal ({@code qat.seal} header): no fleet service wrote it
+   * ({@code EventSeal}).
+   */
+  UNSEALED_EVENT,
+  /**
+   * A work event whose seal does not verify: forged, altered after sealing, or sealed with another
+   * fleet's key.
+   */
+  BAD_SEAL,
   /** Training or calibration produced a NaN or infinite loss. */
   NON_FINITE_LOSS,
   /** Any other failure of the stage's work; the dead letter's reason names the exception. */

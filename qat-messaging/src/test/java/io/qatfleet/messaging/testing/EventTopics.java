@@ -3,6 +3,7 @@ package io.qatfleet.messaging.testing;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.codec.EventDecodingException;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.integrity.EventSeal;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
@@ -22,9 +23,10 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * A test's side of the fleet's topics, on SmallRye's {@link KafkaCompanion}: sends records (events
- * encoded by {@link EventCodec}) and reads a topic from its beginning, without joining a consumer
- * group, each value decoded. Tests put undecodable records on purpose, so reading keeps them as
- * {@link Received}s that are not events; {@link Received#event()} fails where one was expected.
+ * encoded by {@link EventCodec}, sealed with the fleet's key unless sent {@link #sendAsIs as is})
+ * and reads a topic from its beginning, without joining a consumer group, each value decoded. Tests
+ * put undecodable records on purpose, so reading keeps them as {@link Received}s that are not
+ * events; {@link Received#event()} fails where one was expected.
  */
 public final class EventTopics implements AutoCloseable {
 
@@ -33,9 +35,16 @@ public final class EventTopics implements AutoCloseable {
 
   private final KafkaCompanion companion;
   private final EventCodec codec = new EventCodec();
+  private final EventSeal seal;
 
-  public EventTopics(String bootstrapServers) {
+  /**
+   * A side that seals what it sends with the fleet's event key {@code eventKey} (base64, the
+   * services' {@code qat.event-key}), as a fleet service would: tests of a stage's own behaviour
+   * need their input to pass the seal check. {@link #sendAsIs} sends what an outsider would.
+   */
+  public EventTopics(String bootstrapServers, String eventKey) {
     this.companion = new KafkaCompanion(bootstrapServers, KAFKA_TIMEOUT);
+    this.seal = EventSeal.fromBase64("event key of the test", eventKey);
   }
 
   /** A record read back: its key, and its value decoded when it is an event. */
@@ -83,8 +92,17 @@ public final class EventTopics implements AutoCloseable {
     return r -> key.equals(r.key());
   }
 
-  /** Writes {@code record} and waits for the broker to acknowledge it. */
+  /** Seals {@code record} with the fleet's key, writes it and waits for the acknowledgement. */
   public void send(ProducerRecord<String, byte[]> record) {
+    seal.sealInto(record.headers(), record.key(), record.value());
+    sendAsIs(record);
+  }
+
+  /**
+   * Writes {@code record} with the headers it has, sealed or not, as a client outside the fleet
+   * would, and waits for the broker to acknowledge it.
+   */
+  public void sendAsIs(ProducerRecord<String, byte[]> record) {
     companion
         .produce(String.class, byte[].class)
         .fromRecords(record)

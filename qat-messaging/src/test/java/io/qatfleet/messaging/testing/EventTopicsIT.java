@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.integrity.EventSeal;
 import io.qatfleet.messaging.testing.EventTopics.Received;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,7 @@ class EventTopicsIT {
     try (KafkaCompanion companion = new KafkaCompanion(KafkaBrokerExtension.bootstrapServers())) {
       companion.topics().createAndWait(topic, 3);
     }
-    topics = new EventTopics(KafkaBrokerExtension.bootstrapServers());
+    topics = new EventTopics(KafkaBrokerExtension.bootstrapServers(), EventSeal.generateKey());
   }
 
   @AfterEach

@@ -1,6 +1,7 @@
 package io.qatfleet.messaging.testing;
 
 import io.qatfleet.messaging.broker.EmbeddedKafka;
+import io.qatfleet.messaging.integrity.EventSeal;
 import io.qatfleet.messaging.security.BrokerSecurity;
 import io.qatfleet.messaging.security.FleetPrincipal;
 import io.qatfleet.messaging.security.FleetUsers;
@@ -29,6 +30,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * A broker that requires authentication and authorizes by ACL, for {@code @QuarkusTest}s that run a
@@ -75,11 +77,31 @@ public final class SecuredKafkaBrokerResource implements QuarkusTestResourceLife
    */
   public static void send(FleetPrincipal principal, String topic, String key, byte[] value)
       throws ExecutionException, InterruptedException, TimeoutException {
+    send(principal, topic, key, value, null);
+  }
+
+  /**
+   * {@link #send(FleetPrincipal, String, String, byte[])}, the record sealed with the fleet's event
+   * key of the running test ({@code qat.event-key}) as a fleet service would seal it.
+   */
+  public static void sendSealed(FleetPrincipal principal, String topic, String key, byte[] value)
+      throws ExecutionException, InterruptedException, TimeoutException {
+    String eventKey = ConfigProvider.getConfig().getValue("qat.event-key", String.class);
+    send(principal, topic, key, value, EventSeal.fromBase64("qat.event-key", eventKey));
+  }
+
+  private static void send(
+      FleetPrincipal principal, String topic, String key, byte[] value, EventSeal seal)
+      throws ExecutionException, InterruptedException, TimeoutException {
     Map<String, Object> config = new HashMap<>(clientConfig(principal));
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
+    if (seal != null) {
+      seal.sealInto(record.headers(), key, value);
+    }
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+      producer.send(record).get(30, TimeUnit.SECONDS);
     }
   }
 

@@ -20,6 +20,7 @@ import io.qatfleet.quantizer.service.QuantizeResult;
 import io.qatfleet.quantizer.service.QuantizeService;
 import io.qatfleet.service.DeadLetters;
 import io.qatfleet.service.FleetPublisher;
+import io.qatfleet.service.SealedEvents;
 import io.quarkus.runtime.Startup;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -39,10 +40,10 @@ import org.jboss.logging.Logger;
  * the quantizer, so it is where the fleet's rules are kept:
  *
  * <ul>
- *   <li>bad input (undecodable bytes, unknown schema version or type, an invalid spec, a missing or
- *       corrupted checkpoint, a checkpoint without quantization parameters) becomes a {@link
- *       DeadLetter} on {@code qat.dlq} plus a {@code StatusUpdate(stage "error")} for the job, and
- *       the consumer moves on;
+ *   <li>bad input (a record without the fleet's seal or with a bad one, undecodable bytes, unknown
+ *       schema version or type, an invalid spec, a missing or corrupted checkpoint, a checkpoint
+ *       without quantization parameters) becomes a {@link DeadLetter} on {@code qat.dlq} plus a
+ *       {@code StatusUpdate(stage "error")} for the job, and the consumer moves on;
  *   <li>a (jobId, round) already quantized is acknowledged and skipped ({@link StageLedger}, marked
  *       only after the broker acknowledged the outcome);
  *   <li>a float baseline ({@code baseline=true}) is the validator's business and is skipped.
@@ -67,6 +68,7 @@ public class QuantizeListener {
   private final MutinyEmitter<byte[]> validate;
   private final DeadLetters deadLetters;
   private final StageLedger ledger;
+  private final SealedEvents events;
   private final EventCodec codec;
   private final MeterRegistry registry;
   private final Timer ok;
@@ -80,6 +82,7 @@ public class QuantizeListener {
       @Channel(Channels.VALIDATE_OUT) MutinyEmitter<byte[]> validate,
       DeadLetters deadLetters,
       StageLedger ledger,
+      SealedEvents events,
       EventCodec codec,
       MeterRegistry registry) {
     this.service = service;
@@ -87,6 +90,7 @@ public class QuantizeListener {
     this.validate = validate;
     this.deadLetters = deadLetters;
     this.ledger = ledger;
+    this.events = events;
     this.codec = codec;
     this.registry = registry;
     this.ok = durationTimer("ok");
@@ -111,8 +115,8 @@ public class QuantizeListener {
     long t0 = System.nanoTime();
     QatEvent decoded;
     try {
-      decoded = codec.decode(record.value());
-    } catch (EventDecodingException e) {
+      decoded = events.open(record);
+    } catch (EventDecodingException | RejectedInputException e) {
       deadLetters.reject(record, e, DeadLetters.ERROR_STAGE);
       rejected.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
       return;

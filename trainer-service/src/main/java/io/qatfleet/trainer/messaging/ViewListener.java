@@ -1,11 +1,12 @@
 package io.qatfleet.trainer.messaging;
 
-import io.qatfleet.messaging.codec.EventCodec;
-import io.qatfleet.messaging.codec.EventDecodingException;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.service.SealedEvents;
 import io.qatfleet.trainer.service.JobView;
 import io.qatfleet.trainer.service.ModelOwners;
 import io.qatfleet.trainer.service.ModelRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -15,21 +16,24 @@ import org.jboss.logging.Logger;
  * own: {@code qat.jobs}, {@code qat.status} and {@code qat.deploy} into the {@link JobView} ({@code
  * GET /jobs}), {@code qat.owners} into {@link ModelOwners} (who owns which model name), and the
  * compacted {@code qat.models} into the {@link ModelRegistry} (for retraining triggers). Records
- * that do not decode are logged and skipped, not dead-lettered: these topics are read by every
- * instance, and the service that wrote a bad record owns its dead letter.
+ * without the fleet's seal or that do not decode are logged and skipped ({@link
+ * SealedEvents#read}), not dead-lettered: these topics are read by every instance, and the service
+ * that wrote a bad record owns its dead letter. So a forged {@code ModelClaimed} takes no model
+ * name and a forged {@code ValidationCompleted} shows in no job. Registry entries carry the
+ * validator's signature, which the trigger path verifies.
  */
 @ApplicationScoped
 public class ViewListener {
 
   private static final Logger LOG = Logger.getLogger(ViewListener.class);
 
-  private final EventCodec codec;
+  private final SealedEvents events;
   private final JobView view;
   private final ModelRegistry registry;
   private final ModelOwners owners;
 
-  ViewListener(EventCodec codec, JobView view, ModelRegistry registry, ModelOwners owners) {
-    this.codec = codec;
+  ViewListener(SealedEvents events, JobView view, ModelRegistry registry, ModelOwners owners) {
+    this.events = events;
     this.view = view;
     this.registry = registry;
     this.owners = owners;
@@ -42,11 +46,7 @@ public class ViewListener {
 
   @Incoming(Channels.OWNERS_IN)
   public void onOwner(ConsumerRecord<String, byte[]> record) {
-    try {
-      owners.apply(codec.decode(record.value()));
-    } catch (EventDecodingException | RuntimeException e) {
-      LOG.warnf("skipping ownership record %d: %s", record.offset(), e.getMessage());
-    }
+    events.read(record).ifPresent(event -> applySafely(record, owners::apply, event));
   }
 
   @Incoming(Channels.STATUS_VIEW_IN)
@@ -69,11 +69,17 @@ public class ViewListener {
   }
 
   private void apply(ConsumerRecord<String, byte[]> record) {
+    events.read(record).ifPresent(event -> applySafely(record, view::apply, event));
+  }
+
+  /** A view never fails its channel: an event it cannot apply is logged and skipped. */
+  private static void applySafely(
+      ConsumerRecord<String, byte[]> record, Consumer<QatEvent> apply, QatEvent event) {
     try {
-      view.apply(codec.decode(record.value()));
-    } catch (EventDecodingException | RuntimeException e) {
-      LOG.debugf(
-          "job view skips %s-%d@%d: %s",
+      apply.accept(event);
+    } catch (RuntimeException e) {
+      LOG.warnf(
+          "skipping %s-%d@%d: %s",
           record.topic(), record.partition(), record.offset(), e.getMessage());
     }
   }

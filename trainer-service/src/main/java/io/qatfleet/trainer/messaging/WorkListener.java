@@ -11,6 +11,7 @@ import io.qatfleet.messaging.event.RetrainTriggered;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.service.DeadLetters;
 import io.qatfleet.service.PublishException;
+import io.qatfleet.service.SealedEvents;
 import io.qatfleet.trainer.service.TrainingService;
 import io.qatfleet.trainer.service.TriggerService;
 import io.smallrye.reactive.messaging.annotations.Blocking;
@@ -22,12 +23,16 @@ import org.jboss.logging.Logger;
 /**
  * The trainer's work consumers: {@code qat.jobs} (JobSubmitted → float baseline), {@code qat.train}
  * (TrainRequested / RetrainRequested → QAT round) and {@code qat.triggers} (RetrainTriggered → a
- * new job). Each record is decoded strictly and handed to its service on a worker thread
- * ({@code @Blocking}, in order per channel); whatever fails, from undecodable bytes to a NaN loss,
- * goes to the dead-letter topic through {@link DeadLetters} and the consumer moves on; only a
- * broker that does not acknowledge ({@link PublishException}) fails the record. The offset is
- * committed (throttled strategy) only after the handler returns, so a trainer killed mid-round gets
- * the request again and resumes it from its epoch checkpoint.
+ * new job). A job or train record must carry the fleet's seal ({@link SealedEvents}: written by the
+ * job API or a fleet service), else it is dead-lettered before anything reads the stage ledger; a
+ * trigger comes from outside the fleet and is authorized by the broker's ACLs alone, and starts
+ * nothing but a retraining of a model whose approval signature verifies. Each record is decoded
+ * strictly and handed to its service on a worker thread ({@code @Blocking}, in order per channel);
+ * whatever fails, from undecodable bytes to a NaN loss, goes to the dead-letter topic through
+ * {@link DeadLetters} and the consumer moves on; only a broker that does not acknowledge ({@link
+ * PublishException}) fails the record. The offset is committed (throttled strategy) only after the
+ * handler returns, so a trainer killed mid-round gets the request again and resumes it from its
+ * epoch checkpoint.
  */
 @ApplicationScoped
 public class WorkListener {
@@ -35,16 +40,19 @@ public class WorkListener {
   private static final Logger LOG = Logger.getLogger(WorkListener.class);
 
   private final EventCodec codec;
+  private final SealedEvents events;
   private final TrainingService training;
   private final TriggerService triggers;
   private final DeadLetters deadLetters;
 
   WorkListener(
       EventCodec codec,
+      SealedEvents events,
       TrainingService training,
       TriggerService triggers,
       DeadLetters deadLetters) {
     this.codec = codec;
+    this.events = events;
     this.training = training;
     this.triggers = triggers;
     this.deadLetters = deadLetters;
@@ -55,6 +63,7 @@ public class WorkListener {
   public void onJob(ConsumerRecord<String, byte[]> record) {
     handle(
         record,
+        true,
         DeadLetters.REJECTED_STAGE,
         event -> {
           if (event instanceof JobSubmitted job) {
@@ -70,6 +79,7 @@ public class WorkListener {
   public void onTrain(ConsumerRecord<String, byte[]> record) {
     handle(
         record,
+        true,
         DeadLetters.ERROR_STAGE,
         event -> {
           if (event instanceof TrainRequested request) {
@@ -87,6 +97,7 @@ public class WorkListener {
   public void onTrigger(ConsumerRecord<String, byte[]> record) {
     handle(
         record,
+        false,
         DeadLetters.ERROR_STAGE,
         event -> {
           if (event instanceof RetrainTriggered trigger) {
@@ -97,12 +108,19 @@ public class WorkListener {
         });
   }
 
+  /**
+   * Decodes {@code record} (after its seal, when {@code sealed}: triggers come from operators and
+   * their CronJob, not from the fleet) and runs {@code handler}; dead-letters what fails.
+   */
   private void handle(
-      ConsumerRecord<String, byte[]> record, String decodeFailureStage, Handler handler) {
+      ConsumerRecord<String, byte[]> record,
+      boolean sealed,
+      String decodeFailureStage,
+      Handler handler) {
     QatEvent event;
     try {
-      event = codec.decode(record.value());
-    } catch (EventDecodingException e) {
+      event = sealed ? events.open(record) : codec.decode(record.value());
+    } catch (EventDecodingException | RejectedInputException e) {
       deadLetters.reject(record, e, decodeFailureStage);
       return;
     }

@@ -1,6 +1,5 @@
 package io.qatfleet.validator.messaging;
 
-import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.codec.EventDecodingException;
 import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.deadletter.RejectionReason;
@@ -10,6 +9,7 @@ import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.QuantizedModelReady;
 import io.qatfleet.service.DeadLetters;
 import io.qatfleet.service.PublishException;
+import io.qatfleet.service.SealedEvents;
 import io.qatfleet.validator.service.ValidationService;
 import io.qatfleet.validator.service.ValidatorMetrics;
 import io.smallrye.common.annotation.Blocking;
@@ -19,34 +19,36 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Consumes {@code qat.validate} (String job-id keys, {@link EventCodec} JSON values) and hands each
- * event to {@link ValidationService} on a worker thread; records of one partition are handled one
- * after the other, so a job's baseline is evaluated before its rounds. The offset is committed
- * (throttled strategy) only after the handler returned, i.e. after its outcome was acknowledged.
+ * Consumes {@code qat.validate} (String job-id keys, sealed JSON events: {@link SealedEvents}) and
+ * hands each event to {@link ValidationService} on a worker thread; records of one partition are
+ * handled one after the other, so a job's baseline is evaluated before its rounds. The offset is
+ * committed (throttled strategy) only after the handler returned, i.e. after its outcome was
+ * acknowledged.
  *
  * <p>Bad input never stops the consumer: a record that does not decode, an event that does not
- * belong here, an invalid spec, a missing baseline, a checkpoint that cannot be fetched or read, or
- * any other failure of the evaluation goes to {@code qat.dlq} as a {@link DeadLetter} with the
- * reason and the original bytes ({@link DeadLetters}), with a {@code StatusUpdate} of stage "error"
- * for the job (named by the event, else by the record key). Only a failure to publish (the broker
- * refuses the outcome) fails the record, since nothing could be reported then.
+ * belong here or that no fleet service sealed, an invalid spec, a missing baseline, a checkpoint
+ * that cannot be fetched or read, or any other failure of the evaluation goes to {@code qat.dlq} as
+ * a {@link DeadLetter} with the reason and the original bytes ({@link DeadLetters}), with a {@code
+ * StatusUpdate} of stage "error" for the job (named by the event, else by the record key). Only a
+ * failure to publish (the broker refuses the outcome) fails the record, since nothing could be
+ * reported then.
  */
 @ApplicationScoped
 public class ValidateListener {
 
   private static final Logger LOG = Logger.getLogger(ValidateListener.class);
 
-  private final EventCodec codec;
+  private final SealedEvents events;
   private final ValidationService service;
   private final DeadLetters deadLetters;
   private final ValidatorMetrics metrics;
 
   public ValidateListener(
-      EventCodec codec,
+      SealedEvents events,
       ValidationService service,
       DeadLetters deadLetters,
       ValidatorMetrics metrics) {
-    this.codec = codec;
+    this.events = events;
     this.service = service;
     this.deadLetters = deadLetters;
     this.metrics = metrics;
@@ -56,7 +58,7 @@ public class ValidateListener {
   @Blocking
   public void consume(ConsumerRecord<String, byte[]> record) {
     try {
-      QatEvent event = codec.decode(record.value());
+      QatEvent event = events.open(record);
       if (event instanceof FloatCheckpointReady e) {
         service.baseline(e);
       } else if (event instanceof QuantizedModelReady e) {
