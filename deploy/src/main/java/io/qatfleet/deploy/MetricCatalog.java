@@ -31,6 +31,9 @@ public final class MetricCatalog {
   public static final List<String> SERVICES =
       List.of("trainer-service", "quantizer-service", "validator-service");
 
+  /** The module every service includes, whose meters (dead letters, seals) each one registers. */
+  static final String SHARED_MODULE = "qat-service";
+
   private static final Pattern BUILDER =
       Pattern.compile(
           "\\b(Counter|Timer|DistributionSummary|Gauge|LongTaskTimer)\\.builder\\(\\s*([^,)]+?)\\s*[,)]");
@@ -46,7 +49,7 @@ public final class MetricCatalog {
   /** Prometheus names of all {@code qat.*} meters in the services under {@code repoRoot}. */
   public static Set<String> prometheusNames(Path repoRoot) {
     Set<String> names = new TreeSet<>();
-    for (String service : SERVICES) {
+    for (String service : Stream.concat(SERVICES.stream(), Stream.of(SHARED_MODULE)).toList()) {
       Path sources = repoRoot.resolve(service).resolve("src/main/java");
       try (Stream<Path> files = Files.walk(sources)) {
         for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {

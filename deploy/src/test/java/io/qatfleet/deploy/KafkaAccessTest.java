@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -44,7 +45,9 @@ class KafkaAccessTest {
    * The Kafka clients the services build by hand, beside their channels, read off their code: the
    * checkpoint store on {@code qat.checkpoints} (no group; the trainer and the quantizer {@code
    * put} and {@code get}, the validator's ValidationService only {@code get}s), and the validator's
-   * ModelRegistry, which reads {@code qat.models} by partition assignment.
+   * ModelRegistry, which reads {@code qat.models} by partition assignment, and its EventPublisher,
+   * which writes each decision (report, approval and registry entry or send-back) in a transaction
+   * of its own.
    */
   private static final Map<String, Set<Grant>> HAND_BUILT =
       Map.of(
@@ -53,7 +56,15 @@ class KafkaAccessTest {
           "quantizer-service",
           Set.of(Grant.topic(Topics.CHECKPOINTS, READ), Grant.topic(Topics.CHECKPOINTS, WRITE)),
           "validator-service",
-          Set.of(Grant.topic(Topics.CHECKPOINTS, READ), Grant.topic(Topics.MODELS, READ)));
+          Set.of(
+              Grant.topic(Topics.CHECKPOINTS, READ),
+              Grant.topic(Topics.MODELS, READ),
+              Grant.topic(Topics.DEPLOY, WRITE),
+              Grant.topic(Topics.MODELS, WRITE),
+              Grant.topic(Topics.TRAIN, WRITE),
+              Grant.topic(Topics.STATUS, WRITE),
+              new Grant(
+                  "transactionalId", FleetPrincipal.VALIDATOR_TRANSACTIONS, "prefix", WRITE)));
 
   /** Who may write which topic, whatever the services' configuration says (DESIGN §7). */
   static List<String> trustModelViolations(Map<String, Set<Grant>> users) {
@@ -78,10 +89,10 @@ class KafkaAccessTest {
         (user, grants) -> {
           for (Grant g : grants) {
             if (!Set.of(READ, WRITE, DESCRIBE).contains(g.operation())
-                || !Set.of("topic", "group").contains(g.resourceType())
+                || !Set.of("topic", "group", "transactionalId").contains(g.resourceType())
                 || g.name().isEmpty()
                 || g.name().equals("*")
-                || (g.patternType().equals("prefix") && !g.resourceType().equals("group"))) {
+                || (g.patternType().equals("prefix") && g.resourceType().equals("topic"))) {
               violations.add(user + " is granted " + g);
             }
           }
@@ -115,7 +126,9 @@ class KafkaAccessTest {
       for (AclBinding acl : principal.acls()) {
         expected.add(
             new Grant(
-                acl.pattern().resourceType().name().toLowerCase(Locale.ROOT),
+                acl.pattern().resourceType() == ResourceType.TRANSACTIONAL_ID
+                    ? "transactionalId"
+                    : acl.pattern().resourceType().name().toLowerCase(Locale.ROOT),
                 acl.pattern().name(),
                 acl.pattern().patternType() == PatternType.PREFIXED ? "prefix" : "literal",
                 acl.entry().operation() == AclOperation.READ ? READ : WRITE));
@@ -138,7 +151,7 @@ class KafkaAccessTest {
             new Grant("group", "trainer-view-", "prefix", READ))
         .doesNotContain(Grant.topic(Topics.DEPLOY, WRITE));
     assertThat(KafkaAcls.channelGrants("validator-service"))
-        .contains(Grant.topic(Topics.DEPLOY, WRITE), Grant.topic(Topics.MODELS, WRITE));
+        .contains(Grant.topic(Topics.VALIDATE, READ), Grant.topic(Topics.DLQ, WRITE));
   }
 
   @Test

@@ -40,6 +40,7 @@ class MetricReferencesTest {
           "qat_checkpoint_bytes_max",
           "qat_checkpoint_bytes_sum",
           "qat_dlq_records_total",
+          "qat_events_unsealed_total",
           "qat_quantize_duplicates_total",
           "qat_quantize_duration_seconds_count",
           "qat_quantize_duration_seconds_max",

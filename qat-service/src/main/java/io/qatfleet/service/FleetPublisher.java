@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -149,6 +150,17 @@ public class FleetPublisher {
 
   private static Double finite(Double v) {
     return v != null && Double.isFinite(v) ? v : null;
+  }
+
+  /**
+   * {@code event} as a sealed record for {@code topic} keyed by {@code key}: for a producer of the
+   * service's own (a transactional one) that writes what the channels would.
+   */
+  public ProducerRecord<String, byte[]> record(String topic, String key, QatEvent event) {
+    byte[] value = codec.encode(event);
+    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
+    seal.sealInto(record.headers(), key, value);
+    return record;
   }
 
   private Message<byte[]> message(String key, QatEvent event) {

@@ -26,6 +26,14 @@ public interface TrainerConfig {
   @WithDefault("10s")
   Duration registryWait();
 
+  /**
+   * How long a trainer's lease on the round it trains lasts unless renewed (it is renewed every
+   * third of this): how long a round whose trainer died waits before another trainer takes it over
+   * ({@code RoundLeases}).
+   */
+  @WithDefault("60s")
+  Duration roundLease();
+
   /** Status and decision events kept per job in the in-memory job view ({@code GET /jobs}). */
   @WithDefault("200")
   int jobHistoryLimit();

@@ -66,7 +66,7 @@ class EveryKafkaClientTest {
       assertThat(recorded).anyMatch(id -> id.startsWith("validator-service-" + role + "-"));
     }
     assertThat(recorded).anyMatch(id -> id.contains("validate-in"));
-    assertThat(recorded).anyMatch(id -> id.contains("deploy-out"));
+    assertThat(recorded).anyMatch(id -> id.contains("status-out"));
     assertThat(recorded).anyMatch(id -> id.contains("dlq-out"));
     assertThat(recorded).containsAll(live);
   }

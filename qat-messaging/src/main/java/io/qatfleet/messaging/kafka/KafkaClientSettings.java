@@ -122,13 +122,15 @@ public final class KafkaClientSettings {
 
   /**
    * A consumer outside any group (it assigns partitions itself and commits nothing) unless {@code
-   * overrides} names a {@code group.id}.
+   * overrides} names a {@code group.id}; it reads committed records only.
    */
   public <K, V> KafkaConsumer<K, V> consumer(
       String role, Deserializer<K> keys, Deserializer<V> values, Map<String, ?> overrides) {
     Map<String, Object> config = clientConfig(role, Map.of());
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // The validator publishes each decision as a transaction: a reader sees it whole or not at all.
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.putAll(overrides);
     return new KafkaConsumer<>(config, keys, values);
   }

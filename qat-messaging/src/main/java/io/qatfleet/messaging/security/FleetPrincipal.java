@@ -40,19 +40,28 @@ public enum FleetPrincipal {
           Topics.OWNERS,
           Topics.CHECKPOINTS),
       List.of("trainer-service"),
-      List.of("trainer-registry-", "trainer-view-", "trainer-owners-")),
+      List.of("trainer-registry-", "trainer-view-", "trainer-owners-"),
+      List.of()),
   QUANTIZER(
       Set.of(Topics.QUANTIZE, Topics.CHECKPOINTS),
       Set.of(Topics.VALIDATE, Topics.STATUS, Topics.DLQ, Topics.CHECKPOINTS),
       List.of("quantizer-service"),
+      List.of(),
       List.of()),
   VALIDATOR(
       Set.of(Topics.VALIDATE, Topics.CHECKPOINTS, Topics.MODELS),
       Set.of(Topics.DEPLOY, Topics.MODELS, Topics.TRAIN, Topics.STATUS, Topics.DLQ),
       List.of("validator-service"),
-      List.of()),
+      List.of(),
+      List.of(FleetPrincipal.VALIDATOR_TRANSACTIONS)),
   /** The retraining trigger (CronJob, {@code qat trigger}): asks for retraining, nothing else. */
-  TRIGGER(Set.of(), Set.of(Topics.TRIGGERS), List.of(), List.of());
+  TRIGGER(Set.of(), Set.of(Topics.TRIGGERS), List.of(), List.of(), List.of());
+
+  /**
+   * Prefix of the transactional ids the validator publishes its decisions under (one per model
+   * name, so that two validators approving one model fence each other).
+   */
+  public static final String VALIDATOR_TRANSACTIONS = "qat-validator-";
 
   private static final Map<FleetPrincipal, String> USER_NAMES =
       Map.of(
@@ -65,13 +74,19 @@ public enum FleetPrincipal {
   private final Set<String> writes;
   private final List<String> groups;
   private final List<String> groupPrefixes;
+  private final List<String> transactionalIdPrefixes;
 
   FleetPrincipal(
-      Set<String> reads, Set<String> writes, List<String> groups, List<String> groupPrefixes) {
+      Set<String> reads,
+      Set<String> writes,
+      List<String> groups,
+      List<String> groupPrefixes,
+      List<String> transactionalIdPrefixes) {
     this.reads = reads;
     this.writes = writes;
     this.groups = groups;
     this.groupPrefixes = groupPrefixes;
+    this.transactionalIdPrefixes = transactionalIdPrefixes;
   }
 
   /** The user name of the principal ({@code User:<name>}), as deploy/'s KafkaUsers name it. */
@@ -87,7 +102,10 @@ public enum FleetPrincipal {
     return writes;
   }
 
-  /** Every ACL of this principal: read and write by topic, read on its consumer groups. */
+  /**
+   * Every ACL of this principal: read and write by topic, read on its consumer groups, write on its
+   * transactional ids.
+   */
   public List<AclBinding> acls() {
     String principal = "User:" + userName();
     List<AclBinding> out = new ArrayList<>();
@@ -103,6 +121,15 @@ public enum FleetPrincipal {
     for (String prefix : groupPrefixes) {
       out.add(
           allow(principal, ResourceType.GROUP, prefix, PatternType.PREFIXED, AclOperation.READ));
+    }
+    for (String prefix : transactionalIdPrefixes) {
+      out.add(
+          allow(
+              principal,
+              ResourceType.TRANSACTIONAL_ID,
+              prefix,
+              PatternType.PREFIXED,
+              AclOperation.WRITE));
     }
     return out;
   }

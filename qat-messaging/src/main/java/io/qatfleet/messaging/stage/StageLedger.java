@@ -67,7 +67,7 @@ public final class StageLedger {
   }
 
   /** Job ids become directory names: safe ones as they are, anything else hex-encoded. */
-  static String safeName(String jobId) {
+  public static String safeName(String jobId) {
     if (jobId == null || jobId.isBlank()) {
       throw new IllegalArgumentException("jobId: must not be blank");
     }

@@ -10,6 +10,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -17,9 +18,14 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * A test's side of the fleet's topics, on SmallRye's {@link KafkaCompanion}: sends records (events
@@ -33,6 +39,7 @@ public final class EventTopics implements AutoCloseable {
   /** How long one send, or one read of a topic to its end, may take. */
   private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
 
+  private final String bootstrapServers;
   private final KafkaCompanion companion;
   private final EventCodec codec = new EventCodec();
   private final EventSeal seal;
@@ -43,6 +50,7 @@ public final class EventTopics implements AutoCloseable {
    * need their input to pass the seal check. {@link #sendAsIs} sends what an outsider would.
    */
   public EventTopics(String bootstrapServers, String eventKey) {
+    this.bootstrapServers = bootstrapServers;
     this.companion = new KafkaCompanion(bootstrapServers, KAFKA_TIMEOUT);
     this.seal = EventSeal.fromBase64("event key of the test", eventKey);
   }
@@ -157,28 +165,36 @@ public final class EventTopics implements AutoCloseable {
   }
 
   /**
-   * Every record that {@code match} accepts among those {@code topic} holds now: as many records as
-   * its offsets span, since the fleet's producers write no transactions and a test is too short for
-   * compaction to leave gaps.
+   * Every committed record that {@code match} accepts among those {@code topic} holds now: read
+   * from the beginning until the consumer's position reaches the last stable offset of every
+   * partition (transaction markers and aborted records take offsets but are not records).
    */
   public List<Received> readToEnd(String topic, Predicate<Received> match) {
-    Map<TopicPartition, Long> begin = beginning(topic);
-    Map<TopicPartition, Long> end = offsets(topic, OffsetSpec.latest());
-    long count = begin.keySet().stream().mapToLong(tp -> end.get(tp) - begin.get(tp)).sum();
-    if (count == 0) {
-      return List.of();
+    List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = new ArrayList<>(beginning(topic).keySet());
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, KAFKA_TIMEOUT);
+      long deadline = System.nanoTime() + KAFKA_TIMEOUT.toNanos();
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("could not read " + topic + " to " + end + " in time");
+        }
+        consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+      }
     }
-    try (ConsumerTask<String, byte[]> task =
-        consume(
-            begin,
-            m ->
-                m.select()
-                    .where(r -> r.offset() < end.get(KafkaCompanion.tp(r.topic(), r.partition())))
-                    .select()
-                    .first(count))) {
-      task.awaitCompletion(KAFKA_TIMEOUT);
-      return decode(task.getRecords()).stream().filter(match).toList();
-    }
+    return decode(records).stream().filter(match).toList();
   }
 
   /** The events of {@code type} on {@code topic} that {@code match} accepts: {@link #readToEnd}. */
@@ -226,7 +242,12 @@ public final class EventTopics implements AutoCloseable {
   private ConsumerTask<String, byte[]> consume(
       Map<TopicPartition, Long> from,
       Function<Multi<ConsumerRecord<String, byte[]>>, Multi<ConsumerRecord<String, byte[]>>> plug) {
-    return companion.consume(String.class, byte[].class).fromOffsets(from, plug);
+    // Committed records only, as every reader of the fleet: the validator's decisions are
+    // transactions.
+    return companion
+        .consume(String.class, byte[].class)
+        .withIsolationLevel(IsolationLevel.READ_COMMITTED)
+        .fromOffsets(from, plug);
   }
 
   private Map<TopicPartition, Long> beginning(String topic) {

@@ -45,10 +45,6 @@ public class TrainerMetrics {
     for (String stage : List.of(BASELINE, QAT, TRIGGER)) {
       duplicates(stage);
     }
-    Counter.builder("qat.dlq.records")
-        .description("Records the trainer parked on qat.dlq")
-        .tag("reason", "none")
-        .register(registry);
   }
 
   /** Wall time of one training stage, from request to acknowledged outcome. */

@@ -31,13 +31,19 @@ import io.qatfleet.service.FleetPublisher;
 import io.qatfleet.trainer.TrainerConfig;
 import io.qatfleet.trainer.messaging.Channels;
 import io.qatfleet.trainer.messaging.EventPublisher;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -57,9 +63,10 @@ import org.jboss.logging.Logger;
  * </ul>
  *
  * Both are idempotent by (jobId, round, stage) through the {@link StageLedger}, marked only after
- * the outcome events were acknowledged; a redelivered request for a finished stage is skipped, one
- * for an unfinished stage resumes after the last checkpointed epoch. Failures propagate to the
- * caller, which routes the record to the dead-letter topic.
+ * the outcome events were acknowledged, and run under the stage's lease ({@link RoundLeases}), so
+ * that two trainers never work on one round at once; a redelivered request for a finished stage is
+ * skipped, one for an unfinished stage resumes after the last checkpointed epoch. Failures
+ * propagate to the caller, which routes the record to the dead-letter topic.
  */
 @ApplicationScoped
 public class TrainingService {
@@ -78,6 +85,14 @@ public class TrainingService {
   private final DatasetLoader datasets = DatasetLoader.fromEnvironment();
   private final CheckpointCodec checkpointCodec = new CheckpointCodec();
   private final FleetConfig fleetConfig;
+  private final RoundLeases leases;
+  private final ScheduledExecutorService renewals =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "round-lease-renewal");
+            t.setDaemon(true);
+            return t;
+          });
 
   TrainingService(
       EventPublisher publisher,
@@ -97,16 +112,100 @@ public class TrainingService {
     this.config = config;
     this.fleetConfig = fleetConfig;
     this.epochs = new EpochCheckpoints(fleetConfig.stateDir());
+    this.leases =
+        new RoundLeases(
+            fleetConfig.stateDir(),
+            RoundLeases.newOwnerId(),
+            config.roundLease(),
+            Clock.systemUTC());
+  }
+
+  @PreDestroy
+  void stopRenewals() {
+    renewals.shutdownNow();
+  }
+
+  /** A stage's work while it holds the stage's lease. */
+  @FunctionalInterface
+  private interface LeasedWork {
+    void run(RoundLeases.Lease lease) throws Exception;
+  }
+
+  /**
+   * Runs {@code work} holding the lease of (job, round, stage), renewed meanwhile. While another
+   * trainer holds it (a rebalance moved the request here while that one still trains it), waits;
+   * skips the work as a duplicate when the stage is done once the lease is free.
+   */
+  private void leased(String jobId, int round, String stage, LeasedWork work) throws Exception {
+    Optional<RoundLeases.Lease> acquired = leases.tryAcquire(jobId, round, stage);
+    boolean told = false;
+    while (acquired.isEmpty()) {
+      if (ledger.isDone(jobId, round, stage)) {
+        skipDone(jobId, round, stage);
+        return;
+      }
+      if (!told) {
+        told = true;
+        status(
+            jobId,
+            round,
+            stage,
+            0,
+            "waiting: trainer "
+                + leases.holder(jobId, round, stage).orElse("?")
+                + " is working on this round",
+            null);
+      }
+      Thread.sleep(Math.max(200, leases.ttl().toMillis() / 20));
+      acquired = leases.tryAcquire(jobId, round, stage);
+    }
+    long every = Math.max(1, leases.ttl().toMillis() / 3);
+    try (RoundLeases.Lease lease = acquired.get()) {
+      ScheduledFuture<?> renewal =
+          renewals.scheduleAtFixedRate(lease::renew, every, every, TimeUnit.MILLISECONDS);
+      try {
+        if (ledger.isDone(jobId, round, stage)) {
+          skipDone(jobId, round, stage);
+          return;
+        }
+        work.run(lease);
+      } finally {
+        renewal.cancel(false);
+      }
+    }
+  }
+
+  /**
+   * Whether the stage may publish its outcome: not if its lease was taken over (this trainer
+   * stalled past the lease's ttl), since the trainer that took it over publishes it.
+   */
+  private static boolean stillHeld(RoundLeases.Lease lease, String jobId, int round) {
+    if (!lease.renew()) {
+      LOG.warnf(
+          "job %s round %d: lease lost to another trainer, which finishes the round; not publishing",
+          jobId, round);
+      return false;
+    }
+    return true;
+  }
+
+  private void skipDone(String jobId, int round, String stage) {
+    LOG.infof("job %s: %s of round %d already done, skipping duplicate", jobId, stage, round);
+    metrics.countDuplicate(stage);
   }
 
   /** Round 0: the float baseline of a submitted job, then the request for the first QAT round. */
-  public void baseline(JobSubmitted job) {
+  public void baseline(JobSubmitted job) throws Exception {
     String stage = TrainerMetrics.BASELINE;
     if (ledger.isDone(job.jobId(), 0, stage)) {
       LOG.infof("job %s: baseline already done, skipping duplicate %s", job.jobId(), job.eventId());
       metrics.countDuplicate(stage);
       return;
     }
+    leased(job.jobId(), 0, stage, lease -> baseline(job, stage, lease));
+  }
+
+  private void baseline(JobSubmitted job, String stage, RoundLeases.Lease lease) {
     long t0 = System.nanoTime();
     String outcome = TrainerMetrics.OUTCOME_ERROR;
     try {
@@ -179,6 +278,9 @@ public class TrainingService {
               spec.training().qatEpochs(),
               spec.training().qatLearningRate(),
               ref);
+      if (!stillHeld(lease, job.jobId(), 0)) {
+        return;
+      }
       publisher.publish(Channels.VALIDATE_OUT, ready);
       publisher.publish(Channels.TRAIN_OUT, next);
       ledger.markDone(
@@ -192,7 +294,7 @@ public class TrainingService {
   }
 
   /** A QAT round asked for by the trainer itself after the baseline. */
-  public void qatRound(TrainRequested request) {
+  public void qatRound(TrainRequested request) throws Exception {
     if (request.round() == 0) {
       throw new RejectedInputException(
           RejectionReason.UNSUPPORTED_ROUND,
@@ -208,7 +310,7 @@ public class TrainingService {
   }
 
   /** Another QAT round asked for by the validator, from the calibrated checkpoint it names. */
-  public void qatRound(RetrainRequested request) {
+  public void qatRound(RetrainRequested request) throws Exception {
     qatRound(
         request.jobId(),
         request.nextRound(),
@@ -224,13 +326,30 @@ public class TrainingService {
       JobSpec spec,
       CheckpointRef startFrom,
       int roundEpochs,
-      double learningRate) {
+      double learningRate)
+      throws Exception {
     String stage = TrainerMetrics.QAT;
     if (ledger.isDone(jobId, round, stage)) {
       LOG.infof("job %s: QAT round %d already done, skipping duplicate", jobId, round);
       metrics.countDuplicate(stage);
       return;
     }
+    leased(
+        jobId,
+        round,
+        stage,
+        lease -> qatRound(jobId, round, spec, startFrom, roundEpochs, learningRate, lease));
+  }
+
+  private void qatRound(
+      String jobId,
+      int round,
+      JobSpec spec,
+      CheckpointRef startFrom,
+      int roundEpochs,
+      double learningRate,
+      RoundLeases.Lease lease) {
+    String stage = TrainerMetrics.QAT;
     long t0 = System.nanoTime();
     String outcome = TrainerMetrics.OUTCOME_ERROR;
     try {
@@ -312,6 +431,9 @@ public class TrainingService {
               spec,
               false,
               trainingMetrics);
+      if (!stillHeld(lease, jobId, round)) {
+        return;
+      }
       publisher.publish(Channels.QUANTIZE_OUT, ready);
       ledger.markDone(jobId, round, stage, new String(codec.encode(ready), StandardCharsets.UTF_8));
       epochs.clear(jobId, round, stage);

@@ -2,10 +2,12 @@ package io.qatfleet.validator.messaging;
 
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.codec.EventDecodingException;
+import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.messaging.topic.Topics;
+import io.qatfleet.service.ApprovalVerifier;
 import io.qatfleet.service.FleetMessaging;
 import io.qatfleet.validator.ValidatorConfig;
 import io.quarkus.runtime.StartupEvent;
@@ -30,10 +32,11 @@ import org.jboss.logging.Logger;
  * from the compacted {@code qat.models} from its beginning at start-up and caught up again before
  * each new version is handed out, so that versions count up across restarts (and across validator
  * instances that approve one after the other). It consumes without a consumer group (partitions are
- * assigned, nothing is committed): every start reads the whole compacted topic.
- *
- * <p>Two validator instances approving the same model name at the same moment could still pick the
- * same version; the fleet runs one validator per model name's jobs for now.
+ * assigned, nothing is committed): every start reads the whole compacted topic. Entries whose
+ * signature does not verify with the approval public key are ignored, so that a hand-written entry
+ * cannot push the version numbers. Read {@code read_committed}: a decision's transaction that a
+ * crash cut short is never counted. Two validators approving one model at the same moment do not
+ * pick the same version: their decisions fence each other ({@link EventPublisher}).
  */
 @ApplicationScoped
 public class ModelRegistry {
@@ -42,13 +45,19 @@ public class ModelRegistry {
   private static final Duration POLL = Duration.ofMillis(200);
 
   private final EventCodec codec;
+  private final ApprovalVerifier approvals;
   private final KafkaClientSettings clients;
   private final Duration timeout;
   private final Map<String, ModelApproved> latest = new HashMap<>();
   private KafkaConsumer<String, byte[]> consumer;
 
-  public ModelRegistry(EventCodec codec, KafkaClientSettings clients, ValidatorConfig config) {
+  public ModelRegistry(
+      EventCodec codec,
+      ApprovalVerifier approvals,
+      KafkaClientSettings clients,
+      ValidatorConfig config) {
     this.codec = codec;
+    this.approvals = approvals;
     this.clients = clients;
     this.timeout = config.registryTimeout();
   }
@@ -89,6 +98,16 @@ public class ModelRegistry {
       return current.version();
     }
     return current.version() + 1;
+  }
+
+  /**
+   * Whether the latest registry entry of {@code modelName} is the approval of ({@code jobId},
+   * {@code round}): a decision that was committed although its ledger entry was not written.
+   */
+  public synchronized boolean isLatestApproval(String modelName, String jobId, int round) {
+    catchUp();
+    ModelApproved current = latest.get(modelName);
+    return current != null && current.jobId().equals(jobId) && current.round() == round;
   }
 
   /** Records an approval this service has published and the broker acknowledged. */
@@ -142,15 +161,15 @@ public class ModelRegistry {
     try {
       QatEvent event = codec.decode(record.value());
       if (event instanceof ModelApproved approval) {
-        remember(approval);
+        remember(approvals.verify(approval));
       } else {
         LOG.warnf(
             "ignoring %s at %s-%d@%d: not a registry entry",
             event.getClass().getSimpleName(), record.topic(), record.partition(), record.offset());
       }
-    } catch (EventDecodingException e) {
+    } catch (EventDecodingException | RejectedInputException e) {
       LOG.warnf(
-          "ignoring undecodable registry record at %s-%d@%d: %s",
+          "ignoring registry record at %s-%d@%d: %s",
           record.topic(), record.partition(), record.offset(), e.getMessage());
     }
   }

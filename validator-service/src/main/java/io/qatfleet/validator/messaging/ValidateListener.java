@@ -15,6 +15,7 @@ import io.qatfleet.validator.service.ValidatorMetrics;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -62,7 +63,10 @@ public class ValidateListener {
       if (event instanceof FloatCheckpointReady e) {
         service.baseline(e);
       } else if (event instanceof QuantizedModelReady e) {
-        service.quantized(e);
+        service.quantized(
+            e,
+            new EventPublisher.Input(
+                new TopicPartition(record.topic(), record.partition()), record.offset()));
       } else {
         throw new RejectedInputException(
             RejectionReason.UNEXPECTED_EVENT,

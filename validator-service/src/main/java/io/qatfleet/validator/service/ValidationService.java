@@ -37,6 +37,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
@@ -140,11 +141,11 @@ public class ValidationService {
   }
 
   /** Validates a quantized round of a job and publishes the decision, once per (job, round). */
-  public void quantized(QuantizedModelReady event) {
+  public void quantized(QuantizedModelReady event, EventPublisher.Input input) {
     JobSpec spec = requireValid(event.spec());
     String jobId = event.jobId();
     int round = event.round();
-    if (records.isValidated(jobId, round)) {
+    if (records.isValidated(jobId, round) || registry.isLatestApproval(spec.name(), jobId, round)) {
       skipDuplicate(event, JobRecords.VALIDATION);
       return;
     }
@@ -181,7 +182,7 @@ public class ValidationService {
         baseline.confusion().isEmpty()
             ? zeros(evaluation.confusion().size())
             : baseline.confusion();
-    publisher.validationCompleted(
+    ValidationCompleted report =
         new ValidationCompleted(
             QatEvent.newEventId(),
             jobId,
@@ -195,7 +196,7 @@ public class ValidationService {
             decision,
             floatConfusion,
             evaluation.confusion(),
-            bar.source()));
+            bar.source());
     RoundResult result =
         new RoundResult(
             round,
@@ -204,10 +205,23 @@ public class ValidationService {
             evaluation.agreement(),
             event.checkpoint(),
             event.calibratedCheckpoint());
-    switch (decision) {
-      case PASS -> approve(event, spec, evaluation, bar);
-      case RETRAIN -> retrain(event, spec, results);
-      case REJECT -> reject(event, results, result);
+    AtomicReference<ModelApproved> approved = new AtomicReference<>();
+    publisher.decide(
+        spec.name(),
+        input,
+        outbox -> {
+          outbox.report(report);
+          switch (decision) {
+            case PASS -> {
+              approved.set(approval(event, spec, evaluation, bar));
+              outbox.approved(approved.get());
+            }
+            case RETRAIN -> outbox.retrain(retrain(event, spec, results));
+            case REJECT -> outbox.jobFailed(failure(event, results, result));
+          }
+        });
+    if (approved.get() != null) {
+      registry.registered(approved.get());
     }
     records.saveRound(jobId, result);
 
@@ -232,12 +246,17 @@ public class ValidationService {
         evaluation.agreement());
   }
 
-  private void approve(
+  /**
+   * The signed approval of the round, with the next version of its model: read from the registry
+   * inside the decision's transaction, so that a concurrent approval of the same model, which
+   * fences this one, is counted when the decision runs again.
+   */
+  private ModelApproved approval(
       QuantizedModelReady event, JobSpec spec, QuantizedEvaluation evaluation, Bar bar) {
     int version = registry.versionFor(spec.name(), event.jobId(), event.round());
     Map<String, Double> approvedMetrics = new TreeMap<>(evaluation.metrics());
     approvedMetrics.put("agreement", evaluation.agreement());
-    ModelApproved approval =
+    return signer.sign(
         new ModelApproved(
             QatEvent.newEventId(),
             event.jobId(),
@@ -252,46 +271,43 @@ public class ValidationService {
             bar.thresholds(),
             bar.source(),
             null,
-            null);
-    approval = signer.sign(approval);
-    publisher.approved(approval);
-    registry.registered(approval);
+            null));
   }
 
-  private void retrain(QuantizedModelReady event, JobSpec spec, List<ThresholdResult> results) {
-    publisher.retrain(
-        new RetrainRequested(
-            QatEvent.newEventId(),
-            event.jobId(),
-            event.round(),
-            event.calibratedCheckpoint(),
-            publisher.clock().instant(),
-            spec,
-            "round " + event.round() + " failed: " + DecisionPolicy.reason(results),
-            event.round() + 1,
-            policy.retrainEpochs(spec, event.round()),
-            spec.training().qatLearningRate()));
+  private RetrainRequested retrain(
+      QuantizedModelReady event, JobSpec spec, List<ThresholdResult> results) {
+    return new RetrainRequested(
+        QatEvent.newEventId(),
+        event.jobId(),
+        event.round(),
+        event.calibratedCheckpoint(),
+        publisher.clock().instant(),
+        spec,
+        "round " + event.round() + " failed: " + DecisionPolicy.reason(results),
+        event.round() + 1,
+        policy.retrainEpochs(spec, event.round()),
+        spec.training().qatLearningRate());
   }
 
-  private void reject(QuantizedModelReady event, List<ThresholdResult> results, RoundResult now) {
+  private JobFailed failure(
+      QuantizedModelReady event, List<ThresholdResult> results, RoundResult now) {
     List<RoundResult> rounds = new ArrayList<>(records.rounds(event.jobId(), event.round() - 1));
     rounds.add(now);
     Optional<RoundResult> best = DecisionPolicy.best(rounds);
-    publisher.jobFailed(
-        new JobFailed(
-            QatEvent.newEventId(),
-            event.jobId(),
-            event.round(),
-            event.checkpoint(),
-            publisher.clock().instant(),
-            "no rounds left after round "
-                + event.round()
-                + " of "
-                + event.spec().maxRounds()
-                + ": "
-                + DecisionPolicy.reason(results),
-            best.map(RoundResult::round).orElse(null),
-            best.map(RoundResult::checkpoint).orElse(null)));
+    return new JobFailed(
+        QatEvent.newEventId(),
+        event.jobId(),
+        event.round(),
+        event.checkpoint(),
+        publisher.clock().instant(),
+        "no rounds left after round "
+            + event.round()
+            + " of "
+            + event.spec().maxRounds()
+            + ": "
+            + DecisionPolicy.reason(results),
+        best.map(RoundResult::round).orElse(null),
+        best.map(RoundResult::checkpoint).orElse(null));
   }
 
   private Checkpoint fetch(CheckpointRef ref, String what) {
