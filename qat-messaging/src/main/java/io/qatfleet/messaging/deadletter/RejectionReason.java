@@ -23,6 +23,10 @@ public enum RejectionReason {
   UNEXPECTED_EVENT,
   /** The job spec fails validation. */
   INVALID_SPEC,
+  /**
+   * The job spec, or a round of it, exceeds a cap of the trainer's budget ({@code qat.budget.*}).
+   */
+  OVER_BUDGET,
   /** The job spec disagrees with the checkpoint the event names. */
   SPEC_MISMATCH,
   /** A round number the stage does not handle (e.g. a QAT request for round 0). */

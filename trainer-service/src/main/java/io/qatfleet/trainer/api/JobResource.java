@@ -9,6 +9,7 @@ import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.trainer.TrainerConfig;
 import io.qatfleet.trainer.messaging.Channels;
 import io.qatfleet.trainer.messaging.EventPublisher;
+import io.qatfleet.trainer.service.Budgets;
 import io.qatfleet.trainer.service.JobView;
 import io.qatfleet.trainer.service.JobView.JobSummary;
 import io.qatfleet.trainer.service.ModelOwners;
@@ -26,6 +27,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -83,13 +85,16 @@ public class JobResource {
   private final ModelOwners owners;
   private final SecurityIdentity identity;
   private final String ownerClaim;
+  private final Budgets budgets;
 
   JobResource(
       EventPublisher publisher,
       JobView view,
       ModelOwners owners,
       SecurityIdentity identity,
-      TrainerConfig config) {
+      TrainerConfig config,
+      Budgets budgets) {
+    this.budgets = budgets;
     this.publisher = publisher;
     this.view = view;
     this.owners = owners;
@@ -115,7 +120,9 @@ public class JobResource {
       content = @Content(schema = @Schema(implementation = Accepted.class)))
   @APIResponse(
       responseCode = "400",
-      description = "Malformed JSON or an invalid spec; every bad field is named",
+      description =
+          "Malformed JSON, an invalid spec, or one over the trainer's budget (qat.budget.*);"
+              + " every bad field and every exceeded cap is named",
       content = @Content(schema = @Schema(implementation = Violations.class)))
   @APIResponse(
       responseCode = "403",
@@ -138,7 +145,8 @@ public class JobResource {
     if (spec == null) {
       return badRequest(List.of("body: must be a job spec JSON object"));
     }
-    List<String> violations = spec.violations();
+    List<String> violations = new ArrayList<>(spec.violations());
+    violations.addAll(budgets.violations(spec));
     if (!violations.isEmpty()) {
       return badRequest(violations);
     }

@@ -78,6 +78,7 @@ public class TrainingService {
   private final DatasetLoader datasets = DatasetLoader.fromEnvironment();
   private final CheckpointCodec checkpointCodec = new CheckpointCodec();
   private final FleetConfig fleetConfig;
+  private final Budgets budgets;
 
   TrainingService(
       EventPublisher publisher,
@@ -87,7 +88,8 @@ public class TrainingService {
       EventCodec codec,
       TrainerMetrics metrics,
       TrainerConfig config,
-      FleetConfig fleetConfig) {
+      FleetConfig fleetConfig,
+      Budgets budgets) {
     this.publisher = publisher;
     this.progress = progress;
     this.store = store;
@@ -96,11 +98,13 @@ public class TrainingService {
     this.metrics = metrics;
     this.config = config;
     this.fleetConfig = fleetConfig;
+    this.budgets = budgets;
     this.epochs = new EpochCheckpoints(fleetConfig.stateDir());
   }
 
   /** Round 0: the float baseline of a submitted job, then the request for the first QAT round. */
   public void baseline(JobSubmitted job) {
+    budgets.require(job.spec(), 0, null);
     String stage = TrainerMetrics.BASELINE;
     if (ledger.isDone(job.jobId(), 0, stage)) {
       LOG.infof("job %s: baseline already done, skipping duplicate %s", job.jobId(), job.eventId());
@@ -225,6 +229,7 @@ public class TrainingService {
       CheckpointRef startFrom,
       int roundEpochs,
       double learningRate) {
+    budgets.require(spec, round, roundEpochs);
     String stage = TrainerMetrics.QAT;
     if (ledger.isDone(jobId, round, stage)) {
       LOG.infof("job %s: QAT round %d already done, skipping duplicate", jobId, round);
