@@ -2,6 +2,8 @@ package io.qatfleet.trainer.messaging;
 
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.codec.EventDecodingException;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.trainer.service.JobStops;
 import io.qatfleet.trainer.service.JobView;
 import io.qatfleet.trainer.service.ModelOwners;
 import io.qatfleet.trainer.service.ModelRegistry;
@@ -25,10 +27,13 @@ public class ViewListener {
 
   private final EventCodec codec;
   private final JobView view;
+  private final JobStops stops;
   private final ModelRegistry registry;
   private final ModelOwners owners;
 
-  ViewListener(EventCodec codec, JobView view, ModelRegistry registry, ModelOwners owners) {
+  ViewListener(
+      EventCodec codec, JobView view, JobStops stops, ModelRegistry registry, ModelOwners owners) {
+    this.stops = stops;
     this.codec = codec;
     this.view = view;
     this.registry = registry;
@@ -70,7 +75,9 @@ public class ViewListener {
 
   private void apply(ConsumerRecord<String, byte[]> record) {
     try {
-      view.apply(codec.decode(record.value()));
+      QatEvent event = codec.decode(record.value());
+      view.apply(event);
+      stops.apply(event);
     } catch (EventDecodingException | RuntimeException e) {
       LOG.debugf(
           "job view skips %s-%d@%d: %s",

@@ -6,6 +6,9 @@ import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.trainer.TrainerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,6 +39,13 @@ public class Budgets {
 
   public JobBudget budget() {
     return budget;
+  }
+
+  /** Cancellations and deadlines of the jobs this instance knows, against the system clock. */
+  @Produces
+  @Singleton
+  JobStops jobStops() {
+    return new JobStops(budget, Clock.systemUTC());
   }
 
   /** Every cap {@code spec} exceeds; empty when it fits. */
