@@ -66,9 +66,10 @@ import org.apache.kafka.common.utils.Utils;
  * range (each window read forward and assembled as it goes), until its chunk 0 turns up; the rest
  * of its chunks are then read forward from there. A fresh reader (a restarted service) thus reads
  * what was written after the checkpoint it wants, not the topic from offset 0; the search stops at
- * the timeout, and a record that does not exist yet is waited for at the end of the partition.
- * Reading an old checkpoint (a registry entry's) still reads back to it once; after that the index
- * knows it.
+ * the timeout. Chunks not on the topic yet are waited for at its end once the search has reached
+ * the partition's start (a put returns before its reference is sent, so a reader normally finds
+ * them). Reading an old checkpoint (a registry entry's) still reads back to it once; after that the
+ * index knows it.
  *
  * <p>A chunk that does not arrive within the timeout, or bytes with the wrong size or digest raise
  * a {@link CheckpointTransportException}.
