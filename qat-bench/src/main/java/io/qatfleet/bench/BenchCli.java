@@ -18,7 +18,13 @@ import picocli.CommandLine.Command;
     name = "qat bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks: model quality, training speed, and the fleet pipeline.",
-    subcommands = {QualityCommand.class, SpeedCommand.class, TransferBench.class, FleetBench.class})
+    subcommands = {
+      QualityCommand.class,
+      SpeedCommand.class,
+      TransferBench.class,
+      FleetBench.class,
+      ChaosBench.class
+    })
 public final class BenchCli {
   public static void main(String[] args) {
     QatCli.quietLogs();

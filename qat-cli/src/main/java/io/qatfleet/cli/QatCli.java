@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       ExperimentCommand.class,
       RunCommand.class,
       SubmitCommand.class,
+      CancelCommand.class,
       StatusCommand.class,
       ListCommand.class,
       TriggerCommand.class,

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,7 @@ class FleetCommandsTest {
   @TempDir Path dir;
 
   private final AtomicInteger requests = new AtomicInteger();
+  private final AtomicReference<String> lastRequest = new AtomicReference<>();
   private HttpServer trainer;
   private String trainerUrl;
   private PrintStream originalOut;
@@ -54,9 +56,16 @@ class FleetCommandsTest {
         exchange -> {
           requests.incrementAndGet();
           String path = exchange.getRequestURI().getPath();
+          lastRequest.set(exchange.getRequestMethod() + " " + exchange.getRequestURI());
           int status;
           String body;
-          if (exchange.getRequestMethod().equals("POST")) {
+          if (exchange.getRequestMethod().equals("DELETE") && path.equals("/jobs/job-42")) {
+            status = 202;
+            body = "{\"jobId\": \"job-42\"}";
+          } else if (exchange.getRequestMethod().equals("DELETE") && path.equals("/jobs/done")) {
+            status = 409;
+            body = "{\"reason\": \"job done has already ended: approved\"}";
+          } else if (exchange.getRequestMethod().equals("POST")) {
             status = 202;
             body = "{\"jobId\": \"job-42\"}";
           } else if (path.equals("/jobs")) {
@@ -221,5 +230,36 @@ class FleetCommandsTest {
     assertThat(code).isEqualTo(1);
     assertThat(errLines()).singleElement().asString().contains("127.0.0.1:1", "cannot reach Kafka");
     assertThat(outText()).isEmpty();
+  }
+
+  @Test
+  void cancelsJobWithReasonThroughDelete() {
+    int code = QatCli.run("cancel", "job-42", "--reason", "wrong data", "--trainer", trainerUrl);
+
+    assertThat(code).isEqualTo(0);
+    assertThat(lastRequest).hasValue("DELETE /jobs/job-42?reason=wrong+data");
+    assertThat(outText()).startsWith("cancelled job-42");
+  }
+
+  @Test
+  void reportsCancelOfUnknownJob() {
+    int code = QatCli.run("cancel", "no-such-job", "--trainer", trainerUrl);
+
+    assertThat(code).isEqualTo(1);
+    assertThat(errLines()).singleElement().asString().contains("no-such-job", "no such job");
+  }
+
+  @Test
+  void reportsCancelOfEndedJobWithTrainersReason() {
+    int code = QatCli.run("cancel", "done", "--trainer", trainerUrl);
+
+    assertThat(code).isEqualTo(1);
+    assertThat(errLines()).singleElement().asString().contains("has already ended: approved");
+  }
+
+  @Test
+  void rejectsCancelWithoutJobIdAsUsageError() {
+    assertThat(QatCli.run("cancel")).isEqualTo(2);
+    assertThat(requests).hasValue(0);
   }
 }

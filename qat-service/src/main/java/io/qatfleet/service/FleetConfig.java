@@ -35,6 +35,15 @@ public interface FleetConfig {
   @WithDefault("524288")
   int checkpointChunkBytes();
 
+  /**
+   * The largest checkpoint this service puts on or reads from {@code qat.checkpoints}, in bytes. A
+   * reference claiming more is refused before anything is allocated ({@code CHECKPOINT_TOO_LARGE});
+   * a chunk header claiming more is skipped. The default, 256 MiB, holds a float checkpoint of the
+   * largest model the trainer's budgets admit ({@code qat.budget.max-parameters}) several times.
+   */
+  @WithDefault("268435456")
+  long checkpointMaxBytes();
+
   /** How long a publish waits for the broker's acknowledgement before the record fails. */
   @WithDefault("PT30S")
   Duration publishTimeout();

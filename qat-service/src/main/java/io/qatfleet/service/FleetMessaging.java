@@ -1,5 +1,7 @@
 package io.qatfleet.service;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.qatfleet.messaging.checkpoint.CheckpointStore;
 import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
 import io.qatfleet.messaging.codec.EventCodec;
@@ -37,6 +39,9 @@ public class FleetMessaging {
 
   /** Priority of the topic creation among start-up observers: before anything that reads Kafka. */
   public static final int CREATE_TOPICS = 10;
+
+  /** Records on {@code qat.checkpoints} the store skipped for bad chunk headers. */
+  public static final String SKIPPED_CHUNKS = "qat.checkpoints.skipped.chunks";
 
   private static final Logger LOG = Logger.getLogger(FleetMessaging.class);
 
@@ -91,8 +96,17 @@ public class FleetMessaging {
 
   @Produces
   @Singleton
-  CheckpointStore checkpointStore(KafkaClientSettings clients) {
-    return new KafkaCheckpointStore(clients, Topics.CHECKPOINTS, config.checkpointChunkBytes());
+  CheckpointStore checkpointStore(KafkaClientSettings clients, MeterRegistry registry) {
+    KafkaCheckpointStore store =
+        new KafkaCheckpointStore(
+            clients,
+            Topics.CHECKPOINTS,
+            config.checkpointChunkBytes(),
+            config.checkpointMaxBytes());
+    FunctionCounter.builder(SKIPPED_CHUNKS, store, KafkaCheckpointStore::skippedChunks)
+        .description("records on qat.checkpoints skipped for missing or inconsistent chunk headers")
+        .register(registry);
+    return store;
   }
 
   void closeCheckpointStore(@Disposes CheckpointStore store) {

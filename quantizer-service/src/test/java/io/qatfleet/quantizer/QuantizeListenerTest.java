@@ -298,6 +298,59 @@ class QuantizeListenerTest {
         .containsExactly("MALFORMED_JSON", "CHECKPOINT_NOT_FOUND");
   }
 
+  @Test
+  void quantizesCheckpointBehindChunkCountBomb() {
+    String job = newJob();
+    byte[] content = QatCheckpointFixture.qatCheckpoint();
+    CheckpointRef ref = CheckpointRef.of(content);
+    double skippedBefore = skippedChunks();
+    // A record in the checkpoint's partition, before its chunks, claiming two billion chunks.
+    writeChunk(ref, "0", "2000000000", "1", new byte[1]);
+    try (KafkaCheckpointStore writer = new KafkaCheckpointStore(bootstrapServers)) {
+      assertThat(writer.put(content)).isEqualTo(ref);
+    }
+
+    send(job, codec.encode(qatRound(job, ref)));
+
+    QuantizedModelReady ready =
+        single(awaitEvents(Topics.VALIDATE, job, 1), QuantizedModelReady.class);
+    assertThat(ready.round()).isEqualTo(1);
+    assertThat(skippedChunks()).isGreaterThanOrEqualTo(skippedBefore + 1);
+  }
+
+  @Test
+  void deadLettersReferenceClaimingTwoGibibytesAndKeepsQuantizing() {
+    String job = newJob();
+    CheckpointRef claim = new CheckpointRef(CheckpointRef.sha256Hex(randomBytes(16)), 1L << 31);
+    CheckpointRef input = store.put(QatCheckpointFixture.qatCheckpoint());
+
+    send(job, codec.encode(qatRound(job, claim)));
+    send(job, codec.encode(qatRound(job, input)));
+
+    single(awaitEvents(Topics.VALIDATE, job, 1), QuantizedModelReady.class);
+    DeadLetter letter = single(awaitEvents(Topics.DLQ, job, 1), DeadLetter.class);
+    assertThat(letter.errorType()).isEqualTo("CHECKPOINT_TOO_LARGE");
+    assertThat(letter.reason())
+        .contains("2147483648 bytes exceeds the maximum checkpoint size of 268435456");
+  }
+
+  private double skippedChunks() {
+    return registry.get("qat.checkpoints.skipped.chunks").functionCounter().count();
+  }
+
+  /** One record with these chunk headers, keyed and partitioned as a chunk of {@code ref}. */
+  private void writeChunk(
+      CheckpointRef ref, String index, String count, String total, byte[] value) {
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(KafkaCheckpointStore.HEADER_SHA256, ascii(ref.sha256()));
+    headers.add(KafkaCheckpointStore.HEADER_CHUNK_INDEX, ascii(index));
+    headers.add(KafkaCheckpointStore.HEADER_CHUNK_COUNT, ascii(count));
+    headers.add(KafkaCheckpointStore.HEADER_TOTAL_BYTES, ascii(total));
+    int partition =
+        KafkaCheckpointStore.partitionFor(ref.sha256(), Topics.CHECKPOINTS_SPEC.partitions());
+    topics.send(new ProducerRecord<>(Topics.CHECKPOINTS, partition, ref.sha256(), value, headers));
+  }
+
   private static String newJob() {
     return "job-" + UUID.randomUUID();
   }

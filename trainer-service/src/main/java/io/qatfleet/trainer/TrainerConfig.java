@@ -38,6 +38,56 @@ public interface TrainerConfig {
   @WithDefault("200")
   int jobHistoryLimit();
 
+  /**
+   * The most a job may cost ({@code qat.budget.*}), checked by {@code POST /jobs} (400 naming the
+   * cap) and again by the trainer before it allocates anything for a job from {@code qat.jobs} or a
+   * round from {@code qat.train} (dead letter {@code OVER_BUDGET}).
+   */
+  Budget budget();
+
+  /** Caps on a job's cost; each violation names its key. Defaults: {@code JobBudget.DEFAULTS}. */
+  interface Budget {
+
+    /** Weights, biases and batch-norm values of the model, computed from the spec. */
+    @WithDefault("10000000")
+    long maxParameters();
+
+    /** Forward-pass FLOPs of one sample (a multiply-add counts two). */
+    @WithDefault("200000000")
+    long maxFlopsPerSample();
+
+    /** Hidden layers: conv layers plus hidden dense layers. */
+    @WithDefault("16")
+    int maxLayers();
+
+    /** Epochs of each phase (float, QAT, calibration) and of any one QAT round. */
+    @WithDefault("100")
+    int maxEpochs();
+
+    /** QAT rounds a job may ask for. */
+    @WithDefault("10")
+    int maxRounds();
+
+    /** Samples per training step. */
+    @WithDefault("4096")
+    int maxBatchSize();
+
+    /** Training images per epoch, after the calibration split is held out. */
+    @WithDefault("60000")
+    int maxTrainSamples();
+
+    /** Test images evaluated. */
+    @WithDefault("10000")
+    int maxTestSamples();
+
+    /**
+     * The longest deadline a job may ask for ({@code deadlineMinutes}), and the deadline of a job
+     * that asks for none: 24 hours.
+     */
+    @WithDefault("1440")
+    int maxDeadlineMinutes();
+  }
+
   /** Who owns jobs and model names ({@code qat.auth.*}; the token itself: {@code mp.jwt.*}). */
   Auth auth();
 

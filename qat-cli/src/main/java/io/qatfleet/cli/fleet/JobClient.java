@@ -5,9 +5,11 @@ import io.qatfleet.core.json.Json;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
@@ -46,6 +48,15 @@ public final class JobClient {
       throw new JobApiException("the trainer accepted the job but returned no jobId: " + body);
     }
     return id.asText();
+  }
+
+  /** Cancels a job ({@code DELETE /jobs/{id}}); {@code reason} may be null. */
+  public void cancel(String jobId, String reason) {
+    URI uri = base.resolve("jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8));
+    if (reason != null && !reason.isBlank()) {
+      uri = URI.create(uri + "?reason=" + URLEncoder.encode(reason, StandardCharsets.UTF_8));
+    }
+    send(HttpRequest.newBuilder(uri).DELETE(), "cancel job " + jobId);
   }
 
   public JsonNode job(String jobId) {
@@ -99,6 +110,11 @@ public final class JobClient {
     }
     if (status == 404) {
       throw new JobApiException("cannot " + what + ": no such job");
+    }
+    if (status == 409) {
+      JsonNode reason = body.get("reason");
+      throw new JobApiException(
+          "cannot " + what + ": " + (reason != null ? reason.asText() : response.body()));
     }
     if (status == 400) {
       JsonNode v = body.get("violations");

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,6 +91,7 @@ public final class LocalFleet implements AutoCloseable {
   private final Map<String, Process> services = new LinkedHashMap<>();
   private final HttpClient http = HttpClient.newHttpClient();
   private Process broker;
+  private int brokerPort;
   private String bootstrapServers;
   private Thread shutdownHook;
   private Path approvalPrivateKey;
@@ -296,8 +298,57 @@ public final class LocalFleet implements AutoCloseable {
     awaitReady(service);
   }
 
+  /**
+   * Kills the broker without warning (SIGKILL); {@link #restartBroker} starts it again on the same
+   * port and data directory. Only for a broker this fleet started.
+   */
+  public synchronized void killBroker() throws InterruptedException {
+    if (broker == null) {
+      throw new IllegalStateException("this fleet runs on an external broker");
+    }
+    broker.destroyForcibly();
+    broker.waitFor(STOP_GRACE.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  /** Starts the (killed) broker again on its port and data directory and waits until ready. */
+  public synchronized void restartBroker() throws IOException {
+    startBroker(brokerPort);
+  }
+
+  /**
+   * Whether {@code instance}'s process runs and its liveness check answers UP (as a Kubernetes
+   * liveness probe would ask).
+   */
+  public boolean isLive(String instance) {
+    Process p = services.get(instance);
+    if (p == null || !p.isAlive()) {
+      return false;
+    }
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(managementUrl(instance) + "/q/health/live"))
+            .timeout(Duration.ofSeconds(5))
+            .build();
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** The fleet's event key (base64): what a test playing a fleet insider seals with. */
+  public String eventKey() {
+    return eventKey;
+  }
+
   private String startBroker() throws IOException {
-    int port = freePort();
+    brokerPort = freePort();
+    return startBroker(brokerPort);
+  }
+
+  private String startBroker(int port) throws IOException {
     Path log = logDir().resolve("kafka.log");
     ProcessBuilder pb =
         new ProcessBuilder(
@@ -318,7 +369,12 @@ public final class LocalFleet implements AutoCloseable {
               try (BufferedReader r =
                       new BufferedReader(
                           new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
-                  var out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+                  var out =
+                      Files.newBufferedWriter(
+                          log,
+                          StandardCharsets.UTF_8,
+                          StandardOpenOption.CREATE,
+                          StandardOpenOption.APPEND)) {
                 String line;
                 while ((line = r.readLine()) != null) {
                   out.write(line);

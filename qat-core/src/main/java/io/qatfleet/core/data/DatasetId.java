@@ -40,6 +40,9 @@ public enum DatasetId {
       List.of(TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS);
 
   private static final int NUM_CLASSES = 10;
+  private static final int IMAGE_SIZE = 28;
+  private static final int TRAIN_IMAGES_COUNT = 60_000;
+  private static final int TEST_IMAGES_COUNT = 10_000;
 
   private final String dirName;
   private final String displayName;
@@ -69,6 +72,26 @@ public enum DatasetId {
   /** Number of label classes. */
   public int numClasses() {
     return NUM_CLASSES;
+  }
+
+  /** Image height in pixels, known without reading the files. */
+  public int imageHeight() {
+    return IMAGE_SIZE;
+  }
+
+  /** Image width in pixels, known without reading the files. */
+  public int imageWidth() {
+    return IMAGE_SIZE;
+  }
+
+  /** Images in the training file (the calibration split is held out of these). */
+  public int trainImages() {
+    return TRAIN_IMAGES_COUNT;
+  }
+
+  /** Images in the test file. */
+  public int testImages() {
+    return TEST_IMAGES_COUNT;
   }
 
   /** A shell command that installs the dataset where a loader with {@code dataDir} finds it. */

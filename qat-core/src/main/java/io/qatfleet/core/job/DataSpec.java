@@ -27,16 +27,33 @@ public record DataSpec(
   /** Every problem with this spec, each naming the field and the bad value; empty when valid. */
   public List<String> violations() {
     List<String> out = new ArrayList<>();
+    DatasetId id = null;
     try {
-      DatasetId.parse(dataset);
+      id = DatasetId.parse(dataset);
     } catch (IllegalArgumentException e) {
       out.add("data.dataset: " + e.getMessage());
     }
     if (trainLimit < 0) {
       out.add("data.trainLimit: must be >= 0 (0 = all), got " + trainLimit);
+    } else if (id != null && trainLimit > id.trainImages()) {
+      out.add(
+          "data.trainLimit: must be at most the "
+              + id.trainImages()
+              + " training images of "
+              + id.displayName()
+              + " (0 = all), got "
+              + trainLimit);
     }
     if (testLimit < 0) {
       out.add("data.testLimit: must be >= 0 (0 = all), got " + testLimit);
+    } else if (id != null && testLimit > id.testImages()) {
+      out.add(
+          "data.testLimit: must be at most the "
+              + id.testImages()
+              + " test images of "
+              + id.displayName()
+              + " (0 = all), got "
+              + testLimit);
     }
     if (calibrationSize < 1 || calibrationSize > 30000) {
       out.add("data.calibrationSize: must be in 1..30000, got " + calibrationSize);

@@ -1,6 +1,8 @@
 package io.qatfleet.core.job;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.qatfleet.core.data.DatasetId;
 import io.qatfleet.core.json.Json;
 import io.qatfleet.core.model.ModelSpec;
 import io.qatfleet.core.quant.LayerQuantSpec;
@@ -21,6 +23,8 @@ import java.util.TreeSet;
  * @param name the model name, the key of the model registry
  * @param thresholds acceptance bars keyed by metric: accuracy, macroPrecision, macroRecall, macroF1
  * @param maxRounds QAT rounds the validator may ask for before the job fails
+ * @param deadlineMinutes minutes after submission by which the job must be done, else it fails at
+ *     the next training step; null for the trainer's maximum ({@link JobBudget#maxDeadlineMinutes})
  */
 public record JobSpec(
     String name,
@@ -29,7 +33,8 @@ public record JobSpec(
     QuantizationSpec quantization,
     TrainingSpec training,
     Map<String, MetricThreshold> thresholds,
-    Integer maxRounds) {
+    Integer maxRounds,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Integer deadlineMinutes) {
 
   public static final Set<String> METRICS =
       Set.of("accuracy", "macroPrecision", "macroRecall", "macroF1");
@@ -46,6 +51,18 @@ public record JobSpec(
             ? Map.of("accuracy", new MetricThreshold(null, 0.01, null))
             : Map.copyOf(new TreeMap<>(thresholds));
     maxRounds = maxRounds == null ? DEFAULT_MAX_ROUNDS : maxRounds;
+  }
+
+  /** A spec without a deadline of its own. */
+  public JobSpec(
+      String name,
+      DataSpec data,
+      ModelSpec model,
+      QuantizationSpec quantization,
+      TrainingSpec training,
+      Map<String, MetricThreshold> thresholds,
+      Integer maxRounds) {
+    this(name, data, model, quantization, training, thresholds, maxRounds, null);
   }
 
   /** Parses a spec from JSON; unknown fields are errors. */
@@ -74,6 +91,7 @@ public record JobSpec(
     }
     out.addAll(data.violations());
     out.addAll(model.violations());
+    out.addAll(datasetMismatches());
     out.addAll(quantization.violations(model.layerCount()));
     out.addAll(training.violations());
     for (Map.Entry<String, MetricThreshold> e : thresholds.entrySet()) {
@@ -88,6 +106,47 @@ public record JobSpec(
     }
     if (maxRounds < 1 || maxRounds > 20) {
       out.add("maxRounds: must be in 1..20, got " + maxRounds);
+    }
+    if (deadlineMinutes != null && deadlineMinutes < 1) {
+      out.add("deadlineMinutes: must be >= 1 (or absent), got " + deadlineMinutes);
+    }
+    return out;
+  }
+
+  /**
+   * Where the model's input shape or classes disagree with the dataset's, known from {@link
+   * DatasetId} without reading the files.
+   */
+  private List<String> datasetMismatches() {
+    List<String> out = new ArrayList<>();
+    DatasetId id;
+    try {
+      id = data.datasetId();
+    } catch (IllegalArgumentException e) {
+      return out; // data.dataset is reported by DataSpec
+    }
+    if (!model.numClasses().equals(id.numClasses())) {
+      out.add(
+          "model.numClasses: must be the "
+              + id.numClasses()
+              + " classes of "
+              + id.displayName()
+              + ", got "
+              + model.numClasses());
+    }
+    if (!model.inputHeight().equals(id.imageHeight())
+        || !model.inputWidth().equals(id.imageWidth())) {
+      out.add(
+          "model.inputHeight x model.inputWidth: must be the "
+              + id.imageHeight()
+              + "x"
+              + id.imageWidth()
+              + " images of "
+              + id.displayName()
+              + ", got "
+              + model.inputHeight()
+              + "x"
+              + model.inputWidth());
     }
     return out;
   }

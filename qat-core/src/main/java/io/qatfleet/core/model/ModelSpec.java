@@ -24,6 +24,9 @@ public record ModelSpec(
   public static final int DEFAULT_IMAGE_SIZE = 28;
   public static final int DEFAULT_CLASSES = 10;
 
+  /** Most conv layers a spec may have: each one's 2x2 pool halves an input of at most 2^30. */
+  public static final int MAX_POOLED_LAYERS = 30;
+
   public ModelSpec {
     if (architecture == null) {
       architecture = Architecture.CNN;
@@ -73,20 +76,29 @@ public record ModelSpec(
         out.add("model.denseUnits[" + i + "]: must be in 1..65536, got " + denseUnits.get(i));
       }
     }
-    int pooled = 1 << convChannels.size();
-    if (inputHeight < pooled || inputHeight % pooled != 0) {
+    if (convChannels.size() > MAX_POOLED_LAYERS) {
+      // Each conv layer halves the input; beyond this, 1 << n no longer fits an int.
       out.add(
-          "model.inputHeight: must be a positive multiple of "
-              + pooled
-              + " (one 2x2 pool per conv layer), got "
-              + inputHeight);
-    }
-    if (inputWidth < pooled || inputWidth % pooled != 0) {
-      out.add(
-          "model.inputWidth: must be a positive multiple of "
-              + pooled
-              + " (one 2x2 pool per conv layer), got "
-              + inputWidth);
+          "model.convChannels: at most "
+              + MAX_POOLED_LAYERS
+              + " conv layers (each halves the input with a 2x2 pool), got "
+              + convChannels.size());
+    } else {
+      int pooled = 1 << convChannels.size();
+      if (inputHeight < pooled || inputHeight % pooled != 0) {
+        out.add(
+            "model.inputHeight: must be a positive multiple of "
+                + pooled
+                + " (one 2x2 pool per conv layer), got "
+                + inputHeight);
+      }
+      if (inputWidth < pooled || inputWidth % pooled != 0) {
+        out.add(
+            "model.inputWidth: must be a positive multiple of "
+                + pooled
+                + " (one 2x2 pool per conv layer), got "
+                + inputWidth);
+      }
     }
     if (numClasses < 2) {
       out.add("model.numClasses: must be at least 2, got " + numClasses);

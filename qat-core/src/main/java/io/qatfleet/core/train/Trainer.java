@@ -54,6 +54,7 @@ public final class Trainer {
       long lastReport = epochStart;
       double rate = options.learningRate();
       for (int step = 0; step < steps; step++) {
+        listener.beforeStep(epoch, step);
         int from = step * batch;
         int to = Math.min(n, from + batch);
         rate =

@@ -107,4 +107,80 @@ class JobSpecTest {
     JobSpec spec = JobSpec.fromJson("{\"name\": \"m1\", \"quantization\": {\"weightBits\": 3}}");
     assertThat(JobSpec.fromJson(spec.toJson())).isEqualTo(spec);
   }
+
+  @Test
+  void rejectsSixtyFourConvLayersWithoutOverflow() {
+    // 1 << 64 is 1 in Java: 64 pools must not pass as "a multiple of 1".
+    String channels = String.join(",", java.util.Collections.nCopies(64, "8"));
+    JobSpec spec = JobSpec.fromJson("{\"model\": {\"convChannels\": [" + channels + "]}}");
+
+    assertThat(spec.violations())
+        .contains(
+            "model.convChannels: at most 30 conv layers (each halves the input with a 2x2 pool),"
+                + " got 64");
+  }
+
+  @Test
+  void rejectsThirtyTwoConvLayersWithoutOverflow() {
+    String channels = String.join(",", java.util.Collections.nCopies(32, "8"));
+    JobSpec spec = JobSpec.fromJson("{\"model\": {\"convChannels\": [" + channels + "]}}");
+
+    assertThat(spec.violations()).anyMatch(v -> v.startsWith("model.convChannels: at most 30"));
+  }
+
+  @Test
+  void rejectsThreeConvLayersOnTwentyEightPixels() {
+    // 28 is not a multiple of 2^3
+    JobSpec spec = JobSpec.fromJson("{\"model\": {\"convChannels\": [8, 8, 8]}}");
+
+    assertThat(spec.violations()).anyMatch(v -> v.startsWith("model.inputHeight: must be a"));
+  }
+
+  @Test
+  void rejectsClassCountOtherThanDatasets() {
+    JobSpec spec = JobSpec.fromJson("{\"model\": {\"numClasses\": 100}}");
+
+    assertThat(spec.violations())
+        .contains("model.numClasses: must be the 10 classes of Fashion-MNIST, got 100");
+  }
+
+  @Test
+  void rejectsInputShapeOtherThanDatasets() {
+    JobSpec spec =
+        JobSpec.fromJson(
+            "{\"data\": {\"dataset\": \"mnist\"},"
+                + " \"model\": {\"inputHeight\": 32, \"inputWidth\": 32}}");
+
+    assertThat(spec.violations())
+        .contains(
+            "model.inputHeight x model.inputWidth: must be the 28x28 images of MNIST, got 32x32");
+  }
+
+  @Test
+  void rejectsTrainLimitBeyondDataset() {
+    JobSpec spec = JobSpec.fromJson("{\"data\": {\"trainLimit\": 60001}}");
+
+    assertThat(spec.violations())
+        .contains(
+            "data.trainLimit: must be at most the 60000 training images of Fashion-MNIST (0 = all),"
+                + " got 60001");
+  }
+
+  @Test
+  void rejectsNonPositiveDeadline() {
+    assertThat(JobSpec.fromJson("{\"deadlineMinutes\": 0}").violations())
+        .contains("deadlineMinutes: must be >= 1 (or absent), got 0");
+  }
+
+  @Test
+  void writesNoDeadlineWhenAbsent() {
+    assertThat(JobSpec.fromJson("{}").toJson()).doesNotContain("deadlineMinutes");
+  }
+
+  @Test
+  void roundTripsDeadline() {
+    JobSpec spec = JobSpec.fromJson("{\"deadlineMinutes\": 90}");
+
+    assertThat(JobSpec.fromJson(spec.toJson()).deadlineMinutes()).isEqualTo(90);
+  }
 }

@@ -21,6 +21,8 @@ public final class CheckpointTransportException extends RuntimeException {
     SIZE_MISMATCH,
     /** A chunk's headers are missing, unreadable, or disagree with the other chunks. */
     BAD_CHUNK,
+    /** The checkpoint, or the size its reference claims, exceeds the configured maximum. */
+    TOO_LARGE,
     /** The broker or the file system failed, or the caller was interrupted. */
     TRANSPORT
   }

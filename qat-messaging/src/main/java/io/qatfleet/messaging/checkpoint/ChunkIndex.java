@@ -1,51 +1,121 @@
 package io.qatfleet.messaging.checkpoint;
 
-import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Where the chunks of checkpoints lie, learned from puts and from scanning the topic. */
+/**
+ * Where the first chunks of checkpoints lie, learned from puts, verified reads and scans of the
+ * topic. Bounded: at most {@code maxEntries} checkpoints, least recently used evicted first, and a
+ * constant amount of memory per checkpoint whatever its headers claim (only the offset of its chunk
+ * 0 is kept). Headers reach it only after {@link ChunkHeader#problem} accepted them.
+ *
+ * <p>Per partition it keeps the range of offsets {@code [from, to)} it has indexed completely:
+ * every acceptable chunk 0 in that range is in the index. A reader searching for a checkpoint the
+ * index does not know therefore reads only past {@code to} and below {@code from}. Evicting an
+ * entry shrinks its partition's range to above the evicted offset, so the invariant holds.
+ */
 final class ChunkIndex {
 
-  private final Map<String, long[]> offsetsBySha = new HashMap<>();
-  private final Map<Integer, Long> scannedUpTo = new HashMap<>();
+  /** Checkpoints remembered unless configured otherwise. */
+  static final int DEFAULT_MAX_ENTRIES = 4096;
+
+  private static final class Entry {
+    final int partition;
+    long firstChunk;
+    boolean complete;
+
+    Entry(int partition, long firstChunk) {
+      this.partition = partition;
+      this.firstChunk = firstChunk;
+    }
+  }
+
+  private final Map<String, Entry> bySha;
+  private final Map<Integer, long[]> indexed = new HashMap<>();
+
+  ChunkIndex(int maxEntries) {
+    if (maxEntries < 1) {
+      throw new IllegalArgumentException("maxEntries must be >= 1, was " + maxEntries);
+    }
+    this.bySha =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+            if (size() <= maxEntries) {
+              return false;
+            }
+            forget(eldest.getValue());
+            return true;
+          }
+        };
+  }
+
+  synchronized int size() {
+    return bySha.size();
+  }
 
   synchronized boolean isComplete(String sha256) {
-    long[] offsets = offsetsBySha.get(sha256);
-    return offsets != null && Arrays.stream(offsets).allMatch(o -> o >= 0);
+    Entry e = bySha.get(sha256);
+    return e != null && e.complete;
   }
 
-  /** Where a read of {@code sha256} starts: its first known chunk, else the unscanned rest. */
-  synchronized long startOffset(String sha256, int partition) {
-    long[] offsets = offsetsBySha.get(sha256);
-    long known = offsets == null ? -1 : Arrays.stream(offsets).filter(o -> o >= 0).min().orElse(-1);
-    return known >= 0 ? known : scannedUpTo.getOrDefault(partition, 0L);
+  /** Offset of the earliest known chunk 0 of {@code sha256}, or -1. */
+  synchronized long firstChunk(String sha256) {
+    Entry e = bySha.get(sha256);
+    return e == null ? -1 : e.firstChunk;
   }
 
-  synchronized void recordPut(String sha256, int count, long total, long[] offsets) {
-    long[] known = offsetsBySha.computeIfAbsent(sha256, k -> filled(count));
-    if (known.length == count) {
-      for (int i = 0; i < count; i++) {
-        if (known[i] < 0) {
-          known[i] = offsets[i];
-        }
-      }
-    }
+  /** All chunks of {@code sha256} lie from {@code firstChunk} on (a put, or a verified read). */
+  synchronized void recordComplete(String sha256, int partition, long firstChunk) {
+    observeFirstChunk(sha256, partition, firstChunk).complete = true;
   }
 
+  /** A record at {@code offset} whose headers {@link ChunkHeader#problem} accepted. */
   synchronized void observe(int partition, long offset, ChunkHeader header) {
-    if (header != null && header.plausible()) {
-      long[] known = offsetsBySha.computeIfAbsent(header.sha256(), k -> filled(header.count()));
-      if (known.length == header.count() && known[header.index()] < 0) {
-        known[header.index()] = offset;
-      }
+    if (header.index() == 0) {
+      observeFirstChunk(header.sha256(), partition, offset);
     }
-    scannedUpTo.merge(partition, offset + 1, Math::max);
   }
 
-  private static long[] filled(int count) {
-    long[] offsets = new long[count];
-    Arrays.fill(offsets, -1);
-    return offsets;
+  /**
+   * The indexed range {@code [from, to)} of {@code partition}; an empty one at {@code end} when
+   * nothing is indexed yet, clamped to {@code [begin, end]}.
+   */
+  synchronized long[] indexedRange(int partition, long begin, long end) {
+    long[] range = indexed.computeIfAbsent(partition, p -> new long[] {end, end});
+    if (range[1] > end || range[0] < begin) {
+      // The log was truncated or recreated under us: start over from its end.
+      range[0] = range[1] = end;
+    }
+    return range.clone();
+  }
+
+  /** Every record of {@code partition} in {@code [from, to)} has been observed. */
+  synchronized void markIndexed(int partition, long from, long to) {
+    long[] range = indexed.get(partition);
+    if (range == null || from > range[1] || to < range[0]) {
+      return; // not adjacent to the indexed range: keep the range contiguous
+    }
+    range[0] = Math.min(range[0], from);
+    range[1] = Math.max(range[1], to);
+  }
+
+  private Entry observeFirstChunk(String sha256, int partition, long offset) {
+    Entry e = bySha.get(sha256);
+    if (e == null) {
+      e = new Entry(partition, offset);
+      bySha.put(sha256, e);
+    } else {
+      e.firstChunk = Math.min(e.firstChunk, offset);
+    }
+    return e;
+  }
+
+  private void forget(Entry evicted) {
+    long[] range = indexed.get(evicted.partition);
+    if (range != null && evicted.firstChunk >= range[0]) {
+      range[0] = Math.min(range[1], evicted.firstChunk + 1);
+    }
   }
 }

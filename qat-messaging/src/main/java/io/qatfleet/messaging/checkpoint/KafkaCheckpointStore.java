@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,16 +42,37 @@ import org.apache.kafka.common.utils.Utils;
  * <p><b>Writing.</b> {@link #put} splits the bytes into chunks of {@link #DEFAULT_CHUNK_BYTES}
  * (configurable, far below the topic's {@code max.message.bytes}), all keyed by the SHA-256 and so
  * all in one partition, in order. Each chunk carries headers {@value #HEADER_SHA256}, {@value
- * #HEADER_CHUNK_INDEX} (0-based), {@value #HEADER_CHUNK_COUNT} and {@value #HEADER_TOTAL_BYTES} as
- * ASCII decimal strings. The call returns once the broker acknowledged every chunk.
+ * #HEADER_CHUNK_INDEX} (0-based), {@value #HEADER_CHUNK_COUNT}, {@value #HEADER_TOTAL_BYTES} and
+ * {@value #HEADER_CHUNK_BYTES} (the writer's chunk size) as ASCII decimal strings. The call returns
+ * once the broker acknowledged every chunk. A checkpoint larger than the store's maximum ({@link
+ * #DEFAULT_MAX_CHECKPOINT_BYTES} unless configured) is refused before anything is written.
  *
  * <p><b>Reading.</b> {@link #get} reads only the partition the key hashes to (Kafka's default
  * partitioner, which {@code put} applies explicitly), collects that checkpoint's chunks, and
- * verifies size and SHA-256. The store keeps an in-memory index of where each checkpoint's chunks
- * lie and how far each partition has been scanned: a checkpoint seen before is read from its first
- * chunk, a new one from where the last scan stopped; the topic is scanned from its start only once
- * per store. A chunk that does not arrive within the timeout, a chunk with bad headers, or bytes
- * with the wrong size or digest raise a {@link CheckpointTransportException}.
+ * verifies size and SHA-256. A reference larger than the maximum is refused before a consumer is
+ * opened. Every record's headers are checked before anything is taken from them ({@link
+ * ChunkHeader#problem}: count {@code = ceil(total / chunk size)}, index below it, total within the
+ * maximum, payload of the exact length, on the partition its key hashes to); a record that fails is
+ * skipped and counted ({@link #skippedChunks()}), never fatal. Nothing is allocated from a claim:
+ * the result array is made when chunk 0 is in hand, at the reference's size, already checked
+ * against the maximum.
+ *
+ * <p><b>Finding the chunks without scanning the whole topic.</b> The store keeps a bounded index
+ * ({@link ChunkIndex}: the offset of chunk 0 of at most {@link ChunkIndex#DEFAULT_MAX_ENTRIES}
+ * checkpoints, and per partition the range of offsets it has indexed). A checkpoint in the index is
+ * read from its chunk 0. Any other is looked for newest first: the records written since the last
+ * scan, read forward (where a checkpoint put moments ago lies, assembled in the same pass), then
+ * windows of {@value #DEFAULT_SEARCH_WINDOW} records further and further back below the indexed
+ * range (each window read forward and assembled as it goes), until its chunk 0 turns up; the rest
+ * of its chunks are then read forward from there. A fresh reader (a restarted service) thus reads
+ * what was written after the checkpoint it wants, not the topic from offset 0; the search stops at
+ * the timeout. Chunks not on the topic yet are waited for at its end once the search has reached
+ * the partition's start (a put returns before its reference is sent, so a reader normally finds
+ * them). Reading an old checkpoint (a registry entry's) still reads back to it once; after that the
+ * index knows it.
+ *
+ * <p>A chunk that does not arrive within the timeout, or bytes with the wrong size or digest raise
+ * a {@link CheckpointTransportException}.
  *
  * <p>The topic must exist with its partitions before the first put ({@code
  * TopicAdmin.ensureTopics}); a broker that auto-creates topics would otherwise make it with one.
@@ -67,13 +89,23 @@ public final class KafkaCheckpointStore implements CheckpointStore {
   /** Largest configurable chunk; {@code qat.checkpoints} accepts it with room for headers. */
   public static final int MAX_CHUNK_BYTES = 2 * 1024 * 1024;
 
+  /** Largest checkpoint put or read unless configured otherwise: 256 MiB. */
+  public static final long DEFAULT_MAX_CHECKPOINT_BYTES = 256L * 1024 * 1024;
+
+  /** Largest configurable maximum checkpoint: what one Java array holds. */
+  public static final long LIMIT_CHECKPOINT_BYTES = Integer.MAX_VALUE - 8;
+
   public static final String HEADER_SHA256 = "qat.sha256";
   public static final String HEADER_CHUNK_INDEX = "qat.chunk.index";
   public static final String HEADER_CHUNK_COUNT = "qat.chunk.count";
   public static final String HEADER_TOTAL_BYTES = "qat.total.bytes";
+  public static final String HEADER_CHUNK_BYTES = "qat.chunk.bytes";
 
   /** How long {@link #put} waits for the broker to acknowledge all chunks. */
   public static final Duration PUT_TIMEOUT = Duration.ofMinutes(2);
+
+  /** Records read per step of the backward search for a checkpoint the index does not know. */
+  static final int DEFAULT_SEARCH_WINDOW = 256;
 
   private static final Duration MAX_POLL = Duration.ofMillis(200);
   private static final int PRODUCER_BATCH_BYTES = 2 * 1024 * 1024;
@@ -81,8 +113,11 @@ public final class KafkaCheckpointStore implements CheckpointStore {
   private final KafkaClientSettings clients;
   private final String topic;
   private final int chunkBytes;
+  private final long maxCheckpointBytes;
+  private final int searchWindow;
   private final KafkaProducer<String, byte[]> producer;
-  private final ChunkIndex index = new ChunkIndex();
+  private final ChunkIndex index;
+  private final AtomicLong skippedChunks = new AtomicLong();
   private volatile int partitionCount = -1;
 
   /** A plaintext store on {@link Topics#CHECKPOINTS} with the default chunk size (local runs). */
@@ -93,20 +128,57 @@ public final class KafkaCheckpointStore implements CheckpointStore {
         DEFAULT_CHUNK_BYTES);
   }
 
+  /** A store on {@code topic} with the default maximum checkpoint size. */
+  public KafkaCheckpointStore(KafkaClientSettings clients, String topic, int chunkBytes) {
+    this(clients, topic, chunkBytes, DEFAULT_MAX_CHECKPOINT_BYTES);
+  }
+
   /**
    * A store on {@code topic}.
    *
    * @param clients the connection settings of every producer and consumer the store opens
    * @param chunkBytes chunk size, 1 to {@link #MAX_CHUNK_BYTES}
+   * @param maxCheckpointBytes the largest checkpoint put or read, 0 to {@link
+   *     #LIMIT_CHECKPOINT_BYTES}
    */
-  public KafkaCheckpointStore(KafkaClientSettings clients, String topic, int chunkBytes) {
+  public KafkaCheckpointStore(
+      KafkaClientSettings clients, String topic, int chunkBytes, long maxCheckpointBytes) {
+    this(
+        clients,
+        topic,
+        chunkBytes,
+        maxCheckpointBytes,
+        ChunkIndex.DEFAULT_MAX_ENTRIES,
+        DEFAULT_SEARCH_WINDOW);
+  }
+
+  KafkaCheckpointStore(
+      KafkaClientSettings clients,
+      String topic,
+      int chunkBytes,
+      long maxCheckpointBytes,
+      int indexEntries,
+      int searchWindow) {
     if (chunkBytes < 1 || chunkBytes > MAX_CHUNK_BYTES) {
       throw new IllegalArgumentException(
           "chunkBytes must be in 1.." + MAX_CHUNK_BYTES + ", was " + chunkBytes);
     }
+    if (maxCheckpointBytes < 0 || maxCheckpointBytes > LIMIT_CHECKPOINT_BYTES) {
+      throw new IllegalArgumentException(
+          "maxCheckpointBytes must be in 0.."
+              + LIMIT_CHECKPOINT_BYTES
+              + ", was "
+              + maxCheckpointBytes);
+    }
+    if (searchWindow < 1) {
+      throw new IllegalArgumentException("searchWindow must be >= 1, was " + searchWindow);
+    }
     this.clients = clients;
     this.topic = topic;
     this.chunkBytes = chunkBytes;
+    this.maxCheckpointBytes = maxCheckpointBytes;
+    this.searchWindow = searchWindow;
+    this.index = new ChunkIndex(indexEntries);
     this.producer =
         clients.producer(
             "checkpoint-writer",
@@ -119,6 +191,19 @@ public final class KafkaCheckpointStore implements CheckpointStore {
     return chunkBytes;
   }
 
+  public long maxCheckpointBytes() {
+    return maxCheckpointBytes;
+  }
+
+  /**
+   * Records on the topic this store skipped because their chunk headers were missing, unreadable or
+   * inconsistent (see {@link ChunkHeader#problem}), counted each time a read met one. Services
+   * expose it as a metric.
+   */
+  public long skippedChunks() {
+    return skippedChunks.get();
+  }
+
   /** The partition holding the chunks of {@code sha256}: Kafka's default for that key. */
   public static int partitionFor(String sha256, int partitions) {
     return Utils.toPositive(Utils.murmur2(sha256.getBytes(StandardCharsets.UTF_8))) % partitions;
@@ -127,10 +212,13 @@ public final class KafkaCheckpointStore implements CheckpointStore {
   @Override
   public CheckpointRef put(byte[] bytes) {
     CheckpointRef ref = CheckpointRef.of(bytes);
+    if (bytes.length > maxCheckpointBytes) {
+      throw tooLarge(ref);
+    }
     if (index.isComplete(ref.sha256())) {
       return ref;
     }
-    int count = Math.max(1, (int) ((bytes.length + (long) chunkBytes - 1) / chunkBytes));
+    int count = ChunkHeader.countFor(bytes.length, chunkBytes);
     long deadline = System.nanoTime() + PUT_TIMEOUT.toNanos();
     try {
       int partition = partitionFor(ref.sha256(), partitions(null, ref, PUT_TIMEOUT));
@@ -138,16 +226,19 @@ public final class KafkaCheckpointStore implements CheckpointStore {
       for (int i = 0; i < count; i++) {
         int from = i * chunkBytes;
         byte[] chunk = Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + chunkBytes));
-        Headers headers = headers(ref.sha256(), i, count, bytes.length);
+        Headers headers = headers(ref.sha256(), i, count, bytes.length, chunkBytes);
         sent.add(
             producer.send(new ProducerRecord<>(topic, partition, ref.sha256(), chunk, headers)));
       }
-      long[] offsets = new long[count];
+      long firstChunk = -1;
       for (int i = 0; i < count; i++) {
         long left = Math.max(0, deadline - System.nanoTime());
-        offsets[i] = sent.get(i).get(left, TimeUnit.NANOSECONDS).offset();
+        long offset = sent.get(i).get(left, TimeUnit.NANOSECONDS).offset();
+        if (i == 0) {
+          firstChunk = offset;
+        }
       }
-      index.recordPut(ref.sha256(), count, bytes.length, offsets);
+      index.recordComplete(ref.sha256(), partition, firstChunk);
       return ref;
     } catch (ExecutionException e) {
       throw new CheckpointTransportException(
@@ -173,9 +264,8 @@ public final class KafkaCheckpointStore implements CheckpointStore {
 
   @Override
   public byte[] get(CheckpointRef ref, Duration timeout) {
-    if (ref.bytes() > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException(
-          "checkpoint " + ref.sha256() + " of " + ref.bytes() + " bytes exceeds a Java array");
+    if (ref.bytes() > maxCheckpointBytes) {
+      throw tooLarge(ref);
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     KafkaConsumer<String, ByteBuffer> consumer = null;
@@ -186,26 +276,8 @@ public final class KafkaCheckpointStore implements CheckpointStore {
               new StringDeserializer(),
               new ByteBufferDeserializer(),
               consumerConfig());
-      int partition = partitionFor(ref.sha256(), partitions(consumer, ref, timeout));
-      TopicPartition tp = new TopicPartition(topic, partition);
-      consumer.assign(List.of(tp));
-      consumer.seek(tp, index.startOffset(ref.sha256(), partition));
-      Assembly assembly = new Assembly(ref);
-      while (!assembly.complete()) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw assembly.timedOut(timeout);
-        }
-        Duration poll = Duration.ofNanos(Math.min(left, MAX_POLL.toNanos()));
-        for (ConsumerRecord<String, ByteBuffer> record : consumer.poll(poll)) {
-          ChunkHeader header = ChunkHeader.of(record.headers());
-          index.observe(partition, record.offset(), header);
-          if (ref.sha256().equals(record.key()) && !assembly.complete()) {
-            assembly.add(record, header);
-          }
-        }
-      }
-      return assembly.bytes();
+      int partitions = partitions(consumer, ref, timeout);
+      return new Read(consumer, partitions, ref, deadline, timeout).run();
     } catch (KafkaException e) {
       throw new CheckpointTransportException(
           Reason.TRANSPORT, ref, "cannot read checkpoint " + ref.sha256() + ": " + e, e);
@@ -214,6 +286,155 @@ public final class KafkaCheckpointStore implements CheckpointStore {
         // Not waiting for the fetch pipelined after the last chunk: it would idle on the broker.
         consumer.close(CloseOptions.timeout(Duration.ZERO));
       }
+    }
+  }
+
+  private CheckpointTransportException tooLarge(CheckpointRef ref) {
+    return new CheckpointTransportException(
+        Reason.TOO_LARGE,
+        ref,
+        "checkpoint "
+            + ref.sha256()
+            + " of "
+            + ref.bytes()
+            + " bytes exceeds the maximum checkpoint size of "
+            + maxCheckpointBytes
+            + " bytes (qat.checkpoint-max-bytes)");
+  }
+
+  /** One {@link #get}: its consumer on the checkpoint's partition, and the chunks so far. */
+  private final class Read {
+    private final KafkaConsumer<String, ByteBuffer> consumer;
+    private final int partitions;
+    private final int partition;
+    private final TopicPartition tp;
+    private final CheckpointRef ref;
+    private final long deadline;
+    private final Duration timeout;
+    private Assembly assembly;
+
+    Read(
+        KafkaConsumer<String, ByteBuffer> consumer,
+        int partitions,
+        CheckpointRef ref,
+        long deadline,
+        Duration timeout) {
+      this.consumer = consumer;
+      this.partitions = partitions;
+      this.partition = partitionFor(ref.sha256(), partitions);
+      this.tp = new TopicPartition(topic, partition);
+      this.ref = ref;
+      this.deadline = deadline;
+      this.timeout = timeout;
+      this.assembly = new Assembly(ref);
+      consumer.assign(List.of(tp));
+    }
+
+    byte[] run() {
+      long known = index.firstChunk(ref.sha256());
+      if (known >= 0) {
+        scan(known, Long.MAX_VALUE, true);
+        return finish();
+      }
+      Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+      long begin = consumer.beginningOffsets(List.of(tp), left).get(tp);
+      long end = consumer.endOffsets(List.of(tp), left).get(tp);
+      long[] indexed = index.indexedRange(partition, begin, end);
+      // What was written since the last scan first: a checkpoint put moments ago lies there.
+      long reached = scan(indexed[1], end, true);
+      index.markIndexed(partition, indexed[1], reached);
+      if (assembly.complete()) {
+        return finish();
+      }
+      if (!assembly.hasFirstChunk()) {
+        Assembly fromTail = assembly;
+        long resume = searchBackward(indexed[0], begin);
+        if (resume >= 0) {
+          scan(resume, Long.MAX_VALUE, true);
+          return finish();
+        }
+        fromTail.noteSkipsOf(assembly);
+        assembly = fromTail;
+      }
+      scan(end, Long.MAX_VALUE, true); // chunks still to come
+      return finish();
+    }
+
+    /**
+     * Reads windows below {@code from} back to {@code begin}, newest first, each with a fresh
+     * assembly, until one holds chunk 0 of the ref (read in the same pass); returns where to read
+     * on from for the rest of its chunks, or -1 when chunk 0 is nowhere below {@code from}.
+     */
+    private long searchBackward(long from, long begin) {
+      while (from > begin) {
+        long lo = Math.max(begin, from - searchWindow);
+        assembly = assembly.restart();
+        long reached = scan(lo, from, true);
+        if (reached >= from) {
+          index.markIndexed(partition, lo, from);
+        }
+        if (assembly.hasFirstChunk()) {
+          return reached;
+        }
+        from = lo;
+      }
+      return -1;
+    }
+
+    /**
+     * Reads {@code [from, until)}, indexing every acceptable chunk 0 and, when {@code assemble},
+     * taking the ref's chunks, until the assembly completes; returns the offset reached.
+     *
+     * @throws CheckpointTransportException at the deadline
+     */
+    private long scan(long from, long until, boolean assemble) {
+      consumer.seek(tp, from);
+      long reached = from;
+      while (reached < until && !(assemble && assembly.complete())) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw assembly.timedOut(timeout);
+        }
+        Duration poll = Duration.ofNanos(Math.min(left, MAX_POLL.toNanos()));
+        for (ConsumerRecord<String, ByteBuffer> record : consumer.poll(poll)) {
+          if (record.offset() >= until || (assemble && assembly.complete())) {
+            break;
+          }
+          reached = record.offset() + 1;
+          ChunkHeader header = accepted(record);
+          if (header == null) {
+            continue;
+          }
+          index.observe(partition, record.offset(), header);
+          if (assemble && ref.sha256().equals(record.key())) {
+            assembly.add(record.offset(), record.value(), header);
+          }
+        }
+        if (until != Long.MAX_VALUE) {
+          reached = Math.max(reached, Math.min(until, consumer.position(tp)));
+        }
+      }
+      return reached;
+    }
+
+    /** The record's chunk headers if a put could have written them, else null (counted). */
+    private ChunkHeader accepted(ConsumerRecord<String, ByteBuffer> record) {
+      ChunkHeader header = ChunkHeader.of(record.headers());
+      int payload = record.value() == null ? 0 : record.value().remaining();
+      if (header != null
+          && header.problem(maxCheckpointBytes, payload) == null
+          && header.sha256().equals(record.key())
+          && partitionFor(header.sha256(), partitions) == partition) {
+        return header;
+      }
+      skippedChunks.incrementAndGet();
+      return null;
+    }
+
+    private byte[] finish() {
+      byte[] bytes = assembly.bytes();
+      index.recordComplete(ref.sha256(), partition, assembly.firstChunkOffset());
+      return bytes;
     }
   }
 
@@ -247,12 +468,13 @@ public final class KafkaCheckpointStore implements CheckpointStore {
     return infos.size();
   }
 
-  private static Headers headers(String sha256, int index, int count, long total) {
+  private static Headers headers(String sha256, int index, int count, long total, int chunkBytes) {
     RecordHeaders headers = new RecordHeaders();
     headers.add(HEADER_SHA256, ascii(sha256));
     headers.add(HEADER_CHUNK_INDEX, ascii(Integer.toString(index)));
     headers.add(HEADER_CHUNK_COUNT, ascii(Integer.toString(count)));
     headers.add(HEADER_TOTAL_BYTES, ascii(Long.toString(total)));
+    headers.add(HEADER_CHUNK_BYTES, ascii(Integer.toString(chunkBytes)));
     return headers;
   }
 

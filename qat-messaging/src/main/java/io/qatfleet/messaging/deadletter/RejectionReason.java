@@ -23,6 +23,10 @@ public enum RejectionReason {
   UNEXPECTED_EVENT,
   /** The job spec fails validation. */
   INVALID_SPEC,
+  /**
+   * The job spec, or a round of it, exceeds a cap of the trainer's budget ({@code qat.budget.*}).
+   */
+  OVER_BUDGET,
   /** The job spec disagrees with the checkpoint the event names. */
   SPEC_MISMATCH,
   /** A round number the stage does not handle (e.g. a QAT request for round 0). */
@@ -47,6 +51,8 @@ public enum RejectionReason {
   CHECKPOINT_SIZE_MISMATCH,
   /** A chunk's headers are missing, unreadable or contradict the others. */
   CHECKPOINT_BAD_CHUNK,
+  /** The checkpoint, or the size its reference claims, exceeds the maximum checkpoint size. */
+  CHECKPOINT_TOO_LARGE,
   /** The broker or the file system failed while moving a checkpoint. */
   CHECKPOINT_TRANSPORT,
   /** A {@code ModelApproved} a stage was to act on carries no signature. */
@@ -108,6 +114,7 @@ public enum RejectionReason {
       case DIGEST_MISMATCH -> CHECKPOINT_DIGEST_MISMATCH;
       case SIZE_MISMATCH -> CHECKPOINT_SIZE_MISMATCH;
       case BAD_CHUNK -> CHECKPOINT_BAD_CHUNK;
+      case TOO_LARGE -> CHECKPOINT_TOO_LARGE;
       case TRANSPORT -> CHECKPOINT_TRANSPORT;
     };
   }

@@ -28,7 +28,8 @@ import java.util.UUID;
   @JsonSubTypes.Type(value = StatusUpdate.class, name = "StatusUpdate"),
   @JsonSubTypes.Type(value = DeadLetter.class, name = "DeadLetter"),
   @JsonSubTypes.Type(value = RetrainTriggered.class, name = "RetrainTriggered"),
-  @JsonSubTypes.Type(value = ModelClaimed.class, name = "ModelClaimed")
+  @JsonSubTypes.Type(value = ModelClaimed.class, name = "ModelClaimed"),
+  @JsonSubTypes.Type(value = JobCancelled.class, name = "JobCancelled")
 })
 public sealed interface QatEvent
     permits JobSubmitted,
@@ -42,7 +43,8 @@ public sealed interface QatEvent
         StatusUpdate,
         DeadLetter,
         RetrainTriggered,
-        ModelClaimed {
+        ModelClaimed,
+        JobCancelled {
 
   /** The JSON schema version this code writes, and the only one it reads. */
   int SCHEMA_VERSION = 1;

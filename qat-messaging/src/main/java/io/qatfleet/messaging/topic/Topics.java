@@ -17,7 +17,10 @@ import java.util.Optional;
  */
 public final class Topics {
 
-  /** Job submissions ({@code JobSubmitted}), keyed by job id. */
+  /**
+   * Job submissions ({@code JobSubmitted}) and cancellations ({@code JobCancelled}), keyed by job
+   * id.
+   */
   public static final String JOBS = "qat.jobs";
 
   /** Training requests for the trainer: first rounds and retrains. */

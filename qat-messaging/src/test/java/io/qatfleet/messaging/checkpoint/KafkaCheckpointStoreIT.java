@@ -213,7 +213,8 @@ class KafkaCheckpointStoreIT {
     CheckpointRef claimed = new CheckpointRef(ref.sha256(), 2000);
     produceChunks(ref, List.of(bytes), List.of(0));
 
-    assertThatThrownBy(() -> reader.get(claimed, TIMEOUT))
+    // The chunk is skipped, not fatal (it may be a forgery); the reason shows once time is up.
+    assertThatThrownBy(() -> reader.get(claimed, Duration.ofSeconds(2)))
         .isInstanceOfSatisfying(
             CheckpointTransportException.class,
             e -> assertThat(e.reason()).isEqualTo(Reason.SIZE_MISMATCH));

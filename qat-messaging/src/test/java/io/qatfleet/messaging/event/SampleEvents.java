@@ -109,6 +109,7 @@ public final class SampleEvents {
             "fashion-cnn",
             RetrainTriggered.Reason.DRIFT_DETECTED,
             "input drift 0.31 over the weekly baseline"),
-        new ModelClaimed(id(12), JOB, 0, null, AT, "fashion-cnn", "alice"));
+        new ModelClaimed(id(12), JOB, 0, null, AT, "fashion-cnn", "alice"),
+        new JobCancelled(id(13), JOB, 0, null, AT, "alice", "wrong learning rate"));
   }
 }

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.json.Json;
+import io.qatfleet.messaging.event.JobCancelled;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.trainer.TrainerConfig;
 import io.qatfleet.trainer.messaging.Channels;
 import io.qatfleet.trainer.messaging.EventPublisher;
+import io.qatfleet.trainer.service.Budgets;
+import io.qatfleet.trainer.service.JobStops;
 import io.qatfleet.trainer.service.JobView;
 import io.qatfleet.trainer.service.JobView.JobSummary;
 import io.qatfleet.trainer.service.ModelOwners;
@@ -16,17 +19,21 @@ import io.qatfleet.trainer.service.ModelOwners.OwnershipUnavailableException;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -45,7 +52,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * than {@link Roles#SUBMITTER} or {@link Roles#OPERATOR} is 403. {@code POST /jobs} validates a
  * {@link JobSpec}, makes sure the spec's model name belongs to the caller ({@link ModelOwners}: the
  * first to submit a name owns it) and publishes {@code JobSubmitted} with the caller as its owner
- * on {@code qat.jobs}; {@code GET /jobs} and {@code GET /jobs/{id}} answer from the {@link
+ * on {@code qat.jobs}; {@code DELETE /jobs/{id}} publishes {@code JobCancelled} there for the job's
+ * owner or an operator; {@code GET /jobs} and {@code GET /jobs/{id}} answer from the {@link
  * JobView}, showing a submitter only its own jobs (another's job id is 404, as if it did not
  * exist).
  */
@@ -72,6 +80,9 @@ public class JobResource {
   /** Body of a 400: every problem, each naming the field. */
   public record Violations(List<String> violations) {}
 
+  /** Reason of a cancellation whose caller gave none. */
+  static final String DEFAULT_CANCEL_REASON = "cancelled through the job API";
+
   /** Body of a 202. */
   public record Accepted(String jobId) {}
 
@@ -83,13 +94,19 @@ public class JobResource {
   private final ModelOwners owners;
   private final SecurityIdentity identity;
   private final String ownerClaim;
+  private final Budgets budgets;
+  private final JobStops stops;
 
   JobResource(
       EventPublisher publisher,
       JobView view,
       ModelOwners owners,
       SecurityIdentity identity,
-      TrainerConfig config) {
+      TrainerConfig config,
+      Budgets budgets,
+      JobStops stops) {
+    this.budgets = budgets;
+    this.stops = stops;
     this.publisher = publisher;
     this.view = view;
     this.owners = owners;
@@ -115,7 +132,9 @@ public class JobResource {
       content = @Content(schema = @Schema(implementation = Accepted.class)))
   @APIResponse(
       responseCode = "400",
-      description = "Malformed JSON or an invalid spec; every bad field is named",
+      description =
+          "Malformed JSON, an invalid spec, or one over the trainer's budget (qat.budget.*);"
+              + " every bad field and every exceeded cap is named",
       content = @Content(schema = @Schema(implementation = Violations.class)))
   @APIResponse(
       responseCode = "403",
@@ -138,7 +157,8 @@ public class JobResource {
     if (spec == null) {
       return badRequest(List.of("body: must be a job spec JSON object"));
     }
-    List<String> violations = spec.violations();
+    List<String> violations = new ArrayList<>(spec.violations());
+    violations.addAll(budgets.violations(spec));
     if (!violations.isEmpty()) {
       return badRequest(violations);
     }
@@ -190,6 +210,52 @@ public class JobResource {
         .filter(job -> caller.maySee(job, owners))
         .map(job -> Response.ok(job).build())
         .orElseGet(() -> Response.status(Response.Status.NOT_FOUND).build());
+  }
+
+  @DELETE
+  @Path("/{id}")
+  @RolesAllowed({Roles.SUBMITTER, Roles.OPERATOR})
+  @Operation(
+      summary = "Cancel a job",
+      description =
+          "Publishes JobCancelled on qat.jobs. A trainer running a round of the job stops it before"
+              + " its next training step and ends the job with JobFailed (reason 'cancelled by"
+              + " ...'); no trainer starts another round of it. The job's owner or an operator may"
+              + " cancel it.")
+  @APIResponse(
+      responseCode = "202",
+      description = "Cancellation published; the job ends with JobFailed",
+      content = @Content(schema = @Schema(implementation = Accepted.class)))
+  @APIResponse(
+      responseCode = "404",
+      description = "No such job, or one the caller may not see (another submitter's)")
+  @APIResponse(
+      responseCode = "409",
+      description = "The job has already ended (approved or failed)",
+      content = @Content(schema = @Schema(implementation = Refused.class)))
+  public Response cancel(@PathParam("id") String id, @QueryParam("reason") String reason) {
+    Caller caller = caller();
+    Optional<JobSummary> job = view.find(id).filter(j -> caller.maySee(j, owners));
+    if (job.isEmpty()) {
+      return Response.status(Response.Status.NOT_FOUND).build();
+    }
+    String stage = job.get().stage();
+    if ("approved".equals(stage) || "failed".equals(stage)) {
+      return refused(Response.Status.CONFLICT, "job " + id + " has already ended: " + stage);
+    }
+    JobCancelled cancelled =
+        new JobCancelled(
+            QatEvent.newEventId(),
+            id,
+            0,
+            null,
+            Instant.now(),
+            caller.owner(),
+            reason == null || reason.isBlank() ? DEFAULT_CANCEL_REASON : reason);
+    publisher.publish(Channels.JOBS_OUT, cancelled);
+    view.apply(cancelled);
+    stops.apply(cancelled);
+    return Response.accepted(new Accepted(id)).location(URI.create("/jobs/" + id)).build();
   }
 
   /** The authenticated caller, or a 403 when the token names no owner. */

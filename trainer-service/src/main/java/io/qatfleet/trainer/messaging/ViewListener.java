@@ -2,6 +2,7 @@ package io.qatfleet.trainer.messaging;
 
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.service.SealedEvents;
+import io.qatfleet.trainer.service.JobStops;
 import io.qatfleet.trainer.service.JobView;
 import io.qatfleet.trainer.service.ModelOwners;
 import io.qatfleet.trainer.service.ModelRegistry;
@@ -29,11 +30,18 @@ public class ViewListener {
 
   private final SealedEvents events;
   private final JobView view;
+  private final JobStops stops;
   private final ModelRegistry registry;
   private final ModelOwners owners;
 
-  ViewListener(SealedEvents events, JobView view, ModelRegistry registry, ModelOwners owners) {
+  ViewListener(
+      SealedEvents events,
+      JobView view,
+      JobStops stops,
+      ModelRegistry registry,
+      ModelOwners owners) {
     this.events = events;
+    this.stops = stops;
     this.view = view;
     this.registry = registry;
     this.owners = owners;
@@ -69,7 +77,13 @@ public class ViewListener {
   }
 
   private void apply(ConsumerRecord<String, byte[]> record) {
-    events.read(record).ifPresent(event -> applySafely(record, view::apply, event));
+    events
+        .read(record)
+        .ifPresent(
+            event -> {
+              applySafely(record, view::apply, event);
+              applySafely(record, stops::apply, event);
+            });
   }
 
   /** A view never fails its channel: an event it cannot apply is logged and skipped. */

@@ -4,6 +4,7 @@ import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.codec.EventDecodingException;
 import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.deadletter.RejectionReason;
+import io.qatfleet.messaging.event.JobCancelled;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.RetrainRequested;
@@ -68,8 +69,11 @@ public class WorkListener {
         event -> {
           if (event instanceof JobSubmitted job) {
             training.baseline(job);
+          } else if (event instanceof JobCancelled cancelled) {
+            // Read by every instance's job view (JobStops); nothing to do as work.
+            LOG.infof("job %s cancelled by %s", cancelled.jobId(), cancelled.cancelledBy());
           } else {
-            throw unexpected(event, "JobSubmitted");
+            throw unexpected(event, "JobSubmitted or JobCancelled");
           }
         });
   }

@@ -2,6 +2,7 @@ package io.qatfleet.trainer.service;
 
 import io.qatfleet.core.job.MetricThreshold;
 import io.qatfleet.messaging.deadletter.RejectedInputException;
+import io.qatfleet.messaging.event.JobCancelled;
 import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.ModelApproved;
@@ -81,6 +82,9 @@ public class JobView {
   public record Approval(
       String modelName, int version, String keyId, boolean verified, String problem) {}
 
+  /** Stage of a job someone cancelled, until the trainer ends it with JobFailed. */
+  public static final String CANCELLED = "cancelled";
+
   /** Stage of a job whose approval did not verify. */
   public static final String APPROVAL_REFUSED = "approval-refused";
 
@@ -150,6 +154,16 @@ public class JobView {
             historyLimit);
       } else if (event instanceof ModelApproved a) {
         approval(job, a);
+      } else if (event instanceof JobCancelled c) {
+        job.stage = CANCELLED;
+        job.add(
+            new HistoryEntry(
+                c.timestamp(),
+                "JobCancelled",
+                job.round,
+                CANCELLED,
+                "cancelled by " + c.cancelledBy() + ": " + c.reason()),
+            historyLimit);
       } else if (event instanceof JobFailed f) {
         job.stage = "failed";
         job.decision = "reject";

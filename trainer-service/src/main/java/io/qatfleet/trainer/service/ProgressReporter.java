@@ -14,7 +14,8 @@ import java.util.function.Function;
  * Listens to one training stage: at the end of every epoch it checkpoints the weights for
  * resumption ({@link EpochCheckpoints}) and publishes a {@link StatusUpdate}; within an epoch it
  * publishes at most {@code updatesPerEpoch} progress updates, evenly spread over the epoch's steps.
- * Epochs in status updates are 1-based ("epoch 2 of 3" is {@code epoch = 2}).
+ * Epochs in status updates are 1-based ("epoch 2 of 3" is {@code epoch = 2}). Before every step it
+ * asks {@link JobStops} whether the job must stop, and throws if so.
  */
 final class ProgressReporter implements TrainingListener {
 
@@ -26,6 +27,7 @@ final class ProgressReporter implements TrainingListener {
   private final EpochCheckpoints epochs;
   private final TrainerMetrics metrics;
   private final Function<ModelState, Checkpoint> toCheckpoint;
+  private final JobStops stops;
   private int currentEpoch = -1;
   private int lastBucket;
 
@@ -37,7 +39,9 @@ final class ProgressReporter implements TrainingListener {
       FleetPublisher publisher,
       EpochCheckpoints epochs,
       TrainerMetrics metrics,
+      JobStops stops,
       Function<ModelState, Checkpoint> toCheckpoint) {
+    this.stops = stops;
     this.jobId = jobId;
     this.round = round;
     this.stage = stage;
@@ -46,6 +50,12 @@ final class ProgressReporter implements TrainingListener {
     this.epochs = epochs;
     this.metrics = metrics;
     this.toCheckpoint = toCheckpoint;
+  }
+
+  /** Stops the stage before the next step if the job was cancelled or ran past its deadline. */
+  @Override
+  public void beforeStep(int epoch, int step) {
+    stops.check(jobId);
   }
 
   @Override

@@ -31,12 +31,15 @@ public class TrainerMetrics {
   public static final String OUTCOME_OK = "ok";
   public static final String OUTCOME_ERROR = "error";
 
+  /** The job was cancelled or ran past its deadline during the stage. */
+  public static final String OUTCOME_STOPPED = "stopped";
+
   private final MeterRegistry registry;
 
   public TrainerMetrics(MeterRegistry registry) {
     this.registry = registry;
     for (String stage : List.of(BASELINE, QAT)) {
-      for (String outcome : List.of(OUTCOME_OK, OUTCOME_ERROR)) {
+      for (String outcome : List.of(OUTCOME_OK, OUTCOME_ERROR, OUTCOME_STOPPED)) {
         timer(stage, outcome);
       }
       samplesPerSecond(stage);

@@ -21,6 +21,7 @@ import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.RetrainRequested;
@@ -31,6 +32,7 @@ import io.qatfleet.service.FleetPublisher;
 import io.qatfleet.trainer.TrainerConfig;
 import io.qatfleet.trainer.messaging.Channels;
 import io.qatfleet.trainer.messaging.EventPublisher;
+import io.qatfleet.trainer.service.JobStops.JobStoppedException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
@@ -62,11 +64,13 @@ import org.jboss.logging.Logger;
  *       qat.quantize}.
  * </ul>
  *
- * Both are idempotent by (jobId, round, stage) through the {@link StageLedger}, marked only after
- * the outcome events were acknowledged, and run under the stage's lease ({@link RoundLeases}), so
- * that two trainers never work on one round at once; a redelivered request for a finished stage is
- * skipped, one for an unfinished stage resumes after the last checkpointed epoch. Failures
- * propagate to the caller, which routes the record to the dead-letter topic.
+ * Either stops before its next training step when the job is cancelled or past its deadline ({@link
+ * JobStops}), and ends the job with {@code JobFailed} naming why. Both are idempotent by (jobId,
+ * round, stage) through the {@link StageLedger}, marked only after the outcome events were
+ * acknowledged, and run under the stage's lease ({@link RoundLeases}), so that two trainers never
+ * work on one round at once; a redelivered request for a finished stage is skipped, one for an
+ * unfinished stage resumes after the last checkpointed epoch. Failures propagate to the caller,
+ * which routes the record to the dead-letter topic.
  */
 @ApplicationScoped
 public class TrainingService {
@@ -93,6 +97,8 @@ public class TrainingService {
             t.setDaemon(true);
             return t;
           });
+  private final Budgets budgets;
+  private final JobStops stops;
 
   TrainingService(
       EventPublisher publisher,
@@ -102,7 +108,10 @@ public class TrainingService {
       EventCodec codec,
       TrainerMetrics metrics,
       TrainerConfig config,
-      FleetConfig fleetConfig) {
+      FleetConfig fleetConfig,
+      Budgets budgets,
+      JobStops stops) {
+    this.stops = stops;
     this.publisher = publisher;
     this.progress = progress;
     this.store = store;
@@ -111,6 +120,7 @@ public class TrainingService {
     this.metrics = metrics;
     this.config = config;
     this.fleetConfig = fleetConfig;
+    this.budgets = budgets;
     this.epochs = new EpochCheckpoints(fleetConfig.stateDir());
     this.leases =
         new RoundLeases(
@@ -196,12 +206,14 @@ public class TrainingService {
 
   /** Round 0: the float baseline of a submitted job, then the request for the first QAT round. */
   public void baseline(JobSubmitted job) throws Exception {
+    budgets.require(job.spec(), 0, null);
     String stage = TrainerMetrics.BASELINE;
     if (ledger.isDone(job.jobId(), 0, stage)) {
       LOG.infof("job %s: baseline already done, skipping duplicate %s", job.jobId(), job.eventId());
       metrics.countDuplicate(stage);
       return;
     }
+    stops.apply(job);
     leased(job.jobId(), 0, stage, lease -> baseline(job, stage, lease));
   }
 
@@ -209,6 +221,7 @@ public class TrainingService {
     long t0 = System.nanoTime();
     String outcome = TrainerMetrics.OUTCOME_ERROR;
     try {
+      stops.check(job.jobId());
       JobSpec spec = job.spec();
       CheckpointRef ref;
       Map<String, Double> trainingMetrics = new LinkedHashMap<>();
@@ -245,6 +258,7 @@ public class TrainingService {
                 progress,
                 epochs,
                 metrics,
+                stops,
                 state ->
                     ModelCheckpoints.ofFloat(
                         spec.model(), null, state, provenance(job.jobId(), 0, null, dataset)));
@@ -288,6 +302,9 @@ public class TrainingService {
       epochs.clear(job.jobId(), 0, stage);
       status(job.jobId(), 0, stage, 1, "baseline done: checkpoint " + ref.shortId(), null);
       outcome = TrainerMetrics.OUTCOME_OK;
+    } catch (JobStoppedException e) {
+      stopped(job.jobId(), 0, stage, e);
+      outcome = TrainerMetrics.OUTCOME_STOPPED;
     } finally {
       metrics.recordDuration(stage, outcome, Duration.ofNanos(System.nanoTime() - t0));
     }
@@ -328,6 +345,7 @@ public class TrainingService {
       int roundEpochs,
       double learningRate)
       throws Exception {
+    budgets.require(spec, round, roundEpochs);
     String stage = TrainerMetrics.QAT;
     if (ledger.isDone(jobId, round, stage)) {
       LOG.infof("job %s: QAT round %d already done, skipping duplicate", jobId, round);
@@ -353,6 +371,7 @@ public class TrainingService {
     long t0 = System.nanoTime();
     String outcome = TrainerMetrics.OUTCOME_ERROR;
     try {
+      stops.check(jobId);
       QatPipeline pipeline = QatPipeline.forJob(spec, datasets);
       String dataset = pipeline.data().id().displayName();
       String parent = startFrom == null ? null : startFrom.sha256();
@@ -403,6 +422,7 @@ public class TrainingService {
               progress,
               epochs,
               metrics,
+              stops,
               state ->
                   ModelCheckpoints.ofFloat(
                       spec.model(),
@@ -439,9 +459,27 @@ public class TrainingService {
       epochs.clear(jobId, round, stage);
       status(jobId, round, stage, 1, "QAT round " + round + " done: " + ref.shortId(), null);
       outcome = TrainerMetrics.OUTCOME_OK;
+    } catch (JobStoppedException e) {
+      stopped(jobId, round, stage, e);
+      outcome = TrainerMetrics.OUTCOME_STOPPED;
     } finally {
       metrics.recordDuration(stage, outcome, Duration.ofNanos(System.nanoTime() - t0));
     }
+  }
+
+  /**
+   * Ends a job whose stage was stopped (cancelled, or past its deadline): {@code JobFailed} with
+   * the reason on {@code qat.status}, awaited, then the stage marked done so that a redelivery does
+   * not train it again, and its epoch checkpoints removed.
+   */
+  private void stopped(String jobId, int round, String stage, JobStoppedException e) {
+    LOG.infof("job %s round %d: %s", jobId, round, e.getMessage());
+    JobFailed failed =
+        new JobFailed(
+            QatEvent.newEventId(), jobId, round, null, Instant.now(), e.getMessage(), null, null);
+    progress.report(failed);
+    ledger.markDone(jobId, round, stage, new String(codec.encode(failed), StandardCharsets.UTF_8));
+    epochs.clear(jobId, round, stage);
   }
 
   private Checkpoint fetch(CheckpointRef ref) {

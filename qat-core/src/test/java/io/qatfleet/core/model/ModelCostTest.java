@@ -1,0 +1,51 @@
+package io.qatfleet.core.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ModelCostTest {
+
+  @Test
+  void countsParametersOfDemoCnn() {
+    // conv 3x3x1x32 + 32 = 320; conv 3x3x32x64 + 64 = 18,496; dense 7*7*64 x 128 + 128 = 401,536;
+    // output 128 x 10 + 10 = 1,290. The README's 1647.0 KiB of float32 is 421,642 * 4 bytes.
+    assertThat(ModelCost.of(ModelSpec.smallCnn()).parameters()).isEqualTo(421_642L);
+  }
+
+  @Test
+  void countsFlopsOfDemoCnn() {
+    // 2*9*1*32*28*28 = 451,584; 2*9*32*64*14*14 = 7,225,344; 2*3136*128 = 802,816; 2*128*10 =
+    // 2,560.
+    assertThat(ModelCost.of(ModelSpec.smallCnn()).flopsPerSample()).isEqualTo(8_482_304L);
+  }
+
+  @Test
+  void countsParametersOfHugeMlpWithoutOverflow() {
+    ModelSpec mlp =
+        new ModelSpec(Architecture.MLP, List.of(), List.of(40_000, 40_000), false, 28, 28, 10);
+
+    // 784*40,000 + 40,000 + 40,000^2 + 40,000 + 40,000*10 + 10
+    assertThat(ModelCost.of(mlp).parameters()).isEqualTo(1_631_840_010L);
+  }
+
+  @Test
+  void countsBatchNormValuesPerHiddenUnit() {
+    ModelSpec plain = new ModelSpec(Architecture.MLP, List.of(), List.of(8), false, 2, 2, 2);
+    ModelSpec normed = new ModelSpec(Architecture.MLP, List.of(), List.of(8), true, 2, 2, 2);
+
+    // gamma, beta, moving mean, moving variance for each of the 8 hidden units
+    assertThat(ModelCost.of(normed).parameters() - ModelCost.of(plain).parameters()).isEqualTo(32);
+  }
+
+  @Test
+  void saturatesInsteadOfOverflowing() {
+    ModelSpec wide =
+        new ModelSpec(Architecture.MLP, List.of(), List.of(65_536), false, 1 << 30, 1 << 30, 10);
+
+    // 2^60 input pixels x 2^16 units = 2^76 weights: more than a long holds.
+    assertThat(ModelCost.of(wide).parameters()).isEqualTo(Long.MAX_VALUE);
+    assertThat(ModelCost.of(wide).flopsPerSample()).isEqualTo(Long.MAX_VALUE);
+  }
+}

@@ -1,0 +1,76 @@
+package io.qatfleet.trainer.service;
+
+import io.qatfleet.core.job.JobBudget;
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.messaging.deadletter.RejectedInputException;
+import io.qatfleet.messaging.deadletter.RejectionReason;
+import io.qatfleet.trainer.TrainerConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The trainer's {@link JobBudget}, from {@code qat.budget.*}: the job API answers 400 with its
+ * violations, and the training stages check it again before they allocate anything, since a job can
+ * reach {@code qat.jobs} or {@code qat.train} without passing the API.
+ */
+@ApplicationScoped
+public class Budgets {
+
+  private final JobBudget budget;
+
+  Budgets(TrainerConfig config) {
+    TrainerConfig.Budget b = config.budget();
+    this.budget =
+        new JobBudget(
+            b.maxParameters(),
+            b.maxFlopsPerSample(),
+            b.maxLayers(),
+            b.maxEpochs(),
+            b.maxRounds(),
+            b.maxBatchSize(),
+            b.maxTrainSamples(),
+            b.maxTestSamples(),
+            b.maxDeadlineMinutes());
+  }
+
+  public JobBudget budget() {
+    return budget;
+  }
+
+  /** Cancellations and deadlines of the jobs this instance knows, against the system clock. */
+  @Produces
+  @Singleton
+  JobStops jobStops() {
+    return new JobStops(budget, Clock.systemUTC());
+  }
+
+  /** Every cap {@code spec} exceeds; empty when it fits. */
+  public List<String> violations(JobSpec spec) {
+    return budget.violations(spec);
+  }
+
+  /**
+   * Throws {@link RejectedInputException} ({@link RejectionReason#OVER_BUDGET}) naming every cap
+   * the job, or this round of it, exceeds.
+   *
+   * @param roundEpochs epochs of the QAT round about to run, or null for the baseline
+   */
+  void require(JobSpec spec, int round, Integer roundEpochs) {
+    List<String> problems = new ArrayList<>(budget.violations(spec));
+    if (roundEpochs != null) {
+      String roundProblem = budget.roundViolation(round, roundEpochs);
+      if (roundProblem != null) {
+        problems.add(roundProblem);
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new RejectedInputException(
+          RejectionReason.OVER_BUDGET,
+          "the job exceeds the trainer's budget: " + String.join("; ", problems));
+    }
+  }
+}

@@ -1,0 +1,197 @@
+package io.qatfleet.trainer;
+
+import static io.restassured.RestAssured.given;
+import static io.restassured.RestAssured.oauth2;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.event.DeadLetter;
+import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.JobSubmitted;
+import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.testing.EventTopics;
+import io.qatfleet.messaging.testing.KafkaBrokerResource;
+import io.qatfleet.messaging.topic.Topics;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.builder.RequestSpecBuilder;
+import io.restassured.http.ContentType;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trainer against specs that would exhaust it: through the job API (400 naming the cap) and as
+ * a raw {@code JobSubmitted} on {@code qat.jobs} (dead letter with the reason, and the consumer
+ * moves on to the next record).
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = true)
+class JobBudgetApiTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(120);
+
+  /** 784*40,000 + 40,000 + 40,000^2 + 40,000 + 40,000*10 + 10 parameters. */
+  private static final String HUGE_MLP_PARAMETERS = "1631840010";
+
+  private static final String HUGE_MLP =
+      "{\"name\": \"huge-mlp\", \"model\": {\"architecture\": \"mlp\","
+          + " \"denseUnits\": [40000, 40000]}}";
+
+  @ConfigProperty(name = "kafka.bootstrap.servers")
+  String bootstrapServers;
+
+  @ConfigProperty(name = "qat.event-key")
+  String eventKey;
+
+  private EventTopics topics;
+  private final EventCodec codec = new EventCodec();
+
+  @BeforeEach
+  void connectAsSubmitter() {
+    RestAssured.requestSpecification =
+        new RequestSpecBuilder().setAuth(oauth2(TestTokens.submitter("budget-test"))).build();
+    topics = new EventTopics(bootstrapServers, eventKey);
+  }
+
+  @AfterEach
+  void disconnect() {
+    RestAssured.requestSpecification = null;
+    topics.close();
+  }
+
+  @Test
+  void rejectsFortyThousandUnitMlpNamingParameterCap() {
+    assertThat(violations(HUGE_MLP))
+        .contains(
+            "model: "
+                + HUGE_MLP_PARAMETERS
+                + " parameters exceed the cap of 10000000 (qat.budget.max-parameters)");
+  }
+
+  @Test
+  void rejectsSixtyFourConvLayersNamingTheLimit() {
+    String body =
+        "{\"name\": \"deep-cnn\", \"model\": {\"convChannels\": ["
+            + String.join(",", Collections.nCopies(64, "8"))
+            + "]}}";
+
+    assertThat(violations(body))
+        .contains(
+            "model.convChannels: at most 30 conv layers (each halves the input with a 2x2 pool),"
+                + " got 64")
+        .contains(
+            "model.convChannels + model.denseUnits: 65 hidden layers exceed the cap of 16"
+                + " (qat.budget.max-layers)");
+  }
+
+  @Test
+  void rejectsBillionEpochsNamingEpochCap() {
+    String body = "{\"name\": \"forever\", \"training\": {\"qatEpochs\": 1000000000}}";
+
+    assertThat(violations(body))
+        .contains(
+            "training.qatEpochs: 1000000000 epochs exceed the cap of 100 (qat.budget.max-epochs)");
+  }
+
+  @Test
+  void rejectsClassCountOtherThanDatasets() {
+    String body = "{\"name\": \"cifar100ish\", \"model\": {\"numClasses\": 100}}";
+
+    assertThat(violations(body))
+        .contains("model.numClasses: must be the 10 classes of Fashion-MNIST, got 100");
+  }
+
+  @Test
+  void deadLettersOverBudgetJobSubmittedAndKeepsConsuming() {
+    String hugeJob = UUID.randomUUID().toString();
+    String deepJob = UUID.randomUUID().toString();
+    String longJob = UUID.randomUUID().toString();
+    String tinyJob = UUID.randomUUID().toString();
+    String tinyJson = encode(submitted(tinyJob, TestJobs.tiny(1)));
+    assertThat(tinyJson).contains("\"convChannels\":[4,8]").contains("\"floatEpochs\":1,");
+
+    // The MLP is a valid spec, so it is a JobSubmitted; the other two fail the spec's own checks.
+    topics.send(Topics.JOBS, submitted(hugeJob, JobSpec.fromJson(HUGE_MLP)));
+    topics.send(
+        Topics.JOBS,
+        deepJob,
+        tinyJson
+            .replace(tinyJob, deepJob)
+            .replace(
+                "\"convChannels\":[4,8]",
+                "\"convChannels\":[" + String.join(",", Collections.nCopies(64, "4")) + "]")
+            .getBytes(StandardCharsets.UTF_8));
+    topics.send(
+        Topics.JOBS,
+        longJob,
+        tinyJson
+            .replace(tinyJob, longJob)
+            .replace("\"floatEpochs\":1,", "\"floatEpochs\":1000000000,")
+            .getBytes(StandardCharsets.UTF_8));
+    topics.send(Topics.JOBS, tinyJob, tinyJson.getBytes(StandardCharsets.UTF_8));
+
+    DeadLetter huge = deadLetter(hugeJob);
+    assertThat(huge.errorType()).isEqualTo("OVER_BUDGET");
+    assertThat(huge.reason())
+        .contains(HUGE_MLP_PARAMETERS + " parameters exceed the cap of 10000000")
+        .contains("qat.budget.max-parameters");
+    assertThat(status(hugeJob).message()).contains("qat.budget.max-parameters");
+    DeadLetter deep = deadLetter(deepJob);
+    assertThat(deep.errorType()).isEqualTo("INVALID_FIELD");
+    assertThat(deep.reason()).contains("at most 30 conv layers");
+    DeadLetter forever = deadLetter(longJob);
+    assertThat(forever.errorType()).isEqualTo("INVALID_FIELD");
+    assertThat(forever.reason()).contains("training.floatEpochs: must be in 0..1000");
+    // The trainer is still alive and consuming: the honest job behind them gets its baseline.
+    topics.await(
+        Topics.VALIDATE, FloatCheckpointReady.class, e -> e.jobId().equals(tinyJob), 1, WAIT);
+  }
+
+  private List<String> violations(String body) {
+    return given()
+        .contentType(ContentType.JSON)
+        .body(body)
+        .post("/jobs")
+        .then()
+        .statusCode(400)
+        .extract()
+        .jsonPath()
+        .getList("violations", String.class);
+  }
+
+  private static JobSubmitted submitted(String jobId, JobSpec spec) {
+    return new JobSubmitted(QatEvent.newEventId(), jobId, 0, null, Instant.now(), spec);
+  }
+
+  private String encode(QatEvent event) {
+    return new String(codec.encode(event), StandardCharsets.UTF_8);
+  }
+
+  private DeadLetter deadLetter(String key) {
+    return topics
+        .await(Topics.DLQ, DeadLetter.class, d -> key.equals(d.originalKey()), 1, WAIT)
+        .get(0);
+  }
+
+  private StatusUpdate status(String jobId) {
+    return topics
+        .await(
+            Topics.STATUS,
+            StatusUpdate.class,
+            s -> s.jobId().equals(jobId) && s.stage().equals("error"),
+            1,
+            WAIT)
+        .get(0);
+  }
+}
