@@ -111,7 +111,7 @@ public class TrainingService {
 
   /** Round 0: the float baseline of a submitted job, then the request for the first QAT round. */
   public void baseline(JobSubmitted job) {
-    budgets.require(job.spec(), 0, null);
+    budgets.require(job.spec());
     String stage = TrainerMetrics.BASELINE;
     if (ledger.isDone(job.jobId(), 0, stage)) {
       LOG.infof("job %s: baseline already done, skipping duplicate %s", job.jobId(), job.eventId());
@@ -242,7 +242,7 @@ public class TrainingService {
       CheckpointRef startFrom,
       int roundEpochs,
       double learningRate) {
-    budgets.require(spec, round, roundEpochs);
+    budgets.require(spec);
     String stage = TrainerMetrics.QAT;
     if (ledger.isDone(jobId, round, stage)) {
       LOG.infof("job %s: QAT round %d already done, skipping duplicate", jobId, round);
@@ -253,6 +253,11 @@ public class TrainingService {
     String outcome = TrainerMetrics.OUTCOME_ERROR;
     try {
       stops.check(jobId);
+      // A retrain doubles the epochs; a round past the cap ends the job rather than running.
+      String overBudget = budgets.budget().roundViolation(round, roundEpochs);
+      if (overBudget != null) {
+        throw new JobStoppedException(jobId, "over budget: " + overBudget);
+      }
       QatPipeline pipeline = QatPipeline.forJob(spec, datasets);
       String dataset = pipeline.data().id().displayName();
       String parent = startFrom == null ? null : startFrom.sha256();
