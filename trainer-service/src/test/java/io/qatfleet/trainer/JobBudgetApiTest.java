@@ -5,12 +5,15 @@ import static io.restassured.RestAssured.oauth2;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.StatusUpdate;
+import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.testing.EventTopics;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
@@ -156,6 +159,32 @@ class JobBudgetApiTest {
     // The trainer is still alive and consuming: the honest job behind them gets its baseline.
     topics.await(
         Topics.VALIDATE, FloatCheckpointReady.class, e -> e.jobId().equals(tinyJob), 1, WAIT);
+  }
+
+  @Test
+  void failsJobWhoseQatRoundExceedsEpochCap() {
+    // Retrains double the epochs: 2, 4, ..., 128 by round 7, over the cap of 100.
+    String jobId = UUID.randomUUID().toString();
+    CheckpointRef start = CheckpointRef.of(jobId.getBytes(StandardCharsets.UTF_8));
+    topics.send(
+        Topics.TRAIN,
+        new TrainRequested(
+            QatEvent.newEventId(),
+            jobId,
+            7,
+            start,
+            Instant.now(),
+            TestJobs.tiny(1),
+            "accuracy below the bar",
+            128,
+            TestJobs.QAT_LEARNING_RATE,
+            start));
+
+    JobFailed failed =
+        topics.await(Topics.STATUS, JobFailed.class, e -> e.jobId().equals(jobId), 1, WAIT).get(0);
+    assertThat(failed.round()).isEqualTo(7);
+    assertThat(failed.reason())
+        .contains("over budget: round 7: 128 epochs exceed the cap of 100 (qat.budget.max-epochs)");
   }
 
   private List<String> violations(String body) {

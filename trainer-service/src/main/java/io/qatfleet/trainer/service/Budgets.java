@@ -9,7 +9,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -55,18 +54,10 @@ public class Budgets {
 
   /**
    * Throws {@link RejectedInputException} ({@link RejectionReason#OVER_BUDGET}) naming every cap
-   * the job, or this round of it, exceeds.
-   *
-   * @param roundEpochs epochs of the QAT round about to run, or null for the baseline
+   * {@code spec} exceeds.
    */
-  void require(JobSpec spec, int round, Integer roundEpochs) {
-    List<String> problems = new ArrayList<>(budget.violations(spec));
-    if (roundEpochs != null) {
-      String roundProblem = budget.roundViolation(round, roundEpochs);
-      if (roundProblem != null) {
-        problems.add(roundProblem);
-      }
-    }
+  void require(JobSpec spec) {
+    List<String> problems = budget.violations(spec);
     if (!problems.isEmpty()) {
       throw new RejectedInputException(
           RejectionReason.OVER_BUDGET,

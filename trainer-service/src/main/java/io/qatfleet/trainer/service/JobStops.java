@@ -64,7 +64,10 @@ public final class JobStops {
     }
   }
 
-  /** A training stage stopped because its job was cancelled or ran past its deadline. */
+  /**
+   * A training stage stopped because its job was cancelled, ran past its deadline, or asked for a
+   * round over the budget.
+   */
   public static final class JobStoppedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

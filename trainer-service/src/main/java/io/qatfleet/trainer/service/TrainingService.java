@@ -206,7 +206,7 @@ public class TrainingService {
 
   /** Round 0: the float baseline of a submitted job, then the request for the first QAT round. */
   public void baseline(JobSubmitted job) throws Exception {
-    budgets.require(job.spec(), 0, null);
+    budgets.require(job.spec());
     String stage = TrainerMetrics.BASELINE;
     if (ledger.isDone(job.jobId(), 0, stage)) {
       LOG.infof("job %s: baseline already done, skipping duplicate %s", job.jobId(), job.eventId());
@@ -345,7 +345,7 @@ public class TrainingService {
       int roundEpochs,
       double learningRate)
       throws Exception {
-    budgets.require(spec, round, roundEpochs);
+    budgets.require(spec);
     String stage = TrainerMetrics.QAT;
     if (ledger.isDone(jobId, round, stage)) {
       LOG.infof("job %s: QAT round %d already done, skipping duplicate", jobId, round);
@@ -372,6 +372,11 @@ public class TrainingService {
     String outcome = TrainerMetrics.OUTCOME_ERROR;
     try {
       stops.check(jobId);
+      // A retrain doubles the epochs; a round past the cap ends the job rather than running.
+      String overBudget = budgets.budget().roundViolation(round, roundEpochs);
+      if (overBudget != null) {
+        throw new JobStoppedException(jobId, "over budget: " + overBudget);
+      }
       QatPipeline pipeline = QatPipeline.forJob(spec, datasets);
       String dataset = pipeline.data().id().displayName();
       String parent = startFrom == null ? null : startFrom.sha256();
