@@ -2,15 +2,11 @@ package io.qatfleet.bench;
 
 import io.qatfleet.bench.ReliabilityReport.Fault;
 import io.qatfleet.bench.ReliabilityReport.Hostile;
-import io.qatfleet.cli.fleet.EventTail;
 import io.qatfleet.cli.fleet.FleetStartException;
 import io.qatfleet.cli.fleet.JobClient;
 import io.qatfleet.cli.fleet.LocalAuth;
 import io.qatfleet.cli.fleet.LocalFleet;
 import io.qatfleet.core.job.JobSpec;
-import io.qatfleet.messaging.event.JobFailed;
-import io.qatfleet.messaging.event.ModelApproved;
-import io.qatfleet.messaging.topic.Topics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -55,6 +51,10 @@ public final class ChaosBench implements Callable<Integer> {
   static final String DEFAULT_JOB = "/bench-chaos-job.json";
   static final List<String> KILLABLE =
       List.of("trainer-service", "quantizer-service", "validator-service");
+
+  /** The job view's stages of a job that has ended. */
+  private static final java.util.Set<String> TERMINAL =
+      java.util.Set.of("approved", "failed", "cancelled");
 
   /** How long a service may stay not-live before the supervisor restarts it. */
   private static final Duration LIVENESS_GRACE = Duration.ofSeconds(20);
@@ -123,6 +123,8 @@ public final class ChaosBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // The broker is down on purpose: every Kafka client would warn about it many times a second.
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
     List<String> problems = problems(jobs, faults, brokerDownSeconds, gapSeconds);
     if (!problems.isEmpty()) {
       throw new ParameterException(spec.commandLine(), String.join("; ", problems));
@@ -141,8 +143,8 @@ public final class ChaosBench implements Callable<Integer> {
             .toAbsolutePath();
     console.printf("starting the local fleet (logs: %s) ...%n", runDir.resolve("logs"));
     long t0 = System.nanoTime();
-    try (LocalFleet fleet = LocalFleet.start(repo.toAbsolutePath(), runDir, null, 0, 1);
-        EventTail tail = new EventTail(fleet.bootstrapServers(), Topics.EVENT_TOPICS)) {
+    try (LocalFleet fleet = LocalFleet.start(repo.toAbsolutePath(), runDir, null, 0, 1)) {
+      FreshReads reads = new FreshReads(fleet.bootstrapServers());
       JobClient submitter = new JobClient(fleet.url("trainer-service"), fleet.token());
       JobClient operator =
           new JobClient(
@@ -162,7 +164,7 @@ public final class ChaosBench implements Callable<Integer> {
           new Thread(
               () -> {
                 try {
-                  hostile.addAll(new HostileInputs(fleet, tail, operator, job).run());
+                  hostile.addAll(new HostileInputs(fleet, reads, operator, job).run());
                 } catch (Exception e) {
                   hostile.add(new Hostile("hostile pass", "completes", e.toString(), false));
                 }
@@ -170,9 +172,9 @@ public final class ChaosBench implements Callable<Integer> {
               "chaos-hostile");
       hostilePass.start();
 
-      injectFaults(fleet, tail, submitter, job, ids, t0, console);
+      injectFaults(fleet, operator, submitter, job, ids, t0, console);
       hostilePass.join(Duration.ofMinutes(20).toMillis());
-      awaitJobs(tail, ids, Duration.ofMinutes(timeoutMinutes), console);
+      awaitJobs(operator, ids, Duration.ofMinutes(timeoutMinutes), console);
       supervising = false;
       supervisor.join(Duration.ofMinutes(2).toMillis());
       Thread.sleep(Duration.ofSeconds(5).toMillis()); // late duplicates, if any, arrive
@@ -182,7 +184,7 @@ public final class ChaosBench implements Callable<Integer> {
       for (String instance : fleet.instances()) {
         (fleet.isLive(instance) ? alive : dead).add(instance);
       }
-      ReliabilityReport.Tally tally = ReliabilityReport.tally(ids, tail.seen());
+      ReliabilityReport.Tally tally = ReliabilityReport.tally(ids, reads.all());
       double wall = (System.nanoTime() - t0) / 1e9;
       String text =
           BenchReport.header(
@@ -229,7 +231,7 @@ public final class ChaosBench implements Callable<Integer> {
    */
   private void injectFaults(
       LocalFleet fleet,
-      EventTail tail,
+      JobClient jobs,
       JobClient submitter,
       JobSpec job,
       List<String> ids,
@@ -243,7 +245,7 @@ public final class ChaosBench implements Callable<Integer> {
     for (int i = 0; i <= kills; i++) {
       int gap = gapSeconds.get(0) + random.nextInt(gapSeconds.get(1) - gapSeconds.get(0) + 1);
       Thread.sleep(Duration.ofSeconds(gap).toMillis());
-      if (ids.stream().allMatch(id -> ended(tail, id))) {
+      if (ids.stream().allMatch(id -> ended(jobs, id))) {
         ids.add(submitter.submit(job.toJson()));
         console.printf("all jobs finished: submitted one more (%d in all)%n", ids.size());
       }
@@ -356,19 +358,23 @@ public final class ChaosBench implements Callable<Integer> {
   }
 
   private static void awaitJobs(
-      EventTail tail, List<String> ids, Duration timeout, PrintStream console)
+      JobClient jobs, List<String> ids, Duration timeout, PrintStream console)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!ids.stream().allMatch(id -> ended(tail, id)) && System.nanoTime() < deadline) {
-      Thread.sleep(2000);
+    while (!ids.stream().allMatch(id -> ended(jobs, id)) && System.nanoTime() < deadline) {
+      Thread.sleep(5000);
     }
-    long open = ids.stream().filter(id -> !ended(tail, id)).count();
+    long open = ids.stream().filter(id -> !ended(jobs, id)).count();
     console.printf("%d of %d jobs finished%n", ids.size() - open, ids.size());
   }
 
-  private static boolean ended(EventTail tail, String jobId) {
-    return tail.ofJob(jobId).stream()
-        .anyMatch(s -> s.event() instanceof ModelApproved || s.event() instanceof JobFailed);
+  /** Whether the job view (the trainer's {@code GET /jobs/{id}}) shows the job ended. */
+  private static boolean ended(JobClient jobs, String jobId) {
+    try {
+      return TERMINAL.contains(jobs.job(jobId).path("stage").asText());
+    } catch (JobClient.JobApiException e) {
+      return false; // the trainer is restarting, or has not read the job yet
+    }
   }
 
   private static String describe(JobSpec job) {

@@ -47,15 +47,15 @@ final class HostileInputs {
   private static final Duration WAIT = Duration.ofMinutes(3);
 
   private final LocalFleet fleet;
-  private final EventTail tail;
+  private final FreshReads reads;
   private final JobClient api;
   private final JobSpec honest;
   private final EventSeal seal;
   private final EventCodec codec = new EventCodec();
 
-  HostileInputs(LocalFleet fleet, EventTail tail, JobClient operatorApi, JobSpec honest) {
+  HostileInputs(LocalFleet fleet, FreshReads reads, JobClient operatorApi, JobSpec honest) {
     this.fleet = fleet;
-    this.tail = tail;
+    this.reads = reads;
     this.api = operatorApi;
     this.honest = honest;
     this.seal = EventSeal.fromBase64("the local fleet's event key", fleet.eventKey());
@@ -111,7 +111,8 @@ final class HostileInputs {
     producer.send(bomb).get(30, TimeUnit.SECONDS);
     String jobId = api.submit(honest.toJson());
     boolean quantized =
-        tail.await(
+        reads
+            .await(
                 s ->
                     s.event().jobId().equals(jobId)
                         && s.topic().equals(Topics.VALIDATE)
@@ -173,10 +174,14 @@ final class HostileInputs {
    * ledger says the round is done) and no second round appears.
    */
   private Hostile duplicatedGenuineEvent(KafkaProducer<String, byte[]> producer) throws Exception {
+    List<EventTail.Seen> all = reads.all();
     Optional<EventTail.Seen> genuine =
-        tail.seen().stream()
+        all.stream()
             .filter(s -> s.event() instanceof TrainRequested && s.topic().equals(Topics.TRAIN))
-            .filter(s -> tail.ofJob(s.event().jobId()).stream().anyMatch(HostileInputs::ended))
+            .filter(
+                s ->
+                    all.stream()
+                        .anyMatch(e -> e.event().jobId().equals(s.event().jobId()) && ended(e)))
             .findFirst();
     if (genuine.isEmpty()) {
       return new Hostile(
@@ -189,7 +194,8 @@ final class HostileInputs {
     send(producer, Topics.TRAIN, event.jobId(), codec.encode(event), true);
     Thread.sleep(Duration.ofSeconds(20).toMillis());
     long rounds =
-        tail.ofJob(event.jobId()).stream()
+        reads.all().stream()
+            .filter(s -> s.event().jobId().equals(event.jobId()))
             .filter(
                 s ->
                     s.topic().equals(Topics.QUANTIZE)
@@ -205,7 +211,7 @@ final class HostileInputs {
 
   private Hostile deadLettered(String what, String jobId, String reason) {
     Optional<EventTail.Seen> letter =
-        tail.await(s -> s.event() instanceof DeadLetter d && d.jobId().equals(jobId), WAIT);
+        reads.await(s -> s.event() instanceof DeadLetter d && d.jobId().equals(jobId), WAIT);
     String observed =
         letter
             .map(s -> (DeadLetter) s.event())
