@@ -1,11 +1,16 @@
 package io.qatfleet.core.experiment;
 
+import io.qatfleet.core.BuildInfo;
+import io.qatfleet.core.checkpoint.Checkpoint;
+import io.qatfleet.core.checkpoint.CheckpointCodec;
+import io.qatfleet.core.checkpoint.Provenance;
 import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.data.DatasetSplits;
 import io.qatfleet.core.eval.ClassificationMetrics;
 import io.qatfleet.core.infer.QuantizedModel;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.model.ModelState;
+import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.core.pipeline.QatPipeline;
 import io.qatfleet.core.pipeline.QatPipeline.Evaluation;
 import io.qatfleet.core.pipeline.StageResult;
@@ -25,6 +30,11 @@ import java.util.Map;
  * must reproduce these numbers over Kafka.
  */
 public final class Experiment {
+  /** Provenance of the checkpoints encoded only to measure their file size. */
+  private static final Provenance PROVENANCE =
+      new Provenance(
+          "experiment", 0, null, "experiment", BuildInfo.codeVersion(), "1970-01-01T00:00:00Z");
+
   private Experiment() {}
 
   /**
@@ -32,6 +42,7 @@ public final class Experiment {
    *
    * @param metrics of the float model (float row) or of the integer engine (quantized rows)
    * @param agreement integer engine vs fake-quant graph, null for the float row
+   * @param modelBytes size of the model's checkpoint file (float, or integer with packed levels)
    * @param seconds wall time by phase
    */
   public record Row(
@@ -88,7 +99,12 @@ public final class Experiment {
     floatTimes.put("eval", floatEvalSeconds);
     rows.add(
         new Row(
-            "float", floatEval.metrics(), null, null, floatBytes(floatStage.state()), floatTimes));
+            "float",
+            floatEval.metrics(),
+            null,
+            null,
+            fileBytes(ModelCheckpoints.ofFloat(job.model(), null, floatStage.state(), PROVENANCE)),
+            floatTimes));
     log.printf(Locale.ROOT, "float: accuracy %.4f%n", floatEval.metrics().accuracy());
 
     for (JobSpec variantJob : variantJobs) {
@@ -114,7 +130,8 @@ public final class Experiment {
               exact.metrics(),
               fake.metrics().accuracy(),
               exact.agreement(fake),
-              integer.storageBytes(),
+              fileBytes(
+                  ModelCheckpoints.ofQuantized(integer, variantJob.quantization(), PROVENANCE)),
               times));
       log.printf(
           Locale.ROOT,
@@ -138,12 +155,9 @@ public final class Experiment {
         q.granularity().name().toLowerCase(Locale.ROOT));
   }
 
-  private static long floatBytes(ModelState state) {
-    long bytes = 0;
-    for (var tensor : state.tensors().values()) {
-      bytes += 4 * tensor.elementCount();
-    }
-    return bytes;
+  /** Size of the checkpoint file the fleet would write for {@code checkpoint}. */
+  private static long fileBytes(Checkpoint checkpoint) {
+    return new CheckpointCodec().encode(checkpoint).bytes().length;
   }
 
   /** Markdown table of a result: metrics, drop against float, agreement, sizes and times. */
