@@ -17,8 +17,15 @@ import picocli.CommandLine.Command;
 @Command(
     name = "qat bench",
     mixinStandardHelpOptions = true,
-    description = "Benchmarks: model quality, training speed, and the fleet pipeline.",
-    subcommands = {QualityCommand.class, SpeedCommand.class, TransferBench.class, FleetBench.class})
+    description =
+        "Benchmarks: model quality, training speed, the fleet pipeline, and the deployable models.",
+    subcommands = {
+      QualityCommand.class,
+      SpeedCommand.class,
+      TransferBench.class,
+      FleetBench.class,
+      DeployBench.class
+    })
 public final class BenchCli {
   public static void main(String[] args) {
     QatCli.quietLogs();
