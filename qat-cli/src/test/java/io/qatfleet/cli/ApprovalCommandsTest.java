@@ -204,6 +204,8 @@ class ApprovalCommandsTest {
         .isEqualTo(
             "OK genuine v1 job job-genuine checkpoint "
                 + genuine.checkpoint().sha256()
+                + " onnx "
+                + CheckpointRef.sha256Hex(onnxBytes)
                 + " key "
                 + genuine.keyId()
                 + System.lineSeparator());
