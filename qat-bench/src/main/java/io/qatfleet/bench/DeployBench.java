@@ -128,14 +128,14 @@ final class DeployBench implements Callable<Integer> {
                 "Deployable models: ONNX Runtime vs the integer engine", machine, command, load)
             + String.format(
                 Locale.ROOT,
-                "%s, %s, %d training images, float %d epochs, QAT %d epochs, %d test images;"
+                "%s, %s, %s training images, float %d epochs, QAT %d epochs, %d test images;"
                     + " wall %.0f s. Reference: the integer engine (quantized rows) or TensorFlow"
                     + " (float row), on the whole test split. Checkpoint: the file the fleet"
                     + " writes (float32 weights; integer levels packed below 8 bits). ONNX Runtime"
                     + " %s, CPU provider, default threads, batches of %d.%n%n",
                 spec.data().dataset(),
                 spec.model().architecture().name().toLowerCase(Locale.ROOT),
-                spec.data().trainLimit(),
+                spec.data().trainLimit() == 0 ? "all" : spec.data().trainLimit(),
                 t.floatEpochs(),
                 t.qatEpochs(),
                 test.size(),

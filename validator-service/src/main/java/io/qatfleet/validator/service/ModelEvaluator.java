@@ -5,7 +5,6 @@ import io.qatfleet.core.checkpoint.CheckpointKind;
 import io.qatfleet.core.data.Dataset;
 import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.eval.ClassificationMetrics;
-import io.qatfleet.core.infer.QuantizedLayer;
 import io.qatfleet.core.infer.QuantizedModel;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.model.ModelSpec;
@@ -26,10 +25,8 @@ import java.util.Map;
  * the quantized model as its exported ONNX file in ONNX Runtime (what ships), the integer engine as
  * the reference it is checked against, and the calibrated float checkpoint through the fake-quant
  * graph for the agreement rate. Produces the metrics as named numbers, as events carry them, the
- * confusion matrices (rows = true class) for the report, and the size of each model's weights under
- * {@value #MODEL_BYTES} (the validation service replaces it with the file sizes). Checkpoints of
- * the wrong kind or for another model than the spec describes are rejected with {@link
- * RejectedInputException}.
+ * confusion matrices (rows = true class) for the report. Checkpoints of the wrong kind or for
+ * another model than the spec describes are rejected with {@link RejectedInputException}.
  */
 public final class ModelEvaluator {
 
@@ -60,8 +57,8 @@ public final class ModelEvaluator {
   public static final String TEST_SAMPLES = "testSamples";
 
   /**
-   * Bytes of a model's weights and biases: for the integer model its stored levels, biases and
-   * scales ({@link QuantizedModel#storageBytes()}); for the float model 4 bytes per parameter.
+   * Size of a model's file in bytes, among the metrics the validation service reports: the float
+   * baseline checkpoint, and the integer checkpoint (levels packed below 8 bits).
    */
   public static final String MODEL_BYTES = "modelBytes";
 
@@ -79,15 +76,13 @@ public final class ModelEvaluator {
       Map<String, Double> metrics, List<List<Integer>> confusion, double seconds) {}
 
   /**
-   * The quantized model's metrics, its confusion matrix, its agreement with the fake-quant graph,
-   * the float32 size of the same architecture's weights and biases, and the seconds the integer
-   * engine and the fake-quant graph took together (the test split already loaded).
+   * The quantized model's metrics, its confusion matrix, the integer engine's agreement with the
+   * fake-quant graph, and the seconds the whole evaluation took (the test split already loaded).
    */
   public record QuantizedEvaluation(
       Map<String, Double> metrics,
       List<List<Integer>> confusion,
       double agreement,
-      long floatModelBytes,
       double seconds) {}
 
   /** Metrics and confusion matrix of the float baseline checkpoint on the test split. */
@@ -129,13 +124,8 @@ public final class ModelEvaluator {
       Evaluation fake = pipeline.evaluateFakeQuant(ModelCheckpoints.state(calibrated));
       Map<String, Double> metrics = metrics(exact.metrics());
       metrics.put(FAKE_QUANT_ACCURACY, fake.metrics().accuracy());
-      metrics.put(MODEL_BYTES, (double) model.storageBytes());
       return new QuantizedEvaluation(
-          metrics,
-          confusion(exact.metrics()),
-          exact.agreement(fake),
-          4 * parameterCount(model),
-          secondsSince(t0));
+          metrics, confusion(exact.metrics()), exact.agreement(fake), secondsSince(t0));
     }
     int[] ort;
     try (OnnxRuntimeModel runtime = OnnxRuntimeModel.load(onnx, onnxThreads, "ONNX model")) {
@@ -158,13 +148,8 @@ public final class ModelEvaluator {
     metrics.put(REFERENCE_SAMPLES, (double) n);
     metrics.put(ONNX_SECONDS, onnxSeconds);
     metrics.put(REFERENCE_SECONDS, referenceSeconds);
-    metrics.put(MODEL_BYTES, (double) model.storageBytes());
     return new QuantizedEvaluation(
-        metrics,
-        confusion(deployed.metrics()),
-        exact.agreement(fake),
-        4 * parameterCount(model),
-        secondsSince(t0));
+        metrics, confusion(deployed.metrics()), exact.agreement(fake), secondsSince(t0));
   }
 
   private static int[] firstIndices(int n) {
@@ -177,15 +162,6 @@ public final class ModelEvaluator {
 
   private static double secondsSince(long t0) {
     return (System.nanoTime() - t0) / 1e9;
-  }
-
-  /** Weights and biases of the model, each of which is one float32 before quantization. */
-  static long parameterCount(QuantizedModel model) {
-    long n = 0;
-    for (QuantizedLayer l : model.layers()) {
-      n += l.weights().levels().length + l.bias().length;
-    }
-    return n;
   }
 
   static List<List<Integer>> confusion(ClassificationMetrics m) {
