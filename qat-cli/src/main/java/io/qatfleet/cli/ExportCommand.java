@@ -62,13 +62,13 @@ final class ExportCommand implements Callable<Integer> {
             ? codec.decode(bytes, fileName.substring(0, 64))
             : codec.decode(bytes);
     byte[] model = OnnxExporter.export(c, Map.of("qat.checkpoint_sha256", sha));
-    Path parent = output.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path temp = Files.createTempFile(parent, ".export", ".tmp");
+    Path target = output.toAbsolutePath();
+    Files.createDirectories(target.getParent());
+    Path temp = target.resolveSibling("." + target.getFileName() + ".part");
     Files.write(temp, model);
     Files.move(
         temp,
-        output,
+        target,
         java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     PrintWriter out = spec.commandLine().getOut();
