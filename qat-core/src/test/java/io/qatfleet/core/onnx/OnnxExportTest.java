@@ -90,9 +90,22 @@ class OnnxExportTest {
           .containsEntry("qat.kind", "quantized")
           .containsEntry("qat.layers", "W8A8/per_tensor,W8A4/per_tensor");
     }
-    // ModelProto field 1 (ir_version) first, then the opset import as the last message fields.
+    // ModelProto field 1 (ir_version, varint: tag 0x08) is written first: 7.
     assertThat(onnx[0]).isEqualTo((byte) 0x08);
-    assertThat(onnx[1]).isEqualTo((byte) OnnxExporter.IR_VERSION);
+    assertThat(onnx[1]).isEqualTo((byte) 7);
+    // opset_import (field 8, tag 0x42), 4 bytes: domain "" (tag 0x0a, length 0), version 13
+    // (tag 0x10, varint 0x0d).
+    byte[] opsetImport = {0x42, 0x04, 0x0a, 0x00, 0x10, 0x0d};
+    assertThat(indexOf(onnx, opsetImport)).isNotNegative();
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   @Test
