@@ -17,12 +17,15 @@ import picocli.CommandLine.Command;
 @Command(
     name = "qat bench",
     mixinStandardHelpOptions = true,
-    description = "Benchmarks: model quality, training speed, and the fleet pipeline.",
+    description =
+        "Benchmarks: model quality, training speed, the fleet pipeline, the deployable models, and"
+            + " reliability under faults.",
     subcommands = {
       QualityCommand.class,
       SpeedCommand.class,
       TransferBench.class,
       FleetBench.class,
+      DeployBench.class,
       ChaosBench.class
     })
 public final class BenchCli {

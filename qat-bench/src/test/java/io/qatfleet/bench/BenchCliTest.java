@@ -10,7 +10,8 @@ class BenchCliTest {
   void namesEveryBenchmarkUnderQatBench() {
     CommandLine cli = new CommandLine(new BenchCli());
 
-    assertThat(cli.getSubcommands()).containsOnlyKeys("quality", "speed", "transfer", "fleet");
+    assertThat(cli.getSubcommands())
+        .containsOnlyKeys("quality", "speed", "transfer", "fleet", "deploy");
     assertThat(cli.getSubcommands().get("speed").getUsageMessage())
         .startsWith("Usage: qat bench speed ");
   }

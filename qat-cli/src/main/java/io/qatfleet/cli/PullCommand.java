@@ -6,6 +6,7 @@ import io.qatfleet.core.checkpoint.Checkpoint;
 import io.qatfleet.core.checkpoint.CheckpointCodec;
 import io.qatfleet.core.checkpoint.CheckpointException;
 import io.qatfleet.core.json.Json;
+import io.qatfleet.core.onnx.OnnxExporter;
 import io.qatfleet.messaging.approval.ApprovalSignature;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.CheckpointTransportException;
@@ -25,23 +26,29 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code qat pull <model>[:version] -o DIR}: downloads an approved integer checkpoint. The approval
- * is verified first ({@link Approvals}, as {@code qat verify}); the checkpoint comes from {@code
- * qat.checkpoints} through {@link KafkaCheckpointStore} and must have the approved SHA-256 and
- * size. Writes {@code <sha256>.safetensors} and {@code <sha256>.model-card.json}: the spec,
- * metrics, thresholds and where they came from, the checkpoint's provenance (job, round, dataset,
- * code version), both digests, and the signature with its key id and the canonical form it signs,
- * so the card can be checked again without the fleet.
+ * {@code qat pull <model>[:version] -o DIR}: downloads an approved integer checkpoint and, where
+ * the approval names one, its ONNX export. The approval is verified first ({@link Approvals}, as
+ * {@code qat verify}); the files come from {@code qat.checkpoints} through {@link
+ * KafkaCheckpointStore} and must have the approved SHA-256 and size. Writes {@code
+ * <sha256>.safetensors}, {@code model.onnx} (the file ONNX Runtime ran in validation) and {@code
+ * <sha256>.model-card.json}: the spec, metrics, thresholds and where they came from, the
+ * checkpoint's provenance (job, round, dataset, code version), both digests, and the signature with
+ * its key id and the canonical form it signs, so the card can be checked again without the fleet.
  */
 @Command(
     name = "pull",
     mixinStandardHelpOptions = true,
-    description = "Download an approved integer checkpoint and its model card, signature checked.")
+    description =
+        "Download an approved model (ONNX file and integer checkpoint) and its model card,"
+            + " signature checked.")
 final class PullCommand extends FleetCommand {
   static final Duration CHECKPOINT_TIMEOUT = Duration.ofMinutes(2);
 
   /** Suffix of the model card beside {@code <sha256>.safetensors}. */
   static final String CARD_SUFFIX = ".model-card.json";
+
+  /** Name of the approved ONNX file in the output directory. */
+  static final String ONNX_FILE = "model.onnx";
 
   @Parameters(
       index = "0",
@@ -71,31 +78,14 @@ final class PullCommand extends FleetCommand {
     CheckpointRef integer = approval.checkpoint();
 
     byte[] bytes;
+    byte[] onnx = null;
     try (KafkaCheckpointStore store =
         new KafkaCheckpointStore(
             clients, Topics.CHECKPOINTS, KafkaCheckpointStore.DEFAULT_CHUNK_BYTES)) {
-      bytes = store.get(integer, CHECKPOINT_TIMEOUT);
-    } catch (CheckpointTransportException e) {
-      throw new CliFailure(
-          "cannot fetch checkpoint "
-              + integer.sha256()
-              + ": "
-              + e.reason()
-              + ": "
-              + e.getMessage());
-    }
-    CheckpointRef received = CheckpointRef.of(bytes);
-    if (!received.equals(integer)) {
-      throw new CliFailure(
-          "checkpoint "
-              + integer.sha256()
-              + " arrived as "
-              + received.sha256()
-              + " ("
-              + received.bytes()
-              + " bytes); the approval names "
-              + integer.bytes()
-              + " bytes");
+      bytes = fetch(store, integer, "checkpoint");
+      if (approval.onnxModel() != null) {
+        onnx = fetch(store, approval.onnxModel(), "ONNX model");
+      }
     }
     Checkpoint checkpoint;
     try {
@@ -109,6 +99,10 @@ final class PullCommand extends FleetCommand {
     Path file = output.resolve(integer.sha256() + CheckpointCodec.FILE_SUFFIX);
     Path card = output.resolve(integer.sha256() + CARD_SUFFIX);
     writeAtomically(file, bytes);
+    Path onnxFile = onnx == null ? null : output.resolve(ONNX_FILE);
+    if (onnx != null) {
+      writeAtomically(onnxFile, onnx);
+    }
     writeAtomically(
         card,
         Json.MAPPER
@@ -122,10 +116,37 @@ final class PullCommand extends FleetCommand {
             + " (signed by key "
             + approval.keyId()
             + "): "
+            + (onnxFile == null ? "" : onnxFile + ", ")
             + file
             + ", "
             + card);
     return 0;
+  }
+
+  /** The bytes of {@code ref}, with the approved digest and size. */
+  private static byte[] fetch(KafkaCheckpointStore store, CheckpointRef ref, String what) {
+    byte[] bytes;
+    try {
+      bytes = store.get(ref, CHECKPOINT_TIMEOUT);
+    } catch (CheckpointTransportException e) {
+      throw new CliFailure(
+          "cannot fetch " + what + " " + ref.sha256() + ": " + e.reason() + ": " + e.getMessage());
+    }
+    CheckpointRef received = CheckpointRef.of(bytes);
+    if (!received.equals(ref)) {
+      throw new CliFailure(
+          what
+              + " "
+              + ref.sha256()
+              + " arrived as "
+              + received.sha256()
+              + " ("
+              + received.bytes()
+              + " bytes); the approval names "
+              + ref.bytes()
+              + " bytes");
+    }
+    return bytes;
   }
 
   /** The model card of a verified approval and its decoded integer checkpoint. */
@@ -144,6 +165,16 @@ final class PullCommand extends FleetCommand {
     ObjectNode calibrated = card.putObject("calibratedCheckpoint");
     calibrated.put("sha256", a.calibratedCheckpoint().sha256());
     calibrated.put("bytes", a.calibratedCheckpoint().bytes());
+    if (a.onnxModel() != null) {
+      ObjectNode onnx = card.putObject("onnxModel");
+      onnx.put("file", ONNX_FILE);
+      onnx.put("sha256", a.onnxModel().sha256());
+      onnx.put("bytes", a.onnxModel().bytes());
+      onnx.put(
+          "format", "ONNX opset " + OnnxExporter.OPSET + ", IR version " + OnnxExporter.IR_VERSION);
+      onnx.put("input", OnnxExporter.INPUT + ": uint8 [N,1,H,W], raw pixel bytes (k means k/255)");
+      onnx.put("output", OnnxExporter.OUTPUT + ": float32 [N,classes]");
+    }
     card.set("spec", Json.MAPPER.valueToTree(a.spec()));
     card.put("specSha256", ApprovalSignature.specDigest(a.spec()));
     card.set("metrics", Json.MAPPER.valueToTree(a.metrics()));
@@ -155,7 +186,9 @@ final class PullCommand extends FleetCommand {
     signature.put("algorithm", ApprovalSignature.ALGORITHM);
     signature.put("keyId", a.keyId());
     signature.put("value", a.signature());
-    signature.put("statement", ApprovalSignature.STATEMENT);
+    signature.put(
+        "statement",
+        a.onnxModel() == null ? ApprovalSignature.STATEMENT : ApprovalSignature.STATEMENT_V2);
     signature.put("canonicalForm", ApprovalSignature.canonicalForm(a));
     card.put("pulledWith", BuildInfo.codeVersion());
     return card;

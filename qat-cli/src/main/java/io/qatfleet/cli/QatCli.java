@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       FollowCommand.class,
       VerifyCommand.class,
       PullCommand.class,
+      ExportCommand.class,
       TokenCommand.class
     })
 public final class QatCli {

@@ -189,11 +189,17 @@ final class RunCommand implements Callable<Integer> {
             .approved()
             .map(QatEvent::checkpoint)
             .orElse(summary.failed().map(f -> f.bestCheckpoint()).orElse(null));
+    CheckpointRef onnx = summary.approved().map(a -> a.onnxModel()).orElse(null);
     if (integer != null) {
       try (KafkaCheckpointStore store = new KafkaCheckpointStore(fleet.bootstrapServers())) {
         Path file = jobDir.resolve(integer.sha256() + ".safetensors");
         Files.write(file, store.get(integer, CHECKPOINT_TIMEOUT));
         out.println("integer checkpoint: " + file);
+        if (onnx != null) {
+          Path model = jobDir.resolve(PullCommand.ONNX_FILE);
+          Files.write(model, store.get(onnx, CHECKPOINT_TIMEOUT));
+          out.println("ONNX model (what was validated and approved): " + model);
+        }
       }
     }
     out.println("report: " + String.join(", ", reports.stream().map(Path::toString).toList()));

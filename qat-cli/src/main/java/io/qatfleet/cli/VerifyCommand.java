@@ -11,8 +11,9 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code qat verify <model>[:version]}: finds the approval on {@code qat.models} / {@code
  * qat.deploy} ({@link Approvals}) and verifies the validator's signature on it. Exit 0 with one
- * line naming the model, version, job, integer checkpoint digest and key id; exit 1 with the reason
- * when the approval is unknown, unsigned, forged or altered.
+ * line naming the model, version, job, integer checkpoint digest, ONNX model digest (where the
+ * approval names one) and key id; exit 1 with the reason when the approval is unknown, unsigned,
+ * forged or altered.
  */
 @Command(
     name = "verify",
@@ -52,6 +53,7 @@ final class VerifyCommand extends FleetCommand {
         + a.jobId()
         + " checkpoint "
         + a.checkpoint().sha256()
+        + (a.onnxModel() == null ? "" : " onnx " + a.onnxModel().sha256())
         + " key "
         + a.keyId();
   }

@@ -9,6 +9,7 @@ import io.qatfleet.core.checkpoint.Provenance;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.json.Json;
 import io.qatfleet.core.model.ModelInit;
+import io.qatfleet.core.onnx.OnnxExporter;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.approval.ApprovalSignature;
@@ -65,6 +66,7 @@ class ApprovalCommandsTest {
   private static KeyPair attacker;
   private static ModelApproved genuine;
   private static byte[] checkpointBytes;
+  private static byte[] onnxBytes;
 
   @TempDir Path dir;
 
@@ -101,12 +103,16 @@ class ApprovalCommandsTest {
                         "test-code",
                         "2026-03-01T12:00:00Z")))
             .bytes();
+    onnxBytes =
+        OnnxExporter.exportFloat(SPEC.model(), ModelInit.initialState(SPEC.model(), 3), Map.of());
     CheckpointRef integer;
+    CheckpointRef onnx;
     try (KafkaCheckpointStore store = new KafkaCheckpointStore(broker.bootstrapServers())) {
       integer = store.put(checkpointBytes);
+      onnx = store.put(onnxBytes);
     }
 
-    genuine = validator.sign(approval("genuine", 1, integer));
+    genuine = validator.sign(approval("genuine", 1, integer).withOnnxModel(onnx));
     ModelApproved forged =
         ApprovalSignature.signer(attacker.getPrivate(), attacker.getPublic())
             .sign(approval("forged", 1, integer));
@@ -198,6 +204,8 @@ class ApprovalCommandsTest {
         .isEqualTo(
             "OK genuine v1 job job-genuine checkpoint "
                 + genuine.checkpoint().sha256()
+                + " onnx "
+                + CheckpointRef.sha256Hex(onnxBytes)
                 + " key "
                 + genuine.keyId()
                 + System.lineSeparator());
@@ -308,6 +316,14 @@ class ApprovalCommandsTest {
     assertThat(card.get("signature").get("canonicalForm").asText())
         .isEqualTo(ApprovalSignature.canonicalForm(genuine));
     assertThat(outText()).startsWith("pulled genuine v1 (signed by key " + genuine.keyId() + ")");
+    // The approval names an ONNX model: the exact file comes along, and the card names it.
+    assertThat(Files.readAllBytes(dir.resolve("model.onnx"))).isEqualTo(onnxBytes);
+    assertThat(card.get("onnxModel").get("sha256").asText())
+        .isEqualTo(genuine.onnxModel().sha256())
+        .isEqualTo(CheckpointRef.sha256Hex(onnxBytes));
+    assertThat(card.get("onnxModel").get("file").asText()).isEqualTo("model.onnx");
+    assertThat(card.get("signature").get("statement").asText())
+        .isEqualTo(ApprovalSignature.STATEMENT_V2);
   }
 
   @Test

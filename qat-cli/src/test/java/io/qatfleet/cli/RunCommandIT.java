@@ -71,5 +71,12 @@ class RunCommandIT {
     String sha256 = checkpoint.getFileName().toString().replace(".safetensors", "");
     Checkpoint decoded = new CheckpointCodec().read(checkpoint, sha256);
     assertThat(decoded.kind()).isEqualTo(CheckpointKind.QUANTIZED);
+    // The approved ONNX model lies beside it, the size the report gives, its digest the approval's.
+    Path onnx = jobDir.resolve("model.onnx");
+    assertThat(onnx).isNotEmptyFile();
+    assertThat(report.at("/modelBytes/onnx").asLong()).isEqualTo(Files.size(onnx));
+    assertThat(report.at("/modelBytes/quantized").asLong()).isEqualTo(Files.size(checkpoint));
+    assertThat(Files.readString(jobDir.resolve("report.md")))
+        .contains("ONNX Runtime vs integer engine agreement");
   }
 }

@@ -111,6 +111,15 @@ class QuantizeListenerTest {
     }
     assertThat(ready.calibrationMetrics().get("integerModelBytes"))
         .isEqualTo((double) model.storageBytes());
+    // The 4-bit layers' levels are packed two per byte: the stored tensor is half their count.
+    assertThat(integer.tensor("layer1.weight_q").elementCount())
+        .isEqualTo((model.layers().get(1).weights().levels().length + 1) / 2);
+    // The deployable file: the integer model as ONNX, stored beside the checkpoints.
+    assertThat(ready.onnxModel()).isNotNull();
+    byte[] onnx = store.get(ready.onnxModel(), java.time.Duration.ofSeconds(30));
+    assertThat(new String(onnx, java.nio.charset.StandardCharsets.ISO_8859_1))
+        .contains("QLinearConv", integer.provenance().jobId());
+    assertThat(ready.calibrationMetrics().get("onnxModelBytes")).isEqualTo((double) onnx.length);
     assertThat(integer.provenance().parentSha256()).isEqualTo(input.sha256());
     assertThat(integer.provenance().jobId()).isEqualTo(job);
     assertThat(integer.provenance().round()).isEqualTo(1);

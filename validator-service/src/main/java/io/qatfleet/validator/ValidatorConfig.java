@@ -35,6 +35,22 @@ public interface ValidatorConfig {
   @WithDefault("0.995")
   double agreementWarning();
 
+  /**
+   * Test images the integer engine (the reference) and the fake-quant graph run on when a round
+   * comes with its ONNX model ({@code QAT_VALIDATION_REFERENCE_SAMPLES}): the first this many of
+   * the test split; 0 means all of them. ONNX Runtime always runs the whole test split, and its
+   * metrics are the ones the thresholds judge; the integer engine on a subset keeps the stage fast
+   * while still measuring ONNX Runtime's agreement with it.
+   */
+  @WithName("validation.reference-samples")
+  @WithDefault("2000")
+  int referenceSamples();
+
+  /** ONNX Runtime's intra-op threads ({@code QAT_VALIDATION_ONNX_THREADS}); 0: its default. */
+  @WithName("validation.onnx-threads")
+  @WithDefault("0")
+  int onnxThreads();
+
   /** How long reading the model registry ({@code qat.models}) at start-up may take. */
   @WithDefault("PT30S")
   Duration registryTimeout();

@@ -142,6 +142,23 @@ class DeadLetterTest {
   }
 
   @Test
+  void parksOnnxModelThatOnnxRuntimeCannotLoad() {
+    String job = "job-" + UUID.randomUUID();
+    topics.send(Topics.VALIDATE, job, baselineEvent(job, spec()));
+    byte[] notOnnx = "not an ONNX model".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    CheckpointRef onnx = store.put(notOnnx);
+    topics.send(
+        Topics.VALIDATE,
+        job,
+        ValidatorFlowTest.quantized(job, 1, spec(), integer, calibrated, onnx));
+
+    DeadLetter letter = topics.await(Topics.DLQ, DeadLetter.class, ofJob(job), 1, WAIT).get(0);
+    assertThat(letter.errorType()).isEqualTo("CORRUPT_CHECKPOINT");
+    assertThat(letter.reason()).contains("ONNX model cannot be loaded by ONNX Runtime");
+    assertThat(topics.readToEnd(Topics.STATUS, ValidationCompleted.class, ofJob(job))).isEmpty();
+  }
+
+  @Test
   void parksQuantizedModelWithoutBaseline() {
     String job = "job-" + UUID.randomUUID();
     topics.send(

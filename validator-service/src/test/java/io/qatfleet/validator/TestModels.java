@@ -12,6 +12,7 @@ import io.qatfleet.core.job.MetricThreshold;
 import io.qatfleet.core.model.Architecture;
 import io.qatfleet.core.model.ModelSpec;
 import io.qatfleet.core.model.ModelState;
+import io.qatfleet.core.onnx.OnnxExporter;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.core.pipeline.QatPipeline;
 import io.qatfleet.core.quant.QuantizationSpec;
@@ -44,6 +45,7 @@ public final class TestModels {
       byte[] trainedInteger,
       byte[] untrainedCalibrated,
       byte[] untrainedInteger,
+      byte[] trainedOnnx,
       double floatAccuracy,
       double trainedAccuracy,
       double untrainedAccuracy) {}
@@ -107,6 +109,7 @@ public final class TestModels {
         codec
             .encode(ModelCheckpoints.ofQuantized(untrainedInteger, QUANTIZATION, provenance(2)))
             .bytes(),
+        OnnxExporter.exportQuantized(trainedInteger, Map.of()),
         p.evaluateFloat(trainedFloat).metrics().accuracy(),
         p.evaluateInteger(trainedInteger).metrics().accuracy(),
         p.evaluateInteger(untrainedInteger).metrics().accuracy());

@@ -82,6 +82,7 @@ class ValidatorFlowTest {
   private CheckpointRef trainedCalibrated;
   private CheckpointRef untrainedInteger;
   private CheckpointRef untrainedCalibrated;
+  private CheckpointRef trainedOnnx;
 
   @BeforeEach
   void connect() {
@@ -101,6 +102,7 @@ class ValidatorFlowTest {
     trainedCalibrated = store.put(models.trainedCalibrated());
     untrainedInteger = store.put(models.untrainedInteger());
     untrainedCalibrated = store.put(models.untrainedCalibrated());
+    trainedOnnx = store.put(models.trainedOnnx());
   }
 
   @Test
@@ -147,7 +149,10 @@ class ValidatorFlowTest {
     String model = "fashion-pass-" + UUID.randomUUID().toString().substring(0, 8);
     JobSpec spec = TestModels.spec(model, TestModels.lenient(), 3);
     String job1 = newJob(spec);
-    topics.send(Topics.VALIDATE, job1, quantized(job1, 1, spec, trainedInteger, trainedCalibrated));
+    topics.send(
+        Topics.VALIDATE,
+        job1,
+        quantized(job1, 1, spec, trainedInteger, trainedCalibrated, trainedOnnx));
 
     ValidationCompleted report =
         topics.await(Topics.STATUS, ValidationCompleted.class, ofJob(job1), 1, WAIT).get(0);
@@ -156,8 +161,17 @@ class ValidatorFlowTest {
     assertThat(report.checkpoint()).isEqualTo(trainedInteger);
     assertThat(report.floatMetrics().get("accuracy"))
         .isCloseTo(models.floatAccuracy(), within(1e-9));
-    assertThat(report.quantizedMetrics().get("accuracy"))
+    // The metrics are ONNX Runtime's on the exported file; the integer engine, the reference, ran
+    // on the same 200 images (fewer than the 2,000 reference samples) and agrees with it.
+    assertThat(report.quantizedMetrics().get("integerAccuracy"))
         .isCloseTo(models.trainedAccuracy(), within(1e-9));
+    assertThat(report.quantizedMetrics().get("referenceSamples")).isEqualTo(200.0);
+    assertThat(report.quantizedMetrics().get("onnxAgreement")).isGreaterThanOrEqualTo(0.995);
+    assertThat(report.quantizedMetrics().get("accuracy"))
+        .isCloseTo(models.trainedAccuracy(), within(0.005 + 1e-9));
+    assertThat(report.quantizedMetrics().get("onnxModelBytes"))
+        .isEqualTo((double) trainedOnnx.bytes());
+    assertThat(report.quantizedMetrics()).containsKeys("onnxEvaluationSeconds");
     assertThat(report.quantizedMetrics())
         .containsKeys("macroPrecision", "macroRecall", "macroF1", "precision.0", "f1.9");
     assertThat(report.quantizedMetrics().get("testSamples")).isEqualTo(200.0);
@@ -173,8 +187,9 @@ class ValidatorFlowTest {
     assertThat(approved.modelName()).isEqualTo(model);
     assertThat(approved.version()).isEqualTo(1);
     assertThat(approved.checkpoint()).isEqualTo(trainedInteger);
+    assertThat(approved.onnxModel()).isEqualTo(trainedOnnx);
     assertThat(approved.metrics().get("accuracy"))
-        .isCloseTo(models.trainedAccuracy(), within(1e-9));
+        .isEqualTo(report.quantizedMetrics().get("accuracy"));
     assertThat(approved.metrics()).doesNotContainKey(ValidationCompleted.EVALUATION_SECONDS);
     assertThat(report.thresholdSource()).isEqualTo(ThresholdSource.SPEC);
     assertThat(approved.thresholds()).isEqualTo(TestModels.lenient());
@@ -350,8 +365,19 @@ class ValidatorFlowTest {
     return job;
   }
 
+  /** A round as quantizers wrote it before the ONNX export: validated by the integer engine. */
   static QuantizedModelReady quantized(
       String job, int round, JobSpec spec, CheckpointRef integer, CheckpointRef calibrated) {
+    return quantized(job, round, spec, integer, calibrated, null);
+  }
+
+  static QuantizedModelReady quantized(
+      String job,
+      int round,
+      JobSpec spec,
+      CheckpointRef integer,
+      CheckpointRef calibrated,
+      CheckpointRef onnx) {
     return new QuantizedModelReady(
         QatEvent.newEventId(),
         job,
@@ -360,7 +386,8 @@ class ValidatorFlowTest {
         Instant.now(),
         spec,
         calibrated,
-        Map.of("calibrationLoss", 0.5));
+        Map.of("calibrationLoss", 0.5),
+        onnx);
   }
 
   private List<Received> registry(String model) {

@@ -147,17 +147,8 @@ public record JobSummary(
               "%nint vs fake-quant agreement: %.2f %% (round %d)%n",
               100 * v.agreement(),
               v.round()));
-      Double floatBytes = v.floatMetrics().get("modelBytes");
-      Double intBytes = v.quantizedMetrics().get("modelBytes");
-      if (floatBytes != null && intBytes != null) {
-        out.append(
-            String.format(
-                Locale.ROOT,
-                "model size: float %.1f KiB, integer %.1f KiB (%.1f× smaller)%n",
-                floatBytes / 1024,
-                intBytes / 1024,
-                floatBytes / intBytes));
-      }
+      onnxLine(v).ifPresent(line -> out.append(line).append('\n'));
+      sizeLine(v).ifPresent(line -> out.append(line).append('\n'));
     }
     out.append("\n| stage | seconds |\n|---|---|\n");
     long staged = 0;
@@ -176,6 +167,51 @@ public record JobSummary(
             Math.max(0, total.toMillis() - staged) / 1000.0,
             total.toMillis() / 1000.0));
     return out.toString();
+  }
+
+  /**
+   * How the quantized metrics were measured when the round's ONNX model ran in ONNX Runtime: its
+   * agreement with the integer engine and the engine's accuracy on the reference images; empty for
+   * a round validated by the integer engine alone.
+   */
+  public static Optional<String> onnxLine(ValidationCompleted v) {
+    Map<String, Double> q = v.quantizedMetrics();
+    Double agreement = q.get("onnxAgreement");
+    if (agreement == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        String.format(
+            Locale.ROOT,
+            "quantized = model.onnx in ONNX Runtime on %.0f test images (%.1f s); ONNX Runtime vs"
+                + " integer engine agreement: %.2f %%, integer engine accuracy %.4f (reference, on"
+                + " the first %.0f images, %.1f s)",
+            q.getOrDefault("testSamples", Double.NaN),
+            q.getOrDefault("onnxEvaluationSeconds", Double.NaN),
+            100 * agreement,
+            q.getOrDefault("integerAccuracy", Double.NaN),
+            q.getOrDefault("referenceSamples", Double.NaN),
+            q.getOrDefault("referenceEvaluationSeconds", Double.NaN)));
+  }
+
+  /** The files' sizes: float checkpoint, integer checkpoint and, where there is one, ONNX. */
+  public static Optional<String> sizeLine(ValidationCompleted v) {
+    Double floatBytes = v.floatMetrics().get("modelBytes");
+    Double intBytes = v.quantizedMetrics().get("modelBytes");
+    if (floatBytes == null || intBytes == null) {
+      return Optional.empty();
+    }
+    Double onnxBytes = v.quantizedMetrics().get("onnxModelBytes");
+    return Optional.of(
+        String.format(
+            Locale.ROOT,
+            "model size: float %.1f KiB, integer %.1f KiB (%.1f× smaller)%s",
+            floatBytes / 1024,
+            intBytes / 1024,
+            floatBytes / intBytes,
+            onnxBytes == null
+                ? ""
+                : String.format(Locale.ROOT, ", model.onnx %.1f KiB", onnxBytes / 1024)));
   }
 
   /**

@@ -147,6 +147,8 @@ public final class ReportWriter {
                   .ifPresent(b -> sizes.put("float", b.longValue()));
               Optional.ofNullable(v.quantizedMetrics().get(MODEL_BYTES))
                   .ifPresent(b -> sizes.put("quantized", b.longValue()));
+              Optional.ofNullable(v.quantizedMetrics().get("onnxModelBytes"))
+                  .ifPresent(b -> sizes.put("onnx", b.longValue()));
             });
     ArrayNode all = report.putArray("events");
     for (EventTail.Seen s : seen) {
@@ -381,6 +383,8 @@ public final class ReportWriter {
     }
     h.append("</table>\n");
     JobSummary.barLine(v).ifPresent(line -> h.append("<p>").append(esc(line)).append("</p>\n"));
+    JobSummary.onnxLine(v).ifPresent(line -> h.append("<p>").append(esc(line)).append("</p>\n"));
+    JobSummary.sizeLine(v).ifPresent(line -> h.append("<p>").append(esc(line)).append("</p>\n"));
   }
 
   private static void roundsTable(StringBuilder h, List<ValidationCompleted> validations) {

@@ -103,6 +103,43 @@ class JobSummaryTest {
   }
 
   @Test
+  void saysHowOnnxRuntimeAndTheIntegerEngineWereMeasured() {
+    Map<String, Double> quantized =
+        Map.of(
+            "accuracy", 0.91,
+            "testSamples", 10000.0,
+            "onnxEvaluationSeconds", 1.5,
+            "onnxAgreement", 0.9995,
+            "integerAccuracy", 0.9105,
+            "referenceSamples", 2000.0,
+            "referenceEvaluationSeconds", 9.25,
+            "modelBytes", 2048.0,
+            "onnxModelBytes", 3072.0);
+    ValidationCompleted report =
+        new ValidationCompleted(
+            QatEvent.newEventId(),
+            JOB,
+            1,
+            REF,
+            at(10),
+            Map.of("accuracy", 0.91, "modelBytes", 16384.0),
+            quantized,
+            List.of(),
+            1.0,
+            Decision.PASS,
+            List.of(List.of(9, 1), List.of(1, 9)),
+            List.of(List.of(9, 1), List.of(1, 9)),
+            ThresholdSource.SPEC);
+
+    assertThat(JobSummary.of(JOB, List.of(report)).table())
+        .contains(
+            "quantized = model.onnx in ONNX Runtime on 10000 test images (1.5 s); ONNX Runtime vs"
+                + " integer engine agreement: 99.95 %, integer engine accuracy 0.9105 (reference,"
+                + " on the first 2000 images, 9.3 s)")
+        .contains("model size: float 16.0 KiB, integer 2.0 KiB (8.0× smaller), model.onnx 3.0 KiB");
+  }
+
+  @Test
   void isUnfinishedWithoutADecision() {
     JobSummary summary =
         JobSummary.of(

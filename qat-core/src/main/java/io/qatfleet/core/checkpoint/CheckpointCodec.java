@@ -54,8 +54,14 @@ public final class CheckpointCodec {
   /** Value of the {@code format} metadata entry. */
   public static final String FORMAT = "qat-fleet";
 
-  /** The only {@code format_version} this build writes and reads. */
-  public static final String FORMAT_VERSION = "1";
+  /**
+   * The {@code format_version} this build writes: 2, where a quantized checkpoint may hold weight
+   * levels packed below 8 bits ({@link PackedLevels}, layout in its quantization metadata).
+   */
+  public static final String FORMAT_VERSION = "2";
+
+  /** Every {@code format_version} this build reads: 1 (levels one per byte, never packed) and 2. */
+  public static final java.util.List<String> READABLE_VERSIONS = java.util.List.of("1", "2");
 
   /** Largest header accepted; the same bound the reference safetensors reader applies. */
   public static final long MAX_HEADER_BYTES = 100_000_000L;

@@ -85,13 +85,13 @@ final class CheckpointMetadata {
           "not a " + CheckpointCodec.FORMAT + " checkpoint: format is '" + format + "'", null);
     }
     String version = required(metadata, "format_version");
-    if (!CheckpointCodec.FORMAT_VERSION.equals(version)) {
+    if (!CheckpointCodec.READABLE_VERSIONS.contains(version)) {
       throw new CheckpointException(
           Reason.UNSUPPORTED_VERSION,
           "unsupported checkpoint format_version "
               + version
               + " (this build reads "
-              + CheckpointCodec.FORMAT_VERSION
+              + String.join(", ", CheckpointCodec.READABLE_VERSIONS)
               + ")");
     }
     return metadata;

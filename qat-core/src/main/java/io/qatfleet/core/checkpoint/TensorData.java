@@ -57,6 +57,14 @@ public record TensorData(DType dtype, long[] shape, byte[] data) {
     return new TensorData(DType.I8, shape, values);
   }
 
+  /**
+   * A {@link DType#U8} tensor holding the unsigned bytes {@code values} (packed levels, pixels).
+   */
+  public static TensorData ofUint8(long[] shape, byte[] values) {
+    checkCount(shape, values.length);
+    return new TensorData(DType.U8, shape, values);
+  }
+
   /** The shape (a copy). */
   @Override
   public long[] shape() {
@@ -105,6 +113,16 @@ public record TensorData(DType dtype, long[] shape, byte[] data) {
    */
   public byte[] int8() {
     requireDtype(DType.I8, "int8()");
+    return data.clone();
+  }
+
+  /**
+   * The raw bytes of a {@link DType#U8} tensor.
+   *
+   * @throws IllegalStateException if the tensor has another dtype
+   */
+  public byte[] uint8() {
+    requireDtype(DType.U8, "uint8()");
     return data.clone();
   }
 

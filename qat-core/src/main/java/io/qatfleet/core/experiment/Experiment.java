@@ -1,11 +1,18 @@
 package io.qatfleet.core.experiment;
 
+import io.qatfleet.core.BuildInfo;
+import io.qatfleet.core.checkpoint.Checkpoint;
+import io.qatfleet.core.checkpoint.CheckpointCodec;
+import io.qatfleet.core.checkpoint.Provenance;
+import io.qatfleet.core.data.Dataset;
 import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.data.DatasetSplits;
 import io.qatfleet.core.eval.ClassificationMetrics;
 import io.qatfleet.core.infer.QuantizedModel;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.model.ModelState;
+import io.qatfleet.core.onnx.OnnxExporter;
+import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.core.pipeline.QatPipeline;
 import io.qatfleet.core.pipeline.QatPipeline.Evaluation;
 import io.qatfleet.core.pipeline.StageResult;
@@ -25,6 +32,11 @@ import java.util.Map;
  * must reproduce these numbers over Kafka.
  */
 public final class Experiment {
+  /** Provenance of the checkpoints encoded only to measure their file size. */
+  private static final Provenance PROVENANCE =
+      new Provenance(
+          "experiment", 0, null, "experiment", BuildInfo.codeVersion(), "1970-01-01T00:00:00Z");
+
   private Experiment() {}
 
   /**
@@ -32,7 +44,11 @@ public final class Experiment {
    *
    * @param metrics of the float model (float row) or of the integer engine (quantized rows)
    * @param agreement integer engine vs fake-quant graph, null for the float row
+   * @param modelBytes size of the model's checkpoint file (float, or integer with packed levels)
    * @param seconds wall time by phase
+   * @param onnx the model exported as ONNX ({@link OnnxExporter}), for a runtime to check
+   * @param predictions the model's predictions on the test split (TensorFlow for the float row, the
+   *     integer engine for the quantized rows): the reference an ONNX runtime must agree with
    */
   public record Row(
       String label,
@@ -40,9 +56,12 @@ public final class Experiment {
       Double fakeQuantAccuracy,
       Double agreement,
       long modelBytes,
-      Map<String, Double> seconds) {}
+      Map<String, Double> seconds,
+      byte[] onnx,
+      int[] predictions) {}
 
-  public record Result(JobSpec job, List<Row> rows, double wallSeconds) {
+  /** The rows, float first, and the test split they were evaluated on. */
+  public record Result(JobSpec job, List<Row> rows, double wallSeconds, Dataset test) {
     public Row floatRow() {
       return rows.get(0);
     }
@@ -88,7 +107,14 @@ public final class Experiment {
     floatTimes.put("eval", floatEvalSeconds);
     rows.add(
         new Row(
-            "float", floatEval.metrics(), null, null, floatBytes(floatStage.state()), floatTimes));
+            "float",
+            floatEval.metrics(),
+            null,
+            null,
+            fileBytes(ModelCheckpoints.ofFloat(job.model(), null, floatStage.state(), PROVENANCE)),
+            floatTimes,
+            OnnxExporter.exportFloat(job.model(), floatStage.state(), Map.of()),
+            floatEval.predictions()));
     log.printf(Locale.ROOT, "float: accuracy %.4f%n", floatEval.metrics().accuracy());
 
     for (JobSpec variantJob : variantJobs) {
@@ -106,16 +132,21 @@ public final class Experiment {
       times.put("project", (System.nanoTime() - t) / 1e9);
       t = System.nanoTime();
       Evaluation fake = pipeline.evaluateFakeQuant(calibrated.state());
+      long tInt = System.nanoTime();
       Evaluation exact = pipeline.evaluateInteger(integer);
       times.put("eval", (System.nanoTime() - t) / 1e9);
+      times.put("int eval", (System.nanoTime() - tInt) / 1e9);
       rows.add(
           new Row(
               label,
               exact.metrics(),
               fake.metrics().accuracy(),
               exact.agreement(fake),
-              integer.storageBytes(),
-              times));
+              fileBytes(
+                  ModelCheckpoints.ofQuantized(integer, variantJob.quantization(), PROVENANCE)),
+              times,
+              OnnxExporter.exportQuantized(integer, Map.of()),
+              exact.predictions()));
       log.printf(
           Locale.ROOT,
           "%s: integer accuracy %.4f, fake-quant %.4f, agreement %.4f%n",
@@ -124,7 +155,7 @@ public final class Experiment {
           fake.metrics().accuracy(),
           exact.agreement(fake));
     }
-    return new Result(job, rows, (System.nanoTime() - start) / 1e9);
+    return new Result(job, rows, (System.nanoTime() - start) / 1e9, data.test());
   }
 
   /** "W4A4 lsq_pact per_channel" style label. */
@@ -138,12 +169,9 @@ public final class Experiment {
         q.granularity().name().toLowerCase(Locale.ROOT));
   }
 
-  private static long floatBytes(ModelState state) {
-    long bytes = 0;
-    for (var tensor : state.tensors().values()) {
-      bytes += 4 * tensor.elementCount();
-    }
-    return bytes;
+  /** Size of the checkpoint file the fleet would write for {@code checkpoint}. */
+  private static long fileBytes(Checkpoint checkpoint) {
+    return new CheckpointCodec().encode(checkpoint).bytes().length;
   }
 
   /** Markdown table of a result: metrics, drop against float, agreement, sizes and times. */

@@ -1,6 +1,8 @@
 package io.qatfleet.core.infer;
 
+import io.qatfleet.core.checkpoint.PackedLevels;
 import io.qatfleet.core.model.ModelSpec;
+import io.qatfleet.core.quant.QuantSpec;
 import java.util.List;
 
 /**
@@ -16,12 +18,21 @@ public record QuantizedModel(ModelSpec spec, List<QuantizedLayer> layers) {
     }
   }
 
-  /** Bytes of the integer weights and biases (int8 levels, int32 biases, float32 scales). */
+  /**
+   * Bytes of the integer weights and biases as a quantized checkpoint stores them, without its
+   * header: levels packed two or four per byte where the grid fits 4 or 2 bits ({@link
+   * PackedLevels}), else one per byte; int32 biases; float32 scales and input step.
+   */
   public long storageBytes() {
     long bytes = 0;
     for (QuantizedLayer l : layers) {
+      QuantSpec w = l.weights().spec();
+      int field = PackedLevels.fieldBits(w.qmin(), w.qmax());
       bytes +=
-          l.weights().levels().length + 4L * l.bias().length + 4L * l.weights().scales().length + 4;
+          PackedLevels.packedLength(l.weights().levels().length, field)
+              + 4L * l.bias().length
+              + 4L * l.weights().scales().length
+              + 4;
     }
     return bytes;
   }

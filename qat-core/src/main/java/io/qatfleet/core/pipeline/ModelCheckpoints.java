@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.qatfleet.core.checkpoint.Checkpoint;
 import io.qatfleet.core.checkpoint.CheckpointException;
 import io.qatfleet.core.checkpoint.CheckpointKind;
+import io.qatfleet.core.checkpoint.DType;
+import io.qatfleet.core.checkpoint.PackedLevels;
 import io.qatfleet.core.checkpoint.Provenance;
 import io.qatfleet.core.checkpoint.TensorData;
 import io.qatfleet.core.infer.QuantizedLayer;
@@ -25,9 +27,14 @@ import java.util.Map;
 /**
  * Converts models to and from {@link Checkpoint}s. A float checkpoint holds the {@link ModelState}
  * (float shadow weights, and step sizes once quantization has started). A quantized checkpoint
- * holds the integer model: per layer {@code weight_q} (int8 levels), {@code weight_scale}, {@code
- * bias_q} (int32 at the accumulator step) and {@code input_scale}; its quantization metadata
- * carries the job's spec and the resolved per-layer grids.
+ * holds the integer model: per layer {@code weight_q} (the weight levels), {@code weight_scale},
+ * {@code bias_q} (int32 at the accumulator step) and {@code input_scale}; its quantization metadata
+ * carries the job's spec, the resolved per-layer grids and the packing of the levels.
+ *
+ * <p>Levels of a grid that fits 4 (or 2) bits are stored packed, two (or four) per byte ({@link
+ * PackedLevels}): {@code weight_q} is then U8 of shape {@code [bytes]}, and {@code packing} in the
+ * quantization metadata maps its name to the field width and the logical shape. Other grids, and
+ * every grid of a format-version-1 checkpoint, are I8 one level per byte; both read back the same.
  */
 public final class ModelCheckpoints {
   private static final String WEIGHT_LEVELS = "weight_q";
@@ -38,7 +45,14 @@ public final class ModelCheckpoints {
   private ModelCheckpoints() {}
 
   /** The per-layer grids of a quantized checkpoint, next to the spec they came from. */
-  public record QuantizationMetadata(QuantizationSpec spec, List<LayerQuantSpec> layers) {}
+  public record QuantizationMetadata(
+      QuantizationSpec spec,
+      List<LayerQuantSpec> layers,
+      Map<String, PackedLevels.Layout> packing) {
+    public QuantizationMetadata {
+      packing = packing == null ? Map.of() : Map.copyOf(packing);
+    }
+  }
 
   public static Checkpoint ofFloat(
       ModelSpec model, QuantizationSpec quantization, ModelState state, Provenance provenance) {
@@ -54,10 +68,20 @@ public final class ModelCheckpoints {
       QuantizedModel model, QuantizationSpec quantization, Provenance provenance) {
     Map<String, TensorData> tensors = new LinkedHashMap<>();
     List<LayerQuantSpec> grids = new ArrayList<>();
+    Map<String, PackedLevels.Layout> packing = new LinkedHashMap<>();
     for (QuantizedLayer l : model.layers()) {
       LayerShape s = l.shape();
       QuantizedTensor w = l.weights();
-      tensors.put(s.name(WEIGHT_LEVELS), TensorData.ofInt8(w.shape(), w.levels()));
+      int field = PackedLevels.fieldBits(w.spec().qmin(), w.spec().qmax());
+      String levels = s.name(WEIGHT_LEVELS);
+      if (field < 8) {
+        byte[] packed = PackedLevels.pack(w.levels(), field);
+        tensors.put(levels, TensorData.ofUint8(new long[] {packed.length}, packed));
+        List<Long> shape = java.util.Arrays.stream(w.shape()).boxed().toList();
+        packing.put(levels, new PackedLevels.Layout(field, shape, PackedLevels.ORDER));
+      } else {
+        tensors.put(levels, TensorData.ofInt8(w.shape(), w.levels()));
+      }
       tensors.put(
           s.name(WEIGHT_SCALE), TensorData.ofFloats(new long[] {w.scales().length}, w.scales()));
       tensors.put(s.name(BIAS_LEVELS), TensorData.ofInts(new long[] {l.bias().length}, l.bias()));
@@ -69,7 +93,7 @@ public final class ModelCheckpoints {
         CheckpointKind.QUANTIZED,
         tensors,
         Json.MAPPER.valueToTree(model.spec()),
-        Json.MAPPER.valueToTree(new QuantizationMetadata(quantization, grids)),
+        Json.MAPPER.valueToTree(new QuantizationMetadata(quantization, grids, packing)),
         provenance);
   }
 
@@ -120,7 +144,7 @@ public final class ModelCheckpoints {
       QuantizedTensor w =
           new QuantizedTensor(
               s.kernelShape(),
-              checkpoint.tensor(s.name(WEIGHT_LEVELS)).int8(),
+              levels(checkpoint, meta, s),
               scales,
               new int[scales.length],
               weights);
@@ -133,6 +157,37 @@ public final class ModelCheckpoints {
               grid.input()));
     }
     return new QuantizedModel(spec, layers);
+  }
+
+  /** The weight levels of layer {@code s}, unpacked when the metadata says they are packed. */
+  private static byte[] levels(Checkpoint checkpoint, QuantizationMetadata meta, LayerShape s) {
+    String name = s.name(WEIGHT_LEVELS);
+    TensorData t = checkpoint.tensor(name);
+    PackedLevels.Layout layout = meta.packing().get(name);
+    if (layout == null) {
+      if (t.dtype() != DType.I8) {
+        throw new CheckpointException(
+            CheckpointException.Reason.MALFORMED_HEADER,
+            "tensor '" + name + "' is " + t.dtype() + " but the metadata lists no packing for it");
+      }
+      return t.int8();
+    }
+    if (t.dtype() != DType.U8) {
+      throw new CheckpointException(
+          CheckpointException.Reason.MALFORMED_HEADER,
+          "tensor '" + name + "' is listed as packed but is " + t.dtype() + ", not U8");
+    }
+    if (!java.util.Arrays.equals(layout.shapeArray(), s.kernelShape())) {
+      throw new CheckpointException(
+          CheckpointException.Reason.MALFORMED_HEADER,
+          "packed tensor '"
+              + name
+              + "' has shape "
+              + layout.shape()
+              + " but the model spec needs "
+              + java.util.Arrays.toString(s.kernelShape()));
+    }
+    return PackedLevels.unpack(t.uint8(), layout.bits(), layout.elementCount(), name);
   }
 
   private static void requireKind(Checkpoint checkpoint, CheckpointKind kind) {

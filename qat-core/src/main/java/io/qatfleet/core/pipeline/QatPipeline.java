@@ -292,18 +292,32 @@ public final class QatPipeline {
 
   /** Fake-quantized graph on the test split. */
   public Evaluation evaluateFakeQuant(ModelState state) {
+    return evaluateFakeQuant(state, data.test());
+  }
+
+  /** Fake-quantized graph on {@code test} (e.g. a subset of the test split). */
+  public Evaluation evaluateFakeQuant(ModelState state, Dataset test) {
     try (ModelGraph g = ModelGraph.build(quantConfig(), state)) {
-      return evaluation(g.predict(data.test()));
+      return evaluation(g.predict(test), test);
     }
   }
 
   /** Integer engine on the test split. */
   public Evaluation evaluateInteger(QuantizedModel model) {
-    return evaluation(new IntegerEngine(model).predict(data.test()));
+    return evaluateInteger(model, data.test());
+  }
+
+  /** Integer engine on {@code test} (e.g. a subset of the test split). */
+  public Evaluation evaluateInteger(QuantizedModel model, Dataset test) {
+    return evaluation(new IntegerEngine(model).predict(test), test);
   }
 
   private Evaluation evaluation(int[] predictions) {
-    Dataset test = data.test();
+    return evaluation(predictions, data.test());
+  }
+
+  /** Metrics of {@code predictions} against the labels of {@code test}. */
+  public static Evaluation evaluation(int[] predictions, Dataset test) {
     return new Evaluation(
         ClassificationMetrics.of(test.labelsAsInts(), predictions, test.numClasses()), predictions);
   }

@@ -32,16 +32,19 @@ import java.util.Map;
  * accidents, signatures catch forgery).
  *
  * <p>The canonical form ({@link #canonicalForm}) is one line of canonical JSON, UTF-8: an object of
- * {@value #STATEMENT} as {@code statement}, the model name, version, job id and round, the integer
- * and the calibrated checkpoint (SHA-256 and size), the SHA-256 of the job spec's canonical JSON
- * ({@link #specDigest}), the metrics, the thresholds the model passed and where they came from, and
- * the key id. Canonical JSON here means: object members sorted by name (UTF-16 order), members
- * whose value is null left out, no whitespace, strings with {@code "}, {@code \} and control
- * characters escaped as {@code \"}, {@code \\} and {@code \}{@code u00XX}, integers in decimal, and
- * every other number as the exact decimal value of its double, without trailing zeros ({@code 0.5},
- * {@code 1}, {@code 0.01000000000000000020816681711721685132943093776702880859375}): no
- * shortest-representation printing, which differs between JDK releases. The event id and timestamp
- * are not signed.
+ * the statement ({@value #STATEMENT}, or {@value #STATEMENT_V2} for an approval that names an ONNX
+ * model) as {@code statement}, the model name, version, job id and round, the integer and the
+ * calibrated checkpoint (SHA-256 and size), the SHA-256 of the job spec's canonical JSON ({@link
+ * #specDigest}), the metrics, the thresholds the model passed and where they came from, the key id,
+ * and (v2 only) the ONNX model as {@code onnxModel} (SHA-256 and size). The two versions cannot be
+ * mistaken for each other: each signs its own statement, so a v2 approval stripped of its ONNX
+ * model (read as v1) or a v1 approval given one (read as v2) no longer verifies. Canonical JSON
+ * here means: object members sorted by name (UTF-16 order), members whose value is null left out,
+ * no whitespace, strings with {@code "}, {@code \} and control characters escaped as {@code \"},
+ * {@code \\} and {@code \}{@code u00XX}, integers in decimal, and every other number as the exact
+ * decimal value of its double, without trailing zeros ({@code 0.5}, {@code 1}, {@code
+ * 0.01000000000000000020816681711721685132943093776702880859375}): no shortest-representation
+ * printing, which differs between JDK releases. The event id and timestamp are not signed.
  *
  * <p>The key id is the first {@value #KEY_ID_HEX_DIGITS} hex digits of the SHA-256 of the public
  * key's X.509 encoding. Instances are immutable and thread-safe.
@@ -51,8 +54,13 @@ public final class ApprovalSignature {
   /** The JDK's name of the signature algorithm and of the key pair type. */
   public static final String ALGORITHM = "Ed25519";
 
-  /** What a signed approval states; a new canonical form gets a new statement. */
+  /**
+   * What a signed approval without an ONNX model states; a new canonical form gets a new statement.
+   */
   public static final String STATEMENT = "qat-fleet/model-approval/v1";
+
+  /** What a signed approval that names an ONNX model states (canonical form v2). */
+  public static final String STATEMENT_V2 = "qat-fleet/model-approval/v2";
 
   public static final int KEY_ID_HEX_DIGITS = 16;
 
@@ -160,7 +168,7 @@ public final class ApprovalSignature {
   public static String canonicalForm(ModelApproved a) {
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode o = f.objectNode();
-    o.put("statement", STATEMENT);
+    o.put("statement", a.onnxModel() == null ? STATEMENT : STATEMENT_V2);
     o.put("modelName", a.modelName());
     o.put("version", a.version());
     o.put("jobId", a.jobId());
@@ -181,6 +189,9 @@ public final class ApprovalSignature {
     }
     if (a.keyId() != null) {
       o.put("keyId", a.keyId());
+    }
+    if (a.onnxModel() != null) {
+      o.set("onnxModel", checkpoint(a.onnxModel()));
     }
     return canonicalJson(o);
   }

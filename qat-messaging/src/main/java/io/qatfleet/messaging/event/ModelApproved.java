@@ -25,6 +25,8 @@ import java.util.Map;
  *     validator's public key (X.509 encoding); null when unsigned
  * @param signature base64 Ed25519 signature over the approval's canonical form; null when unsigned
  *     (such an approval decodes, and every reader refuses it)
+ * @param onnxModel the approved model exported as ONNX (digest and size), the file that ships; the
+ *     signature covers it (canonical form v2); null in approvals written before the export existed
  */
 public record ModelApproved(
     String eventId,
@@ -40,7 +42,8 @@ public record ModelApproved(
     @OptionalField Map<String, MetricThreshold> thresholds,
     @OptionalField ThresholdSource thresholdSource,
     @OptionalField String keyId,
-    @OptionalField String signature)
+    @OptionalField String signature,
+    @OptionalField CheckpointRef onnxModel)
     implements QatEvent {
 
   public ModelApproved {
@@ -55,6 +58,40 @@ public record ModelApproved(
     Require.nonNull("spec", spec);
     Require.nonNull("calibratedCheckpoint", calibratedCheckpoint);
     thresholds = thresholds == null ? null : Require.thresholds("thresholds", thresholds);
+  }
+
+  /** An approval without an ONNX model (written before the export existed). */
+  public ModelApproved(
+      String eventId,
+      String jobId,
+      int round,
+      CheckpointRef checkpoint,
+      Instant timestamp,
+      String modelName,
+      int version,
+      Map<String, Double> metrics,
+      JobSpec spec,
+      CheckpointRef calibratedCheckpoint,
+      Map<String, MetricThreshold> thresholds,
+      ThresholdSource thresholdSource,
+      String keyId,
+      String signature) {
+    this(
+        eventId,
+        jobId,
+        round,
+        checkpoint,
+        timestamp,
+        modelName,
+        version,
+        metrics,
+        spec,
+        calibratedCheckpoint,
+        thresholds,
+        thresholdSource,
+        keyId,
+        signature,
+        null);
   }
 
   /** An approval as written before approvals carried their bar and signature: unsigned. */
@@ -102,7 +139,28 @@ public record ModelApproved(
         bar,
         source,
         null,
-        null);
+        null,
+        onnxModel);
+  }
+
+  /** This approval naming {@code onnx} as its ONNX model, unsigned. */
+  public ModelApproved withOnnxModel(CheckpointRef onnx) {
+    return new ModelApproved(
+        eventId,
+        jobId,
+        round,
+        checkpoint,
+        timestamp,
+        modelName,
+        version,
+        metrics,
+        spec,
+        calibratedCheckpoint,
+        thresholds,
+        thresholdSource,
+        null,
+        null,
+        onnx);
   }
 
   /** This approval carrying {@code signature} by the key {@code keyId}. */
@@ -121,6 +179,7 @@ public record ModelApproved(
         thresholds,
         thresholdSource,
         keyId,
-        signature);
+        signature,
+        onnxModel);
   }
 }

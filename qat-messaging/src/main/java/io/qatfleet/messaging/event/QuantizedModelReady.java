@@ -16,6 +16,9 @@ import java.util.Map;
  *     size, and the seconds of calibration {@value #CALIBRATION_SECONDS} and projection {@value
  *     #PROJECTION_SECONDS})
  * @param spec the job's spec, so that any instance of any stage can act on the event alone
+ * @param onnxModel the integer model exported as ONNX ({@code io.qatfleet.core.onnx.OnnxExporter}),
+ *     stored like a checkpoint: the file the validator runs in ONNX Runtime and an approval names;
+ *     null in events written before the export existed
  */
 public record QuantizedModelReady(
     String eventId,
@@ -25,7 +28,8 @@ public record QuantizedModelReady(
     Instant timestamp,
     JobSpec spec,
     CheckpointRef calibratedCheckpoint,
-    Map<String, Double> calibrationMetrics)
+    Map<String, Double> calibrationMetrics,
+    @OptionalField CheckpointRef onnxModel)
     implements QatEvent {
 
   /**
@@ -46,5 +50,27 @@ public record QuantizedModelReady(
     Require.nonNull("spec", spec);
     Require.nonNull("calibratedCheckpoint", calibratedCheckpoint);
     calibrationMetrics = Require.metrics("calibrationMetrics", calibrationMetrics);
+  }
+
+  /** An event as written before the ONNX export: no ONNX model. */
+  public QuantizedModelReady(
+      String eventId,
+      String jobId,
+      int round,
+      CheckpointRef checkpoint,
+      Instant timestamp,
+      JobSpec spec,
+      CheckpointRef calibratedCheckpoint,
+      Map<String, Double> calibrationMetrics) {
+    this(
+        eventId,
+        jobId,
+        round,
+        checkpoint,
+        timestamp,
+        spec,
+        calibratedCheckpoint,
+        calibrationMetrics,
+        null);
   }
 }

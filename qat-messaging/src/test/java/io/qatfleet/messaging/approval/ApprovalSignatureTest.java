@@ -86,6 +86,85 @@ class ApprovalSignatureTest {
         .isEqualTo(expected);
   }
 
+  private static final String ONNX_SHA = "cd".repeat(32);
+
+  @Test
+  void writesCanonicalFormV2NamingTheOnnxModel() {
+    String expected =
+        "{\"calibratedCheckpoint\":{\"bytes\":4096,\"sha256\":\""
+            + CAL_SHA
+            + "\"},\"checkpoint\":{\"bytes\":1024,\"sha256\":\""
+            + INT_SHA
+            + "\"},\"jobId\":\"job-7\",\"keyId\":\"0123456789abcdef\""
+            + ",\"metrics\":{\"accuracy\":0.75,\"agreement\":1}"
+            + ",\"modelName\":\"fashion-cnn\""
+            + ",\"onnxModel\":{\"bytes\":2048,\"sha256\":\""
+            + ONNX_SHA
+            + "\"},\"round\":2"
+            + ",\"specSha256\":\""
+            + ApprovalSignature.specDigest(spec())
+            + "\",\"statement\":\"qat-fleet/model-approval/v2\""
+            + ",\"thresholdSource\":\"spec\",\"thresholds\":{\"accuracy\":{\"maxAbsDrop\":0.5}}"
+            + ",\"version\":3}";
+
+    ModelApproved withOnnx = approval().withOnnxModel(new CheckpointRef(ONNX_SHA, 2048));
+    assertThat(ApprovalSignature.canonicalForm(withOnnx.withSignature("0123456789abcdef", "sig")))
+        .isEqualTo(expected);
+  }
+
+  @Test
+  void verifiesApprovalNamingOnnxModel() {
+    ModelApproved signed = SIGNER.sign(approval().withOnnxModel(new CheckpointRef(ONNX_SHA, 2048)));
+    assertThat(VERIFIER.verify(signed)).isEqualTo(signed);
+  }
+
+  @Test
+  void rejectsV2ApprovalStrippedOfItsOnnxModel() {
+    ModelApproved signed = SIGNER.sign(approval().withOnnxModel(new CheckpointRef(ONNX_SHA, 2048)));
+    ModelApproved stripped = strip(signed, null);
+    assertThatThrownBy(() -> VERIFIER.verify(stripped))
+        .isInstanceOf(RejectedInputException.class)
+        .hasMessageContaining("does not match its content");
+  }
+
+  @Test
+  void rejectsV2ApprovalWithAnotherOnnxModel() {
+    ModelApproved signed = SIGNER.sign(approval().withOnnxModel(new CheckpointRef(ONNX_SHA, 2048)));
+    ModelApproved swapped = strip(signed, new CheckpointRef("ef".repeat(32), 2048));
+    assertThatThrownBy(() -> VERIFIER.verify(swapped))
+        .isInstanceOf(RejectedInputException.class)
+        .hasMessageContaining("does not match its content");
+  }
+
+  @Test
+  void rejectsV1ApprovalGivenAnOnnxModel() {
+    ModelApproved signed = SIGNER.sign(approval());
+    ModelApproved extended = strip(signed, new CheckpointRef(ONNX_SHA, 2048));
+    assertThatThrownBy(() -> VERIFIER.verify(extended))
+        .isInstanceOf(RejectedInputException.class)
+        .hasMessageContaining("does not match its content");
+  }
+
+  /** {@code a} with its ONNX model replaced by {@code onnx}, signature and key id kept. */
+  private static ModelApproved strip(ModelApproved a, CheckpointRef onnx) {
+    return new ModelApproved(
+        a.eventId(),
+        a.jobId(),
+        a.round(),
+        a.checkpoint(),
+        a.timestamp(),
+        a.modelName(),
+        a.version(),
+        a.metrics(),
+        a.spec(),
+        a.calibratedCheckpoint(),
+        a.thresholds(),
+        a.thresholdSource(),
+        a.keyId(),
+        a.signature(),
+        onnx);
+  }
+
   @Test
   void writesCanonicalJsonSortedWithoutNullsAndWithExactDecimals() throws Exception {
     JsonNode tree =

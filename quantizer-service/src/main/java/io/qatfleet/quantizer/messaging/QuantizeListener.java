@@ -169,7 +169,8 @@ public class QuantizeListener {
             publisher.clock().instant(),
             event.spec(),
             result.calibrated(),
-            result.metrics());
+            result.metrics(),
+            result.onnxModel());
     publisher.publish(validate, outcome);
     ledger.markDone(
         event.jobId(),

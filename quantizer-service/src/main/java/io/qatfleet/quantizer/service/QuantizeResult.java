@@ -8,7 +8,10 @@ import java.util.Map;
  * checkpoint, and the numbers that go into {@code QuantizedModelReady.calibrationMetrics}.
  */
 public record QuantizeResult(
-    CheckpointRef integer, CheckpointRef calibrated, Map<String, Double> metrics) {
+    CheckpointRef integer,
+    CheckpointRef calibrated,
+    Map<String, Double> metrics,
+    CheckpointRef onnxModel) {
 
   public QuantizeResult {
     metrics = Map.copyOf(metrics);

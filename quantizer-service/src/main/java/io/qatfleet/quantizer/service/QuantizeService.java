@@ -17,6 +17,7 @@ import io.qatfleet.core.model.LayerShape;
 import io.qatfleet.core.model.ModelGraph;
 import io.qatfleet.core.model.ModelSpec;
 import io.qatfleet.core.model.ModelState;
+import io.qatfleet.core.onnx.OnnxExporter;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.core.pipeline.QatPipeline;
 import io.qatfleet.core.pipeline.StageResult;
@@ -136,6 +137,16 @@ public class QuantizeService {
     checkpointBytes.get(CALIBRATED).record(calibratedRef.bytes());
     CheckpointRef integerRef = store.put(integerFile.bytes());
     checkpointBytes.get(INTEGER).record(integerRef.bytes());
+    // The deployable file: the integer model as ONNX, stored like a checkpoint. The validator runs
+    // these exact bytes in ONNX Runtime, and an approval names (and signs) their digest.
+    CheckpointRef onnxRef =
+        store.put(
+            OnnxExporter.exportQuantized(
+                integer,
+                Map.of(
+                    "qat.checkpoint_sha256", integerRef.sha256(),
+                    "qat.job", event.jobId(),
+                    "qat.round", Integer.toString(event.round()))));
 
     Map<String, Double> metrics = new LinkedHashMap<>();
     if (calibrated.fit() != null) {
@@ -150,12 +161,13 @@ public class QuantizeService {
     metrics.put(QuantizedModelReady.PROJECTION_SECONDS, projectionSeconds);
     metrics.put("integerModelBytes", (double) integer.storageBytes());
     metrics.put("integerCheckpointBytes", (double) integerRef.bytes());
+    metrics.put("onnxModelBytes", (double) onnxRef.bytes());
     for (QuantizedLayer l : integer.layers()) {
       metrics.put("meanWeightStep.layer" + l.shape().index(), mean(l.weights().scales()));
       metrics.put("inputStep.layer" + l.shape().index(), (double) l.inputScale());
     }
     metrics.values().removeIf(v -> !Double.isFinite(v));
-    return new QuantizeResult(integerRef, calibratedRef, metrics);
+    return new QuantizeResult(integerRef, calibratedRef, metrics, onnxRef);
   }
 
   /** The verified checkpoint of {@code ref}, decoded. */

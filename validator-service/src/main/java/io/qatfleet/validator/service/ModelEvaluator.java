@@ -2,9 +2,9 @@ package io.qatfleet.validator.service;
 
 import io.qatfleet.core.checkpoint.Checkpoint;
 import io.qatfleet.core.checkpoint.CheckpointKind;
+import io.qatfleet.core.data.Dataset;
 import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.eval.ClassificationMetrics;
-import io.qatfleet.core.infer.QuantizedLayer;
 import io.qatfleet.core.infer.QuantizedModel;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.model.ModelSpec;
@@ -22,11 +22,11 @@ import java.util.Map;
 /**
  * Runs qat-core's evaluations for the validator on the job's test split (the split the trainer and
  * quantizer use, from the spec's data section and seed): the float baseline in float arithmetic,
- * the quantized model with the integer engine, and the calibrated float checkpoint through the
- * fake-quant graph for the agreement rate. Produces the metrics as named numbers, as events carry
- * them, the confusion matrices (rows = true class) for the report, and the size of each model's
- * weights under {@value #MODEL_BYTES}. Checkpoints of the wrong kind or for another model than the
- * spec describes are rejected with {@link RejectedInputException}.
+ * the quantized model as its exported ONNX file in ONNX Runtime (what ships), the integer engine as
+ * the reference it is checked against, and the calibrated float checkpoint through the fake-quant
+ * graph for the agreement rate. Produces the metrics as named numbers, as events carry them, the
+ * confusion matrices (rows = true class) for the report. Checkpoints of the wrong kind or for
+ * another model than the spec describes are rejected with {@link RejectedInputException}.
  */
 public final class ModelEvaluator {
 
@@ -38,12 +38,27 @@ public final class ModelEvaluator {
   /** Accuracy of the fake-quant graph, among the quantized model's metrics. */
   public static final String FAKE_QUANT_ACCURACY = "fakeQuantAccuracy";
 
+  /** Accuracy of the integer engine (the reference) on the reference samples. */
+  public static final String INTEGER_ACCURACY = "integerAccuracy";
+
+  /** Fraction of the reference samples on which ONNX Runtime and the integer engine agree. */
+  public static final String ONNX_AGREEMENT = "onnxAgreement";
+
+  /** Number of test images the integer engine and the fake-quant graph ran on. */
+  public static final String REFERENCE_SAMPLES = "referenceSamples";
+
+  /** Seconds ONNX Runtime took over the test split (loading the model included). */
+  public static final String ONNX_SECONDS = "onnxEvaluationSeconds";
+
+  /** Seconds the integer engine and the fake-quant graph took over the reference samples. */
+  public static final String REFERENCE_SECONDS = "referenceEvaluationSeconds";
+
   /** Number of test samples evaluated. */
   public static final String TEST_SAMPLES = "testSamples";
 
   /**
-   * Bytes of a model's weights and biases: for the integer model its stored levels, biases and
-   * scales ({@link QuantizedModel#storageBytes()}); for the float model 4 bytes per parameter.
+   * Size of a model's file in bytes, among the metrics the validation service reports: the float
+   * baseline checkpoint, and the integer checkpoint (levels packed below 8 bits).
    */
   public static final String MODEL_BYTES = "modelBytes";
 
@@ -61,15 +76,13 @@ public final class ModelEvaluator {
       Map<String, Double> metrics, List<List<Integer>> confusion, double seconds) {}
 
   /**
-   * The quantized model's metrics, its confusion matrix, its agreement with the fake-quant graph,
-   * the float32 size of the same architecture's weights and biases, and the seconds the integer
-   * engine and the fake-quant graph took together (the test split already loaded).
+   * The quantized model's metrics, its confusion matrix, the integer engine's agreement with the
+   * fake-quant graph, and the seconds the whole evaluation took (the test split already loaded).
    */
   public record QuantizedEvaluation(
       Map<String, Double> metrics,
       List<List<Integer>> confusion,
       double agreement,
-      long floatModelBytes,
       double seconds) {}
 
   /** Metrics and confusion matrix of the float baseline checkpoint on the test split. */
@@ -83,11 +96,21 @@ public final class ModelEvaluator {
   }
 
   /**
-   * Integer-engine metrics of {@code integer}, the fake-quant accuracy of {@code calibrated}, and
-   * the fraction of test samples on which both predict the same class.
+   * Evaluates a quantized round. With an ONNX model ({@code onnx} not null): ONNX Runtime runs it
+   * on the whole test split and its predictions give the metrics the thresholds judge; the integer
+   * engine (the reference) and the fake-quant graph run on the first {@code referenceSamples} test
+   * images (all of them when 0 or more than there are), giving the integer accuracy, the agreement
+   * of ONNX Runtime with the integer engine ({@value #ONNX_AGREEMENT}) and that of the integer
+   * engine with the fake-quant graph. Without one (an event from before the export): the integer
+   * engine's metrics and its agreement with the fake-quant graph, both on the whole test split.
    */
   public QuantizedEvaluation evaluateQuantized(
-      JobSpec spec, Checkpoint integer, Checkpoint calibrated) {
+      JobSpec spec,
+      Checkpoint integer,
+      Checkpoint calibrated,
+      byte[] onnx,
+      int referenceSamples,
+      int onnxThreads) {
     requireKind(integer, CheckpointKind.QUANTIZED, "quantized checkpoint");
     requireKind(calibrated, CheckpointKind.FLOAT, "calibrated checkpoint");
     requireModel(spec, integer, "quantized checkpoint");
@@ -95,31 +118,50 @@ public final class ModelEvaluator {
     QatPipeline pipeline = pipeline(spec);
     long t0 = System.nanoTime();
     QuantizedModel model = ModelCheckpoints.quantizedModel(integer);
-    Evaluation exact = pipeline.evaluateInteger(model);
-    Evaluation fake = pipeline.evaluateFakeQuant(ModelCheckpoints.state(calibrated));
-    double seconds = secondsSince(t0);
-    Map<String, Double> metrics = metrics(exact.metrics());
+    Dataset test = pipeline.data().test();
+    if (onnx == null) {
+      Evaluation exact = pipeline.evaluateInteger(model);
+      Evaluation fake = pipeline.evaluateFakeQuant(ModelCheckpoints.state(calibrated));
+      Map<String, Double> metrics = metrics(exact.metrics());
+      metrics.put(FAKE_QUANT_ACCURACY, fake.metrics().accuracy());
+      return new QuantizedEvaluation(
+          metrics, confusion(exact.metrics()), exact.agreement(fake), secondsSince(t0));
+    }
+    int[] ort;
+    try (OnnxRuntimeModel runtime = OnnxRuntimeModel.load(onnx, onnxThreads, "ONNX model")) {
+      ort = runtime.predict(test);
+    }
+    Evaluation deployed = QatPipeline.evaluation(ort, test);
+    double onnxSeconds = secondsSince(t0);
+    long t1 = System.nanoTime();
+    int n = referenceSamples <= 0 ? test.size() : Math.min(referenceSamples, test.size());
+    Dataset reference = n == test.size() ? test : test.subset("test-reference", firstIndices(n));
+    Evaluation exact = pipeline.evaluateInteger(model, reference);
+    Evaluation fake = pipeline.evaluateFakeQuant(ModelCheckpoints.state(calibrated), reference);
+    double referenceSeconds = secondsSince(t1);
+    Map<String, Double> metrics = metrics(deployed.metrics());
+    metrics.put(INTEGER_ACCURACY, exact.metrics().accuracy());
     metrics.put(FAKE_QUANT_ACCURACY, fake.metrics().accuracy());
-    metrics.put(MODEL_BYTES, (double) model.storageBytes());
+    metrics.put(
+        ONNX_AGREEMENT,
+        ClassificationMetrics.agreement(exact.predictions(), Arrays.copyOf(ort, n)));
+    metrics.put(REFERENCE_SAMPLES, (double) n);
+    metrics.put(ONNX_SECONDS, onnxSeconds);
+    metrics.put(REFERENCE_SECONDS, referenceSeconds);
     return new QuantizedEvaluation(
-        metrics,
-        confusion(exact.metrics()),
-        exact.agreement(fake),
-        4 * parameterCount(model),
-        seconds);
+        metrics, confusion(deployed.metrics()), exact.agreement(fake), secondsSince(t0));
+  }
+
+  private static int[] firstIndices(int n) {
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = i;
+    }
+    return out;
   }
 
   private static double secondsSince(long t0) {
     return (System.nanoTime() - t0) / 1e9;
-  }
-
-  /** Weights and biases of the model, each of which is one float32 before quantization. */
-  static long parameterCount(QuantizedModel model) {
-    long n = 0;
-    for (QuantizedLayer l : model.layers()) {
-      n += l.weights().levels().length + l.bias().length;
-    }
-    return n;
   }
 
   static List<List<Integer>> confusion(ClassificationMetrics m) {

@@ -47,9 +47,12 @@ import org.jboss.logging.Logger;
  *   <li>a baseline {@link FloatCheckpointReady}: evaluates the float model on the job's test split
  *       once per job and keeps its metrics in the stage ledger, so that a restarted validator still
  *       has them;
- *   <li>a {@link QuantizedModelReady} of round r: evaluates the integer model (integer engine) and
- *       the calibrated float model (fake-quant graph), checks every threshold of the job spec (or
- *       of the default bar, when the spec names none) against the baseline, publishes {@link
+ *   <li>a {@link QuantizedModelReady} of round r: runs the round's ONNX model in ONNX Runtime on
+ *       the test split (its metrics are the round's), the integer model (integer engine, the
+ *       reference) and the calibrated float model (fake-quant graph) on the reference samples
+ *       ({@code qat.validation.reference-samples}; an event without an ONNX model: the integer
+ *       engine on the whole split, as before the export), checks every threshold of the job spec
+ *       (or of the default bar, when the spec names none) against the baseline, publishes {@link
  *       ValidationCompleted}, then {@link ModelApproved}, signed, on {@code qat.deploy} and {@code
  *       qat.models} (pass), {@link RetrainRequested} on {@code qat.train} (fail, rounds left) or
  *       {@link JobFailed} with the best round (fail, none left).
@@ -64,6 +67,9 @@ import org.jboss.logging.Logger;
 public class ValidationService {
 
   private static final Logger LOG = Logger.getLogger(ValidationService.class);
+
+  /** Size of the round's ONNX file, among the quantized metrics. */
+  public static final String ONNX_MODEL_BYTES = "onnxModelBytes";
 
   private final ValidatorConfig config;
   private final FleetConfig fleetConfig;
@@ -165,16 +171,29 @@ public class ValidationService {
     publisher.status(jobId, round, "validation", 0.0, "validating round " + round);
     Checkpoint integer = fetch(event.checkpoint(), "quantized checkpoint");
     Checkpoint calibrated = fetch(event.calibratedCheckpoint(), "calibrated checkpoint");
-    QuantizedEvaluation evaluation = evaluator.evaluateQuantized(spec, integer, calibrated);
+    byte[] onnx =
+        event.onnxModel() == null
+            ? null
+            : store.get(event.onnxModel(), fleetConfig.checkpointTimeout());
+    QuantizedEvaluation evaluation =
+        evaluator.evaluateQuantized(
+            spec, integer, calibrated, onnx, config.referenceSamples(), config.onnxThreads());
+    // Sizes are those of the files: the integer checkpoint (levels packed), its ONNX export, and
+    // the float baseline checkpoint.
+    Map<String, Double> roundMetrics = new LinkedHashMap<>(evaluation.metrics());
+    roundMetrics.put(ModelEvaluator.MODEL_BYTES, (double) event.checkpoint().bytes());
+    if (event.onnxModel() != null) {
+      roundMetrics.put(ONNX_MODEL_BYTES, (double) event.onnxModel().bytes());
+    }
 
     Bar bar = policy.barFor(spec);
     List<ThresholdResult> results =
-        DecisionPolicy.check(bar.thresholds(), baseline.metrics(), evaluation.metrics());
+        DecisionPolicy.check(bar.thresholds(), baseline.metrics(), roundMetrics);
     Decision decision = DecisionPolicy.decide(results, round, spec.maxRounds());
     Map<String, Double> floatMetrics = new TreeMap<>(baseline.metrics());
-    floatMetrics.put(ModelEvaluator.MODEL_BYTES, (double) evaluation.floatModelBytes());
+    floatMetrics.put(ModelEvaluator.MODEL_BYTES, (double) baseline.checkpoint().bytes());
     // The round's evaluation time goes into its report only, not into the registry's metrics.
-    Map<String, Double> quantizedMetrics = new LinkedHashMap<>(evaluation.metrics());
+    Map<String, Double> quantizedMetrics = new LinkedHashMap<>(roundMetrics);
     quantizedMetrics.put(ValidationCompleted.EVALUATION_SECONDS, evaluation.seconds());
     // A baseline recorded before confusion matrices were kept has none; the quantized model's
     // shape stands in with zero counts rather than failing a job that is under way.
@@ -201,7 +220,7 @@ public class ValidationService {
         new RoundResult(
             round,
             decision,
-            evaluation.metrics(),
+            roundMetrics,
             evaluation.agreement(),
             event.checkpoint(),
             event.calibratedCheckpoint());
@@ -213,7 +232,7 @@ public class ValidationService {
           outbox.report(report);
           switch (decision) {
             case PASS -> {
-              approved.set(approval(event, spec, evaluation, bar));
+              approved.set(approval(event, spec, roundMetrics, evaluation.agreement(), bar));
               outbox.approved(approved.get());
             }
             case RETRAIN -> outbox.retrain(retrain(event, spec, results));
@@ -237,13 +256,21 @@ public class ValidationService {
           jobId, round, evaluation.agreement());
     }
     LOG.infof(
-        "job %s round %d: %s (accuracy %.4f vs float %.4f, agreement %.4f)",
+        "job %s round %d: %s (accuracy %.4f%s vs float %.4f, agreement %.4f%s)",
         jobId,
         round,
         ValidatorMetrics.outcome(decision),
-        evaluation.metrics().get(ModelEvaluator.ACCURACY),
+        roundMetrics.get(ModelEvaluator.ACCURACY),
+        onnx == null ? " (integer engine)" : " (ONNX Runtime)",
         baseline.metrics().get(ModelEvaluator.ACCURACY),
-        evaluation.agreement());
+        evaluation.agreement(),
+        onnx == null
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                ", ONNX Runtime vs integer engine %.4f on %.0f images",
+                roundMetrics.get(ModelEvaluator.ONNX_AGREEMENT),
+                roundMetrics.get(ModelEvaluator.REFERENCE_SAMPLES)));
   }
 
   /**
@@ -252,10 +279,14 @@ public class ValidationService {
    * fences this one, is counted when the decision runs again.
    */
   private ModelApproved approval(
-      QuantizedModelReady event, JobSpec spec, QuantizedEvaluation evaluation, Bar bar) {
+      QuantizedModelReady event,
+      JobSpec spec,
+      Map<String, Double> roundMetrics,
+      double agreement,
+      Bar bar) {
     int version = registry.versionFor(spec.name(), event.jobId(), event.round());
-    Map<String, Double> approvedMetrics = new TreeMap<>(evaluation.metrics());
-    approvedMetrics.put("agreement", evaluation.agreement());
+    Map<String, Double> approvedMetrics = new TreeMap<>(roundMetrics);
+    approvedMetrics.put("agreement", agreement);
     return signer.sign(
         new ModelApproved(
             QatEvent.newEventId(),
@@ -271,7 +302,8 @@ public class ValidationService {
             bar.thresholds(),
             bar.source(),
             null,
-            null));
+            null,
+            event.onnxModel()));
   }
 
   private RetrainRequested retrain(

@@ -1,0 +1,68 @@
+package io.qatfleet.core.onnx;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.qatfleet.core.data.Dataset;
+import java.nio.ByteBuffer;
+import java.util.Map;
+
+/** Runs an exported model in ONNX Runtime on a dataset, for the tests. */
+final class OrtRunner implements AutoCloseable {
+  private static final int BATCH = 500;
+  private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+  private final OrtSession session;
+
+  OrtRunner(byte[] model) throws OrtException {
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setIntraOpNumThreads(2);
+      session = env.createSession(model, options);
+    }
+  }
+
+  /** Logits of every sample. */
+  float[][] logits(Dataset data) throws OrtException {
+    byte[] pixels = data.pixels();
+    int per = data.pixelsPerImage();
+    float[][] out = new float[data.size()][];
+    for (int from = 0; from < data.size(); from += BATCH) {
+      int n = Math.min(BATCH, data.size() - from);
+      ByteBuffer batch = ByteBuffer.allocateDirect(n * per);
+      batch.put(pixels, from * per, n * per).flip();
+      try (OnnxTensor t =
+              OnnxTensor.createTensor(
+                  env, batch, new long[] {n, 1, data.rows(), data.cols()}, OnnxJavaType.UINT8);
+          OrtSession.Result r = session.run(Map.of(OnnxExporter.INPUT, t))) {
+        float[][] logits = (float[][]) r.get(0).getValue();
+        System.arraycopy(logits, 0, out, from, n);
+      }
+    }
+    return out;
+  }
+
+  ai.onnxruntime.OnnxModelMetadata metadata() throws OrtException {
+    return session.getMetadata();
+  }
+
+  int[] predict(Dataset data) throws OrtException {
+    float[][] logits = logits(data);
+    int[] out = new int[logits.length];
+    for (int i = 0; i < logits.length; i++) {
+      int best = 0;
+      for (int c = 1; c < logits[i].length; c++) {
+        if (logits[i][c] > logits[i][best]) {
+          best = c;
+        }
+      }
+      out[i] = best;
+    }
+    return out;
+  }
+
+  @Override
+  public void close() throws OrtException {
+    session.close();
+  }
+}
