@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.deadletter.RejectionReason;
+import io.qatfleet.messaging.integrity.EventSeal;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -61,6 +62,7 @@ public class RecordGuard {
   private final int poisonPillAttempts;
   private final Failures failures;
   private final DeadLetters deadLetters;
+  private final EventSeal seal;
   private final Sleeper sleeper;
   private final Counter retries;
 
@@ -69,6 +71,7 @@ public class RecordGuard {
       FleetConfig config,
       Failures failures,
       DeadLetters deadLetters,
+      EventSeal seal,
       MeterRegistry registry,
       @ConfigProperty(name = "quarkus.application.name") String service) {
     this(
@@ -77,6 +80,7 @@ public class RecordGuard {
         config.retry().poisonPillAttempts(),
         failures,
         deadLetters,
+        seal,
         d -> Thread.sleep(d.toMillis()),
         registry,
         service);
@@ -88,6 +92,7 @@ public class RecordGuard {
       int poisonPillAttempts,
       Failures failures,
       DeadLetters deadLetters,
+      EventSeal seal,
       Sleeper sleeper,
       MeterRegistry registry,
       String service) {
@@ -100,6 +105,7 @@ public class RecordGuard {
     this.poisonPillAttempts = poisonPillAttempts;
     this.failures = failures;
     this.deadLetters = deadLetters;
+    this.seal = seal;
     this.sleeper = sleeper;
     this.retries =
         Counter.builder(RETRIES_METRIC)
@@ -110,11 +116,16 @@ public class RecordGuard {
 
   /**
    * Runs {@code work} on {@code record} under the fleet's fault rules (class comment); a poison
-   * pill is dead-lettered with a status under {@code statusStage} instead.
+   * pill is dead-lettered with a status under {@code statusStage} instead. A poison pill from a
+   * topic whose records must carry the fleet's seal ({@code sealed}) is parked as {@code
+   * POISON_PILL} only when its seal verifies, else as {@code UNSEALED_EVENT} / {@code BAD_SEAL}: so
+   * every dead letter of a sealed topic whose reason is not one of those two was sealed by the
+   * fleet, which is what the trainer's replay of dead letters relies on.
    *
    * @throws TransientFailureException when the record failed transiently on every try
    */
-  public void process(ConsumerRecord<String, byte[]> record, String statusStage, Work work) {
+  public void process(
+      ConsumerRecord<String, byte[]> record, boolean sealed, String statusStage, Work work) {
     String topic = record.topic();
     int partition = record.partition();
     long offset = record.offset();
@@ -136,7 +147,18 @@ public class RecordGuard {
                   + " qat.retry.poison-pill-attempts="
                   + poisonPillAttempts
                   + "); parked without processing it again");
-      actual = () -> deadLetters.reject(record, poison, statusStage);
+      actual =
+          () -> {
+            if (sealed) {
+              try {
+                seal.verify(record.key(), record.value(), record.headers());
+              } catch (RejectedInputException unsealed) {
+                deadLetters.reject(record, unsealed, statusStage);
+                return;
+              }
+            }
+            deadLetters.reject(record, poison, statusStage);
+          };
     } else {
       attempts.set(topic, partition, offset, earlier + 1);
       actual = work;

@@ -61,12 +61,19 @@ class RecordGuardTest {
         3,
         new Failures(() -> brokerReachable),
         deadLetters(brokerReachable),
+        seal,
         waits::add,
         registry,
         "quantizer-service");
   }
 
-  private static ConsumerRecord<String, byte[]> record() {
+  private ConsumerRecord<String, byte[]> record() {
+    ConsumerRecord<String, byte[]> record = unsealedRecord();
+    seal.sealInto(record.headers(), record.key(), record.value());
+    return record;
+  }
+
+  private static ConsumerRecord<String, byte[]> unsealedRecord() {
     return new ConsumerRecord<>(
         "qat.quantize", 1, 77L, "job-1", "{}".getBytes(StandardCharsets.UTF_8));
   }
@@ -130,6 +137,7 @@ class RecordGuardTest {
 
     guard.process(
         record(),
+        true,
         DeadLetters.ERROR_STAGE,
         stage(failingStore(Reason.TRANSPORT, 2), deadLetters(true), processed));
 
@@ -147,6 +155,7 @@ class RecordGuardTest {
     guard(false)
         .process(
             record(),
+            true,
             DeadLetters.ERROR_STAGE,
             stage(failingStore(Reason.NOT_FOUND, 1), deadLetters(false), processed));
 
@@ -161,6 +170,7 @@ class RecordGuardTest {
     guard(true)
         .process(
             record(),
+            true,
             DeadLetters.ERROR_STAGE,
             stage(failingStore(Reason.NOT_FOUND, 1), deadLetters(true), processed));
 
@@ -180,6 +190,7 @@ class RecordGuardTest {
     guard(true)
         .process(
             record(),
+            true,
             DeadLetters.ERROR_STAGE,
             () -> publisher.publish(outcomes, progress("job-1")));
 
@@ -197,6 +208,7 @@ class RecordGuardTest {
                 guard(true)
                     .process(
                         record(),
+                        true,
                         DeadLetters.ERROR_STAGE,
                         stage(
                             failingStore(Reason.TRANSPORT, Integer.MAX_VALUE),
@@ -220,6 +232,7 @@ class RecordGuardTest {
     guard(true)
         .process(
             record(),
+            true,
             DeadLetters.ERROR_STAGE,
             () -> seen.set(attempts().count("qat.quantize", 1, 77L)));
 
@@ -235,6 +248,7 @@ class RecordGuardTest {
     guard(true)
         .process(
             record(),
+            true,
             DeadLetters.ERROR_STAGE,
             stage(failingStore(Reason.TRANSPORT, 0), deadLetters(true), processed));
 
@@ -249,6 +263,18 @@ class RecordGuardTest {
   }
 
   @Test
+  void parksAnUnsealedPoisonPillAsUnsealedSoThatNoReplayCanSealIt() {
+    attempts().set("qat.quantize", 1, 77L, 3);
+
+    guard(true).process(unsealedRecord(), true, DeadLetters.ERROR_STAGE, () -> {});
+
+    assertThat(deadLettersSent())
+        .extracting(DeadLetter::errorType)
+        .containsExactly("UNSEALED_EVENT");
+    assertThat(attempts().count("qat.quantize", 1, 77L)).isZero();
+  }
+
+  @Test
   void processesARecordBelowThePoisonPillLimit() {
     attempts().set("qat.quantize", 1, 77L, 2);
     List<byte[]> processed = new ArrayList<>();
@@ -256,6 +282,7 @@ class RecordGuardTest {
     guard(true)
         .process(
             record(),
+            true,
             DeadLetters.ERROR_STAGE,
             stage(failingStore(Reason.TRANSPORT, 0), deadLetters(true), processed));
 
@@ -270,6 +297,7 @@ class RecordGuardTest {
                 guard(true)
                     .process(
                         record(),
+                        true,
                         DeadLetters.ERROR_STAGE,
                         () -> {
                           throw new IllegalStateException("bug");

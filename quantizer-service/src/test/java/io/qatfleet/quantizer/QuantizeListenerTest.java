@@ -25,17 +25,22 @@ import io.qatfleet.messaging.testing.EventTopics;
 import io.qatfleet.messaging.testing.EventTopics.Received;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
+import io.qatfleet.service.RecordAttempts;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
@@ -61,6 +66,9 @@ class QuantizeListenerTest {
 
   @ConfigProperty(name = "qat.event-key")
   String eventKey;
+
+  @ConfigProperty(name = "qat.state-dir")
+  Path stateDir;
 
   private final EventCodec codec = new EventCodec();
   private final CheckpointCodec checkpoints = new CheckpointCodec();
@@ -296,6 +304,49 @@ class QuantizeListenerTest {
     assertThat(letters)
         .extracting(DeadLetter::errorType)
         .containsExactly("MALFORMED_JSON", "CHECKPOINT_NOT_FOUND");
+  }
+
+  @Test
+  void deadLettersARecordThatKilledTheQuantizerTooOftenWithoutQuantizingIt() throws Exception {
+    String job = newJob();
+    CheckpointRef input = store.put(QatCheckpointFixture.qatCheckpoint());
+    TopicPartition partition = partitionOf(Topics.QUANTIZE, job);
+    long offset = endOffset(partition);
+    // Three earlier deliveries of this record started and never finished: the process died.
+    new RecordAttempts(stateDir.resolve("attempts"))
+        .set(partition.topic(), partition.partition(), offset, 3);
+
+    send(job, codec.encode(qatRound(job, input)));
+
+    DeadLetter letter = single(awaitEvents(Topics.DLQ, job, 1), DeadLetter.class);
+    assertThat(letter.errorType()).isEqualTo("POISON_PILL");
+    assertThat(letter.offset()).isEqualTo(offset);
+    assertThat(letter.reason()).contains("started 3 times");
+    assertErrorStatus(job, "POISON_PILL");
+    assertThat(events(Topics.VALIDATE, job, QuantizedModelReady.class)).isEmpty();
+    assertThat(
+            new RecordAttempts(stateDir.resolve("attempts"))
+                .count(Topics.QUANTIZE, partition.partition(), offset))
+        .isZero();
+  }
+
+  /** The partition Kafka's default partitioner gives {@code key} on {@code topic}. */
+  private TopicPartition partitionOf(String topic, String key) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+      int partitions =
+          admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+      return new TopicPartition(topic, KafkaCheckpointStore.partitionFor(key, partitions));
+    }
+  }
+
+  private long endOffset(TopicPartition partition) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+      return admin
+          .listOffsets(Map.of(partition, OffsetSpec.latest()))
+          .partitionResult(partition)
+          .get()
+          .offset();
+    }
   }
 
   private static String newJob() {
