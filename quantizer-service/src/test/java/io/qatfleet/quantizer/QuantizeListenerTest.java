@@ -26,6 +26,7 @@ import io.qatfleet.messaging.testing.EventTopics.Received;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
 import io.qatfleet.service.RecordAttempts;
+import io.qatfleet.service.RecordGuard;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -304,6 +305,28 @@ class QuantizeListenerTest {
     assertThat(letters)
         .extracting(DeadLetter::errorType)
         .containsExactly("MALFORMED_JSON", "CHECKPOINT_NOT_FOUND");
+  }
+
+  @Test
+  void retriesACheckpointReadThatFailedTransientlyAndQuantizesWithoutADeadLetter() {
+    String job = newJob();
+    CheckpointRef input = store.put(QatCheckpointFixture.qatCheckpoint());
+    ((FlakyCheckpointStore) store).failReads(input, 2);
+    double retriesBefore = retries();
+
+    send(job, codec.encode(qatRound(job, input)));
+
+    QuantizedModelReady ready =
+        single(awaitEvents(Topics.VALIDATE, job, 1), QuantizedModelReady.class);
+    assertThat(ready.round()).isEqualTo(1);
+    assertThat(retries() - retriesBefore).isEqualTo(2.0);
+    assertThat(events(Topics.DLQ, job, DeadLetter.class)).isEmpty();
+    assertThat(events(Topics.STATUS, job, StatusUpdate.class))
+        .noneMatch(s -> s.stage().equals("error"));
+  }
+
+  private double retries() {
+    return registry.counter(RecordGuard.RETRIES_METRIC, "service", "quantizer-service").count();
   }
 
   @Test
