@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.messaging.integrity.EventSeal;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -35,8 +36,10 @@ import org.jboss.logging.Logger;
  *       partition moves on.
  * </ul>
  *
- * <p>{@code qat.records.retries{service}} counts the tries after a transient failure.
+ * <p>{@code qat.records.retries{service}} counts the tries after a transient failure; it exists at
+ * 0 from start-up ({@code @Startup}).
  */
+@Startup
 @ApplicationScoped
 public class RecordGuard {
 
