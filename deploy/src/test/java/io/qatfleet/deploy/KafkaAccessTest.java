@@ -47,12 +47,16 @@ class KafkaAccessTest {
    * put} and {@code get}, the validator's ValidationService only {@code get}s), and the validator's
    * ModelRegistry, which reads {@code qat.models} by partition assignment, and its EventPublisher,
    * which writes each decision (report, approval and registry entry or send-back) in a transaction
-   * of its own.
+   * of its own; the trainer's replay of dead letters (DeadLetterReplay), which reads {@code
+   * qat.dlq} by partition assignment and writes to the work topics its channels already write.
    */
   private static final Map<String, Set<Grant>> HAND_BUILT =
       Map.of(
           "trainer-service",
-          Set.of(Grant.topic(Topics.CHECKPOINTS, READ), Grant.topic(Topics.CHECKPOINTS, WRITE)),
+          Set.of(
+              Grant.topic(Topics.CHECKPOINTS, READ),
+              Grant.topic(Topics.CHECKPOINTS, WRITE),
+              Grant.topic(Topics.DLQ, READ)),
           "quantizer-service",
           Set.of(Grant.topic(Topics.CHECKPOINTS, READ), Grant.topic(Topics.CHECKPOINTS, WRITE)),
           "validator-service",

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       ListCommand.class,
       TriggerCommand.class,
+      DlqCommand.class,
       FollowCommand.class,
       VerifyCommand.class,
       PullCommand.class,

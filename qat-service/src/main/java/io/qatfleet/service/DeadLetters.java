@@ -22,7 +22,9 @@ import org.jboss.logging.Logger;
  * <p>Every reason's counter exists at 0 from start-up ({@code @Startup}), so that Prometheus'
  * {@code increase()} sees the first dead letter of a pod. The dead letter is awaited like an
  * outcome: when the broker does not take it, {@link PublishException} fails the record instead of
- * committing its offset with nothing written.
+ * committing its offset with nothing written. A failure that is not the record's fault ({@link
+ * Failures}: broker down, timeouts) is never parked: it is thrown on as {@link
+ * TransientFailureException} for {@link RecordGuard} to retry.
  */
 @Startup
 @ApplicationScoped
@@ -43,15 +45,18 @@ public class DeadLetters {
 
   private final EventCodec codec;
   private final FleetPublisher publisher;
+  private final Failures failures;
   private final Map<RejectionReason, Counter> counters = new EnumMap<>(RejectionReason.class);
 
   public DeadLetters(
       EventCodec codec,
       FleetPublisher publisher,
+      Failures failures,
       MeterRegistry registry,
       @ConfigProperty(name = "quarkus.application.name") String service) {
     this.codec = codec;
     this.publisher = publisher;
+    this.failures = failures;
     for (RejectionReason reason : RejectionReason.values()) {
       counters.put(
           reason,
@@ -69,9 +74,23 @@ public class DeadLetters {
    *
    * @return the reason the record was parked under
    * @throws PublishException when the broker did not take the dead letter
+   * @throws TransientFailureException when {@code error} is not the record's fault ({@link
+   *     Failures}): it is never parked, {@link RecordGuard} tries the record again
    */
   public RejectionReason reject(
       ConsumerRecord<String, byte[]> record, Exception error, String statusStage) {
+    if (failures.isTransient(error)) {
+      throw new TransientFailureException(
+          "not parking "
+              + record.topic()
+              + "-"
+              + record.partition()
+              + "@"
+              + record.offset()
+              + ": the failure is transient: "
+              + error.getMessage(),
+          error);
+    }
     RejectionReason reason = RejectionReason.of(error);
     DeadLetter decoded = codec.toDeadLetter(record, error);
     String jobId =

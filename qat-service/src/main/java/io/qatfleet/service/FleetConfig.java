@@ -68,4 +68,35 @@ public interface FleetConfig {
    */
   @WithName("approval.public-key-file")
   Optional<Path> approvalPublicKeyFile();
+
+  /** Retries of transient failures and the poison-pill limit ({@link RecordGuard}). */
+  Retry retry();
+
+  /** {@code qat.retry.*}. */
+  interface Retry {
+
+    /**
+     * Tries of a record in one delivery when it fails transiently (broker down, timeouts,
+     * checkpoint transport); when all fail, the record fails (not committed, not dead-lettered) and
+     * the restarted service processes it again.
+     */
+    @WithDefault("5")
+    int attempts();
+
+    /** Wait after the first transient failure; doubled after each further one. */
+    @WithDefault("PT1S")
+    Duration initialBackoff();
+
+    /** The longest wait between two tries. */
+    @WithDefault("PT30S")
+    Duration maxBackoff();
+
+    /**
+     * How many times processing a record may kill the service (its attempt count under {@code
+     * <state-dir>/attempts/}) before the next delivery parks it on {@code qat.dlq} as {@code
+     * POISON_PILL} without processing it.
+     */
+    @WithDefault("3")
+    int poisonPillAttempts();
+  }
 }

@@ -18,9 +18,15 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.KafkaException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -42,6 +48,8 @@ public class FleetMessaging {
 
   /** Records on {@code qat.checkpoints} the store skipped for bad chunk headers. */
   public static final String SKIPPED_CHUNKS = "qat.checkpoints.skipped.chunks";
+
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 
   private static final Logger LOG = Logger.getLogger(FleetMessaging.class);
 
@@ -107,6 +115,32 @@ public class FleetMessaging {
         .description("records on qat.checkpoints skipped for missing or inconsistent chunk headers")
         .register(registry);
     return store;
+  }
+
+  /**
+   * Whether the cluster answers a metadata request within 10 s, through a short-lived admin client
+   * with the service's {@code kafka.*} settings; asked only after a checkpoint read timed out.
+   */
+  @Produces
+  @Singleton
+  BrokerProbe brokerProbe(KafkaClientSettings clients) {
+    return () -> {
+      try (Admin admin =
+          clients.admin(
+              "probe",
+              Map.of(
+                  AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) PROBE_TIMEOUT.toMillis(),
+                  AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                      (int) PROBE_TIMEOUT.toMillis()))) {
+        admin.describeCluster().nodes().get(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        return true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } catch (ExecutionException | TimeoutException | KafkaException e) {
+        return false;
+      }
+    };
   }
 
   void closeCheckpointStore(@Disposes CheckpointStore store) {

@@ -157,7 +157,15 @@ public class FleetPublisher {
    * service's own (a transactional one) that writes what the channels would.
    */
   public ProducerRecord<String, byte[]> record(String topic, String key, QatEvent event) {
-    byte[] value = codec.encode(event);
+    return record(topic, key, codec.encode(event));
+  }
+
+  /**
+   * {@code value} as-is, sealed, as a record for {@code topic} keyed by {@code key}: for the
+   * trainer's replay of a dead letter whose original the fleet had sealed (the bytes are not
+   * re-encoded, so the event keeps its id and the stages' ledgers still know it).
+   */
+  public ProducerRecord<String, byte[]> record(String topic, String key, byte[] value) {
     ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
     seal.sealInto(record.headers(), key, value);
     return record;

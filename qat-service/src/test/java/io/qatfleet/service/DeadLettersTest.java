@@ -30,7 +30,8 @@ class DeadLettersTest {
 
   private DeadLetters deadLetters(RecordingEmitter dlq) {
     FleetPublisher publisher = new FleetPublisher(codec, seal, Duration.ofSeconds(5), status, dlq);
-    return new DeadLetters(codec, publisher, registry, "quantizer-service");
+    return new DeadLetters(
+        codec, publisher, new Failures(() -> true), registry, "quantizer-service");
   }
 
   private double count(RejectionReason reason) {

@@ -11,9 +11,15 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 final class RecordingEmitter implements MutinyEmitter<byte[]> {
   final List<Message<? extends byte[]>> sent = new ArrayList<>();
   private final RuntimeException failure;
+  private int failingSends;
 
   RecordingEmitter(RuntimeException failure) {
+    this(failure, Integer.MAX_VALUE);
+  }
+
+  private RecordingEmitter(RuntimeException failure, int failingSends) {
     this.failure = failure;
+    this.failingSends = failingSends;
   }
 
   static RecordingEmitter working() {
@@ -24,9 +30,15 @@ final class RecordingEmitter implements MutinyEmitter<byte[]> {
     return new RecordingEmitter(new IllegalStateException("broker unavailable"));
   }
 
+  /** Fails the first {@code sends} sends like a broker that is down, then works. */
+  static RecordingEmitter brokerDownFor(int sends) {
+    return new RecordingEmitter(new IllegalStateException("broker unavailable"), sends);
+  }
+
   @Override
   public <M extends Message<? extends byte[]>> Uni<Void> sendMessage(M message) {
-    if (failure != null) {
+    if (failure != null && failingSends > 0) {
+      failingSends--;
       return Uni.createFrom().failure(failure);
     }
     sent.add(message);

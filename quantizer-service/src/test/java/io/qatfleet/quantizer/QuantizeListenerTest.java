@@ -25,17 +25,23 @@ import io.qatfleet.messaging.testing.EventTopics;
 import io.qatfleet.messaging.testing.EventTopics.Received;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
+import io.qatfleet.service.RecordAttempts;
+import io.qatfleet.service.RecordGuard;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
@@ -61,6 +67,9 @@ class QuantizeListenerTest {
 
   @ConfigProperty(name = "qat.event-key")
   String eventKey;
+
+  @ConfigProperty(name = "qat.state-dir")
+  Path stateDir;
 
   private final EventCodec codec = new EventCodec();
   private final CheckpointCodec checkpoints = new CheckpointCodec();
@@ -358,6 +367,71 @@ class QuantizeListenerTest {
     int partition =
         KafkaCheckpointStore.partitionFor(ref.sha256(), Topics.CHECKPOINTS_SPEC.partitions());
     topics.send(new ProducerRecord<>(Topics.CHECKPOINTS, partition, ref.sha256(), value, headers));
+  }
+
+  @Test
+  void retriesACheckpointReadThatFailedTransientlyAndQuantizesWithoutADeadLetter() {
+    String job = newJob();
+    CheckpointRef input = store.put(QatCheckpointFixture.qatCheckpoint());
+    ((FlakyCheckpointStore) store).failReads(input, 2);
+    double retriesBefore = retries();
+
+    send(job, codec.encode(qatRound(job, input)));
+
+    QuantizedModelReady ready =
+        single(awaitEvents(Topics.VALIDATE, job, 1), QuantizedModelReady.class);
+    assertThat(ready.round()).isEqualTo(1);
+    assertThat(retries() - retriesBefore).isEqualTo(2.0);
+    assertThat(events(Topics.DLQ, job, DeadLetter.class)).isEmpty();
+    assertThat(events(Topics.STATUS, job, StatusUpdate.class))
+        .noneMatch(s -> s.stage().equals("error"));
+  }
+
+  private double retries() {
+    return registry.counter(RecordGuard.RETRIES_METRIC, "service", "quantizer-service").count();
+  }
+
+  @Test
+  void deadLettersARecordThatKilledTheQuantizerTooOftenWithoutQuantizingIt() throws Exception {
+    String job = newJob();
+    CheckpointRef input = store.put(QatCheckpointFixture.qatCheckpoint());
+    TopicPartition partition = partitionOf(Topics.QUANTIZE, job);
+    long offset = endOffset(partition);
+    // Three earlier deliveries of this record started and never finished: the process died.
+    new RecordAttempts(stateDir.resolve("attempts"))
+        .set(partition.topic(), partition.partition(), offset, 3);
+
+    send(job, codec.encode(qatRound(job, input)));
+
+    DeadLetter letter = single(awaitEvents(Topics.DLQ, job, 1), DeadLetter.class);
+    assertThat(letter.errorType()).isEqualTo("POISON_PILL");
+    assertThat(letter.offset()).isEqualTo(offset);
+    assertThat(letter.reason()).contains("started 3 times");
+    assertErrorStatus(job, "POISON_PILL");
+    assertThat(events(Topics.VALIDATE, job, QuantizedModelReady.class)).isEmpty();
+    assertThat(
+            new RecordAttempts(stateDir.resolve("attempts"))
+                .count(Topics.QUANTIZE, partition.partition(), offset))
+        .isZero();
+  }
+
+  /** The partition Kafka's default partitioner gives {@code key} on {@code topic}. */
+  private TopicPartition partitionOf(String topic, String key) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+      int partitions =
+          admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+      return new TopicPartition(topic, KafkaCheckpointStore.partitionFor(key, partitions));
+    }
+  }
+
+  private long endOffset(TopicPartition partition) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+      return admin
+          .listOffsets(Map.of(partition, OffsetSpec.latest()))
+          .partitionResult(partition)
+          .get()
+          .offset();
+    }
   }
 
   private static String newJob() {

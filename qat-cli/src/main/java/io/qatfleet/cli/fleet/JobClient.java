@@ -14,10 +14,10 @@ import java.time.Duration;
 
 /**
  * Talks to the trainer's job API: {@code POST /jobs}, {@code GET /jobs/{id}}, {@code GET /jobs},
- * every request with the caller's bearer token ({@code Authorization: Bearer ...}). Failures are
- * {@link JobApiException}s with one clear line: the fleet is unreachable, the token is missing or
- * refused, the request is forbidden (with the trainer's reason), the spec is invalid (with the
- * violations the trainer named), or the job is unknown.
+ * {@code POST /dead-letters/{id}/replay}, every request with the caller's bearer token ({@code
+ * Authorization: Bearer ...}). Failures are {@link JobApiException}s with one clear line: the fleet
+ * is unreachable, the token is missing or refused, the request is forbidden (with the trainer's
+ * reason), the spec is invalid (with the violations the trainer named), or the job is unknown.
  */
 public final class JobClient {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -67,6 +67,17 @@ public final class JobClient {
     return send(HttpRequest.newBuilder(base.resolve("jobs")).GET(), "list jobs");
   }
 
+  /**
+   * Asks the trainer to replay the dead letter {@code eventId} ({@code POST
+   * /dead-letters/{eventId}/replay}, operators only); returns where the record was written.
+   */
+  public JsonNode replayDeadLetter(String eventId) {
+    return send(
+        HttpRequest.newBuilder(base.resolve("dead-letters/" + eventId + "/replay"))
+            .POST(HttpRequest.BodyPublishers.noBody()),
+        "replay dead letter " + eventId);
+  }
+
   private JsonNode send(HttpRequest.Builder request, String what) {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
@@ -98,8 +109,8 @@ public final class JobClient {
                   ? "none was given (--token, QAT_TOKEN, or `qat token --save`)"
                   : "the one given is expired, or not signed by a key the trainer trusts"));
     }
+    JsonNode reason = body.get("reason");
     if (status == 403) {
-      JsonNode reason = body.get("reason");
       throw new JobApiException(
           "cannot "
               + what
@@ -109,16 +120,23 @@ public final class JobClient {
                   : "the token's role may not do this (submitter or operator needed)"));
     }
     if (status == 404) {
-      throw new JobApiException("cannot " + what + ": no such job");
+      throw new JobApiException(
+          "cannot " + what + ": " + (reason != null ? reason.asText() : "no such job"));
     }
     if (status == 409) {
-      JsonNode reason = body.get("reason");
       throw new JobApiException(
           "cannot " + what + ": " + (reason != null ? reason.asText() : response.body()));
     }
     if (status == 400) {
       JsonNode v = body.get("violations");
-      throw new JobApiException("invalid job spec: " + (v != null ? join(v) : response.body()));
+      throw new JobApiException(
+          v != null
+              ? "invalid job spec: " + join(v)
+              : "cannot " + what + ": " + (reason != null ? reason.asText() : response.body()));
+    }
+    if (status >= 300 && reason != null) {
+      throw new JobApiException(
+          "cannot " + what + ": refused (HTTP " + status + "): " + reason.asText());
     }
     if (status >= 300) {
       throw new JobApiException("cannot " + what + ": HTTP " + status + " " + response.body());

@@ -78,6 +78,13 @@ public enum RejectionReason {
   BAD_SEAL,
   /** Training or calibration produced a NaN or infinite loss. */
   NON_FINITE_LOSS,
+  /**
+   * Processing the record killed the service as many times as {@code
+   * qat.retry.poison-pill-attempts} allows (the attempts counted under the state directory); the
+   * dead letter's reason names the count. Parked on the next delivery so that the partition moves
+   * on.
+   */
+  POISON_PILL,
   /** Any other failure of the stage's work; the dead letter's reason names the exception. */
   PROCESSING_FAILED;
 

@@ -29,7 +29,9 @@ public enum FleetPrincipal {
           Topics.STATUS,
           Topics.DEPLOY,
           Topics.OWNERS,
-          Topics.CHECKPOINTS),
+          Topics.CHECKPOINTS,
+          // The operators' replay of a dead letter (trainer's POST /dead-letters/{id}/replay).
+          Topics.DLQ),
       Set.of(
           Topics.JOBS,
           Topics.TRAIN,

@@ -20,6 +20,7 @@ import io.qatfleet.quantizer.service.QuantizeResult;
 import io.qatfleet.quantizer.service.QuantizeService;
 import io.qatfleet.service.DeadLetters;
 import io.qatfleet.service.FleetPublisher;
+import io.qatfleet.service.RecordGuard;
 import io.qatfleet.service.SealedEvents;
 import io.quarkus.runtime.Startup;
 import io.smallrye.common.annotation.Blocking;
@@ -51,8 +52,11 @@ import org.jboss.logging.Logger;
  *
  * <p>Records are handled one at a time on a worker thread ({@code @Blocking}, ordered); the
  * connector keeps polling meanwhile, so a long calibration causes no rebalance. A record is
- * acknowledged when this method returns; only a broker failure while publishing throws, leaving the
- * offset uncommitted.
+ * acknowledged when this method returns. A failure that is not the record's fault (the broker does
+ * not acknowledge the outcome or the dead letter, the checkpoint store cannot be reached) is
+ * retried with backoff by {@link RecordGuard}; when the retries are spent the record fails, leaving
+ * the offset uncommitted, and is never dead-lettered. A record that killed the quantizer {@code
+ * qat.retry.poison-pill-attempts} times is parked as {@code POISON_PILL}.
  */
 @Startup
 @ApplicationScoped
@@ -71,6 +75,7 @@ public class QuantizeListener {
   private final SealedEvents events;
   private final EventCodec codec;
   private final MeterRegistry registry;
+  private final RecordGuard guard;
   private final Timer ok;
   private final Timer rejected;
   private final Timer failed;
@@ -84,7 +89,8 @@ public class QuantizeListener {
       StageLedger ledger,
       SealedEvents events,
       EventCodec codec,
-      MeterRegistry registry) {
+      MeterRegistry registry,
+      RecordGuard guard) {
     this.service = service;
     this.publisher = publisher;
     this.validate = validate;
@@ -93,6 +99,7 @@ public class QuantizeListener {
     this.events = events;
     this.codec = codec;
     this.registry = registry;
+    this.guard = guard;
     this.ok = durationTimer("ok");
     this.rejected = durationTimer("reject");
     this.failed = durationTimer("error");
@@ -112,6 +119,10 @@ public class QuantizeListener {
   @Incoming(Channels.QUANTIZE_IN)
   @Blocking
   public void onRecord(ConsumerRecord<String, byte[]> record) {
+    guard.process(record, true, DeadLetters.ERROR_STAGE, () -> quantize(record));
+  }
+
+  private void quantize(ConsumerRecord<String, byte[]> record) {
     long t0 = System.nanoTime();
     QatEvent decoded;
     try {

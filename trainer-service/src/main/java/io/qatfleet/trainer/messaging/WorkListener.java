@@ -12,6 +12,7 @@ import io.qatfleet.messaging.event.RetrainTriggered;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.service.DeadLetters;
 import io.qatfleet.service.PublishException;
+import io.qatfleet.service.RecordGuard;
 import io.qatfleet.service.SealedEvents;
 import io.qatfleet.trainer.service.TrainingService;
 import io.qatfleet.trainer.service.TriggerService;
@@ -30,10 +31,12 @@ import org.jboss.logging.Logger;
  * nothing but a retraining of a model whose approval signature verifies. Each record is decoded
  * strictly and handed to its service on a worker thread ({@code @Blocking}, in order per channel);
  * whatever fails, from undecodable bytes to a NaN loss, goes to the dead-letter topic through
- * {@link DeadLetters} and the consumer moves on; only a broker that does not acknowledge ({@link
- * PublishException}) fails the record. The offset is committed (throttled strategy) only after the
- * handler returns, so a trainer killed mid-round gets the request again and resumes it from its
- * epoch checkpoint.
+ * {@link DeadLetters} and the consumer moves on. A failure that is not the record's fault (a broker
+ * that does not acknowledge, {@link PublishException}; a checkpoint store that cannot be reached)
+ * is retried with backoff and, when the retries are spent, fails the record ({@link RecordGuard});
+ * a record that killed the trainer {@code qat.retry.poison-pill-attempts} times is parked as {@code
+ * POISON_PILL}. The offset is committed (throttled strategy) only after the handler returns, so a
+ * trainer killed mid-round gets the request again and resumes it from its epoch checkpoint.
  */
 @ApplicationScoped
 public class WorkListener {
@@ -45,18 +48,21 @@ public class WorkListener {
   private final TrainingService training;
   private final TriggerService triggers;
   private final DeadLetters deadLetters;
+  private final RecordGuard guard;
 
   WorkListener(
       EventCodec codec,
       SealedEvents events,
       TrainingService training,
       TriggerService triggers,
-      DeadLetters deadLetters) {
+      DeadLetters deadLetters,
+      RecordGuard guard) {
     this.codec = codec;
     this.events = events;
     this.training = training;
     this.triggers = triggers;
     this.deadLetters = deadLetters;
+    this.guard = guard;
   }
 
   @Incoming(Channels.JOBS_IN)
@@ -114,9 +120,22 @@ public class WorkListener {
 
   /**
    * Decodes {@code record} (after its seal, when {@code sealed}: triggers come from operators and
-   * their CronJob, not from the fleet) and runs {@code handler}; dead-letters what fails.
+   * their CronJob, not from the fleet) and runs {@code handler}, under the fleet's fault rules
+   * ({@link RecordGuard}); dead-letters what fails for the record's sake.
    */
   private void handle(
+      ConsumerRecord<String, byte[]> record,
+      boolean sealed,
+      String decodeFailureStage,
+      Handler handler) {
+    guard.process(
+        record,
+        sealed,
+        DeadLetters.ERROR_STAGE,
+        () -> work(record, sealed, decodeFailureStage, handler));
+  }
+
+  private void work(
       ConsumerRecord<String, byte[]> record,
       boolean sealed,
       String decodeFailureStage,

@@ -9,6 +9,7 @@ import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.QuantizedModelReady;
 import io.qatfleet.service.DeadLetters;
 import io.qatfleet.service.PublishException;
+import io.qatfleet.service.RecordGuard;
 import io.qatfleet.service.SealedEvents;
 import io.qatfleet.validator.service.ValidationService;
 import io.qatfleet.validator.service.ValidatorMetrics;
@@ -30,9 +31,15 @@ import org.jboss.logging.Logger;
  * belong here or that no fleet service sealed, an invalid spec, a missing baseline, a checkpoint
  * that cannot be fetched or read, or any other failure of the evaluation goes to {@code qat.dlq} as
  * a {@link DeadLetter} with the reason and the original bytes ({@link DeadLetters}), with a {@code
- * StatusUpdate} of stage "error" for the job (named by the event, else by the record key). Only a
- * failure to publish (the broker refuses the outcome) fails the record, since nothing could be
- * reported then.
+ * StatusUpdate} of stage "error" for the job (named by the event, else by the record key).
+ *
+ * <p>A failure that is not the record's fault (the decision's transaction not committed, {@link
+ * PublishException}; the checkpoint store unreachable) is retried with backoff by {@link
+ * RecordGuard}, which runs the whole evaluation and decision again: a decision is one transaction
+ * that either committed or left nothing visible, so deciding again is safe. When the retries are
+ * spent the record fails (not committed, never dead-lettered) and the restarted validator decides
+ * it again. A record that killed the validator {@code qat.retry.poison-pill-attempts} times is
+ * parked as {@code POISON_PILL}.
  */
 @ApplicationScoped
 public class ValidateListener {
@@ -43,21 +50,28 @@ public class ValidateListener {
   private final ValidationService service;
   private final DeadLetters deadLetters;
   private final ValidatorMetrics metrics;
+  private final RecordGuard guard;
 
   public ValidateListener(
       SealedEvents events,
       ValidationService service,
       DeadLetters deadLetters,
-      ValidatorMetrics metrics) {
+      ValidatorMetrics metrics,
+      RecordGuard guard) {
     this.events = events;
     this.service = service;
     this.deadLetters = deadLetters;
     this.metrics = metrics;
+    this.guard = guard;
   }
 
   @Incoming(Channels.VALIDATE_IN)
   @Blocking
   public void consume(ConsumerRecord<String, byte[]> record) {
+    guard.process(record, true, DeadLetters.ERROR_STAGE, () -> validate(record));
+  }
+
+  private void validate(ConsumerRecord<String, byte[]> record) {
     try {
       QatEvent event = events.open(record);
       if (event instanceof FloatCheckpointReady e) {

@@ -1,0 +1,94 @@
+package io.qatfleet.trainer.api;
+
+import io.qatfleet.trainer.api.JobResource.Refused;
+import io.qatfleet.trainer.service.DeadLetterReplay;
+import io.qatfleet.trainer.service.DeadLetterReplay.NotFoundException;
+import io.qatfleet.trainer.service.DeadLetterReplay.RefusedException;
+import io.qatfleet.trainer.service.DeadLetterReplay.Replayed;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * Operators' access to the dead letters: {@code POST /dead-letters/{eventId}/replay} writes a dead
+ * letter's original record back to its work topic, sealed by this trainer ({@link
+ * DeadLetterReplay}, which refuses forgeries). Only the {@link Roles#OPERATOR} role: replaying
+ * seals a record, which no submitter may make the fleet do.
+ */
+@Path("/dead-letters")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "dead letters", description = "Replay records parked on qat.dlq (operators only)")
+@SecurityRequirement(name = JobResource.BEARER)
+@APIResponse(responseCode = "401", description = "No valid bearer token")
+@APIResponse(responseCode = "403", description = "The token's role is not operator")
+public class DeadLetterResource {
+
+  private final DeadLetterReplay replay;
+
+  DeadLetterResource(DeadLetterReplay replay) {
+    this.replay = replay;
+  }
+
+  @POST
+  @Path("/{eventId}/replay")
+  @RolesAllowed(Roles.OPERATOR)
+  @Operation(
+      summary = "Replay a dead letter",
+      description =
+          "Finds the dead letter on qat.dlq and writes its original key and bytes back to the work"
+              + " topic it came from, sealed by the trainer. Refused for letters not written by a"
+              + " fleet service, letters whose original was unsealed or badly sealed"
+              + " (UNSEALED_EVENT, BAD_SEAL), and letters of other topics.")
+  @APIResponse(
+      responseCode = "202",
+      description = "Written back; the stage processes it again",
+      content = @Content(schema = @Schema(implementation = Replayed.class)))
+  @APIResponse(responseCode = "400", description = "The id is not an event id (a UUID)")
+  @APIResponse(
+      responseCode = "404",
+      description = "No dead letter with this id",
+      content = @Content(schema = @Schema(implementation = Refused.class)))
+  @APIResponse(
+      responseCode = "409",
+      description = "The dead letter may not be replayed; the reason says why",
+      content = @Content(schema = @Schema(implementation = Refused.class)))
+  @APIResponse(
+      responseCode = "503",
+      description = "qat.dlq could not be read, or the broker did not take the record, in time",
+      content = @Content(schema = @Schema(implementation = Refused.class)))
+  public Response replay(@PathParam("eventId") String eventId) throws InterruptedException {
+    try {
+      UUID.fromString(eventId);
+    } catch (IllegalArgumentException e) {
+      return refused(Response.Status.BAD_REQUEST, "not an event id (a UUID): " + eventId);
+    }
+    try {
+      return Response.accepted(replay.replay(eventId)).build();
+    } catch (NotFoundException e) {
+      return refused(Response.Status.NOT_FOUND, e.getMessage());
+    } catch (RefusedException e) {
+      return refused(Response.Status.CONFLICT, e.getMessage());
+    } catch (TimeoutException e) {
+      return refused(Response.Status.SERVICE_UNAVAILABLE, e.getMessage());
+    }
+  }
+
+  private static Response refused(Response.Status status, String reason) {
+    return Response.status(status)
+        .type(MediaType.APPLICATION_JSON)
+        .entity(new Refused(reason))
+        .build();
+  }
+}
