@@ -383,7 +383,10 @@ public final class KafkaCheckpointStore implements CheckpointStore {
 
     /**
      * Reads {@code [from, until)}, indexing every acceptable chunk 0 and, when {@code assemble},
-     * taking the ref's chunks, until the assembly completes; returns the offset reached.
+     * taking the ref's chunks, until the assembly completes; returns the offset reached. Every
+     * record below the returned offset has been looked at and indexed: the poll that completes the
+     * assembly is read to its end (or to {@code until}), so that callers may {@link
+     * ChunkIndex#markIndexed} up to it.
      *
      * @throws CheckpointTransportException at the deadline
      */
@@ -397,20 +400,27 @@ public final class KafkaCheckpointStore implements CheckpointStore {
         }
         Duration poll = Duration.ofNanos(Math.min(left, MAX_POLL.toNanos()));
         for (ConsumerRecord<String, ByteBuffer> record : consumer.poll(poll)) {
-          if (record.offset() >= until || (assemble && assembly.complete())) {
+          if (record.offset() >= until) {
             break;
           }
+          // Every record of the poll below `until` is indexed, also those after the ref's last
+          // chunk: the position read below counts them as indexed.
           reached = record.offset() + 1;
           ChunkHeader header = accepted(record);
           if (header == null) {
             continue;
           }
           index.observe(partition, record.offset(), header);
-          if (assemble && ref.sha256().equals(record.key())) {
+          if (assemble && !assembly.complete() && ref.sha256().equals(record.key())) {
             assembly.add(record.offset(), record.value(), header);
           }
         }
         if (until != Long.MAX_VALUE) {
+          // read_committed: the position also passes aborted records and transaction markers,
+          // which poll never returns. Sound only because the loop above looked at every record
+          // the poll returned below `until`; leaving it early once the ref was complete made the
+          // store mark never-seen chunk 0s as indexed, so a later get of a checkpoint put in the
+          // same batch found nothing (NOT_FOUND after the chaos run's broker restarts).
           reached = Math.max(reached, Math.min(until, consumer.position(tp)));
         }
       }
