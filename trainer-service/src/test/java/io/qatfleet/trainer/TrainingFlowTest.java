@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.qatfleet.core.checkpoint.Checkpoint;
 import io.qatfleet.core.checkpoint.CheckpointCodec;
 import io.qatfleet.core.checkpoint.Provenance;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.json.Json;
 import io.qatfleet.core.model.ModelInit;
+import io.qatfleet.core.model.ModelState;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.approval.ApprovalSignature;
@@ -17,6 +19,7 @@ import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
@@ -268,6 +271,49 @@ class TrainingFlowTest {
         .hasSize(1);
   }
 
+  /**
+   * A round that starts from weights holding a NaN diverges at its first step: the job ends with
+   * JobFailed naming the step and the last good checkpoint (the round's start), nothing is
+   * dead-lettered, and a redelivered request does not train the round again.
+   */
+  @Test
+  void endsJobWithJobFailedWhenTrainingDiverges() {
+    String jobId = UUID.randomUUID().toString();
+    JobSpec spec = TestJobs.tiny(1);
+    ModelState state = ModelInit.initialState(spec.model(), 3);
+    float[] kernel = state.floats("layer0.kernel");
+    kernel[0] = Float.NaN;
+    CheckpointRef poisoned =
+        put(
+            ModelCheckpoints.ofFloat(
+                spec.model(),
+                null,
+                state.with("layer0.kernel", state.tensor("layer0.kernel").shape(), kernel),
+                provenance(jobId, 0)));
+    TrainRequested request = trainRequest(jobId, spec, poisoned);
+
+    topics.send(Topics.TRAIN, request);
+
+    JobFailed failed =
+        topics.await(Topics.STATUS, JobFailed.class, e -> e.jobId().equals(jobId), 1, WAIT).get(0);
+    assertThat(failed.round()).isEqualTo(1);
+    assertThat(failed.reason())
+        .startsWith("QAT round 1 diverged: loss became NaN at epoch 0 step 0")
+        .contains("last good checkpoint " + poisoned.shortId() + " (the round's start)");
+    assertThat(failed.checkpoint()).isEqualTo(poisoned);
+    double before = registry.get("qat.train.duplicates").tag("stage", "qat").counter().count();
+    topics.send(Topics.TRAIN, request);
+    EventTopics.waitUntil(
+        () -> registry.get("qat.train.duplicates").tag("stage", "qat").counter().count(),
+        d -> d >= before + 1,
+        POLL,
+        WAIT);
+    assertThat(topics.readToEnd(Topics.DLQ, DeadLetter.class, d -> jobId.equals(d.jobId())))
+        .isEmpty();
+    assertThat(topics.readToEnd(Topics.STATUS, JobFailed.class, e -> e.jobId().equals(jobId)))
+        .hasSize(1);
+  }
+
   @Test
   void deadLettersMissingStartCheckpointAndKeepsConsuming() {
     String badJob = UUID.randomUUID().toString();
@@ -470,15 +516,13 @@ class TrainingFlowTest {
 
   /** A He-initialised float checkpoint of {@code spec}'s model, put into the checkpoint store. */
   private CheckpointRef putBaseline(String jobId, JobSpec spec) {
-    byte[] bytes =
-        new CheckpointCodec()
-            .encode(
-                ModelCheckpoints.ofFloat(
-                    spec.model(),
-                    null,
-                    ModelInit.initialState(spec.model(), 3),
-                    provenance(jobId, 0)))
-            .bytes();
+    return put(
+        ModelCheckpoints.ofFloat(
+            spec.model(), null, ModelInit.initialState(spec.model(), 3), provenance(jobId, 0)));
+  }
+
+  private CheckpointRef put(Checkpoint checkpoint) {
+    byte[] bytes = new CheckpointCodec().encode(checkpoint).bytes();
     try (KafkaCheckpointStore store = new KafkaCheckpointStore(bootstrapServers)) {
       return store.put(bytes);
     }

@@ -15,6 +15,7 @@ import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.core.pipeline.QatPipeline;
 import io.qatfleet.core.pipeline.StageResult;
 import io.qatfleet.core.quant.QuantizationSpec;
+import io.qatfleet.core.train.NonFiniteLossException;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.CheckpointStore;
 import io.qatfleet.messaging.codec.EventCodec;
@@ -305,6 +306,8 @@ public class TrainingService {
     } catch (JobStoppedException e) {
       stopped(job.jobId(), 0, stage, e);
       outcome = TrainerMetrics.OUTCOME_STOPPED;
+    } catch (NonFiniteLossException e) {
+      diverged(job.jobId(), 0, stage, e, job.checkpoint());
     } finally {
       metrics.recordDuration(stage, outcome, Duration.ofNanos(System.nanoTime() - t0));
     }
@@ -467,6 +470,8 @@ public class TrainingService {
     } catch (JobStoppedException e) {
       stopped(jobId, round, stage, e);
       outcome = TrainerMetrics.OUTCOME_STOPPED;
+    } catch (NonFiniteLossException e) {
+      diverged(jobId, round, stage, e, startFrom);
     } finally {
       metrics.recordDuration(stage, outcome, Duration.ofNanos(System.nanoTime() - t0));
     }
@@ -482,6 +487,38 @@ public class TrainingService {
     JobFailed failed =
         new JobFailed(
             QatEvent.newEventId(), jobId, round, null, Instant.now(), e.getMessage(), null, null);
+    progress.report(failed);
+    ledger.markDone(jobId, round, stage, new String(codec.encode(failed), StandardCharsets.UTF_8));
+    epochs.clear(jobId, round, stage);
+  }
+
+  /**
+   * Ends a job whose training diverged (a NaN or infinite loss): {@code JobFailed} naming the step
+   * and the learning rate, with the last good checkpoint as its {@code checkpoint} — the stage's
+   * last finished epoch, put into the store, else the checkpoint the stage started from (null for a
+   * baseline that diverged in its first epoch) — then the stage marked done, so that a redelivery
+   * does not diverge again, and its epoch checkpoints removed. Training again with the same spec
+   * would diverge the same way; the reason says what to change.
+   */
+  private void diverged(
+      String jobId, int round, String stage, NonFiniteLossException e, CheckpointRef startedFrom) {
+    Optional<EpochCheckpoints.Saved> saved = epochs.latest(jobId, round, stage);
+    CheckpointRef lastGood = saved.isPresent() ? put(saved.get().checkpoint(), stage) : startedFrom;
+    String reason =
+        (round == 0 ? "float baseline" : "QAT round " + round)
+            + " diverged: "
+            + e.getMessage()
+            + (lastGood == null
+                ? ""
+                : "; last good checkpoint "
+                    + lastGood.shortId()
+                    + (saved.isPresent()
+                        ? " (after epoch " + saved.get().epochsDone() + ")"
+                        : " (the round's start)"));
+    LOG.warnf("job %s round %d: %s", jobId, round, reason);
+    JobFailed failed =
+        new JobFailed(
+            QatEvent.newEventId(), jobId, round, lastGood, Instant.now(), reason, null, null);
     progress.report(failed);
     ledger.markDone(jobId, round, stage, new String(codec.encode(failed), StandardCharsets.UTF_8));
     epochs.clear(jobId, round, stage);
