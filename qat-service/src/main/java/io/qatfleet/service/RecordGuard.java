@@ -171,6 +171,9 @@ public class RecordGuard {
         actual.run();
         attempts.clear(topic, partition, offset);
         return;
+      } catch (ServiceStoppingException e) {
+        attempts.set(topic, partition, offset, earlier);
+        throw e;
       } catch (RuntimeException e) {
         if (!failures.isTransient(e)) {
           // Not the environment and not dead-lettered by the work: the record fails and its

@@ -226,6 +226,28 @@ class RecordGuardTest {
   }
 
   @Test
+  void leavesARecordUncountedAndUnparkedWhenTheServiceStopsDuringIt() {
+    attempts().set("qat.quantize", 1, 77L, 2);
+
+    assertThatThrownBy(
+            () ->
+                guard(true)
+                    .process(
+                        record(),
+                        true,
+                        DeadLetters.ERROR_STAGE,
+                        () -> {
+                          throw new ServiceStoppingException("shutting down");
+                        }))
+        .isInstanceOf(ServiceStoppingException.class);
+
+    assertThat(dlq.sent).isEmpty();
+    assertThat(waits).isEmpty();
+    // A shutdown is not the record's fault: the count is what it was before this delivery.
+    assertThat(attempts().count("qat.quantize", 1, 77L)).isEqualTo(2);
+  }
+
+  @Test
   void countsTheAttemptDurablyBeforeTheWorkStarts() {
     AtomicInteger seen = new AtomicInteger(-1);
 

@@ -14,6 +14,7 @@ import io.qatfleet.service.DeadLetters;
 import io.qatfleet.service.PublishException;
 import io.qatfleet.service.RecordGuard;
 import io.qatfleet.service.SealedEvents;
+import io.qatfleet.service.ServiceStoppingException;
 import io.qatfleet.trainer.service.TrainingService;
 import io.qatfleet.trainer.service.TriggerService;
 import io.smallrye.reactive.messaging.annotations.Blocking;
@@ -149,7 +150,7 @@ public class WorkListener {
     }
     try {
       handler.handle(event);
-    } catch (PublishException e) {
+    } catch (PublishException | ServiceStoppingException e) {
       throw e;
     } catch (Exception e) {
       LOG.warnf(e, "job %s round %d failed", event.jobId(), event.round());

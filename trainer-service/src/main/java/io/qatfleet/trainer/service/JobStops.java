@@ -4,6 +4,7 @@ import io.qatfleet.core.job.JobBudget;
 import io.qatfleet.messaging.event.JobCancelled;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.service.ServiceStoppingException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +26,7 @@ public final class JobStops {
   private final Clock clock;
   private final Map<String, Instant> deadlines = new ConcurrentHashMap<>();
   private final Map<String, String> cancellations = new ConcurrentHashMap<>();
+  private volatile boolean serviceStopping;
 
   public JobStops(JobBudget budget, Clock clock) {
     this.budget = budget;
@@ -56,8 +58,28 @@ public final class JobStops {
     return Optional.empty();
   }
 
-  /** Throws {@link JobStoppedException} if {@code jobId} must stop. */
+  /**
+   * The service is shutting down: every training stage stops at its next step, leaving its record
+   * uncommitted ({@link ServiceStoppingException}), to resume on the next instance.
+   */
+  public void serviceStopping() {
+    serviceStopping = true;
+  }
+
+  /** Throws {@link ServiceStoppingException} once the service is shutting down. */
+  public void requireServiceRunning(String jobId) {
+    if (serviceStopping) {
+      throw new ServiceStoppingException(
+          "job " + jobId + ": the trainer is shutting down; the round resumes on restart");
+    }
+  }
+
+  /**
+   * Throws {@link JobStoppedException} if {@code jobId} must stop, {@link ServiceStoppingException}
+   * if the service is shutting down.
+   */
   public void check(String jobId) {
+    requireServiceRunning(jobId);
     Optional<String> reason = reason(jobId);
     if (reason.isPresent()) {
       throw new JobStoppedException(jobId, reason.get());

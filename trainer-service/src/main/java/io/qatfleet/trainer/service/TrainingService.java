@@ -34,8 +34,10 @@ import io.qatfleet.trainer.TrainerConfig;
 import io.qatfleet.trainer.messaging.Channels;
 import io.qatfleet.trainer.messaging.EventPublisher;
 import io.qatfleet.trainer.service.JobStops.JobStoppedException;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -131,6 +133,15 @@ public class TrainingService {
             Clock.systemUTC());
   }
 
+  /**
+   * At the start of a shutdown, before any bean is destroyed: a training stage stops at its next
+   * step instead of running on into a stopped container (its record stays uncommitted and resumes
+   * on the next instance from the last epoch checkpoint).
+   */
+  void onShutdown(@Observes ShutdownEvent event) {
+    stops.serviceStopping();
+  }
+
   @PreDestroy
   void stopRenewals() {
     renewals.shutdownNow();
@@ -168,6 +179,7 @@ public class TrainingService {
             null);
       }
       Thread.sleep(Math.max(200, leases.ttl().toMillis() / 20));
+      stops.requireServiceRunning(jobId);
       acquired = leases.tryAcquire(jobId, round, stage);
     }
     long every = Math.max(1, leases.ttl().toMillis() / 3);

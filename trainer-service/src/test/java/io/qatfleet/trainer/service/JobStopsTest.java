@@ -8,6 +8,7 @@ import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.messaging.event.JobCancelled;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.service.ServiceStoppingException;
 import io.qatfleet.trainer.service.JobStops.JobStoppedException;
 import java.time.Clock;
 import java.time.Instant;
@@ -70,5 +71,18 @@ class JobStopsTest {
   @Test
   void letsUnknownJobRun() {
     assertThat(at(SUBMITTED.plusSeconds(1_000_000)).reason("never-read")).isEmpty();
+  }
+
+  @Test
+  void stopsEveryJobWithoutFailingItWhenTheServiceShutsDown() {
+    JobStops stops = new JobStops(JobBudget.DEFAULTS, Clock.systemUTC());
+    stops.check("job-1");
+
+    stops.serviceStopping();
+
+    assertThatThrownBy(() -> stops.check("job-1"))
+        .isInstanceOf(ServiceStoppingException.class)
+        .hasMessageContaining("resumes on restart");
+    assertThat(stops.reason("job-1")).isEmpty();
   }
 }
