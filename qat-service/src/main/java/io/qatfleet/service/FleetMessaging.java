@@ -105,6 +105,16 @@ public class FleetMessaging {
   @Produces
   @Singleton
   CheckpointStore checkpointStore(KafkaClientSettings clients, MeterRegistry registry) {
+    return kafkaCheckpointStore(clients, config, registry);
+  }
+
+  /**
+   * The store on {@code qat.checkpoints} with the service's chunk size and size limit, its count of
+   * skipped chunks registered as {@value #SKIPPED_CHUNKS}: what every service's store is, and what
+   * a test's wrapper around it must be too.
+   */
+  public static KafkaCheckpointStore kafkaCheckpointStore(
+      KafkaClientSettings clients, FleetConfig config, MeterRegistry registry) {
     KafkaCheckpointStore store =
         new KafkaCheckpointStore(
             clients,

@@ -1,12 +1,13 @@
 package io.qatfleet.quantizer;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.CheckpointStore;
 import io.qatfleet.messaging.checkpoint.CheckpointTransportException;
 import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
-import io.qatfleet.messaging.topic.Topics;
 import io.qatfleet.service.FleetConfig;
+import io.qatfleet.service.FleetMessaging;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.inject.Alternative;
@@ -31,9 +32,8 @@ public class FlakyCheckpointStore implements CheckpointStore {
   private final Map<String, AtomicInteger> failing = new ConcurrentHashMap<>();
 
   @Inject
-  FlakyCheckpointStore(KafkaClientSettings clients, FleetConfig config) {
-    this.store =
-        new KafkaCheckpointStore(clients, Topics.CHECKPOINTS, config.checkpointChunkBytes());
+  FlakyCheckpointStore(KafkaClientSettings clients, FleetConfig config, MeterRegistry registry) {
+    this.store = FleetMessaging.kafkaCheckpointStore(clients, config, registry);
   }
 
   /** The next {@code times} reads of {@code ref} fail as if the broker were unreachable. */
