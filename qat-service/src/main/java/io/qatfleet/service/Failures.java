@@ -4,7 +4,8 @@ import io.qatfleet.messaging.checkpoint.CheckpointTransportException;
 import io.qatfleet.messaging.codec.EventDecodingException;
 import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.deadletter.RejectionReason;
-import jakarta.enterprise.context.ApplicationScoped;
+import io.quarkus.runtime.Startup;
+import jakarta.inject.Singleton;
 import org.apache.kafka.common.errors.RetriableException;
 import org.jboss.logging.Logger;
 
@@ -20,8 +21,13 @@ import org.jboss.logging.Logger;
  * is transient only while the broker does not answer ({@link BrokerProbe}): with the broker up, the
  * chunks are really missing and waiting will not bring them. Everything else, from undecodable
  * bytes to a NaN loss, is permanent.
+ *
+ * <p>A {@code @Startup} {@code @Singleton}, like {@link RecordGuard}: the fault path is built whole
+ * when the service starts, so that it never creates a bean while the broker is already down, and
+ * its users hold it directly rather than through a client proxy.
  */
-@ApplicationScoped
+@Startup
+@Singleton
 public class Failures {
 
   /** How a failure is classified before the broker is asked. */

@@ -6,8 +6,8 @@ import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.messaging.integrity.EventSeal;
 import io.quarkus.runtime.Startup;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -40,7 +40,7 @@ import org.jboss.logging.Logger;
  * 0 from start-up ({@code @Startup}).
  */
 @Startup
-@ApplicationScoped
+@Singleton
 public class RecordGuard {
 
   /** The counter of tries after a transient failure. */
