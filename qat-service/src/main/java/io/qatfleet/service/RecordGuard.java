@@ -48,6 +48,11 @@ public class RecordGuard {
 
   private static final Logger LOG = Logger.getLogger(RecordGuard.class);
 
+  /** The record this thread is processing, for {@link #madeProgress}. */
+  private final ThreadLocal<Position> current = new ThreadLocal<>();
+
+  private record Position(String topic, int partition, long offset) {}
+
   /** The work on one record; dead-letters what is the record's fault. */
   @FunctionalInterface
   public interface Work {
@@ -166,6 +171,28 @@ public class RecordGuard {
       attempts.set(topic, partition, offset, earlier + 1);
       actual = work;
     }
+    current.set(new Position(topic, partition, offset));
+    try {
+      runGuarded(actual, topic, partition, offset, earlier);
+    } finally {
+      current.remove();
+    }
+  }
+
+  /**
+   * The record this thread is processing made durable progress (the trainer saved an epoch
+   * checkpoint): from here on a death is a first attempt at the rest of it, not one more of the
+   * same that never got anywhere. So a long round that a crash-looping node or a chaos test kills
+   * several times, each time after an epoch, is never taken for a poison pill.
+   */
+  public void madeProgress() {
+    Position p = current.get();
+    if (p != null) {
+      attempts.set(p.topic(), p.partition(), p.offset(), 1);
+    }
+  }
+
+  private void runGuarded(Work actual, String topic, int partition, long offset, int earlier) {
     for (int attempt = 1; ; attempt++) {
       try {
         actual.run();

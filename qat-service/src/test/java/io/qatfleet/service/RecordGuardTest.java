@@ -248,6 +248,27 @@ class RecordGuardTest {
   }
 
   @Test
+  void countsADeathAfterProgressAsAFirstAttemptOfTheRest() {
+    attempts().set("qat.quantize", 1, 77L, 2);
+    RecordGuard guard = guard(true);
+
+    assertThatThrownBy(
+            () ->
+                guard.process(
+                    record(),
+                    true,
+                    DeadLetters.ERROR_STAGE,
+                    () -> {
+                      guard.madeProgress(); // an epoch checkpoint was saved
+                      throw new IllegalStateException("the process dies after it");
+                    }))
+        .isInstanceOf(IllegalStateException.class);
+
+    // Third start, but it got somewhere: the next delivery is not a poison pill.
+    assertThat(attempts().count("qat.quantize", 1, 77L)).isEqualTo(1);
+  }
+
+  @Test
   void countsTheAttemptDurablyBeforeTheWorkStarts() {
     AtomicInteger seen = new AtomicInteger(-1);
 

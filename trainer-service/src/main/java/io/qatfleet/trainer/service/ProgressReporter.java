@@ -28,6 +28,7 @@ final class ProgressReporter implements TrainingListener {
   private final TrainerMetrics metrics;
   private final Function<ModelState, Checkpoint> toCheckpoint;
   private final JobStops stops;
+  private final Runnable checkpointed;
   private int currentEpoch = -1;
   private int lastBucket;
 
@@ -40,8 +41,10 @@ final class ProgressReporter implements TrainingListener {
       EpochCheckpoints epochs,
       TrainerMetrics metrics,
       JobStops stops,
+      Runnable checkpointed,
       Function<ModelState, Checkpoint> toCheckpoint) {
     this.stops = stops;
+    this.checkpointed = checkpointed;
     this.jobId = jobId;
     this.round = round;
     this.stage = stage;
@@ -74,6 +77,7 @@ final class ProgressReporter implements TrainingListener {
   @Override
   public void onEpochEnd(TrainingProgress p, ModelGraph graph) {
     epochs.save(jobId, round, stage, p.epoch() + 1, toCheckpoint.apply(graph.export()));
+    checkpointed.run();
     metrics.recordSamplesPerSecond(stage, p.samplesPerSecond());
     publish(p, "epoch done, checkpoint saved");
   }

@@ -30,6 +30,7 @@ import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.stage.StageLedger;
 import io.qatfleet.service.FleetConfig;
 import io.qatfleet.service.FleetPublisher;
+import io.qatfleet.service.RecordGuard;
 import io.qatfleet.trainer.TrainerConfig;
 import io.qatfleet.trainer.messaging.Channels;
 import io.qatfleet.trainer.messaging.EventPublisher;
@@ -102,6 +103,7 @@ public class TrainingService {
           });
   private final Budgets budgets;
   private final JobStops stops;
+  private final RecordGuard guard;
 
   TrainingService(
       EventPublisher publisher,
@@ -113,8 +115,10 @@ public class TrainingService {
       TrainerConfig config,
       FleetConfig fleetConfig,
       Budgets budgets,
-      JobStops stops) {
+      JobStops stops,
+      RecordGuard guard) {
     this.stops = stops;
+    this.guard = guard;
     this.publisher = publisher;
     this.progress = progress;
     this.store = store;
@@ -272,6 +276,7 @@ public class TrainingService {
                 epochs,
                 metrics,
                 stops,
+                guard::madeProgress,
                 state ->
                     ModelCheckpoints.ofFloat(
                         spec.model(), null, state, provenance(job.jobId(), 0, null, dataset)));
@@ -443,6 +448,7 @@ public class TrainingService {
               epochs,
               metrics,
               stops,
+              guard::madeProgress,
               state ->
                   ModelCheckpoints.ofFloat(
                       spec.model(),
