@@ -94,6 +94,14 @@ public final class ChaosBench implements Callable<Integer> {
   long seed;
 
   @Option(
+      names = "--port-offset",
+      defaultValue = "0",
+      description =
+          "Added to the services' ports (8081-8083, 9081-9083), to run beside another local fleet"
+              + " (default ${DEFAULT-VALUE}).")
+  int portOffset;
+
+  @Option(
       names = "--timeout-minutes",
       defaultValue = "60",
       description = "Give up waiting for the jobs after this long (default ${DEFAULT-VALUE}).")
@@ -143,7 +151,7 @@ public final class ChaosBench implements Callable<Integer> {
             .toAbsolutePath();
     console.printf("starting the local fleet (logs: %s) ...%n", runDir.resolve("logs"));
     long t0 = System.nanoTime();
-    try (LocalFleet fleet = LocalFleet.start(repo.toAbsolutePath(), runDir, null, 0, 1)) {
+    try (LocalFleet fleet = LocalFleet.start(repo.toAbsolutePath(), runDir, null, portOffset, 1)) {
       FreshReads reads = new FreshReads(fleet.bootstrapServers());
       JobClient submitter = new JobClient(fleet.url("trainer-service"), fleet.token());
       JobClient operator =

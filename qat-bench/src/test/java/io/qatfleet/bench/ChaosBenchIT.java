@@ -24,15 +24,26 @@ class ChaosBenchIT {
     int code =
         new CommandLine(new ChaosBench())
             .execute(
-                "--jobs", "2",
-                "--faults", "6",
-                "--broker-down-seconds", "20",
-                "--gap-seconds", "5,12",
-                "--timeout-minutes", "15",
-                "--seed", "7",
-                "--out", out.toString(),
-                "--runs-dir", target.resolve("chaos").toString(),
-                "--repo", root.toString());
+                "--jobs",
+                "2",
+                "--faults",
+                "6",
+                "--broker-down-seconds",
+                "20",
+                "--gap-seconds",
+                "5,12",
+                "--timeout-minutes",
+                "15",
+                "--port-offset",
+                "400",
+                "--seed",
+                "7",
+                "--out",
+                out.toString(),
+                "--runs-dir",
+                target.resolve("chaos").toString(),
+                "--repo",
+                root.toString());
 
     String report = Files.readString(out);
     assertThat(report).contains("| jobs lost | 0 |").contains("| duplicate approvals | 0 |");
