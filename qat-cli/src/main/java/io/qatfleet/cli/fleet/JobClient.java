@@ -125,7 +125,10 @@ public final class JobClient {
     }
     if (status == 409) {
       throw new JobApiException(
-          "cannot " + what + ": " + (reason != null ? reason.asText() : response.body()));
+          "cannot "
+              + what
+              + " (HTTP 409): "
+              + (reason != null ? reason.asText() : response.body()));
     }
     if (status == 400) {
       JsonNode v = body.get("violations");
