@@ -8,6 +8,7 @@ import io.qatfleet.messaging.approval.ApprovalSignature;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.ThresholdSource;
 import io.qatfleet.messaging.testing.ApprovalKeyResource;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
@@ -108,6 +109,36 @@ class JobViewApprovalTest {
     assertThat(job.approval().verified()).isTrue();
     assertThat(job.history())
         .anySatisfy(h -> assertThat(h.message()).contains("v9 not accepted: BAD_SIGNATURE"));
+  }
+
+  /**
+   * After a restart the view reads qat.deploy, qat.status and qat.jobs on separate consumers, so an
+   * approval can come before the progress and report that preceded it: they do not undo it.
+   */
+  @Test
+  void staysApprovedWhenEarlierProgressArrivesAfterTheApproval() {
+    String jobId = newJob();
+    ModelApproved genuine = ApprovalKeyResource.signer().sign(approval(jobId));
+    Instant before = genuine.timestamp().minusSeconds(5);
+
+    view.apply(genuine);
+    view.apply(
+        new StatusUpdate(
+            QatEvent.newEventId(),
+            jobId,
+            1,
+            null,
+            before,
+            "validation",
+            0.0,
+            "validating round 1",
+            null,
+            null,
+            null));
+
+    JobSummary job = view.find(jobId).orElseThrow();
+    assertThat(job.stage()).isEqualTo("approved");
+    assertThat(job.approvedVersion()).isEqualTo(2);
   }
 
   private static String newJob() {

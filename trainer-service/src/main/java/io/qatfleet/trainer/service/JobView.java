@@ -125,14 +125,14 @@ public class JobView {
       }
       job.updated = event.timestamp();
       if (event instanceof StatusUpdate s) {
-        job.stage = s.stage();
+        job.setStage(s.stage());
         job.round = Math.max(job.round, s.round());
         job.progress = s;
         job.add(
             new HistoryEntry(s.timestamp(), "StatusUpdate", s.round(), s.stage(), s.message()),
             historyLimit);
       } else if (event instanceof ValidationCompleted v) {
-        job.stage = "validated";
+        job.setStage("validated");
         job.round = Math.max(job.round, v.round());
         job.floatMetrics = v.floatMetrics();
         job.roundMetrics.put(v.round(), v.quantizedMetrics());
@@ -165,7 +165,7 @@ public class JobView {
                 "cancelled by " + c.cancelledBy() + ": " + c.reason()),
             historyLimit);
       } else if (event instanceof JobFailed f) {
-        job.stage = "failed";
+        job.setStage("failed");
         job.decision = "reject";
         job.add(
             new HistoryEntry(f.timestamp(), "JobFailed", f.round(), "failed", f.reason()),
@@ -232,6 +232,9 @@ public class JobView {
     return jobs.computeIfAbsent(jobId, id -> new Job());
   }
 
+  /** Stages a job does not leave (an approval's own stage is set by {@code approval}). */
+  private static final Set<String> ENDED = Set.of("approved", "failed", CANCELLED);
+
   private static final class Job {
     final Set<String> seen = new HashSet<>();
     final List<HistoryEntry> history = new ArrayList<>();
@@ -247,6 +250,17 @@ public class JobView {
     Instant updated;
     Bar bar;
     Approval approval;
+
+    /**
+     * Moves the job to {@code next} unless it has ended: the view reads {@code qat.jobs}, {@code
+     * qat.status} and {@code qat.deploy} on separate consumers, so after a restart a job's approval
+     * can be applied before the progress that preceded it, and must not be undone by it.
+     */
+    void setStage(String next) {
+      if (!ENDED.contains(stage)) {
+        stage = next;
+      }
+    }
 
     void add(HistoryEntry entry, int limit) {
       history.add(entry);
