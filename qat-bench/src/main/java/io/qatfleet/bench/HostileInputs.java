@@ -174,6 +174,8 @@ final class HostileInputs {
    * ledger says the round is done) and no second round appears.
    */
   private Hostile duplicatedGenuineEvent(KafkaProducer<String, byte[]> producer) throws Exception {
+    // A job must have finished first: wait for the first approval or failure.
+    reads.await(HostileInputs::ended, Duration.ofMinutes(15));
     List<EventTail.Seen> all = reads.all();
     Optional<EventTail.Seen> genuine =
         all.stream()
