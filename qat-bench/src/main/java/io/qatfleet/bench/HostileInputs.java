@@ -108,7 +108,7 @@ final class HostileInputs {
     bomb.headers().add(KafkaCheckpointStore.HEADER_CHUNK_INDEX, ascii("0"));
     bomb.headers().add(KafkaCheckpointStore.HEADER_CHUNK_COUNT, ascii("2000000000"));
     bomb.headers().add(KafkaCheckpointStore.HEADER_TOTAL_BYTES, ascii("2000000000"));
-    producer.send(bomb).get(30, TimeUnit.SECONDS);
+    sendSurvivingOutages(producer, bomb);
     String jobId = api.submit(honest.toJson());
     boolean quantized =
         reads
@@ -234,7 +234,30 @@ final class HostileInputs {
     if (sealed) {
       seal.sealInto(record.headers(), key, value);
     }
-    producer.send(record).get(30, TimeUnit.SECONDS);
+    sendSurvivingOutages(producer, record);
+  }
+
+  /**
+   * Sends {@code record}, trying again for up to {@link #WAIT} while the broker is down: the faults
+   * of the same run hold it down for a while, and a hostile input must still be delivered.
+   */
+  private static void sendSurvivingOutages(
+      KafkaProducer<String, byte[]> producer, ProducerRecord<String, byte[]> record)
+      throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      try {
+        producer.send(record).get(30, TimeUnit.SECONDS);
+        return;
+      } catch (java.util.concurrent.ExecutionException
+          | java.util.concurrent.TimeoutException
+          | org.apache.kafka.common.errors.TimeoutException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(5000);
+      }
+    }
   }
 
   private static boolean ended(EventTail.Seen s) {
