@@ -31,9 +31,9 @@ class MetricReferencesTest {
           "kafka_topic_partition_current_offset");
 
   /**
-   * The qat_* series names the three services expose: scraped from their /q/metrics after one
-   * job ran through all stages (2026-11-26), plus the meters added since (dead letters' seals,
-   * skipped chunks, retries), which are registered at start-up.
+   * The qat_* series names the three services expose: scraped from their /q/metrics after one job
+   * ran through all stages (2026-11-26), plus the meters added since (dead letters' seals, skipped
+   * chunks, retries), which are registered at start-up.
    */
   private static final Set<String> OBSERVED_ON_Q_METRICS =
       Set.of(
