@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,8 +54,7 @@ public final class ChaosBench implements Callable<Integer> {
       List.of("trainer-service", "quantizer-service", "validator-service");
 
   /** The job view's stages of a job that has ended. */
-  private static final java.util.Set<String> TERMINAL =
-      java.util.Set.of("approved", "failed", "cancelled");
+  private static final Set<String> TERMINAL = Set.of("approved", "failed", "cancelled");
 
   /** How long a service may stay not-live before the supervisor restarts it. */
   private static final Duration LIVENESS_GRACE = Duration.ofSeconds(20);

@@ -13,11 +13,15 @@ import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
+import io.qatfleet.messaging.event.JobFailed;
+import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.integrity.EventSeal;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.messaging.topic.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +31,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -249,8 +255,8 @@ final class HostileInputs {
       try {
         producer.send(record).get(30, TimeUnit.SECONDS);
         return;
-      } catch (java.util.concurrent.ExecutionException
-          | java.util.concurrent.TimeoutException
+      } catch (ExecutionException
+          | TimeoutException
           | org.apache.kafka.common.errors.TimeoutException e) {
         if (System.nanoTime() > deadline) {
           throw e;
@@ -261,8 +267,7 @@ final class HostileInputs {
   }
 
   private static boolean ended(EventTail.Seen s) {
-    return s.event() instanceof io.qatfleet.messaging.event.ModelApproved
-        || s.event() instanceof io.qatfleet.messaging.event.JobFailed;
+    return s.event() instanceof ModelApproved || s.event() instanceof JobFailed;
   }
 
   private String mlp(int... units) {
@@ -297,8 +302,8 @@ final class HostileInputs {
   private ObjectNode specTree() {
     try {
       return (ObjectNode) Json.MAPPER.readTree(honest.toJson());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
