@@ -117,6 +117,9 @@ class CrossReferencesTest {
       JsonNode requests = container.at("/resources/requests");
       JsonNode limits = container.at("/resources/limits");
       assertThat(requests.has("memory") && limits.has("memory") && requests.has("cpu")).isTrue();
+      assertThat(limits.has("cpu"))
+          .as("%s: a CPU limit, which sizes TensorFlow's and ONNX Runtime's thread pools", name)
+          .isTrue();
     }
   }
 

@@ -1,5 +1,6 @@
 package io.qatfleet.bench;
 
+import io.qatfleet.core.model.TensorFlowThreads;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,7 +136,7 @@ record CpuPeak(int cores, int fmaUnits, int lanes, double ghz, String simd, Stri
     }
     List<Double> out = new ArrayList<>();
     try (Graph g = new Graph();
-        Session s = new Session(g)) {
+        Session s = new Session(g, TensorFlowThreads.current().configProto())) {
       Ops tf = Ops.create(g);
       Operand<TFloat32> a = tf.constant(Shape.of(n, n), DataBuffers.of(values, true, false));
       Operand<TFloat32> product = tf.linalg.matMul(a, a);

@@ -48,4 +48,15 @@ class ManagementInterfaceTest {
     String metrics = given().port(managementPort()).get("/q/metrics").then().extract().asString();
     assertThat(metrics).contains("qat_train_duration_seconds_count");
   }
+
+  @Test
+  void reportsTensorFlowThreadsFromTheCpusThisProcessMayUse() {
+    // No QAT_TF_*_THREADS in the test profile: both pools follow availableProcessors(), the
+    // JVM's view of the CPUs (a container's CPU limit included).
+    int cpus = Runtime.getRuntime().availableProcessors();
+    String metrics = given().port(managementPort()).get("/q/metrics").then().extract().asString();
+    assertThat(metrics)
+        .contains("qat_tensorflow_threads{pool=\"intra_op\"} " + cpus + ".0")
+        .contains("qat_tensorflow_threads{pool=\"inter_op\"} " + cpus + ".0");
+  }
 }

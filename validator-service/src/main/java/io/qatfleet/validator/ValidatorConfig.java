@@ -46,7 +46,10 @@ public interface ValidatorConfig {
   @WithDefault("2000")
   int referenceSamples();
 
-  /** ONNX Runtime's intra-op threads ({@code QAT_VALIDATION_ONNX_THREADS}); 0: its default. */
+  /**
+   * ONNX Runtime's intra-op threads ({@code QAT_VALIDATION_ONNX_THREADS}); 0: one per CPU the
+   * process may use, the container's CPU limit included.
+   */
   @WithName("validation.onnx-threads")
   @WithDefault("0")
   int onnxThreads();

@@ -173,7 +173,7 @@ public final class ModelGraph implements AutoCloseable {
         learningRate = optimizer.learningRate();
       }
       projectOp = config.hardProjection() ? forward.projection() : null;
-      session = new Session(graph);
+      session = new Session(graph, TensorFlowThreads.current().configProto());
       session.initialize();
     } catch (RuntimeException e) {
       graph.close();

@@ -29,7 +29,9 @@ final class OnnxRuntimeModel implements AutoCloseable {
   }
 
   /**
-   * Loads {@code model}; {@code threads} intra-op threads (0: ONNX Runtime's default).
+   * Loads {@code model}; {@code threads} intra-op threads, 0 for one per CPU this process may use
+   * ({@link Runtime#availableProcessors()}, which honours the container's CPU limit; ONNX Runtime's
+   * own default counts the host's cores and would oversubscribe a CPU-limited pod).
    *
    * @throws RejectedInputException if ONNX Runtime cannot load it or it lacks the input {@value
    *     OnnxExporter#INPUT} and the output {@value OnnxExporter#OUTPUT}
@@ -38,9 +40,8 @@ final class OnnxRuntimeModel implements AutoCloseable {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     OrtSession session;
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      if (threads > 0) {
-        options.setIntraOpNumThreads(threads);
-      }
+      options.setIntraOpNumThreads(
+          threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
       session = env.createSession(model, options);
     } catch (OrtException e) {
       throw new RejectedInputException(
