@@ -8,6 +8,7 @@ import io.qatfleet.cli.fleet.JobFollower;
 import io.qatfleet.cli.fleet.JobSummary;
 import io.qatfleet.cli.fleet.LocalFleet;
 import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.model.TensorFlowThreads;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.topic.Topics;
 import java.io.IOException;
@@ -145,7 +146,8 @@ public final class FleetBench implements Callable<Integer> {
                 FleetReport.describe(job, jobFile == null ? "built-in" : jobFile.toString()),
                 jobs,
                 runs,
-                Runtime.getRuntime().availableProcessors());
+                Runtime.getRuntime().availableProcessors(),
+                TensorFlowThreads.current().toString());
     console.println();
     BenchReport.publish(text, out, console);
     boolean allApproved =

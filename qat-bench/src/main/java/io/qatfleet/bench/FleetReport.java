@@ -52,7 +52,7 @@ final class FleetReport {
   }
 
   /** The tables and notes below the header; {@code job} is {@link #describe}'s line. */
-  static String markdown(String job, int jobs, List<FleetRun> runs, int cores) {
+  static String markdown(String job, int jobs, List<FleetRun> runs, int cores, String threads) {
     StringBuilder out = new StringBuilder();
     out.append("Job: ")
         .append(job)
@@ -164,7 +164,7 @@ final class FleetReport {
           String.format(Locale.ROOT, "%.0f", run.fleetStartSeconds()));
     }
     out.append(throughput.render()).append('\n');
-    out.append(notes(cores));
+    out.append(notes(cores, threads));
     return out.toString();
   }
 
@@ -220,7 +220,7 @@ final class FleetReport {
     return String.join(", ", parts);
   }
 
-  private static String notes(int cores) {
+  private static String notes(int cores, String threads) {
     return String.format(
         Locale.ROOT,
         """
@@ -243,16 +243,19 @@ final class FleetReport {
           batch submitted at once; each trainer count gets a fresh fleet (broker and services), whose
           start-up is outside every job's wall time (last column, for reference).
         - **Trainer instances** share one consumer group. `qat.jobs` and `qat.train` have %d
-          partitions each and a job's events are keyed by its id, so the partition a job id hashes
-          to decides which instance trains it; with two instances one holds two partitions and the
-          other one, so how evenly they share depends on the job ids. One instance runs a baseline
-          (`qat.jobs`) and a QAT round (`qat.train`) at the same time, each channel in order. The
-          per-instance column is read from each instance's `qat_train_duration_seconds_count`. There
-          is one quantizer and one validator.
-        - **Cores**: this machine has %d. TensorFlow in each trainer uses every core, so on a small
-          machine two trainer instances mostly compete for the same cores rather than add capacity.
+          partitions each and a job's events are keyed by its id. The job API mints each id so that
+          it lands on the partition whose owning trainers (read from the group's assignment) have
+          the fewest unfinished jobs (`JobPlacement`), so k trainers share k or more jobs evenly.
+          One instance can run a baseline (`qat.jobs`) and a QAT round (`qat.train`) at the same
+          time, each channel in order. The per-instance column is read from each instance's
+          `qat_train_duration_seconds_count`. There is one quantizer and one validator.
+        - **Cores**: this machine has %d; %s, in every service of the fleet (the bench's
+          environment, inherited by the services: `QAT_TF_INTRA_OP_THREADS`,
+          `QAT_TF_INTER_OP_THREADS`). With one thread per trainer, two trainers can use the two
+          cores that one leaves half idle; with the default (one per core) they compete for them.
         """,
         Topics.WORK_PARTITIONS,
-        cores);
+        cores,
+        threads);
   }
 }

@@ -52,7 +52,7 @@ class FleetReportTest {
                     new TrainerShare("trainer-service", 1, 1),
                     new TrainerShare("trainer-service-2", -1, -1))));
 
-    String report = FleetReport.markdown("`job`", 2, runs, 2);
+    String report = FleetReport.markdown("`job`", 2, runs, 2, "TensorFlow threads: intra-op 1");
 
     assertThat(report)
         .contains("Job: `job`; 2 submitted at once to each fleet.")
@@ -78,7 +78,7 @@ class FleetReportTest {
     Map<String, List<QatEvent>> one = Map.of("a", approvedJob("a", 0));
     String report =
         FleetReport.markdown(
-            "`job`", 1, List.of(new FleetRun(1, 20, List.of("a"), one, List.of())), 2);
+            "`job`", 1, List.of(new FleetRun(1, 20, List.of("a"), one, List.of())), 2, "threads");
 
     assertThat(report).contains("Median here: 13.3 %; not met.");
   }

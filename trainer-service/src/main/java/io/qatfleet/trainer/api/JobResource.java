@@ -11,6 +11,7 @@ import io.qatfleet.trainer.TrainerConfig;
 import io.qatfleet.trainer.messaging.Channels;
 import io.qatfleet.trainer.messaging.EventPublisher;
 import io.qatfleet.trainer.service.Budgets;
+import io.qatfleet.trainer.service.JobPlacement;
 import io.qatfleet.trainer.service.JobStops;
 import io.qatfleet.trainer.service.JobView;
 import io.qatfleet.trainer.service.JobView.JobSummary;
@@ -34,7 +35,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
@@ -96,6 +96,7 @@ public class JobResource {
   private final String ownerClaim;
   private final Budgets budgets;
   private final JobStops stops;
+  private final JobPlacement placement;
 
   JobResource(
       EventPublisher publisher,
@@ -104,7 +105,9 @@ public class JobResource {
       SecurityIdentity identity,
       TrainerConfig config,
       Budgets budgets,
-      JobStops stops) {
+      JobStops stops,
+      JobPlacement placement) {
+    this.placement = placement;
     this.budgets = budgets;
     this.stops = stops;
     this.publisher = publisher;
@@ -162,7 +165,7 @@ public class JobResource {
     if (!violations.isEmpty()) {
       return badRequest(violations);
     }
-    String jobId = UUID.randomUUID().toString();
+    String jobId = placement.newJobId();
     String modelOwner;
     try {
       modelOwner = owners.claim(spec.name(), caller.owner(), jobId);

@@ -228,6 +228,20 @@ public class JobView {
     return out;
   }
 
+  /** The ids of the jobs that have not ended (approved, failed or cancelled). */
+  public List<String> unfinishedJobIds() {
+    List<String> out = new ArrayList<>();
+    jobs.forEach(
+        (id, job) -> {
+          synchronized (job) {
+            if (!ENDED.contains(job.stage) && !APPROVAL_REFUSED.equals(job.stage)) {
+              out.add(id);
+            }
+          }
+        });
+    return out;
+  }
+
   private Job job(String jobId) {
     return jobs.computeIfAbsent(jobId, id -> new Job());
   }
