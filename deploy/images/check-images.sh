@@ -24,7 +24,10 @@
 #   QAT_IMAGE_LOGS   where the broker's, dockerd's and the containers' logs go
 #                    (default target/image-check)
 #   QAT_IMAGE_REFRESH=1  rebuild the bases without Docker's layer cache (new Debian packages)
+# With --bases it stops after step 3 (deploy/images/kafka-image.sh builds on the JRE base).
 set -euo pipefail
+bases_only=""
+[[ "${1:-}" == --bases ]] && bases_only=1
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 root="$PWD"
 
@@ -79,7 +82,11 @@ cleanup() {
   awk -v w="$work/" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r | xargs -r umount -l
   rm -rf --one-file-system "$work"
   if [[ $rc -eq 0 ]]; then
-    log "OK: all images built and checked in $((SECONDS - t0)) s"
+    if [[ -n "$bases_only" ]]; then
+      log "OK: base images built in $((SECONDS - t0)) s"
+    else
+      log "OK: all images built and checked in $((SECONDS - t0)) s"
+    fi
   else
     log "FAILED (exit $rc) after $((SECONDS - t0)) s; logs in $logs"
   fi
@@ -127,20 +134,10 @@ step "2. Docker engine"
 if docker info >/dev/null 2>&1; then
   log "using the running Docker engine"
 else
-  [[ $(id -u) -eq 0 ]] || fail "no Docker engine answers and starting dockerd needs root"
   # Only host networking is used (builds and containers), so dockerd needs no bridge, no iptables
   # rules and no IP forwarding: it leaves the host's network settings as they are.
-  dockerd --iptables=false --ip-forward=false --bridge=none >"$logs/dockerd.log" 2>&1 &
-  dockerd_pid=$!
-  for _ in $(seq 60); do
-    docker info >/dev/null 2>&1 && break
-    kill -0 "$dockerd_pid" 2>/dev/null || break
-    sleep 1
-  done
-  if ! docker info >/dev/null 2>&1; then
-    tail -20 "$logs/dockerd.log" >&2
-    fail "dockerd did not come up (log above, $logs/dockerd.log)"
-  fi
+  dockerd_pid="$(deploy/images/docker-engine.sh "$logs/dockerd.log" --host-network-only)" ||
+    fail "dockerd did not come up ($logs/dockerd.log)"
   log "started dockerd (pid $dockerd_pid)"
 fi
 docker info --format 'engine {{.ServerVersion}}, storage {{.Driver}}, cgroup v{{.CgroupVersion}} ({{.CgroupDriver}}), root {{.DockerRootDir}}' >&2
@@ -173,6 +170,11 @@ for target in jre jdk; do
   docker_build "$target-base" "$image" --network host "${nocache[@]}" \
     --build-arg DEBIAN_MIRROR="$mirror" --target "$target" - <deploy/images/base.Dockerfile
 done
+
+if [[ -n "$bases_only" ]]; then
+  step "done (bases only)"
+  exit 0
+fi
 
 step "4. service images"
 missing=()

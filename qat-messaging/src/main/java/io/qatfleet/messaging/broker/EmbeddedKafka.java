@@ -140,19 +140,26 @@ public final class EmbeddedKafka implements AutoCloseable {
     return broker;
   }
 
+  /**
+   * The single-node broker's settings beyond Kafka's defaults: large messages, internal topics with
+   * one replica, groups formed without the initial rebalance delay. The tests' container broker
+   * gets the same ({@code KafkaBrokerExtension}).
+   */
+  public static final Map<String, String> BROKER_SETTINGS =
+      Map.of(
+          "message.max.bytes", String.valueOf(MESSAGE_MAX_BYTES),
+          "replica.fetch.max.bytes", String.valueOf(MESSAGE_MAX_BYTES),
+          "offsets.topic.replication.factor", "1",
+          "offsets.topic.num.partitions", "5",
+          "transaction.state.log.replication.factor", "1",
+          "transaction.state.log.min.isr", "1",
+          "min.insync.replicas", "1",
+          "group.initial.rebalance.delay.ms", "0",
+          "share.coordinator.state.topic.replication.factor", "1",
+          "share.coordinator.state.topic.min.isr", "1");
+
   private static void brokerProperties(Properties props, Path logDir) {
-    props.putAll(
-        Map.of(
-            "message.max.bytes", String.valueOf(MESSAGE_MAX_BYTES),
-            "replica.fetch.max.bytes", String.valueOf(MESSAGE_MAX_BYTES),
-            "offsets.topic.replication.factor", "1",
-            "offsets.topic.num.partitions", "5",
-            "transaction.state.log.replication.factor", "1",
-            "transaction.state.log.min.isr", "1",
-            "min.insync.replicas", "1",
-            "group.initial.rebalance.delay.ms", "0",
-            "share.coordinator.state.topic.replication.factor", "1",
-            "share.coordinator.state.topic.min.isr", "1"));
+    props.putAll(BROKER_SETTINGS);
     if (logDir != null) {
       try {
         Files.createDirectories(logDir);

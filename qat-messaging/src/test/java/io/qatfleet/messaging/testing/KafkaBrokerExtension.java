@@ -1,6 +1,7 @@
 package io.qatfleet.messaging.testing;
 
 import io.qatfleet.messaging.broker.EmbeddedKafka;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -116,9 +117,11 @@ public final class KafkaBrokerExtension implements BeforeAllCallback {
   private static Broker startContainer(String image) {
     long t0 = System.nanoTime();
     KafkaContainer container =
-        new KafkaContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("apache/kafka"))
-            .withEnv("KAFKA_MESSAGE_MAX_BYTES", String.valueOf(EmbeddedKafka.MESSAGE_MAX_BYTES))
-            .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0");
+        new KafkaContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("apache/kafka"));
+    // The embedded broker's settings, as apache/kafka-style environment: a.b.c -> KAFKA_A_B_C.
+    EmbeddedKafka.BROKER_SETTINGS.forEach(
+        (key, value) ->
+            container.withEnv("KAFKA_" + key.toUpperCase(Locale.ROOT).replace('.', '_'), value));
     container.start();
     String description = "Testcontainers Kafka container (" + image + ")";
     LOG.info(
