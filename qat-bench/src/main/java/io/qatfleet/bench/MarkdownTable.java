@@ -1,10 +1,14 @@
 package io.qatfleet.bench;
 
+import io.qatfleet.cli.report.Table;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** A Markdown (GitHub) table built row by row; a {@code |} inside a cell is escaped. */
+/**
+ * A Markdown (GitHub) table built row by row, rendered by the reports' {@link Table} (a {@code |}
+ * inside a cell escaped, a line break made a space); a null cell is empty.
+ */
 public final class MarkdownTable {
   private final List<String> header;
   private final List<List<String>> rows = new ArrayList<>();
@@ -26,28 +30,12 @@ public final class MarkdownTable {
       throw new IllegalArgumentException(
           "row has " + cells.length + " cells, the table " + header.size() + " columns");
     }
-    rows.add(Arrays.asList(cells));
+    rows.add(Arrays.stream(cells).map(c -> c == null ? "" : c).toList());
     return this;
   }
 
   /** The table, one line per row, each line ending with a newline. */
   public String render() {
-    StringBuilder out = new StringBuilder();
-    line(out, header);
-    out.append('|').append("---|".repeat(header.size())).append('\n');
-    rows.forEach(r -> line(out, r));
-    return out.toString();
-  }
-
-  private static void line(StringBuilder out, List<String> cells) {
-    out.append('|');
-    for (String cell : cells) {
-      out.append(' ').append(escape(cell)).append(" |");
-    }
-    out.append('\n');
-  }
-
-  private static String escape(String cell) {
-    return cell == null ? "" : cell.replace("|", "\\|").replaceAll("\\R", " ");
+    return new Table(header, rows).markdown();
   }
 }

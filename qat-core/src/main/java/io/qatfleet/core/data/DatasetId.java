@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * The datasets a job may name, with where their IDX files live and which package provides them.
@@ -27,6 +28,22 @@ public enum DatasetId {
     @Override
     public String installCommand(Path dataDir) {
       return "apt-get install dataset-fashion-mnist";
+    }
+
+    /** The labels' names as the dataset's authors give them (Xiao et al., 2017, Table 1). */
+    @Override
+    public List<String> classNames() {
+      return List.of(
+          "T-shirt/top",
+          "Trouser",
+          "Pullover",
+          "Dress",
+          "Coat",
+          "Sandal",
+          "Shirt",
+          "Sneaker",
+          "Bag",
+          "Ankle boot");
     }
   };
 
@@ -67,6 +84,14 @@ public enum DatasetId {
   /** The package that provides the files, e.g. {@code the Debian package dataset-fashion-mnist}. */
   public String provider() {
     return provider;
+  }
+
+  /**
+   * The name of each label class, by label, for people (reports, tables): the digit itself for
+   * MNIST. A dataset with names of its own overrides this.
+   */
+  public List<String> classNames() {
+    return IntStream.range(0, numClasses()).mapToObj(Integer::toString).toList();
   }
 
   /** Number of label classes. */

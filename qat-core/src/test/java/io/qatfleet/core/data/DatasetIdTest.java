@@ -23,4 +23,23 @@ class DatasetIdTest {
         .hasMessageContaining("'cifar10'")
         .hasMessageContaining("mnist, fashion-mnist");
   }
+
+  @Test
+  void namesEveryClassOfEachDataset() {
+    // Fashion-MNIST's labels as its authors list them; MNIST's classes are the digits
+    assertThat(DatasetId.FASHION_MNIST.classNames())
+        .containsExactly(
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot");
+    assertThat(DatasetId.MNIST.classNames())
+        .containsExactly("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+  }
 }
