@@ -1,5 +1,7 @@
 package io.qatfleet.cli.fleet;
 
+import io.qatfleet.cli.report.MetricTables;
+import io.qatfleet.cli.report.Table;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.JobSubmitted;
@@ -32,6 +34,11 @@ public record JobSummary(
     List<ValidationCompleted> validations,
     Map<String, Duration> stageTimes,
     Duration total) {
+
+  /** What the time per stage means. */
+  public static final String STAGE_NOTE =
+      "(A stage runs from the event that requested it to the event it published, so it includes"
+          + " fetching its input over Kafka.)";
 
   /** Key of the float baseline in {@link #stageTimes()}. */
   public static final String BASELINE_STAGE = "baseline";
@@ -107,66 +114,85 @@ public record JobSummary(
   /** The result table: float vs quantized, thresholds, agreement, rounds, stage times. */
   public String table() {
     StringBuilder out = new StringBuilder();
-    out.append(
-        String.format(
-            Locale.ROOT,
-            "job %s: %s after %d round(s), %.0f s%n%n",
-            jobId,
-            approved.isPresent()
-                ? "APPROVED as " + approved.get().modelName() + " v" + approved.get().version()
-                : failed.map(f -> "FAILED (" + f.reason() + ")").orElse("unfinished"),
-            validations.size(),
-            total.toMillis() / 1000.0));
+    out.append(String.format(Locale.ROOT, "job %s: %s%n%n", jobId, headline()));
     if (!validations.isEmpty()) {
       ValidationCompleted v = validations.get(validations.size() - 1);
-      out.append("| metric | float | quantized | Δ (pp) | threshold | pass |\n");
-      out.append("|---|---|---|---|---|---|\n");
-      for (String metric : List.of("accuracy", "macroPrecision", "macroRecall", "macroF1")) {
-        Double f = v.floatMetrics().get(metric);
-        Double q = v.quantizedMetrics().get(metric);
-        if (f == null || q == null) {
-          continue;
-        }
-        Optional<ThresholdResult> t =
-            v.thresholdResults().stream().filter(r -> r.metric().equals(metric)).findFirst();
-        out.append(
-            String.format(
-                Locale.ROOT,
-                "| %s | %.4f | %.4f | %+.2f | %s | %s |%n",
-                metric,
-                f,
-                q,
-                100 * (q - f),
-                t.map(r -> describe(r)).orElse("—"),
-                t.map(r -> r.passed() ? "yes" : "NO").orElse("—")));
-      }
-      barLine(v).ifPresent(line -> out.append(System.lineSeparator()).append(line).append('\n'));
-      out.append(
-          String.format(
-              Locale.ROOT,
-              "%nint vs fake-quant agreement: %.2f %% (round %d)%n",
-              100 * v.agreement(),
-              v.round()));
-      onnxLine(v).ifPresent(line -> out.append(line).append('\n'));
-      sizeLine(v).ifPresent(line -> out.append(line).append('\n'));
+      out.append(resultTable(v).markdown());
+      notes(v).forEach(line -> out.append(System.lineSeparator()).append(line).append('\n'));
     }
-    out.append("\n| stage | seconds |\n|---|---|\n");
+    out.append('\n').append(stageTable().markdown());
+    out.append(String.format(Locale.ROOT, "%n%s%n", STAGE_NOTE));
+    return out.toString();
+  }
+
+  /** The outcome in a few words: approved as which version, failed why, or unfinished. */
+  public String headline() {
+    return String.format(
+        Locale.ROOT,
+        "%s after %d round(s), %.0f s",
+        approved.isPresent()
+            ? "APPROVED as " + approved.get().modelName() + " v" + approved.get().version()
+            : failed.map(f -> "FAILED (" + f.reason() + ")").orElse("unfinished"),
+        validations.size(),
+        total.toMillis() / 1000.0);
+  }
+
+  /** The headline metrics of round {@code v}: float, quantized, change, threshold, pass. */
+  public static Table resultTable(ValidationCompleted v) {
+    List<List<String>> rows = new ArrayList<>();
+    for (String metric : MetricTables.OVERALL) {
+      Double f = v.floatMetrics().get(metric);
+      Double q = v.quantizedMetrics().get(metric);
+      if (f == null || q == null) {
+        continue;
+      }
+      Optional<ThresholdResult> t =
+          v.thresholdResults().stream().filter(r -> r.metric().equals(metric)).findFirst();
+      rows.add(
+          List.of(
+              metric,
+              String.format(Locale.ROOT, "%.4f", f),
+              String.format(Locale.ROOT, "%.4f", q),
+              String.format(Locale.ROOT, "%+.2f", 100 * (q - f)),
+              t.map(r -> describe(r)).orElse("—"),
+              t.map(r -> r.passed() ? "yes" : "NO").orElse("—")));
+    }
+    return new Table(List.of("metric", "float", "quantized", "Δ (pp)", "threshold", "pass"), rows);
+  }
+
+  /**
+   * The lines under the result table: the bar it was judged by, the integer engine's agreement, how
+   * ONNX Runtime measured it, the models' sizes (where known).
+   */
+  public static List<String> notes(ValidationCompleted v) {
+    List<String> lines = new ArrayList<>();
+    barLine(v).ifPresent(lines::add);
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            "int vs fake-quant agreement: %.2f %% (round %d)",
+            100 * v.agreement(),
+            v.round()));
+    onnxLine(v).ifPresent(lines::add);
+    sizeLine(v).ifPresent(lines::add);
+    return lines;
+  }
+
+  /** Seconds per stage, the time between stages, and the total. */
+  public Table stageTable() {
+    List<List<String>> rows = new ArrayList<>();
     long staged = 0;
     for (Map.Entry<String, Duration> e : stageTimes.entrySet()) {
       staged += e.getValue().toMillis();
-      out.append(
-          String.format(
-              Locale.ROOT, "| %s | %.1f |%n", e.getKey(), e.getValue().toMillis() / 1000.0));
+      rows.add(List.of(e.getKey(), seconds(e.getValue().toMillis())));
     }
-    out.append(
-        String.format(
-            Locale.ROOT,
-            "| between stages | %.1f |%n| total | %.1f |%n%n"
-                + "(A stage runs from the event that requested it to the event it published, so it"
-                + " includes fetching its input over Kafka.)%n",
-            Math.max(0, total.toMillis() - staged) / 1000.0,
-            total.toMillis() / 1000.0));
-    return out.toString();
+    rows.add(List.of("between stages", seconds(Math.max(0, total.toMillis() - staged))));
+    rows.add(List.of("total", seconds(total.toMillis())));
+    return new Table(List.of("stage", "seconds"), rows);
+  }
+
+  private static String seconds(long millis) {
+    return String.format(Locale.ROOT, "%.1f", millis / 1000.0);
   }
 
   /**

@@ -17,6 +17,7 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYTextAnnotation;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.SymbolAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.PaintScale;
@@ -45,7 +46,10 @@ final class ReportCharts {
 
   private ReportCharts() {}
 
-  /** Loss per fractional epoch; one series per training run (e.g. "baseline", "qat round 1"). */
+  /**
+   * Loss per fractional epoch of the job; one series per training run (e.g. "baseline round 0",
+   * "qat round 1"), each starting where the one before ended.
+   */
   static byte[] loss(Map<String, List<double[]>> curves) {
     XYSeriesCollection data = new XYSeriesCollection();
     curves.forEach(
@@ -124,17 +128,23 @@ final class ReportCharts {
     return png(chart, WIDTH, HEIGHT);
   }
 
-  /** The two matrices (rows = true class) side by side, cells shaded by count and labelled. */
-  static byte[] confusions(List<List<Integer>> floatMatrix, List<List<Integer>> quantizedMatrix) {
+  /**
+   * The two matrices (rows = true class) side by side, cells shaded by count and labelled, the axes
+   * by class name ({@code classNames}, by label; numbers where it has none).
+   */
+  static byte[] confusions(
+      List<List<Integer>> floatMatrix,
+      List<List<Integer>> quantizedMatrix,
+      List<String> classNames) {
     int max = Math.max(1, Math.max(max(floatMatrix), max(quantizedMatrix)));
     int side = 460;
     BufferedImage image = new BufferedImage(2 * side, side, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     try {
       g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-      heatmap("Float confusion", floatMatrix, max)
+      heatmap("Float confusion", floatMatrix, max, classNames)
           .draw(g, new Rectangle2D.Double(0, 0, side, side));
-      heatmap("Quantized confusion", quantizedMatrix, max)
+      heatmap("Quantized confusion", quantizedMatrix, max, classNames)
           .draw(g, new Rectangle2D.Double(side, 0, side, side));
     } finally {
       g.dispose();
@@ -142,7 +152,8 @@ final class ReportCharts {
     return encode(image);
   }
 
-  private static JFreeChart heatmap(String title, List<List<Integer>> matrix, int max) {
+  private static JFreeChart heatmap(
+      String title, List<List<Integer>> matrix, int max, List<String> classNames) {
     int k = matrix.size();
     double[][] xyz = new double[3][k * k];
     for (int t = 0; t < k; t++) {
@@ -155,10 +166,16 @@ final class ReportCharts {
     }
     DefaultXYZDataset data = new DefaultXYZDataset();
     data.addSeries(title, xyz);
-    NumberAxis predicted = new NumberAxis("predicted class");
-    NumberAxis truth = new NumberAxis("true class");
-    for (NumberAxis axis : List.of(predicted, truth)) {
-      axis.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+    String[] names = new String[k];
+    for (int c = 0; c < k; c++) {
+      names[c] = c < classNames.size() ? classNames.get(c) : Integer.toString(c);
+    }
+    SymbolAxis predicted = new SymbolAxis("predicted class", names);
+    SymbolAxis truth = new SymbolAxis("true class", names);
+    predicted.setVerticalTickLabels(true);
+    for (SymbolAxis axis : List.of(predicted, truth)) {
+      axis.setGridBandsVisible(false);
+      axis.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, k > 12 ? 7 : 10));
       axis.setRange(-0.5, k - 0.5);
       axis.setLowerMargin(0);
       axis.setUpperMargin(0);

@@ -30,10 +30,11 @@ import java.util.TreeMap;
 /**
  * Writes what a person looks at after a job, under the job's directory: {@code report.json} (the
  * spec, the outcome, every round's training losses, metrics, thresholds, agreement and decision,
- * stage times, model sizes, and every event as it crossed the broker), {@code report.md} (the
- * {@link JobSummary#table()}) and a self-contained {@code report.html} (inline CSS, the charts of
- * {@link ReportCharts} as base64 PNGs, the result table). It consumes nothing but the job's events,
- * so the same report can be rebuilt from a recorded topic.
+ * stage times, model sizes, and every event as it crossed the broker), and the same {@link
+ * Section}s twice: {@code report.md} (tables in Markdown) and a self-contained {@code report.html}
+ * (inline CSS, the tables, the charts of {@link ReportCharts} as base64 PNGs). Classes are named as
+ * the job's dataset names them ({@link MetricTables#classNames}). It consumes nothing but the job's
+ * events, so the same report can be rebuilt from a recorded topic.
  */
 public final class ReportWriter {
 
@@ -43,8 +44,6 @@ public final class ReportWriter {
 
   private static final String MODEL_BYTES = "modelBytes";
   private static final String ACCURACY = "accuracy";
-  private static final List<String> TABLE_METRICS =
-      List.of(ACCURACY, "macroPrecision", "macroRecall", "macroF1");
 
   private final EventCodec codec = new EventCodec();
 
@@ -61,8 +60,9 @@ public final class ReportWriter {
         Json.MAPPER
             .writerWithDefaultPrettyPrinter()
             .writeValueAsString(json(jobId, seen, events, summary)));
-    Files.writeString(markdown, summary.table());
-    Files.writeString(html, html(jobId, events, summary));
+    List<Section> sections = sections(events, summary);
+    Files.writeString(markdown, markdown(jobId, summary, sections));
+    Files.writeString(html, html(jobId, events, summary, sections));
     return List.of(json, markdown, html);
   }
 
@@ -98,6 +98,12 @@ public final class ReportWriter {
                 outcome.put("bestRound", f.bestRound());
               }
             });
+    report.set(
+        "classNames",
+        Json.MAPPER.valueToTree(
+            spec(events)
+                .map(sp -> MetricTables.classNames(sp.data().dataset()))
+                .orElse(List.of())));
     report.put("roundsUsed", summary.validations().size());
     report.put("totalSeconds", summary.total().toMillis() / 1000.0);
 
@@ -251,42 +257,63 @@ public final class ReportWriter {
     return Double.isFinite(bar) ? bar : Double.NaN;
   }
 
-  private String html(String jobId, List<QatEvent> events, JobSummary summary) {
-    StringBuilder h = new StringBuilder();
-    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
-        .append("<title>qat-fleet report ")
-        .append(esc(jobId))
-        .append("</title><style>")
-        .append(
-            "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}"
-                + "table{border-collapse:collapse;margin:1em 0}"
-                + "td,th{border:1px solid #ccc;padding:.3em .7em;text-align:right}"
-                + "th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}"
-                + ".pass{color:#17803d;font-weight:600}.fail{color:#b42318;font-weight:600}"
-                + "img{max-width:100%;border:1px solid #eee;margin:.5em 0}"
-                + "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}")
-        .append("</style></head><body>\n");
-    h.append("<h1>Job ").append(esc(jobId)).append("</h1>\n<p>");
-    spec(events)
-        .ifPresent(
-            s ->
-                h.append("<b>")
-                    .append(esc(s.name()))
-                    .append("</b>: ")
-                    .append(esc(String.valueOf(s.model())))
-                    .append("<br>"));
-    h.append("Outcome: <b>").append(esc(outcome(summary))).append("</b>, ");
-    h.append(summary.validations().size()).append(" round(s), ");
-    h.append(String.format(Locale.ROOT, "%.1f s", summary.total().toMillis() / 1000.0));
-    h.append("</p>\n");
+  /**
+   * A part of the report: a title, lines of text, a table and a chart, each optional. Both
+   * renderings walk the same list, so a section added to {@link #sections} shows in both.
+   */
+  record Section(String title, List<String> notes, Table table, byte[] chart, String chartAlt) {
+    static Section table(String title, Table table, List<String> notes) {
+      return new Section(title, notes, table, null, null);
+    }
 
+    static Section chart(String title, String alt, byte[] png) {
+      return new Section(title, List.of(), null, png, alt);
+    }
+  }
+
+  /** The report's sections, in reading order. */
+  static List<Section> sections(List<QatEvent> events, JobSummary summary) {
+    List<Section> out = new ArrayList<>();
+    List<String> classNames =
+        spec(events).map(s -> MetricTables.classNames(s.data().dataset())).orElse(List.of());
     Optional<ValidationCompleted> last = last(summary);
-    last.ifPresent(v -> resultTable(h, v));
-    roundsTable(h, summary.validations());
+    last.ifPresent(
+        v ->
+            out.add(
+                Section.table(
+                    "Result (round " + v.round() + ")",
+                    JobSummary.resultTable(v),
+                    JobSummary.notes(v))));
+    out.add(Section.table("Rounds", roundsTable(summary.validations()), List.of()));
+    last.ifPresent(
+        v ->
+            out.add(
+                Section.table(
+                    "Per class (round " + v.round() + "), float vs quantized",
+                    MetricTables.perClass(v.floatMetrics(), v.quantizedMetrics(), classNames),
+                    List.of())));
+    out.add(
+        Section.chart(
+            "Training loss",
+            "training loss per epoch of the job, baseline then each round",
+            ReportCharts.loss(continuous(lossCurves(events)))));
+    out.add(accuracySection(summary));
+    out.add(
+        last.map(
+                v ->
+                    Section.chart(
+                        "Confusion matrices (round " + v.round() + ")",
+                        "confusion matrices float vs quantized",
+                        ReportCharts.confusions(
+                            v.floatConfusion(), v.quantizedConfusion(), classNames)))
+            .orElse(
+                new Section(
+                    "Confusion matrices", List.of("No round was validated."), null, null, null)));
+    out.add(Section.table("Time per stage", summary.stageTable(), List.of(JobSummary.STAGE_NOTE)));
+    return out;
+  }
 
-    h.append("<h2>Training loss</h2>\n");
-    img(h, "training loss per epoch", ReportCharts.loss(lossCurves(events)));
-    h.append("<h2>Accuracy per round</h2>\n");
+  private static Section accuracySection(JobSummary summary) {
     List<double[]> acc = new ArrayList<>();
     double floatAccuracy = Double.NaN;
     double bar = Double.NaN;
@@ -300,32 +327,84 @@ public final class ReportWriter {
           v.thresholdResults().stream().filter(r -> r.metric().equals(ACCURACY)).findFirst();
       bar = accuracyBar(t.map(ThresholdResult::threshold).orElse(null), floatAccuracy);
     }
-    img(h, "quantized accuracy per round", ReportCharts.accuracy(acc, floatAccuracy, bar));
-    h.append("<h2>Confusion matrices (last round)</h2>\n");
-    last.ifPresentOrElse(
-        v ->
-            img(
-                h,
-                "confusion matrices float vs quantized",
-                ReportCharts.confusions(v.floatConfusion(), v.quantizedConfusion())),
-        () -> h.append("<p>No round was validated.</p>\n"));
+    return Section.chart(
+        "Accuracy per round",
+        "quantized accuracy per round",
+        ReportCharts.accuracy(acc, floatAccuracy, bar));
+  }
 
-    h.append("<h2>Time per stage</h2>\n<table><tr><th>stage</th><th>seconds</th></tr>\n");
-    summary
-        .stageTimes()
-        .forEach(
-            (k, d) ->
-                h.append(
-                    String.format(
-                        Locale.ROOT,
-                        "<tr><td>%s</td><td>%.1f</td></tr>%n",
-                        esc(k),
-                        d.toMillis() / 1000.0)));
-    h.append(
-        String.format(
-            Locale.ROOT,
-            "<tr><th>total</th><th>%.1f</th></tr></table>%n",
-            summary.total().toMillis() / 1000.0));
+  /**
+   * The training runs on one epoch axis: each run (baseline, then each round) starts at the epoch
+   * where the run before it ended.
+   */
+  static Map<String, List<double[]>> continuous(Map<String, List<double[]>> curves) {
+    Map<String, List<double[]>> out = new LinkedHashMap<>();
+    double offset = 0;
+    for (Map.Entry<String, List<double[]>> e : curves.entrySet()) {
+      double start = offset;
+      List<double[]> shifted =
+          e.getValue().stream().map(p -> new double[] {start + p[0], p[1]}).toList();
+      out.put(e.getKey(), shifted);
+      offset = shifted.stream().mapToDouble(p -> p[0]).max().orElse(offset);
+    }
+    return out;
+  }
+
+  private static String markdown(String jobId, JobSummary summary, List<Section> sections) {
+    StringBuilder m = new StringBuilder();
+    m.append("# Job ").append(jobId).append("\n\n").append(summary.headline()).append("\n");
+    for (Section s : sections) {
+      if (s.table() == null && s.notes().isEmpty()) {
+        continue; // a chart: report.html has it
+      }
+      m.append("\n## ").append(s.title()).append("\n\n");
+      if (s.table() != null) {
+        m.append(s.table().markdown());
+      }
+      s.notes().forEach(line -> m.append('\n').append(line).append('\n'));
+    }
+    return m.toString();
+  }
+
+  private String html(
+      String jobId, List<QatEvent> events, JobSummary summary, List<Section> sections)
+      throws IOException {
+    StringBuilder h = new StringBuilder();
+    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+        .append("<title>qat-fleet report ")
+        .append(esc(jobId))
+        .append("</title><style>")
+        .append(
+            "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}"
+                + "table{border-collapse:collapse;margin:1em 0}"
+                + "td,th{border:1px solid #ccc;padding:.3em .7em;text-align:right}"
+                + "th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}"
+                + "img{max-width:100%;border:1px solid #eee;margin:.5em 0}"
+                + "pre{background:#f6f6f6;padding:.7em;overflow-x:auto}"
+                + "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}")
+        .append("</style></head><body>\n");
+    h.append("<h1>Job ").append(esc(jobId)).append("</h1>\n<p>");
+    Optional<JobSpec> spec = spec(events);
+    spec.ifPresent(s -> h.append("<b>").append(esc(s.name())).append("</b>: "));
+    h.append("<b>").append(esc(outcome(summary))).append("</b>, ");
+    h.append(summary.validations().size()).append(" round(s), ");
+    h.append(String.format(Locale.ROOT, "%.1f s", summary.total().toMillis() / 1000.0));
+    h.append("</p>\n");
+    if (spec.isPresent()) {
+      h.append("<details><summary>Job spec</summary><pre>")
+          .append(esc(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(spec.get())))
+          .append("</pre></details>\n");
+    }
+    for (Section s : sections) {
+      h.append("<h2>").append(esc(s.title())).append("</h2>\n");
+      if (s.table() != null) {
+        h.append(s.table().html());
+      }
+      s.notes().forEach(line -> h.append("<p>").append(esc(line)).append("</p>\n"));
+      if (s.chart() != null) {
+        img(h, s.chartAlt(), s.chart());
+      }
+    }
     h.append("</body></html>\n");
     return h.toString();
   }
@@ -338,70 +417,19 @@ public final class ReportWriter {
         .orElseGet(() -> summary.failed().map(f -> "FAILED: " + f.reason()).orElse("unfinished"));
   }
 
-  private static void resultTable(StringBuilder h, ValidationCompleted v) {
-    h.append("<h2>Result (round ")
-        .append(v.round())
-        .append(")</h2>\n<table><tr><th>metric</th><th>float</th><th>quantized</th>")
-        .append("<th>Δ (pp)</th><th>threshold</th><th>pass</th></tr>\n");
-    for (String metric : TABLE_METRICS) {
-      Double f = v.floatMetrics().get(metric);
-      Double q = v.quantizedMetrics().get(metric);
-      if (f == null || q == null) {
-        continue;
-      }
-      Optional<ThresholdResult> t =
-          v.thresholdResults().stream().filter(r -> r.metric().equals(metric)).findFirst();
-      h.append(
-          String.format(
-              Locale.ROOT,
-              "<tr><td>%s</td><td>%.4f</td><td>%.4f</td><td>%+.2f</td><td>%s</td><td>%s</td></tr>%n",
-              metric,
-              f,
-              q,
-              100 * (q - f),
-              t.map(r -> esc(describe(r.threshold()))).orElse("—"),
-              t.map(r -> r.passed() ? "<span class=pass>yes</span>" : "<span class=fail>no</span>")
-                  .orElse("—")));
-    }
-    h.append(
-        String.format(
-            Locale.ROOT,
-            "<tr><td>int vs fake-quant agreement</td><td></td><td>%.2f %%</td>"
-                + "<td></td><td></td><td></td></tr>%n",
-            100 * v.agreement()));
-    Double fb = v.floatMetrics().get(MODEL_BYTES);
-    Double qb = v.quantizedMetrics().get(MODEL_BYTES);
-    if (fb != null && qb != null) {
-      h.append(
-          String.format(
-              Locale.ROOT,
-              "<tr><td>model size (bytes)</td><td>%,d</td><td>%,d</td><td>×%.2f</td>"
-                  + "<td></td><td></td></tr>%n",
-              fb.longValue(),
-              qb.longValue(),
-              qb / fb));
-    }
-    h.append("</table>\n");
-    JobSummary.barLine(v).ifPresent(line -> h.append("<p>").append(esc(line)).append("</p>\n"));
-    JobSummary.onnxLine(v).ifPresent(line -> h.append("<p>").append(esc(line)).append("</p>\n"));
-    JobSummary.sizeLine(v).ifPresent(line -> h.append("<p>").append(esc(line)).append("</p>\n"));
-  }
-
-  private static void roundsTable(StringBuilder h, List<ValidationCompleted> validations) {
-    h.append("<h2>Rounds</h2>\n<table><tr><th>round</th><th>float accuracy</th>")
-        .append("<th>quantized accuracy</th><th>agreement</th><th>decision</th></tr>\n");
+  private static Table roundsTable(List<ValidationCompleted> validations) {
+    List<List<String>> rows = new ArrayList<>();
     for (ValidationCompleted v : validations) {
-      h.append(
-          String.format(
-              Locale.ROOT,
-              "<tr><td>%d</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%s</td></tr>%n",
-              v.round(),
-              v.floatMetrics().getOrDefault(ACCURACY, Double.NaN),
-              v.quantizedMetrics().getOrDefault(ACCURACY, Double.NaN),
-              v.agreement(),
-              v.decision()));
+      rows.add(
+          List.of(
+              Integer.toString(v.round()),
+              MetricTables.number(v.floatMetrics().get(ACCURACY)),
+              MetricTables.number(v.quantizedMetrics().get(ACCURACY)),
+              MetricTables.number(v.agreement()),
+              v.decision().name()));
     }
-    h.append("</table>\n");
+    return new Table(
+        List.of("round", "float accuracy", "quantized accuracy", "agreement", "decision"), rows);
   }
 
   static String describe(MetricThreshold t) {
@@ -427,9 +455,6 @@ public final class ReportWriter {
   }
 
   private static String esc(String s) {
-    return s.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\"", "&quot;");
+    return Table.escapeHtml(s);
   }
 }

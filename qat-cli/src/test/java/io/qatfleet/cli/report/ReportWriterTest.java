@@ -66,14 +66,37 @@ class ReportWriterTest {
         round,
         REF,
         at(s),
-        Map.of("accuracy", 0.90, "modelBytes", 4000.0),
-        Map.of("accuracy", quantized, "modelBytes", 1100.0),
+        withPerClass(Map.of("accuracy", 0.90, "modelBytes", 4000.0), 0.5),
+        withPerClass(Map.of("accuracy", quantized, "modelBytes", 1100.0), 0.25),
         List.of(new ThresholdResult("accuracy", ACCURACY_BAR, 0.90, quantized, passed)),
         0.99,
         passed ? Decision.PASS : Decision.RETRAIN,
         FLOAT_CONFUSION,
         confusion,
         ThresholdSource.SPEC);
+  }
+
+  /**
+   * Per-class metrics for two classes: class 0 has precision {@code p}, recall {@code 2p} and F1
+   * {@code 3p}; class 1 has 1.0 everywhere.
+   */
+  private static Map<String, Double> withPerClass(Map<String, Double> overall, double p) {
+    Map<String, Double> m = new java.util.HashMap<>(overall);
+    m.putAll(
+        Map.of(
+            "precision.0",
+            p,
+            "recall.0",
+            2 * p,
+            "f1.0",
+            3 * p,
+            "precision.1",
+            1.0,
+            "recall.1",
+            1.0,
+            "f1.1",
+            1.0));
+    return m;
   }
 
   /** Round 1 drops 2 pp (bar: 1 pp) and is retrained with 2 epochs; round 2 drops 0.5 pp. */
@@ -185,11 +208,68 @@ class ReportWriterTest {
   }
 
   @Test
-  void keepsTheMarkdownTable() throws Exception {
+  void headsTheMarkdownWithTheOutcome() throws Exception {
     new ReportWriter().write(dir, JOB, twoRounds());
 
     assertThat(Files.readString(dir.resolve(ReportWriter.MARKDOWN)))
         .contains("APPROVED as m v1 after 2 round(s)");
+  }
+
+  @Test
+  void tablesPerClassMetricsByClassNameInMarkdownAndHtml() throws Exception {
+    new ReportWriter().write(dir, JOB, twoRounds());
+
+    // the spec names no dataset: Fashion-MNIST, whose classes 0 and 1 are T-shirt/top, Trouser
+    String markdown = Files.readString(dir.resolve(ReportWriter.MARKDOWN));
+    String html = Files.readString(dir.resolve(ReportWriter.HTML));
+    assertThat(markdown)
+        .contains("## Per class (round 2), float vs quantized")
+        .contains("| 0 T-shirt/top | 0.5000 | 0.2500 | 1.0000 | 0.5000 | 1.5000 | 0.7500 |")
+        .contains("| 1 Trouser | 1.0000 | 1.0000 | 1.0000 | 1.0000 | 1.0000 | 1.0000 |");
+    assertThat(html)
+        .contains("<tr><td>0 T-shirt/top</td><td>0.5000</td><td>0.2500</td><td>1.0000</td>")
+        .contains("<td>1 Trouser</td>");
+    JsonNode report = Json.MAPPER.readTree(dir.resolve(ReportWriter.JSON).toFile());
+    assertThat(report.get("classNames").get(9).asText()).isEqualTo("Ankle boot");
+  }
+
+  @Test
+  void rendersTheSameSectionsInMarkdownAndHtml() throws Exception {
+    new ReportWriter().write(dir, JOB, twoRounds());
+
+    String markdown = Files.readString(dir.resolve(ReportWriter.MARKDOWN));
+    String html = Files.readString(dir.resolve(ReportWriter.HTML));
+    for (String title :
+        List.of("Result (round 2)", "Rounds", "Per class (round 2)", "Time per stage")) {
+      assertThat(markdown).contains("## " + title);
+      assertThat(html).contains("<h2>" + title);
+    }
+    assertThat(markdown).contains("| accuracy | 0.9000 | 0.8950 | -0.50 | drop ≤ 1.0 pp | yes |");
+    assertThat(html)
+        .contains(
+            "<tr><td>accuracy</td><td>0.9000</td><td>0.8950</td><td>-0.50</td>"
+                + "<td>drop ≤ 1.0 pp</td><td>yes</td></tr>");
+  }
+
+  @Test
+  void showsTheSpecAsJson() throws Exception {
+    new ReportWriter().write(dir, JOB, twoRounds());
+
+    String html = Files.readString(dir.resolve(ReportWriter.HTML));
+    assertThat(html).contains("&quot;name&quot; : &quot;m&quot;").doesNotContain("JobSpec[");
+  }
+
+  @Test
+  void putsBaselineAndRoundsOnOneEpochAxis() {
+    List<QatEvent> events = twoRounds().stream().map(EventTail.Seen::event).toList();
+
+    Map<String, List<double[]>> curves = ReportWriter.continuous(ReportWriter.lossCurves(events));
+
+    // baseline: epochs 1, 2; round 1's one epoch follows as 3; round 2's two epochs as 4, 5
+    assertThat(curves.get("baseline round 0")).extracting(p -> p[0]).containsExactly(1.0, 2.0);
+    assertThat(curves.get("qat round 1")).extracting(p -> p[0]).containsExactly(3.0);
+    assertThat(curves.get("qat round 2")).extracting(p -> p[0]).containsExactly(4.0, 5.0);
+    assertThat(curves.get("qat round 2")).extracting(p -> p[1]).containsExactly(0.35, 0.3);
   }
 
   @Test
