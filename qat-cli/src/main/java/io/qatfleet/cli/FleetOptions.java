@@ -2,6 +2,7 @@ package io.qatfleet.cli;
 
 import io.qatfleet.cli.fleet.JobClient;
 import io.qatfleet.cli.fleet.LocalAuth;
+import io.qatfleet.cli.fleet.RunningFleet;
 import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.approval.ApprovalSignature;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
@@ -17,20 +18,56 @@ import picocli.CommandLine.Option;
 
 /**
  * Where the running fleet is, as picocli mixins: the trainer's job API for the commands that use
- * HTTP, the Kafka bootstrap address for those that read or write topics. Defaults come from the
- * same environment variables the services read, so one shell set-up serves both.
+ * HTTP, the Kafka bootstrap address for those that read or write topics. Each comes from its
+ * option, else from the environment variable the services read too, else from the fleet {@code qat
+ * up} started ({@link RunningFleet#find()}), else from the fixed local default.
  */
 final class FleetOptions {
   private FleetOptions() {}
+
+  /** The fleet {@code qat up} left running, if its file says there is one. */
+  private static Optional<RunningFleet> upFleet() {
+    try {
+      return RunningFleet.find();
+    } catch (IllegalStateException e) {
+      throw new CliFailure(e.getMessage());
+    }
+  }
+
+  /** {@code --repo DIR}: where the packaged services are, for the commands that start a fleet. */
+  static final class Repo {
+    @Option(
+        names = "--repo",
+        paramLabel = "DIR",
+        description = "Repository root holding the packaged services (default: QAT_HOME or .).")
+    Path repo = Path.of(System.getenv().getOrDefault("QAT_HOME", "."));
+
+    Path root() {
+      return repo.toAbsolutePath();
+    }
+  }
 
   /** {@code --trainer URL} and {@code --token JWT}: the trainer's job API and who calls it. */
   static final class Trainer {
     @Option(
         names = "--trainer",
         paramLabel = "URL",
-        defaultValue = "${env:QAT_TRAINER_URL:-http://localhost:8081}",
-        description = "The trainer's job API (env QAT_TRAINER_URL; now: ${DEFAULT-VALUE}).")
+        defaultValue = "${env:QAT_TRAINER_URL}",
+        description =
+            "The trainer's job API (env QAT_TRAINER_URL; default: the `qat up` fleet's, else "
+                + DEFAULT_TRAINER
+                + ").")
     String url;
+
+    static final String DEFAULT_TRAINER = "http://localhost:8081";
+
+    /** The job API's address: the option, the environment, the `qat up` fleet, the default. */
+    String url() {
+      if (url != null && !url.isBlank()) {
+        return url;
+      }
+      return upFleet().map(RunningFleet::trainerUrl).orElse(DEFAULT_TRAINER);
+    }
 
     @Option(
         names = "--token",
@@ -45,7 +82,7 @@ final class FleetOptions {
     JobClient client() {
       String bearer =
           token != null && !token.isBlank() ? token : LocalAuth.local().savedToken().orElse(null);
-      return new JobClient(url, bearer);
+      return new JobClient(url(), bearer);
     }
   }
 
@@ -54,10 +91,23 @@ final class FleetOptions {
     @Option(
         names = "--bootstrap",
         paramLabel = "HOST:PORT",
-        defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
+        defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
         description =
-            "Kafka bootstrap servers (env KAFKA_BOOTSTRAP_SERVERS; now: ${DEFAULT-VALUE}).")
+            "Kafka bootstrap servers (env KAFKA_BOOTSTRAP_SERVERS; default: the `qat up` fleet's,"
+                + " else "
+                + DEFAULT_BOOTSTRAP
+                + ").")
     String bootstrap;
+
+    static final String DEFAULT_BOOTSTRAP = "localhost:9092";
+
+    /** The bootstrap servers: the option, the environment, the `qat up` fleet, the default. */
+    String bootstrap() {
+      if (bootstrap != null && !bootstrap.isBlank()) {
+        return bootstrap;
+      }
+      return upFleet().map(RunningFleet::bootstrapServers).orElse(DEFAULT_BOOTSTRAP);
+    }
 
     @Option(
         names = "--kafka-config",
@@ -71,7 +121,7 @@ final class FleetOptions {
     /** The settings of every Kafka client this command opens. */
     KafkaClientSettings settings() {
       try {
-        return KafkaClientSettings.fromFile(bootstrap, config, "qat-cli");
+        return KafkaClientSettings.fromFile(bootstrap(), config, "qat-cli");
       } catch (IOException e) {
         throw new CliFailure("cannot read --kafka-config " + config + ": " + e.getMessage());
       }
@@ -92,20 +142,37 @@ final class FleetOptions {
         defaultValue = "${env:QAT_APPROVAL_PUBLIC_KEY_FILE}",
         description =
             "The validator's approval public key, X.509 PEM (env QAT_APPROVAL_PUBLIC_KEY_FILE);"
-                + " without it, the key is fetched from --validator.")
+                + " without it (and without --validator), the `qat up` fleet's key file, else"
+                + " the key fetched from the validator.")
     Path publicKey;
 
     @Option(
         names = "--validator",
         paramLabel = "URL",
-        defaultValue = "${env:QAT_VALIDATOR_URL:-http://localhost:8083}",
+        defaultValue = "${env:QAT_VALIDATOR_URL}",
         description =
             "The validator, whose GET /approval-key serves the public key when --public-key is"
-                + " not given (env QAT_VALIDATOR_URL; now: ${DEFAULT-VALUE}).")
+                + " not given (env QAT_VALIDATOR_URL; default: the `qat up` fleet's, else "
+                + DEFAULT_VALIDATOR
+                + ").")
     String validator;
 
-    /** The verifier of the key from {@code --public-key}, else from the validator. */
+    static final String DEFAULT_VALIDATOR = "http://localhost:8083";
+
+    /**
+     * The verifier of the key from {@code --public-key}; else from {@code --validator}; else from
+     * the key file of the fleet {@code qat up} started (it made the key), else from the default
+     * validator.
+     */
     ApprovalSignature verifier() throws InterruptedException {
+      if (publicKey == null && (validator == null || validator.isBlank())) {
+        Optional<RunningFleet> up = upFleet();
+        if (up.isPresent()) {
+          publicKey = Path.of(up.get().approvalPublicKey());
+        } else {
+          validator = DEFAULT_VALIDATOR;
+        }
+      }
       if (publicKey != null) {
         try {
           return ApprovalKeys.verifier(publicKey);

@@ -53,7 +53,7 @@ final class FollowCommand extends FleetCommand {
                       "no event of job "
                           + jobId
                           + " on the topics at "
-                          + kafka.bootstrap
+                          + clients.bootstrapServers()
                           + " within "
                           + waitSeconds
                           + " s (unknown job?)");

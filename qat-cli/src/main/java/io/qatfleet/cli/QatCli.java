@@ -18,6 +18,10 @@ import picocli.CommandLine.Command;
     subcommands = {
       ExperimentCommand.class,
       RunCommand.class,
+      UpCommand.class,
+      PsCommand.class,
+      LogsCommand.class,
+      DownCommand.class,
       SubmitCommand.class,
       CancelCommand.class,
       StatusCommand.class,

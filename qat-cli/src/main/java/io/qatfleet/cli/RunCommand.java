@@ -7,6 +7,7 @@ import io.qatfleet.cli.fleet.JobFollower;
 import io.qatfleet.cli.fleet.JobSummary;
 import io.qatfleet.cli.fleet.LocalAuth;
 import io.qatfleet.cli.fleet.LocalFleet;
+import io.qatfleet.cli.fleet.RunningFleet;
 import io.qatfleet.cli.report.ReportWriter;
 import io.qatfleet.core.job.DataSpec;
 import io.qatfleet.core.job.JobSpec;
@@ -28,8 +29,10 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -60,10 +63,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--runs-dir", description = "Where runs/<jobId>/ goes (default: runs).")
   Path runsDir = Path.of("runs");
 
-  @Option(
-      names = "--repo",
-      description = "Repository root holding the packaged services (default: QAT_HOME or .).")
-  Path repo = Path.of(System.getenv().getOrDefault("QAT_HOME", "."));
+  @Mixin FleetOptions.Repo repo;
 
   @Override
   public Integer call() throws IOException, InterruptedException {
@@ -74,6 +74,15 @@ final class RunCommand implements Callable<Integer> {
     }
     spec.requireValid();
     spec.warnings().forEach(w -> out.println("warning: " + w));
+    Optional<RunningFleet> up = RunningFleet.find();
+    if (up.isPresent() && !up.get().running().isEmpty()) {
+      System.err.println(
+          "qat: a fleet started by `qat up` is running on the ports this command would use: give"
+              + " it the job with `qat submit "
+              + (jobFile == null ? "qat-cli/src/main/resources/demo-job.json" : jobFile)
+              + "` and `qat follow <job id>`, or stop it with `qat down` first");
+      return 1;
+    }
     Path fleetDir =
         runsDir.resolve(
             "fleet-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -81,10 +90,7 @@ final class RunCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     try (LocalFleet fleet =
         LocalFleet.start(
-            repo.toAbsolutePath(),
-            fleetDir.toAbsolutePath(),
-            System.getenv("KAFKA_BOOTSTRAP_SERVERS"),
-            0)) {
+            repo.root(), fleetDir.toAbsolutePath(), System.getenv("KAFKA_BOOTSTRAP_SERVERS"), 0)) {
       out.printf(
           Locale.ROOT,
           "fleet ready in %.0f s: broker %s, trainer %s%n",

@@ -63,12 +63,20 @@ public final class LocalAuth {
 
   /** The directory of this machine's key pair and token. */
   public static LocalAuth local() {
-    String configured = System.getProperty("qat.auth.dir", System.getenv("QAT_AUTH_DIR"));
+    return new LocalAuth(cacheDir("qat.auth.dir", "QAT_AUTH_DIR", "auth"));
+  }
+
+  /**
+   * A directory of this machine's fleet: the system property {@code property}, else the environment
+   * variable {@code env}, else {@code ~/.cache/qat-fleet/<name>}; absolute.
+   */
+  static Path cacheDir(String property, String env, String name) {
+    String configured = System.getProperty(property, System.getenv(env));
     Path dir =
         configured != null && !configured.isBlank()
             ? Path.of(configured)
-            : Path.of(System.getProperty("user.home"), ".cache", "qat-fleet", "auth");
-    return new LocalAuth(dir.toAbsolutePath());
+            : Path.of(System.getProperty("user.home"), ".cache", "qat-fleet", name);
+    return dir.toAbsolutePath();
   }
 
   /** Who "I" am for a token minted without {@code --subject}: the operating system's user. */

@@ -2,9 +2,7 @@ package io.qatfleet.cli.fleet;
 
 import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.integrity.EventSeal;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -15,14 +13,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -65,6 +61,19 @@ public final class LocalFleet implements AutoCloseable {
   private static final Duration SERVICE_READY = Duration.ofSeconds(180);
   private static final Duration STOP_GRACE = Duration.ofSeconds(20);
   private static final String READY_LINE = "KAFKA READY";
+
+  /** The name of the broker among a fleet's parts, and of its log ({@code kafka.log}). */
+  public static final String KAFKA = "kafka";
+
+  private static final String KAFKA_PART = "kafka broker";
+
+  /** A child's standard input: nothing, so that it does not hang on this process's terminal. */
+  private static final ProcessBuilder.Redirect NO_INPUT =
+      ProcessBuilder.Redirect.from(new java.io.File("/dev/null"));
+
+  /** The broker's port of a fleet started by {@code qat up} (plus its port offset). */
+  public static final int DEFAULT_BROKER_PORT = 9092;
+
   private static final String PRIVATE_KEY_ENV = "QAT_APPROVAL_PRIVATE_KEY_FILE";
   private static final String PUBLIC_KEY_ENV = "QAT_APPROVAL_PUBLIC_KEY_FILE";
   private static final String EVENT_KEY_ENV = "QAT_EVENT_KEY";
@@ -123,6 +132,20 @@ public final class LocalFleet implements AutoCloseable {
    */
   public static LocalFleet start(
       Path repoRoot, Path runDir, String externalBootstrap, int portOffset, int trainers) {
+    return start(repoRoot, runDir, externalBootstrap, portOffset, trainers, 0);
+  }
+
+  /**
+   * Like {@link #start(Path, Path, String, int, int)}, the broker (when this fleet starts one) on
+   * {@code brokerPort}, 0 for a free port.
+   */
+  public static LocalFleet start(
+      Path repoRoot,
+      Path runDir,
+      String externalBootstrap,
+      int portOffset,
+      int trainers,
+      int brokerPort) {
     if (trainers < 1) {
       throw new IllegalArgumentException("trainers must be at least 1, was " + trainers);
     }
@@ -141,7 +164,12 @@ public final class LocalFleet implements AutoCloseable {
       fleet.approvalKeys(System.getenv(PRIVATE_KEY_ENV), System.getenv(PUBLIC_KEY_ENV));
       fleet.eventKey = fleet.eventKey(System.getenv(EVENT_KEY_ENV));
       fleet.auth.ensureKeyPair();
-      fleet.bootstrapServers = externalBootstrap != null ? externalBootstrap : fleet.startBroker();
+      if (externalBootstrap != null) {
+        fleet.bootstrapServers = externalBootstrap;
+      } else {
+        fleet.brokerPort = brokerPort == 0 ? freePort() : brokerPort;
+        fleet.bootstrapServers = fleet.startBroker(fleet.brokerPort);
+      }
       for (String instance : fleet.instances()) {
         fleet.startService(instance);
       }
@@ -338,18 +366,40 @@ public final class LocalFleet implements AutoCloseable {
     }
   }
 
+  /**
+   * Leaves the fleet running after this JVM exits ({@code qat up}): drops the shutdown hook, so
+   * that only {@link #close()} (or {@link RunningFleet#stop}) stops it, and describes its
+   * processes, broker first, for the fleet's {@link RunningFleet} file.
+   */
+  public synchronized List<RunningFleet.Part> detach() {
+    if (shutdownHook != null) {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      shutdownHook = null;
+    }
+    List<RunningFleet.Part> parts = new ArrayList<>();
+    if (broker != null) {
+      parts.add(RunningFleet.Part.of(KAFKA, broker.toHandle(), bootstrapServers, null, logDir()));
+    }
+    for (String instance : instances()) {
+      parts.add(
+          RunningFleet.Part.of(
+              instance,
+              services.get(instance).toHandle(),
+              url(instance),
+              managementUrl(instance) + "/q/health/ready",
+              logDir()));
+    }
+    return parts;
+  }
+
   /** The fleet's event key (base64): what a test playing a fleet insider seals with. */
   public String eventKey() {
     return eventKey;
   }
 
-  private String startBroker() throws IOException {
-    brokerPort = freePort();
-    return startBroker(brokerPort);
-  }
-
   private String startBroker(int port) throws IOException {
-    Path log = logDir().resolve("kafka.log");
+    Path log = logDir().resolve(KAFKA + ".log");
+    long logStart = Files.exists(log) ? Files.size(log) : 0;
     ProcessBuilder pb =
         new ProcessBuilder(
                 javaBinary(),
@@ -360,49 +410,34 @@ public final class LocalFleet implements AutoCloseable {
                 Integer.toString(port),
                 "--log-dir",
                 runDir.resolve("kafka-data").toString())
-            .redirectErrorStream(true);
+            .redirectErrorStream(true)
+            .redirectInput(NO_INPUT)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     broker = pb.start();
-    CompletableFuture<Boolean> ready = new CompletableFuture<>();
-    Thread pump =
-        new Thread(
-            () -> {
-              try (BufferedReader r =
-                      new BufferedReader(
-                          new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
-                  var out =
-                      Files.newBufferedWriter(
-                          log,
-                          StandardCharsets.UTF_8,
-                          StandardOpenOption.CREATE,
-                          StandardOpenOption.APPEND)) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                  out.write(line);
-                  out.newLine();
-                  out.flush();
-                  if (line.startsWith(READY_LINE)) {
-                    ready.complete(true);
-                  }
-                }
-              } catch (IOException e) {
-                ready.completeExceptionally(e);
-              }
-              ready.complete(false);
-            },
-            "kafka-log");
-    pump.setDaemon(true);
-    pump.start();
-    try {
-      if (!ready.get(BROKER_READY.toSeconds(), TimeUnit.SECONDS)) {
-        throw new FleetStartException("kafka broker", "exited before it was ready", tail(log));
+    long deadline = System.nanoTime() + BROKER_READY.toNanos();
+    while (!readyLineSince(log, logStart)) {
+      if (!broker.isAlive()) {
+        throw new FleetStartException(KAFKA_PART, "exited before it was ready", tail(log));
       }
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new FleetStartException(
-          "kafka broker", "not ready within " + BROKER_READY.toSeconds() + " s", tail(log));
-    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
-      throw new FleetStartException("kafka broker", e.toString(), tail(log));
+      if (System.nanoTime() > deadline) {
+        throw new FleetStartException(
+            KAFKA_PART, "not ready within " + BROKER_READY.toSeconds() + " s", tail(log));
+      }
+      sleep(Duration.ofMillis(200));
     }
     return "127.0.0.1:" + port;
+  }
+
+  /** Whether the broker's log has its ready line after byte {@code from} (this start's output). */
+  private static boolean readyLineSince(Path log, long from) throws IOException {
+    if (!Files.exists(log) || Files.size(log) <= from) {
+      return false;
+    }
+    try (var in = Files.newInputStream(log)) {
+      in.skipNBytes(from);
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return text.lines().anyMatch(line -> line.startsWith(READY_LINE));
+    }
   }
 
   private void startService(String instance) {
@@ -415,6 +450,7 @@ public final class LocalFleet implements AutoCloseable {
     ProcessBuilder pb =
         new ProcessBuilder(javaBinary(), "-jar", jar.toString())
             .redirectErrorStream(true)
+            .redirectInput(NO_INPUT)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Map<String, String> env = pb.environment();
     env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
@@ -439,17 +475,29 @@ public final class LocalFleet implements AutoCloseable {
   }
 
   private void awaitReady(String service) {
-    Process p = services.get(service);
-    Path log = logDir().resolve(service + ".log");
-    long deadline = System.nanoTime() + SERVICE_READY.toNanos();
+    awaitHttpOk(
+        service,
+        services.get(service),
+        managementUrl(service) + "/q/health/ready",
+        SERVICE_READY,
+        logDir().resolve(service + ".log"));
+  }
+
+  /**
+   * Waits until {@code url} answers 200, as long as {@code process} runs.
+   *
+   * @throws FleetStartException naming {@code part}, with the tail of its log, when the process
+   *     exits or {@code timeout} passes first
+   */
+  static void awaitHttpOk(String part, Process process, String url, Duration timeout, Path log) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    long deadline = System.nanoTime() + timeout.toNanos();
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create(managementUrl(service) + "/q/health/ready"))
-            .timeout(Duration.ofSeconds(5))
-            .build();
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build();
     while (System.nanoTime() < deadline) {
-      if (!p.isAlive()) {
+      if (!process.isAlive()) {
         throw new FleetStartException(
-            service, "exited with code " + p.exitValue() + " while starting", tail(log));
+            part, "exited with code " + process.exitValue() + " while starting", tail(log));
       }
       try {
         if (http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
@@ -459,12 +507,12 @@ public final class LocalFleet implements AutoCloseable {
         // not listening yet
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new FleetStartException(service, "interrupted while waiting", tail(log));
+        throw new FleetStartException(part, "interrupted while waiting", tail(log));
       }
       sleep(Duration.ofMillis(500));
     }
     throw new FleetStartException(
-        service, "not ready within " + SERVICE_READY.toSeconds() + " s", tail(log));
+        part, "not ready within " + timeout.toSeconds() + " s", tail(log));
   }
 
   /** Last 40 lines of a log, for error messages. */
