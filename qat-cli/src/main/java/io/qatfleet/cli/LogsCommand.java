@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -57,8 +58,13 @@ final class LogsCommand extends FleetCommand {
 
   @Override
   int run(PrintWriter out) throws IOException, InterruptedException {
+    if (!part.matches("[A-Za-z0-9-]{1,64}")) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "PART must be a part's name such as trainer-service, got '" + part + "'");
+    }
     if (tail != null && tail < 0) {
-      throw new CliFailure("--tail must be 0 or more, got " + tail);
+      throw new ParameterException(spec.commandLine(), "--tail must be 0 or more, got " + tail);
     }
     Path home = RunningFleet.defaultDir();
     Optional<RunningFleet> fleet = UpCommand.readFleet(home);

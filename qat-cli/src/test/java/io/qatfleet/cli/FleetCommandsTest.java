@@ -3,6 +3,7 @@ package io.qatfleet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.qatfleet.cli.fleet.RunningFleet;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -10,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -103,6 +105,49 @@ class FleetCommandsTest {
 
   private String outText() {
     return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void rejectsALogsPartThatIsNoNameAsUsageError() {
+    assertThat(QatCli.run("logs", "../../etc/passwd")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("PART must be");
+  }
+
+  @Test
+  void saysNoFleetIsUpWhereNoneWasStarted() {
+    // this JVM's qat.fleet.dir (the build's target/fleet) holds no fleet.json
+    assertThat(QatCli.run("ps")).isEqualTo(1);
+    assertThat(errLines())
+        .containsExactly("qat ps: no fleet is up (`qat up` starts one in the background)");
+    assertThat(QatCli.run("down")).isZero();
+    assertThat(outText()).contains("no fleet is up");
+  }
+
+  @Test
+  void findsTheTrainerOfTheFleetUpStartedWithoutBeingTold() {
+    String configured = System.getProperty("qat.fleet.dir");
+    System.setProperty("qat.fleet.dir", dir.toString());
+    try {
+      new RunningFleet(
+              dir.toString(),
+              "127.0.0.1:1",
+              trainerUrl,
+              "http://127.0.0.1:1",
+              dir.resolve("approval-public.pem").toString(),
+              Instant.now(),
+              List.of())
+          .write();
+
+      assertThat(QatCli.run("list")).isZero();
+    } finally {
+      if (configured == null) {
+        System.clearProperty("qat.fleet.dir");
+      } else {
+        System.setProperty("qat.fleet.dir", configured);
+      }
+    }
+    assertThat(lastRequest.get()).isEqualTo("GET /jobs");
+    assertThat(outText()).contains("no jobs");
   }
 
   @Test
