@@ -1,10 +1,7 @@
 package io.qatfleet.cli.fleet;
 
-import io.qatfleet.messaging.approval.ApprovalKeys;
-import io.qatfleet.messaging.integrity.EventSeal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,8 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  * Kafka's own jars, started from this JVM's class path) unless a bootstrap address is given, then
  * the three packaged Quarkus services ({@code java -jar quarkus-run.jar}), each with its own state
  * directory and log file under the run directory. {@link #close()} stops what it started (services
- * first, then the broker), also from a shutdown hook on Ctrl-C.
+ * first, then the broker), also from a shutdown hook on Ctrl-C: {@code qat run} and the tests run a
+ * fleet for as long as they need it. {@code qat up} starts it the same way, then {@link
+ * #detach()}es it: the processes outlive this JVM and {@link RunningFleet} knows them.
  *
  * <p>The validator signs approvals with the key pair named by {@code QAT_APPROVAL_PRIVATE_KEY_FILE}
  * and {@code QAT_APPROVAL_PUBLIC_KEY_FILE} when both are set; otherwise the fleet generates a pair
@@ -74,10 +71,6 @@ public final class LocalFleet implements AutoCloseable {
   /** The broker's port of a fleet started by {@code qat up} (plus its port offset). */
   public static final int DEFAULT_BROKER_PORT = 9092;
 
-  private static final String PRIVATE_KEY_ENV = "QAT_APPROVAL_PRIVATE_KEY_FILE";
-  private static final String PUBLIC_KEY_ENV = "QAT_APPROVAL_PUBLIC_KEY_FILE";
-  private static final String EVENT_KEY_ENV = "QAT_EVENT_KEY";
-
   /**
    * Name of the trainer instance {@code i} (from 1): the first is plain {@code trainer-service}.
    */
@@ -103,8 +96,7 @@ public final class LocalFleet implements AutoCloseable {
   private int brokerPort;
   private String bootstrapServers;
   private Thread shutdownHook;
-  private Path approvalPrivateKey;
-  private Path approvalPublicKey;
+  private FleetKeys.ApprovalKeyFiles approvalKeys;
   private String eventKey;
 
   private LocalFleet(Path repoRoot, Path runDir, Map<String, Integer> ports) {
@@ -156,18 +148,25 @@ public final class LocalFleet implements AutoCloseable {
       for (String instance : instances(trainers)) {
         String service = serviceOf(instance);
         boolean extraTrainer = !instance.equals(service);
-        fleet.ports.put(instance, extraTrainer ? freePort() : SERVICES.get(service) + portOffset);
+        fleet.ports.put(
+            instance,
+            extraTrainer ? FleetProcesses.freePort() : SERVICES.get(service) + portOffset);
         fleet.managementPorts.put(
-            instance, extraTrainer ? freePort() : MANAGEMENT_PORTS.get(service) + portOffset);
+            instance,
+            extraTrainer ? FleetProcesses.freePort() : MANAGEMENT_PORTS.get(service) + portOffset);
       }
       Files.createDirectories(fleet.logDir());
-      fleet.approvalKeys(System.getenv(PRIVATE_KEY_ENV), System.getenv(PUBLIC_KEY_ENV));
-      fleet.eventKey = fleet.eventKey(System.getenv(EVENT_KEY_ENV));
+      fleet.approvalKeys =
+          FleetKeys.approvalKeys(
+              runDir,
+              System.getenv(FleetKeys.PRIVATE_KEY_ENV),
+              System.getenv(FleetKeys.PUBLIC_KEY_ENV));
+      fleet.eventKey = FleetKeys.eventKey(runDir, System.getenv(FleetKeys.EVENT_KEY_ENV));
       fleet.auth.ensureKeyPair();
       if (externalBootstrap != null) {
         fleet.bootstrapServers = externalBootstrap;
       } else {
-        fleet.brokerPort = brokerPort == 0 ? freePort() : brokerPort;
+        fleet.brokerPort = brokerPort == 0 ? FleetProcesses.freePort() : brokerPort;
         fleet.bootstrapServers = fleet.startBroker(fleet.brokerPort);
       }
       for (String instance : fleet.instances()) {
@@ -207,56 +206,7 @@ public final class LocalFleet implements AutoCloseable {
 
   /** The public key the fleet's approvals verify with (X.509 PEM). */
   public Path approvalPublicKeyFile() {
-    return approvalPublicKey;
-  }
-
-  /**
-   * The fleet's event key ({@code QAT_EVENT_KEY}, base64) when set, else the one kept under the
-   * run's state directory, made on first start ({@code event.key}, readable by its owner only): a
-   * fleet started again on the same run directory must verify the events it sealed before.
-   */
-  private String eventKey(String configured) throws IOException {
-    if (configured != null && !configured.isBlank()) {
-      EventSeal.fromBase64(EVENT_KEY_ENV, configured);
-      return configured.strip();
-    }
-    Path file = runDir.resolve("state").resolve("event.key");
-    if (!Files.exists(file)) {
-      Files.createDirectories(file.getParent());
-      Path tmp = Files.createTempFile(file.getParent(), ".event-key", ".tmp");
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-      Files.writeString(tmp, EventSeal.generateKey() + "\n");
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-    }
-    String key = Files.readString(file).strip();
-    EventSeal.fromBase64(file.toString(), key);
-    return key;
-  }
-
-  /** The configured key pair, or a new one under the run's state directory when none is. */
-  private void approvalKeys(String privateKey, String publicKey) throws IOException {
-    boolean hasPrivate = privateKey != null && !privateKey.isBlank();
-    boolean hasPublic = publicKey != null && !publicKey.isBlank();
-    if (hasPrivate != hasPublic) {
-      throw new FleetStartException(
-          "approval key",
-          (hasPrivate ? PRIVATE_KEY_ENV : PUBLIC_KEY_ENV)
-              + " is set but "
-              + (hasPrivate ? PUBLIC_KEY_ENV : PRIVATE_KEY_ENV)
-              + " is not: set both (one Ed25519 pair), or neither to have the fleet make one",
-          "");
-    }
-    if (hasPrivate) {
-      approvalPrivateKey = Path.of(privateKey).toAbsolutePath();
-      approvalPublicKey = Path.of(publicKey).toAbsolutePath();
-      return;
-    }
-    Path dir = runDir.resolve("state").resolve("approval-key");
-    if (!Files.exists(dir.resolve(ApprovalKeys.PUBLIC_KEY_FILE))) {
-      ApprovalKeys.generateInto(dir);
-    }
-    approvalPrivateKey = dir.resolve(ApprovalKeys.PRIVATE_KEY_FILE).toAbsolutePath();
-    approvalPublicKey = dir.resolve(ApprovalKeys.PUBLIC_KEY_FILE).toAbsolutePath();
+    return approvalKeys.publicKey();
   }
 
   /** Every service instance of this fleet, in start order; each has a log {@code <name>.log}. */
@@ -308,7 +258,9 @@ public final class LocalFleet implements AutoCloseable {
       Process p = services.get(instance);
       if (p != null && !p.isAlive()) {
         throw new FleetStartException(
-            instance, "exited while running the job", tail(logDir().resolve(instance + ".log")));
+            instance,
+            "exited while running the job",
+            FleetProcesses.tail(logDir().resolve(instance + ".log")));
       }
     }
   }
@@ -402,7 +354,7 @@ public final class LocalFleet implements AutoCloseable {
     long logStart = Files.exists(log) ? Files.size(log) : 0;
     ProcessBuilder pb =
         new ProcessBuilder(
-                javaBinary(),
+                FleetProcesses.javaBinary(),
                 "-cp",
                 System.getProperty("java.class.path"),
                 "io.qatfleet.messaging.broker.KafkaBrokerMain",
@@ -417,13 +369,16 @@ public final class LocalFleet implements AutoCloseable {
     long deadline = System.nanoTime() + BROKER_READY.toNanos();
     while (!readyLineSince(log, logStart)) {
       if (!broker.isAlive()) {
-        throw new FleetStartException(KAFKA_PART, "exited before it was ready", tail(log));
+        throw new FleetStartException(
+            KAFKA_PART, "exited before it was ready", FleetProcesses.tail(log));
       }
       if (System.nanoTime() > deadline) {
         throw new FleetStartException(
-            KAFKA_PART, "not ready within " + BROKER_READY.toSeconds() + " s", tail(log));
+            KAFKA_PART,
+            "not ready within " + BROKER_READY.toSeconds() + " s",
+            FleetProcesses.tail(log));
       }
-      sleep(Duration.ofMillis(200));
+      FleetProcesses.sleep(Duration.ofMillis(200));
     }
     return "127.0.0.1:" + port;
   }
@@ -448,7 +403,7 @@ public final class LocalFleet implements AutoCloseable {
     }
     Path log = logDir().resolve(instance + ".log");
     ProcessBuilder pb =
-        new ProcessBuilder(javaBinary(), "-jar", jar.toString())
+        new ProcessBuilder(FleetProcesses.javaBinary(), "-jar", jar.toString())
             .redirectErrorStream(true)
             .redirectInput(NO_INPUT)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -461,11 +416,11 @@ public final class LocalFleet implements AutoCloseable {
       env.put("MP_JWT_VERIFY_ISSUER", LocalAuth.ISSUER);
     }
     env.put("QAT_STATE_DIR", runDir.resolve("state").resolve(instance).toString());
-    env.put(EVENT_KEY_ENV, eventKey);
-    env.remove(PRIVATE_KEY_ENV);
-    env.put(PUBLIC_KEY_ENV, approvalPublicKey.toString());
+    env.put(FleetKeys.EVENT_KEY_ENV, eventKey);
+    env.remove(FleetKeys.PRIVATE_KEY_ENV);
+    env.put(FleetKeys.PUBLIC_KEY_ENV, approvalKeys.publicKey().toString());
     if (serviceOf(instance).equals("validator-service")) {
-      env.put(PRIVATE_KEY_ENV, approvalPrivateKey.toString());
+      env.put(FleetKeys.PRIVATE_KEY_ENV, approvalKeys.privateKey().toString());
     }
     try {
       services.put(instance, pb.start());
@@ -475,57 +430,12 @@ public final class LocalFleet implements AutoCloseable {
   }
 
   private void awaitReady(String service) {
-    awaitHttpOk(
+    FleetProcesses.awaitHttpOk(
         service,
         services.get(service),
         managementUrl(service) + "/q/health/ready",
         SERVICE_READY,
         logDir().resolve(service + ".log"));
-  }
-
-  /**
-   * Waits until {@code url} answers 200, as long as {@code process} runs.
-   *
-   * @throws FleetStartException naming {@code part}, with the tail of its log, when the process
-   *     exits or {@code timeout} passes first
-   */
-  static void awaitHttpOk(String part, Process process, String url, Duration timeout, Path log) {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new FleetStartException(
-            part, "exited with code " + process.exitValue() + " while starting", tail(log));
-      }
-      try {
-        if (http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new FleetStartException(part, "interrupted while waiting", tail(log));
-      }
-      sleep(Duration.ofMillis(500));
-    }
-    throw new FleetStartException(
-        part, "not ready within " + timeout.toSeconds() + " s", tail(log));
-  }
-
-  /** Last 40 lines of a log, for error messages. */
-  public static String tail(Path log) {
-    try {
-      if (!Files.exists(log)) {
-        return "";
-      }
-      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-    } catch (IOException e) {
-      return "(cannot read " + log + ": " + e.getMessage() + ")";
-    }
   }
 
   @Override
@@ -560,24 +470,6 @@ public final class LocalFleet implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       p.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static String javaBinary() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
   }

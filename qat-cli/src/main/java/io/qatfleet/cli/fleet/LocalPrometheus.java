@@ -79,7 +79,7 @@ public final class LocalPrometheus {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();
     try {
-      LocalFleet.awaitHttpOk(NAME, process, url + "/-/ready", READY, log);
+      FleetProcesses.awaitHttpOk(NAME, process, url + "/-/ready", READY, log);
     } catch (RuntimeException e) {
       process.destroyForcibly();
       throw e;
