@@ -5,13 +5,10 @@ import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.deadletter.DeadLetterTopic;
 import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.messaging.event.DeadLetter;
-import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
@@ -87,27 +84,21 @@ final class DlqCommand {
       }
       KafkaClientSettings clients = kafka.settings();
       KafkaAccess.requireReachable(clients);
-      EventCodec codec = new EventCodec();
-      List<DeadLetter> letters = new ArrayList<>();
+      List<DeadLetter> selected;
       try {
-        DeadLetterTopic.scan(
-            clients,
-            "dlq-list",
-            READ_TIMEOUT,
-            record -> {
-              try {
-                QatEvent event = codec.decode(record.value());
-                if (event instanceof DeadLetter letter) {
-                  letters.add(letter);
-                }
-              } catch (Exception e) {
-                // Not a dead letter the fleet wrote: not listed.
-              }
-            });
+        selected =
+            DeadLetterTopic.newest(
+                clients,
+                "dlq-list",
+                READ_TIMEOUT,
+                new EventCodec(),
+                l ->
+                    (job == null || job.equals(l.jobId()))
+                        && (wanted == null || wanted.equals(l.errorType())),
+                limit);
       } catch (TimeoutException e) {
         throw new CliFailure(e.getMessage() + " at " + clients.bootstrapServers());
       }
-      List<DeadLetter> selected = select(letters, job, wanted, limit);
       if (selected.isEmpty()) {
         out.println("no dead letters");
       }
@@ -146,20 +137,6 @@ final class DlqCommand {
   }
 
   private DlqCommand() {}
-
-  /**
-   * The letters of {@code job} (any when null) and {@code reason} (any when null), oldest first, at
-   * most the {@code limit} newest.
-   */
-  static List<DeadLetter> select(List<DeadLetter> letters, String job, String reason, int limit) {
-    List<DeadLetter> selected =
-        letters.stream()
-            .filter(l -> job == null || job.equals(l.jobId()))
-            .filter(l -> reason == null || reason.equals(l.errorType()))
-            .sorted(Comparator.comparing(DeadLetter::timestamp))
-            .toList();
-    return selected.subList(Math.max(0, selected.size() - limit), selected.size());
-  }
 
   /** One letter's line: time, id, job, source topic, reason, text (on one line, cut). */
   static String line(DeadLetter letter) {

@@ -89,17 +89,26 @@ public final class EventCodec {
 
   /** UTF-8 JSON of {@code event} with {@code schemaVersion} and {@code type}. */
   public byte[] encode(QatEvent event) {
+    ObjectNode root = toTree(event);
+    try {
+      return mapper.writeValueAsBytes(root);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode " + event.getClass().getSimpleName(), e);
+    }
+  }
+
+  /**
+   * {@code event} as the JSON tree {@link #encode} writes (with {@code schemaVersion} and {@code
+   * type}), for a reader that shows events as they are on the wire.
+   */
+  public ObjectNode toTree(QatEvent event) {
     if (event == null) {
       throw new IllegalArgumentException("event must not be null");
     }
     ObjectNode root = mapper.createObjectNode();
     root.put(SCHEMA_VERSION_FIELD, QatEvent.SCHEMA_VERSION);
     root.setAll((ObjectNode) mapper.valueToTree(event));
-    try {
-      return mapper.writeValueAsBytes(root);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot encode " + event.getClass().getSimpleName(), e);
-    }
+    return root;
   }
 
   /**

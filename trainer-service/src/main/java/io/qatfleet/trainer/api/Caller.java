@@ -4,6 +4,8 @@ import io.qatfleet.trainer.service.JobView.JobSummary;
 import io.qatfleet.trainer.service.ModelOwners;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.json.JsonString;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
 import java.util.Optional;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
@@ -32,6 +34,26 @@ record Caller(String owner, boolean operator) {
   }
 
   /**
+   * The caller behind {@code identity}.
+   *
+   * @throws WebApplicationException a 403 saying so, when its token names no owner
+   */
+  static Caller require(SecurityIdentity identity, String ownerClaim) {
+    return of(identity, ownerClaim)
+        .orElseThrow(
+            () ->
+                new WebApplicationException(
+                    JobResource.refused(
+                        Response.Status.FORBIDDEN,
+                        "the token carries no '" + ownerClaim + "' claim to name an owner by")));
+  }
+
+  /** Whether this caller may see what belongs to the owner of the model name {@code modelName}. */
+  boolean maySeeModel(String modelName, ModelOwners owners) {
+    return operator || owners.ownerOf(modelName).filter(owner::equals).isPresent();
+  }
+
+  /**
    * Whether this caller may see {@code job}: an operator sees every job; anyone else the jobs they
    * submitted, and the jobs the fleet started (retraining triggers, owner null) for a model name
    * they own.
@@ -43,6 +65,6 @@ record Caller(String owner, boolean operator) {
     if (job.owner() != null) {
       return job.owner().equals(owner);
     }
-    return job.name() != null && owners.ownerOf(job.name()).filter(owner::equals).isPresent();
+    return job.name() != null && maySeeModel(job.name(), owners);
   }
 }

@@ -1,17 +1,26 @@
 package io.qatfleet.trainer.api;
 
+import io.qatfleet.messaging.codec.EventCodec;
+import io.qatfleet.messaging.deadletter.DeadLetterTopic;
+import io.qatfleet.messaging.event.DeadLetter;
+import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.trainer.api.JobResource.Refused;
 import io.qatfleet.trainer.service.DeadLetterReplay;
 import io.qatfleet.trainer.service.DeadLetterReplay.NotFoundException;
 import io.qatfleet.trainer.service.DeadLetterReplay.RefusedException;
 import io.qatfleet.trainer.service.DeadLetterReplay.Replayed;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -22,23 +31,113 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
- * Operators' access to the dead letters: {@code POST /dead-letters/{eventId}/replay} writes a dead
- * letter's original record back to its work topic, sealed by this trainer ({@link
- * DeadLetterReplay}, which refuses forgeries). Only the {@link Roles#OPERATOR} role: replaying
- * seals a record, which no submitter may make the fleet do.
+ * Operators' access to the dead letters: {@code GET /dead-letters} lists the newest with their
+ * reasons (the web console's panel; {@link DeadLetterTopic#newest}), {@code POST
+ * /dead-letters/{eventId}/replay} writes a dead letter's original record back to its work topic,
+ * sealed by this trainer ({@link DeadLetterReplay}, which refuses forgeries). Only the {@link
+ * Roles#OPERATOR} role: dead letters hold every job's records, and replaying seals a record, which
+ * no submitter may make the fleet do.
  */
 @Path("/dead-letters")
 @Produces(MediaType.APPLICATION_JSON)
-@Tag(name = "dead letters", description = "Replay records parked on qat.dlq (operators only)")
+@Tag(
+    name = "dead letters",
+    description = "List and replay records parked on qat.dlq (operators only)")
 @SecurityRequirement(name = JobResource.BEARER)
 @APIResponse(responseCode = "401", description = "No valid bearer token")
 @APIResponse(responseCode = "403", description = "The token's role is not operator")
 public class DeadLetterResource {
 
-  private final DeadLetterReplay replay;
+  /** Most letters one {@code GET /dead-letters} answers. */
+  static final int MAX_LIMIT = 500;
 
-  DeadLetterResource(DeadLetterReplay replay) {
+  static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+
+  /** A dead letter as listed: everything but the original bytes. */
+  public record Letter(
+      String eventId,
+      String jobId,
+      int round,
+      Instant timestamp,
+      String sourceTopic,
+      int partition,
+      long offset,
+      String errorType,
+      String reason,
+      String originalKey) {
+
+    static Letter of(DeadLetter l) {
+      return new Letter(
+          l.eventId(),
+          l.jobId(),
+          l.round(),
+          l.timestamp(),
+          l.sourceTopic(),
+          l.partition(),
+          l.offset(),
+          l.errorType(),
+          l.reason(),
+          l.originalKey());
+    }
+  }
+
+  private final DeadLetterReplay replay;
+  private final KafkaClientSettings clients;
+  private final EventCodec codec;
+
+  DeadLetterResource(DeadLetterReplay replay, KafkaClientSettings clients, EventCodec codec) {
     this.replay = replay;
+    this.clients = clients;
+    this.codec = codec;
+  }
+
+  @GET
+  @RolesAllowed(Roles.OPERATOR)
+  @Operation(
+      summary = "The newest dead letters, oldest first",
+      description =
+          "Reads qat.dlq to its end (read_committed) and answers the newest letters of the job and"
+              + " reason asked for (any when absent), each with its source topic, offset, reason"
+              + " and text, without the original bytes.")
+  @APIResponse(
+      responseCode = "200",
+      description = "The letters",
+      content = @Content(schema = @Schema(implementation = Letter[].class)))
+  @APIResponse(
+      responseCode = "400",
+      description = "limit out of range",
+      content = @Content(schema = @Schema(implementation = Refused.class)))
+  @APIResponse(
+      responseCode = "503",
+      description = "qat.dlq could not be read in time",
+      content = @Content(schema = @Schema(implementation = Refused.class)))
+  public Response list(
+      @QueryParam("job") String job,
+      @QueryParam("reason") String reason,
+      @QueryParam("limit") Integer limit) {
+    int n = limit == null ? 100 : limit;
+    if (n < 1 || n > MAX_LIMIT) {
+      return JobResource.refused(
+          Response.Status.BAD_REQUEST, "limit: must be 1-" + MAX_LIMIT + ", got " + limit);
+    }
+    try {
+      List<Letter> letters =
+          DeadLetterTopic.newest(
+                  clients,
+                  "dlq-list",
+                  READ_TIMEOUT,
+                  codec,
+                  l ->
+                      (job == null || job.equals(l.jobId()))
+                          && (reason == null || reason.equalsIgnoreCase(l.errorType())),
+                  n)
+              .stream()
+              .map(Letter::of)
+              .toList();
+      return Response.ok(letters).build();
+    } catch (TimeoutException e) {
+      return JobResource.refused(Response.Status.SERVICE_UNAVAILABLE, e.getMessage());
+    }
   }
 
   @POST
@@ -72,23 +171,17 @@ public class DeadLetterResource {
     try {
       UUID.fromString(eventId);
     } catch (IllegalArgumentException e) {
-      return refused(Response.Status.BAD_REQUEST, "not an event id (a UUID): " + eventId);
+      return JobResource.refused(
+          Response.Status.BAD_REQUEST, "not an event id (a UUID): " + eventId);
     }
     try {
       return Response.accepted(replay.replay(eventId)).build();
     } catch (NotFoundException e) {
-      return refused(Response.Status.NOT_FOUND, e.getMessage());
+      return JobResource.refused(Response.Status.NOT_FOUND, e.getMessage());
     } catch (RefusedException e) {
-      return refused(Response.Status.CONFLICT, e.getMessage());
+      return JobResource.refused(Response.Status.CONFLICT, e.getMessage());
     } catch (TimeoutException e) {
-      return refused(Response.Status.SERVICE_UNAVAILABLE, e.getMessage());
+      return JobResource.refused(Response.Status.SERVICE_UNAVAILABLE, e.getMessage());
     }
-  }
-
-  private static Response refused(Response.Status status, String reason) {
-    return Response.status(status)
-        .type(MediaType.APPLICATION_JSON)
-        .entity(new Refused(reason))
-        .build();
   }
 }

@@ -12,12 +12,15 @@ import io.qatfleet.trainer.messaging.Channels;
 import io.qatfleet.trainer.messaging.EventPublisher;
 import io.qatfleet.trainer.service.Budgets;
 import io.qatfleet.trainer.service.JobPlacement;
+import io.qatfleet.trainer.service.JobRounds;
+import io.qatfleet.trainer.service.JobRounds.Rounds;
 import io.qatfleet.trainer.service.JobStops;
 import io.qatfleet.trainer.service.JobView;
 import io.qatfleet.trainer.service.JobView.JobSummary;
 import io.qatfleet.trainer.service.ModelOwners;
 import io.qatfleet.trainer.service.ModelOwners.OwnershipUnavailableException;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Multi;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -27,13 +30,13 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -45,6 +48,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /**
  * The job API, for callers with a bearer token (JWT, verified against {@code
@@ -55,7 +59,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * on {@code qat.jobs}; {@code DELETE /jobs/{id}} publishes {@code JobCancelled} there for the job's
  * owner or an operator; {@code GET /jobs} and {@code GET /jobs/{id}} answer from the {@link
  * JobView}, showing a submitter only its own jobs (another's job id is 404, as if it did not
- * exist).
+ * exist). For the web console, {@code GET /jobs/updates} streams the same summaries as Server-Sent
+ * Events as they change, and {@code GET /jobs/{id}/rounds} answers a job's rounds ({@link
+ * JobRounds}), under the same rules.
  */
 @Path("/jobs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -91,6 +97,7 @@ public class JobResource {
 
   private final EventPublisher publisher;
   private final JobView view;
+  private final JobRounds rounds;
   private final ModelOwners owners;
   private final SecurityIdentity identity;
   private final String ownerClaim;
@@ -101,6 +108,7 @@ public class JobResource {
   JobResource(
       EventPublisher publisher,
       JobView view,
+      JobRounds rounds,
       ModelOwners owners,
       SecurityIdentity identity,
       TrainerConfig config,
@@ -108,6 +116,7 @@ public class JobResource {
       JobStops stops,
       JobPlacement placement) {
     this.placement = placement;
+    this.rounds = rounds;
     this.budgets = budgets;
     this.stops = stops;
     this.publisher = publisher;
@@ -195,7 +204,10 @@ public class JobResource {
           "The jobs this instance knows of that the caller may see (an operator: all), most"
               + " recently updated first")
   public List<JobSummary> list() {
-    Caller caller = caller();
+    return list(caller());
+  }
+
+  private List<JobSummary> list(Caller caller) {
     return view.all().stream().filter(job -> caller.maySee(job, owners)).toList();
   }
 
@@ -213,6 +225,62 @@ public class JobResource {
         .filter(job -> caller.maySee(job, owners))
         .map(job -> Response.ok(job).build())
         .orElseGet(() -> Response.status(Response.Status.NOT_FOUND).build());
+  }
+
+  /** Changes a slow reader of {@code GET /jobs/updates} may fall behind by before it is cut off. */
+  static final int UPDATES_BUFFER = 1024;
+
+  @GET
+  @Path("/updates")
+  @Produces(MediaType.SERVER_SENT_EVENTS)
+  @RestStreamElementType(MediaType.APPLICATION_JSON)
+  @RolesAllowed({Roles.SUBMITTER, Roles.OPERATOR})
+  @Operation(
+      summary = "The jobs the caller may see, then each of them again whenever it changes",
+      description =
+          "Server-Sent Events, one JSON job summary (as GET /jobs/{id}) per event: first every job"
+              + " the caller may see, then a job's new summary on every change the job view reads"
+              + " from qat.jobs, qat.status, qat.deploy and qat.train. A reader that falls more than"
+              + " "
+              + UPDATES_BUFFER
+              + " changes behind is disconnected; reconnecting starts again with every job.")
+  public Multi<JobSummary> updates() {
+    Caller caller = caller();
+    // Subscribed to the changes before the snapshot is read, so that no change falls between.
+    Multi<JobSummary> live =
+        view.changes()
+            .filter(job -> caller.maySee(job, owners))
+            .onOverflow()
+            .buffer(UPDATES_BUFFER);
+    return Multi.createBy()
+        .merging()
+        .streams(
+            live, Multi.createFrom().deferred(() -> Multi.createFrom().iterable(list(caller))));
+  }
+
+  @GET
+  @Path("/{id}/rounds")
+  @RolesAllowed({Roles.SUBMITTER, Roles.OPERATOR})
+  @Operation(
+      summary =
+          "One job's rounds: each round's events as on the wire (request, validation report with"
+              + " thresholds and confusion matrices, send-back with its remedy, approval or"
+              + " failure), the training-loss curve, and the dataset's class names")
+  @APIResponse(
+      responseCode = "200",
+      description = "The job's rounds",
+      content = @Content(schema = @Schema(implementation = Rounds.class)))
+  @APIResponse(
+      responseCode = "404",
+      description = "No such job, or one the caller may not see (another submitter's)")
+  public Response rounds(@PathParam("id") String id) {
+    Caller caller = caller();
+    if (view.find(id).filter(job -> caller.maySee(job, owners)).isEmpty()) {
+      return Response.status(Response.Status.NOT_FOUND).build();
+    }
+    return Response.ok(
+            rounds.find(id).orElseGet(() -> new Rounds(id, null, List.of(), Map.of(), List.of())))
+        .build();
   }
 
   @DELETE
@@ -261,18 +329,11 @@ public class JobResource {
     return Response.accepted(new Accepted(id)).location(URI.create("/jobs/" + id)).build();
   }
 
-  /** The authenticated caller, or a 403 when the token names no owner. */
   private Caller caller() {
-    return Caller.of(identity, ownerClaim)
-        .orElseThrow(
-            () ->
-                new WebApplicationException(
-                    refused(
-                        Response.Status.FORBIDDEN,
-                        "the token carries no '" + ownerClaim + "' claim to name an owner by")));
+    return Caller.require(identity, ownerClaim);
   }
 
-  private static Response refused(Response.Status status, String reason) {
+  static Response refused(Response.Status status, String reason) {
     return Response.status(status)
         .type(MediaType.APPLICATION_JSON)
         .entity(new Refused(reason))

@@ -28,6 +28,9 @@ public final class Channels {
   /** {@code qat.jobs}: every job's submission (name, owner), for the job view. */
   public static final String JOBS_VIEW_IN = "jobs-view-in";
 
+  /** {@code qat.train}: round requests and send-backs (remedies), for the console's rounds. */
+  public static final String TRAIN_VIEW_IN = "train-view-in";
+
   /** {@code qat.owners}: model-name claims, read from the start by every instance. */
   public static final String OWNERS_IN = "owners-in";
 

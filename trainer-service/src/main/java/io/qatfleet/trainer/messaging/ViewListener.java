@@ -2,6 +2,7 @@ package io.qatfleet.trainer.messaging;
 
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.service.SealedEvents;
+import io.qatfleet.trainer.service.JobRounds;
 import io.qatfleet.trainer.service.JobStops;
 import io.qatfleet.trainer.service.JobView;
 import io.qatfleet.trainer.service.ModelOwners;
@@ -15,13 +16,15 @@ import org.jboss.logging.Logger;
 /**
  * Reads the topics this instance keeps in memory, each from its start with a consumer group of its
  * own: {@code qat.jobs}, {@code qat.status} and {@code qat.deploy} into the {@link JobView} ({@code
- * GET /jobs}), {@code qat.owners} into {@link ModelOwners} (who owns which model name), and the
- * compacted {@code qat.models} into the {@link ModelRegistry} (for retraining triggers). Records
- * without the fleet's seal or that do not decode are logged and skipped ({@link
- * SealedEvents#read}), not dead-lettered: these topics are read by every instance, and the service
- * that wrote a bad record owns its dead letter. So a forged {@code ModelClaimed} takes no model
- * name and a forged {@code ValidationCompleted} shows in no job. Registry entries carry the
- * validator's signature, which the trigger path verifies.
+ * GET /jobs}) and the {@link JobRounds} (the web console's rounds, which also read {@code
+ * qat.train}: requests and send-backs with their remedies), {@code qat.owners} into {@link
+ * ModelOwners} (who owns which model name), and the compacted {@code qat.models} into the {@link
+ * ModelRegistry} (for retraining triggers and the console's registry). Records without the fleet's
+ * seal or that do not decode are logged and skipped ({@link SealedEvents#read}), not dead-lettered:
+ * these topics are read by every instance, and the service that wrote a bad record owns its dead
+ * letter. So a forged {@code ModelClaimed} takes no model name and a forged {@code
+ * ValidationCompleted} shows in no job. Registry entries carry the validator's signature, which the
+ * trigger path verifies.
  */
 @ApplicationScoped
 public class ViewListener {
@@ -30,6 +33,7 @@ public class ViewListener {
 
   private final SealedEvents events;
   private final JobView view;
+  private final JobRounds rounds;
   private final JobStops stops;
   private final ModelRegistry registry;
   private final ModelOwners owners;
@@ -37,10 +41,12 @@ public class ViewListener {
   ViewListener(
       SealedEvents events,
       JobView view,
+      JobRounds rounds,
       JobStops stops,
       ModelRegistry registry,
       ModelOwners owners) {
     this.events = events;
+    this.rounds = rounds;
     this.stops = stops;
     this.view = view;
     this.registry = registry;
@@ -67,6 +73,17 @@ public class ViewListener {
     apply(record);
   }
 
+  @Incoming(Channels.TRAIN_VIEW_IN)
+  public void onTrain(ConsumerRecord<String, byte[]> record) {
+    events
+        .read(record)
+        .ifPresent(
+            event -> {
+              applySafely(record, rounds::apply, event);
+              applySafely(record, view::apply, event);
+            });
+  }
+
   @Incoming(Channels.MODELS_IN)
   public void onModel(ConsumerRecord<String, byte[]> record) {
     try {
@@ -81,6 +98,8 @@ public class ViewListener {
         .read(record)
         .ifPresent(
             event -> {
+              // Rounds first: a change of the view tells the console to read them again.
+              applySafely(record, rounds::apply, event);
               applySafely(record, view::apply, event);
               applySafely(record, stops::apply, event);
             });

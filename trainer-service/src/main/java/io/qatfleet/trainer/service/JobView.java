@@ -12,6 +12,9 @@ import io.qatfleet.messaging.event.ThresholdSource;
 import io.qatfleet.messaging.event.ValidationCompleted;
 import io.qatfleet.service.ApprovalVerifier;
 import io.qatfleet.trainer.TrainerConfig;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
+import io.smallrye.mutiny.operators.multi.processors.SerializedProcessor;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,6 +41,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * JobSummary#approval()} with {@code verified=false} and the reason, a history entry) but the job
  * is not approved: stage {@code approval-refused}, no approved version, and it never replaces a
  * verified approval. The view also says which bar the latest round was judged by.
+ *
+ * <p>Every change is also broadcast as the job's new summary ({@link #changes()}), which the web
+ * console's event stream ({@code GET /jobs/updates}) forwards.
  */
 @ApplicationScoped
 public class JobView {
@@ -92,6 +98,12 @@ public class JobView {
   private final ApprovalVerifier verifier;
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
+  /** Serialized: the view's consumers and the API apply events on threads of their own. */
+  private final SerializedProcessor<JobSummary, JobSummary> changes =
+      BroadcastProcessor.<JobSummary>create().serialized();
+
+  private final Multi<JobSummary> changeStream = Multi.createFrom().publisher(changes);
+
   JobView(TrainerConfig config, ApprovalVerifier verifier) {
     this.historyLimit = config.jobHistoryLimit();
     this.verifier = verifier;
@@ -99,14 +111,29 @@ public class JobView {
 
   /**
    * Applies one event of {@code qat.jobs}, {@code qat.status} or {@code qat.deploy}, or a job
-   * accepted by this instance's {@code POST /jobs} before the topic brings it back; others are
-   * ignored.
+   * accepted by this instance's {@code POST /jobs} before the topic brings it back; of other events
+   * (the requests on {@code qat.train}) only the time counts, as the job's last update.
    */
   public void apply(QatEvent event) {
     Job job = job(event.jobId());
+    if (applyTo(job, event)) {
+      changes.onNext(job.summary(event.jobId()));
+    }
+  }
+
+  /**
+   * The summary of every job after each change, from the moment of subscription on (no replay):
+   * subscribe, then read {@link #all()}, to miss nothing.
+   */
+  public Multi<JobSummary> changes() {
+    return changeStream;
+  }
+
+  /** Whether {@code event} was new to {@code job}. */
+  private boolean applyTo(Job job, QatEvent event) {
     synchronized (job) {
       if (!job.seen.add(event.eventId())) {
-        return;
+        return false;
       }
       if (event instanceof JobSubmitted s) {
         // Read from qat.jobs, a submission may arrive after the job's first status events.
@@ -121,7 +148,7 @@ public class JobView {
         job.add(
             new HistoryEntry(s.timestamp(), "Submitted", 0, "submitted", "job " + job.name),
             historyLimit);
-        return;
+        return true;
       }
       job.updated = event.timestamp();
       if (event instanceof StatusUpdate s) {
@@ -171,6 +198,7 @@ public class JobView {
             new HistoryEntry(f.timestamp(), "JobFailed", f.round(), "failed", f.reason()),
             historyLimit);
       }
+      return true;
     }
   }
 

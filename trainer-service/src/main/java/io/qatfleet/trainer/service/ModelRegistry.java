@@ -5,6 +5,8 @@ import io.qatfleet.messaging.codec.EventDecodingException;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * This instance's copy of the model registry: the latest {@link ModelApproved} per model name from
  * the compacted {@code qat.models}, read from its start. A tombstone (null value) removes a model.
- * A retraining trigger starts from an entry's spec and calibrated checkpoint.
+ * A retraining trigger starts from an entry's spec and calibrated checkpoint; the web console lists
+ * the entries ({@code GET /models}).
  */
 @ApplicationScoped
 public class ModelRegistry {
@@ -26,6 +29,11 @@ public class ModelRegistry {
   /** The latest approved version of {@code modelName}, if the registry has one. */
   public Optional<ModelApproved> find(String modelName) {
     return Optional.ofNullable(byName.get(modelName));
+  }
+
+  /** Every model's latest approved version, by model name. */
+  public List<ModelApproved> all() {
+    return byName.values().stream().sorted(Comparator.comparing(ModelApproved::modelName)).toList();
   }
 
   /**
