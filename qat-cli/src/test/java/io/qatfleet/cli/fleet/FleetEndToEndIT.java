@@ -18,6 +18,7 @@ import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.event.ValidationCompleted;
+import io.qatfleet.messaging.integrity.EventSeal;
 import io.qatfleet.messaging.topic.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -90,6 +91,19 @@ class FleetEndToEndIT {
        "quantization": {"weightBits": 8, "activationBits": 8, "method": "lsq_pact"},
        "training": {"floatEpochs": 1, "qatEpochs": 1, "calibrationEpochs": 1, "batchSize": 64,
                     "learningRate": 0.002, "qatLearningRate": 0.0005, "seed": 11},
+       "thresholds": {"accuracy": {"maxAbsDrop": 0.5}},
+       "maxRounds": 1}
+      """;
+
+  /** The smallest job that runs every stage: watched in the web console until it is approved. */
+  private static final String CONSOLE_JOB =
+      """
+      {"name": "e2e-console",
+       "data": {"dataset": "fashion-mnist", "trainLimit": 600, "testLimit": 200, "calibrationSize": 200},
+       "model": {"architecture": "cnn", "convChannels": [4, 8], "denseUnits": [16]},
+       "quantization": {"weightBits": 8, "activationBits": 8, "method": "lsq_pact"},
+       "training": {"floatEpochs": 1, "qatEpochs": 1, "calibrationEpochs": 1, "batchSize": 64,
+                    "learningRate": 0.002, "qatLearningRate": 0.0005, "seed": 5},
        "thresholds": {"accuracy": {"maxAbsDrop": 0.5}},
        "maxRounds": 1}
       """;
@@ -333,6 +347,70 @@ class FleetEndToEndIT {
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
     assertThat(health.statusCode()).isEqualTo(404);
+  }
+
+  /**
+   * The web console in a headless chromium, signed in with an operator token: a job submitted
+   * through the API appears, runs and reaches approved on the page (live, over the event stream),
+   * with its rounds, loss curve and confusion matrices under the dataset's class names; then a
+   * fleet insider's progress event whose job id, stage and message are markup shows as text, and
+   * none of it runs. The window is saved as {@code qat-cli/target/console.png} (the README's
+   * docs/console.png).
+   */
+  @Test
+  @Order(6)
+  void consoleShowsAJobLiveUntilApprovedAndHostileTextAsText() throws Exception {
+    String operator =
+        LocalAuth.local().mint(LocalAuth.localUser(), "operator", Duration.ofHours(1));
+    try (ConsoleBrowser browser = ConsoleBrowser.open(fleet.url("trainer-service"))) {
+      assertThat(browser.title()).isEqualTo("qat-fleet console");
+      browser.signIn(operator, Duration.ofSeconds(30));
+      String jobId = jobs.submit(CONSOLE_JOB);
+      browser.awaitJob(jobId, Duration.ofSeconds(30));
+      assertThat(browser.cell(jobId, "job-name")).isEqualTo("e2e-console");
+      browser.awaitStage(jobId, "approved", JOB_TIMEOUT);
+
+      browser.openJob(jobId, Duration.ofSeconds(30));
+      assertThat(browser.text("#confusion")).contains("T-shirt/top").contains("Ankle boot");
+      assertThat(browser.text("#rounds")).contains("Round 1").contains("approved: e2e-console v");
+      assertThat(browser.count("#loss-chart svg polyline")).isGreaterThanOrEqualTo(2);
+      assertThat(browser.text("#models")).contains("e2e-console");
+      browser.screenshot(
+          Path.of(System.getProperty("qat.repo.root", ".."), "qat-cli/target/console.png"));
+
+      String hostileId = "<img src=x onerror=window.__pwned=1>";
+      String script = "<script>window.__pwned=2</script>";
+      StatusUpdate hostile =
+          new StatusUpdate(
+              QatEvent.newEventId(),
+              hostileId,
+              0,
+              null,
+              Instant.now(),
+              "<b>bold</b>",
+              0.5,
+              script,
+              null,
+              null,
+              null);
+      ProducerRecord<String, byte[]> record =
+          new ProducerRecord<>(Topics.STATUS, hostileId, new EventCodec().encode(hostile));
+      EventSeal.fromBase64("QAT_EVENT_KEY", fleet.eventKey())
+          .sealInto(record.headers(), record.key(), record.value());
+      try (KafkaProducer<String, byte[]> insider =
+          new KafkaProducer<>(
+              Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fleet.bootstrapServers()),
+              new StringSerializer(),
+              new ByteArraySerializer())) {
+        insider.send(record).get(30, TimeUnit.SECONDS);
+      }
+      browser.awaitJob(hostileId, Duration.ofSeconds(30));
+      assertThat(browser.cellTitle(hostileId, "job-id")).isEqualTo(hostileId);
+      assertThat(browser.cell(hostileId, "stage")).isEqualTo("<b>bold</b>");
+      assertThat(browser.text("#jobs")).contains(script);
+      assertThat(browser.count("#jobs img, #jobs b, #jobs script")).isZero();
+      assertThat(browser.script("return typeof window.__pwned")).isEqualTo("undefined");
+    }
   }
 
   private static String metrics(String service) throws Exception {
