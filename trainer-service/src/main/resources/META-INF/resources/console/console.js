@@ -296,7 +296,13 @@ function renderRounds() {
   renderConfusionChoice(rounds.filter((n) => r.rounds[n].ValidationCompleted));
 }
 
+/** Overall metrics in the table with the bar; per-class ones ("f1.3") in a table by class name. */
+const OVERALL = ['accuracy', 'macroPrecision', 'macroRecall', 'macroF1'];
+const PER_CLASS = /^(precision|recall|f1)\.(\d+)$/;
+
 function validationTable(v) {
+  const fm = v.floatMetrics || {};
+  const qm = v.quantizedMetrics || {};
   const rows = (v.thresholdResults || []).map((t) => el('tr', {},
     el('td', {}, t.metric),
     el('td', {}, fmt(t.floatValue)),
@@ -305,19 +311,39 @@ function validationTable(v) {
     el('td', {}, thresholdText(t.threshold)),
     el('td', { class: t.passed ? 'pass' : 'fail' }, t.passed ? 'pass' : 'fail')));
   const barred = new Set((v.thresholdResults || []).map((t) => t.metric));
-  for (const [m, q] of Object.entries(v.quantizedMetrics || {})) {
-    if (barred.has(m) || typeof q !== 'number') continue;
-    const f = (v.floatMetrics || {})[m];
-    rows.push(el('tr', {}, el('td', {}, m), el('td', {}, fmt(f)), el('td', {}, fmt(q)),
-      el('td', {}, typeof f === 'number' ? fmt(100 * (q - f), 2) : '—'), el('td', {}, '—'), el('td', {}, '')));
+  for (const m of OVERALL) {
+    if (barred.has(m) || typeof qm[m] !== 'number') continue;
+    const f = fm[m];
+    rows.push(el('tr', {}, el('td', {}, m), el('td', {}, fmt(f)), el('td', {}, fmt(qm[m])),
+      el('td', {}, typeof f === 'number' ? fmt(100 * (qm[m] - f), 2) : '—'), el('td', {}, '—'), el('td', {}, '')));
   }
+  const other = Object.keys(Object.assign({}, fm, qm)).filter((m) => !barred.has(m) && !OVERALL.includes(m) && !PER_CLASS.test(m));
   return el('div', {},
-    el('p', {}, 'decision ', el('b', { class: v.decision === 'PASS' || v.decision === 'pass' ? 'pass' : 'fail' }, String(v.decision || '')),
+    el('p', {}, 'decision ', el('b', { class: String(v.decision).toLowerCase() === 'pass' ? 'pass' : 'fail' }, String(v.decision || '')),
       ', integer vs fake-quant agreement ' + fmt(100 * v.agreement, 2) + ' %',
       v.thresholdSource ? ', bar: ' + String(v.thresholdSource).toLowerCase() : ''),
     el('table', { class: 'metrics' },
       el('thead', {}, el('tr', {}, ...['metric', 'float', 'quantized', 'Δ (pp)', 'threshold', ''].map((h) => el('th', {}, h)))),
-      el('tbody', {}, ...rows)));
+      el('tbody', {}, ...rows)),
+    perClassTable(fm, qm),
+    other.length ? el('p', { class: 'muted' }, other.map((m) => m + ' ' + [fm[m], qm[m]].map((x) => scalar(x) || '—').join(' / ')).join(' · ')) : null);
+}
+
+function perClassTable(fm, qm) {
+  const classes = new Set();
+  for (const m of Object.keys(qm)) {
+    const match = PER_CLASS.exec(m);
+    if (match) classes.add(Number(match[2]));
+  }
+  if (!classes.size) return null;
+  const names = (state.rounds && state.rounds.classNames) || [];
+  const kinds = ['precision', 'recall', 'f1'];
+  return el('details', {}, el('summary', {}, 'per class (float / quantized)'),
+    el('table', { class: 'per-class' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'class'), ...kinds.map((k) => el('th', {}, k)))),
+      el('tbody', {}, ...[...classes].sort((a, b) => a - b).map((c) => el('tr', {},
+        el('td', {}, names[c] !== undefined ? names[c] : String(c)),
+        ...kinds.map((k) => el('td', {}, fmt(fm[k + '.' + c], 3) + ' / ' + fmt(qm[k + '.' + c], 3))))))));
 }
 
 /** The fields of {@code event} the page does not draw itself (e.g. a remedy, per-layer sensitivities). */
@@ -378,7 +404,9 @@ function renderLoss(points) {
   const colours = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2'];
   segments.forEach((s, i) => {
     const pts = s.points.map((p) => `${x(i, p.progress).toFixed(1)},${y(p.loss).toFixed(1)}`).join(' ');
-    chart.append(svg('polyline', { points: pts, fill: 'none', stroke: colours[i % colours.length], 'stroke-width': 1.5 }));
+    const colour = colours[i % colours.length];
+    chart.append(svg('polyline', { points: pts, fill: 'none', stroke: colour, 'stroke-width': 1.5 }));
+    for (const p of s.points) chart.append(svg('circle', { cx: x(i, p.progress), cy: y(p.loss), r: 2.5, fill: colour }));
     if (i > 0) chart.append(svg('line', { x1: x(i, 0), y1: T, x2: x(i, 0), y2: H - B, stroke: '#d1d5db', 'stroke-dasharray': '3 3' }));
     chart.append(svg('text', { x: x(i, 0.5), y: H - B + 14, 'text-anchor': 'middle' }, s.label));
   });
@@ -412,7 +440,7 @@ function renderConfusion() {
 function matrix(m, names) {
   if (!Array.isArray(m)) return el('p', { class: 'muted' }, 'none');
   const name = (i) => (names[i] !== undefined ? names[i] : String(i));
-  const head = el('tr', {}, el('th', {}, 'true \\ predicted'), ...m.map((_, j) => el('th', {}, name(j))));
+  const head = el('tr', {}, el('th', {}, 'true / predicted'), ...m.map((_, j) => el('th', {}, name(j))));
   const rows = m.map((row, i) => {
     const total = row.reduce((a, b) => a + b, 0) || 1;
     return el('tr', {}, el('th', {}, name(i)), ...row.map((c) => {

@@ -152,6 +152,41 @@ class ConsoleApiTest {
     assertThat(next(bob, j -> true).path("jobId").asText()).isEqualTo(bobJob);
   }
 
+  /**
+   * A job's progress read before its submission (the view's consumers read their topics
+   * independently) still makes the job and reaches the stream (it was skipped with a
+   * NullPointerException: no stage yet).
+   */
+  @Test
+  void showsAJobWhoseProgressArrivesBeforeItsSubmission() throws Exception {
+    BlockingQueue<JsonNode> ops = open(TestTokens.operator("console-ops"));
+    String jobId = UUID.randomUUID().toString();
+    topics.send(
+        Topics.STATUS,
+        new StatusUpdate(
+            QatEvent.newEventId(),
+            jobId,
+            0,
+            null,
+            Instant.now(),
+            "baseline",
+            0.1,
+            "",
+            1,
+            2.3,
+            10.0));
+
+    JsonNode job = next(ops, j -> j.path("jobId").asText().equals(jobId));
+    assertThat(job.path("stage").asText()).isEqualTo("baseline");
+    given()
+        .auth()
+        .oauth2(TestTokens.operator("console-ops"))
+        .get("/jobs/" + jobId + "/rounds")
+        .then()
+        .statusCode(200)
+        .body(containsString("\"loss\":2.3"));
+  }
+
   @Test
   void answersRoundsWithClassNamesAndEveryFieldOfTheRoundEvents() throws Exception {
     String jobId = submitted("console-carol");

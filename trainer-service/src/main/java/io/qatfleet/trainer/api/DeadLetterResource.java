@@ -19,7 +19,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
@@ -53,34 +52,6 @@ public class DeadLetterResource {
 
   static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
-  /** A dead letter as listed: everything but the original bytes. */
-  public record Letter(
-      String eventId,
-      String jobId,
-      int round,
-      Instant timestamp,
-      String sourceTopic,
-      int partition,
-      long offset,
-      String errorType,
-      String reason,
-      String originalKey) {
-
-    static Letter of(DeadLetter l) {
-      return new Letter(
-          l.eventId(),
-          l.jobId(),
-          l.round(),
-          l.timestamp(),
-          l.sourceTopic(),
-          l.partition(),
-          l.offset(),
-          l.errorType(),
-          l.reason(),
-          l.originalKey());
-    }
-  }
-
   private final DeadLetterReplay replay;
   private final KafkaClientSettings clients;
   private final EventCodec codec;
@@ -98,11 +69,11 @@ public class DeadLetterResource {
       description =
           "Reads qat.dlq to its end (read_committed) and answers the newest letters of the job and"
               + " reason asked for (any when absent), each with its source topic, offset, reason"
-              + " and text, without the original bytes.")
+              + " and text; originalBase64 is left empty (replay reads the original).")
   @APIResponse(
       responseCode = "200",
       description = "The letters",
-      content = @Content(schema = @Schema(implementation = Letter[].class)))
+      content = @Content(schema = @Schema(implementation = DeadLetter[].class)))
   @APIResponse(
       responseCode = "400",
       description = "limit out of range",
@@ -121,19 +92,16 @@ public class DeadLetterResource {
           Response.Status.BAD_REQUEST, "limit: must be 1-" + MAX_LIMIT + ", got " + limit);
     }
     try {
-      List<Letter> letters =
+      List<DeadLetter> letters =
           DeadLetterTopic.newest(
-                  clients,
-                  "dlq-list",
-                  READ_TIMEOUT,
-                  codec,
-                  l ->
-                      (job == null || job.equals(l.jobId()))
-                          && (reason == null || reason.equalsIgnoreCase(l.errorType())),
-                  n)
-              .stream()
-              .map(Letter::of)
-              .toList();
+              clients,
+              "dlq-list",
+              READ_TIMEOUT,
+              codec,
+              l ->
+                  (job == null || job.equals(l.jobId()))
+                      && (reason == null || reason.equalsIgnoreCase(l.errorType())),
+              n);
       return Response.ok(letters).build();
     } catch (TimeoutException e) {
       return JobResource.refused(Response.Status.SERVICE_UNAVAILABLE, e.getMessage());

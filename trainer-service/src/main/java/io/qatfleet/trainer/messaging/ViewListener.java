@@ -75,13 +75,7 @@ public class ViewListener {
 
   @Incoming(Channels.TRAIN_VIEW_IN)
   public void onTrain(ConsumerRecord<String, byte[]> record) {
-    events
-        .read(record)
-        .ifPresent(
-            event -> {
-              applySafely(record, rounds::apply, event);
-              applySafely(record, view::apply, event);
-            });
+    apply(record, rounds::apply, view::apply);
   }
 
   @Incoming(Channels.MODELS_IN)
@@ -94,14 +88,19 @@ public class ViewListener {
   }
 
   private void apply(ConsumerRecord<String, byte[]> record) {
+    // Rounds first: a change of the view tells the console to read them again.
+    apply(record, rounds::apply, view::apply, stops::apply);
+  }
+
+  @SafeVarargs
+  private void apply(ConsumerRecord<String, byte[]> record, Consumer<QatEvent>... views) {
     events
         .read(record)
         .ifPresent(
             event -> {
-              // Rounds first: a change of the view tells the console to read them again.
-              applySafely(record, rounds::apply, event);
-              applySafely(record, view::apply, event);
-              applySafely(record, stops::apply, event);
+              for (Consumer<QatEvent> v : views) {
+                applySafely(record, v, event);
+              }
             });
   }
 

@@ -299,7 +299,8 @@ public class JobView {
      * can be applied before the progress that preceded it, and must not be undone by it.
      */
     void setStage(String next) {
-      if (!ENDED.contains(stage)) {
+      // Set.of(...).contains(null) throws: a job's first event may be a progress update.
+      if (stage == null || !ENDED.contains(stage)) {
         stage = next;
       }
     }
