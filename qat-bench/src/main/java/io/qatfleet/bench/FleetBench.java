@@ -30,6 +30,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -53,6 +60,12 @@ import picocli.CommandLine.Spec;
 public final class FleetBench implements Callable<Integer> {
   static final String DEFAULT_JOB = "/bench-fleet-job.json";
   static final int MAX_TRAINERS = 8;
+
+  /** The trainers' consumer group ({@code kafka.group.id} of trainer-service). */
+  static final String TRAINER_GROUP = "trainer-service";
+
+  /** How long a fresh fleet's trainers may take to settle into their group. */
+  static final Duration GROUP_WAIT = Duration.ofSeconds(120);
 
   @Spec CommandSpec spec;
 
@@ -196,6 +209,7 @@ public final class FleetBench implements Callable<Integer> {
     long t0 = System.nanoTime();
     try (LocalFleet fleet =
         LocalFleet.start(repo.toAbsolutePath(), runDir.toAbsolutePath(), null, 0, k)) {
+      awaitTrainersAssigned(fleet.bootstrapServers(), k, console);
       double startSeconds = (System.nanoTime() - t0) / 1e9;
       console.printf(Locale.ROOT, "fleet ready in %.0f s%n", startSeconds);
       try (EventTail tail = new EventTail(fleet.bootstrapServers(), Topics.EVENT_TOPICS)) {
@@ -245,6 +259,55 @@ public final class FleetBench implements Callable<Integer> {
         return new FleetRun(k, startSeconds, ids, events, shares);
       }
     }
+  }
+
+  /**
+   * Waits until the trainers' consumer group is stable with each of the {@code k} instances holding
+   * partitions of {@code qat.jobs} and of {@code qat.train}: a service is ready before its
+   * consumers have joined the group, and jobs submitted during that rebalance would be placed (and
+   * measured) against an assignment that is about to change. Jobs per hour is about a running
+   * fleet, so its start includes this wait.
+   */
+  private static void awaitTrainersAssigned(String bootstrap, int k, PrintStream console)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + GROUP_WAIT.toNanos();
+    String last = "not described yet";
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      while (System.nanoTime() < deadline) {
+        try {
+          ConsumerGroupDescription group =
+              admin
+                  .describeConsumerGroups(List.of(TRAINER_GROUP))
+                  .describedGroups()
+                  .get(TRAINER_GROUP)
+                  .get(10, TimeUnit.SECONDS);
+          long jobs = membersHolding(group, Topics.JOBS);
+          long train = membersHolding(group, Topics.TRAIN);
+          last = group.groupState() + ", " + jobs + " holding qat.jobs, " + train + " qat.train";
+          if (group.groupState() == GroupState.STABLE && jobs == k && train == k) {
+            return;
+          }
+        } catch (ExecutionException | TimeoutException e) {
+          last = e.getMessage();
+        }
+        Thread.sleep(500);
+      }
+    }
+    console.printf(
+        Locale.ROOT,
+        "warning: the trainers' group was not stable with %d instance(s) holding partitions after"
+            + " %d s (%s); submitting anyway%n",
+        k,
+        GROUP_WAIT.toSeconds(),
+        last);
+  }
+
+  private static long membersHolding(ConsumerGroupDescription group, String topic) {
+    return group.members().stream()
+        .filter(
+            m -> m.assignment().topicPartitions().stream().anyMatch(tp -> tp.topic().equals(topic)))
+        .count();
   }
 
   private static String metricsText(String baseUrl) throws InterruptedException {

@@ -77,8 +77,20 @@ public class JobPlacement {
 
   /** A fresh job id for the least loaded work partition. */
   public String newJobId() {
-    int partition = choose(Topics.WORK_PARTITIONS, assignment(), view.unfinishedJobIds());
-    return mint(partition, Topics.WORK_PARTITIONS, () -> UUID.randomUUID().toString());
+    Assignment assignment = assignment();
+    List<String> unfinished = view.unfinishedJobIds();
+    int partition = choose(Topics.WORK_PARTITIONS, assignment, unfinished);
+    String id = mint(partition, Topics.WORK_PARTITIONS, () -> UUID.randomUUID().toString());
+    LOG.infof(
+        "job %s placed on partition %d of %s and %s (owners %s and %s; %d unfinished jobs)",
+        id,
+        partition,
+        Topics.JOBS,
+        Topics.TRAIN,
+        assignment.jobsOwners().getOrDefault(partition, "unknown"),
+        assignment.trainOwners().getOrDefault(partition, "unknown"),
+        unfinished.size());
+    return id;
   }
 
   /**
