@@ -44,11 +44,13 @@ class KafkaAccessTest {
   /**
    * The Kafka clients the services build by hand, beside their channels, read off their code: the
    * checkpoint store on {@code qat.checkpoints} (no group; the trainer and the quantizer {@code
-   * put} and {@code get}, the validator's ValidationService only {@code get}s), and the validator's
-   * ModelRegistry, which reads {@code qat.models} by partition assignment, and its EventPublisher,
-   * which writes each decision (report, approval and registry entry or send-back) in a transaction
-   * of its own; the trainer's replay of dead letters (DeadLetterReplay), which reads {@code
-   * qat.dlq} by partition assignment and writes to the work topics its channels already write.
+   * put} and {@code get}, the validator's ValidationService only {@code get}s) and {@code
+   * qat.checkpoints.approved} (every service reads; the validator's EventPublisher writes an
+   * approval's checkpoints there in the decision's transaction), and the validator's ModelRegistry,
+   * which reads {@code qat.models} by partition assignment, and its EventPublisher, which writes
+   * each decision (report, approval and registry entry or send-back) in a transaction of its own;
+   * the trainer's replay of dead letters (DeadLetterReplay), which reads {@code qat.dlq} by
+   * partition assignment and writes to the work topics its channels already write.
    */
   private static final Map<String, Set<Grant>> HAND_BUILT =
       Map.of(
@@ -56,12 +58,18 @@ class KafkaAccessTest {
           Set.of(
               Grant.topic(Topics.CHECKPOINTS, READ),
               Grant.topic(Topics.CHECKPOINTS, WRITE),
+              Grant.topic(Topics.APPROVED_CHECKPOINTS, READ),
               Grant.topic(Topics.DLQ, READ)),
           "quantizer-service",
-          Set.of(Grant.topic(Topics.CHECKPOINTS, READ), Grant.topic(Topics.CHECKPOINTS, WRITE)),
+          Set.of(
+              Grant.topic(Topics.CHECKPOINTS, READ),
+              Grant.topic(Topics.CHECKPOINTS, WRITE),
+              Grant.topic(Topics.APPROVED_CHECKPOINTS, READ)),
           "validator-service",
           Set.of(
               Grant.topic(Topics.CHECKPOINTS, READ),
+              Grant.topic(Topics.APPROVED_CHECKPOINTS, READ),
+              Grant.topic(Topics.APPROVED_CHECKPOINTS, WRITE),
               Grant.topic(Topics.MODELS, READ),
               Grant.topic(Topics.DEPLOY, WRITE),
               Grant.topic(Topics.MODELS, WRITE),

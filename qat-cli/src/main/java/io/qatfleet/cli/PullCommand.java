@@ -9,11 +9,11 @@ import io.qatfleet.core.json.Json;
 import io.qatfleet.core.onnx.OnnxExporter;
 import io.qatfleet.messaging.approval.ApprovalSignature;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.checkpoint.CheckpointStore;
 import io.qatfleet.messaging.checkpoint.CheckpointTransportException;
-import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
+import io.qatfleet.messaging.checkpoint.RetainedCheckpointStore;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
-import io.qatfleet.messaging.topic.Topics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -28,8 +28,9 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code qat pull <model>[:version] -o DIR}: downloads an approved integer checkpoint and, where
  * the approval names one, its ONNX export. The approval is verified first ({@link Approvals}, as
- * {@code qat verify}); the files come from {@code qat.checkpoints} through {@link
- * KafkaCheckpointStore} and must have the approved SHA-256 and size. Writes {@code
+ * {@code qat verify}); the files come from {@code qat.checkpoints.approved}, where the validator
+ * keeps them, or {@code qat.checkpoints} for approvals older than that topic ({@link
+ * RetainedCheckpointStore}), and must have the approved SHA-256 and size. Writes {@code
  * <sha256>.safetensors}, {@code model.onnx} (the file ONNX Runtime ran in validation) and {@code
  * <sha256>.model-card.json}: the spec, metrics, thresholds and where they came from, the
  * checkpoint's provenance (job, round, dataset, code version), both digests, and the signature with
@@ -79,9 +80,7 @@ final class PullCommand extends FleetCommand {
 
     byte[] bytes;
     byte[] onnx = null;
-    try (KafkaCheckpointStore store =
-        new KafkaCheckpointStore(
-            clients, Topics.CHECKPOINTS, KafkaCheckpointStore.DEFAULT_CHUNK_BYTES)) {
+    try (RetainedCheckpointStore store = RetainedCheckpointStore.of(clients)) {
       bytes = fetch(store, integer, "checkpoint");
       if (approval.onnxModel() != null) {
         onnx = fetch(store, approval.onnxModel(), "ONNX model");
@@ -124,7 +123,7 @@ final class PullCommand extends FleetCommand {
   }
 
   /** The bytes of {@code ref}, with the approved digest and size. */
-  private static byte[] fetch(KafkaCheckpointStore store, CheckpointRef ref, String what) {
+  private static byte[] fetch(CheckpointStore store, CheckpointRef ref, String what) {
     byte[] bytes;
     try {
       bytes = store.get(ref, CHECKPOINT_TIMEOUT);

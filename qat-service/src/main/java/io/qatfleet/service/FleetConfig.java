@@ -44,6 +44,26 @@ public interface FleetConfig {
   @WithDefault("268435456")
   long checkpointMaxBytes();
 
+  /**
+   * How long the stage ledger keeps a job's entries after its last one was written ({@code
+   * StageLedger}). Must exceed how long a record of a finished stage can still arrive: the work
+   * topics' retention (7 days), the dead-letter topic's (30 days, for replays) and a job's
+   * deadline.
+   */
+  @WithDefault("P35D")
+  Duration ledgerRetention();
+
+  /**
+   * How long {@code qat.checkpoints} keeps a checkpoint ({@code retention.ms} of the topic when
+   * this service creates it; in Kubernetes the {@code KafkaTopic} sets it). Must exceed the longest
+   * a job waits between two of its stages (its deadline, at most {@code
+   * qat.budget.max-deadline-minutes}, bounds that), since each stage reads the checkpoints of the
+   * one before. The checkpoints an approval references are kept forever on {@code
+   * qat.checkpoints.approved} regardless.
+   */
+  @WithDefault("P7D")
+  Duration checkpointRetention();
+
   /** How long a publish waits for the broker's acknowledgement before the record fails. */
   @WithDefault("PT30S")
   Duration publishTimeout();

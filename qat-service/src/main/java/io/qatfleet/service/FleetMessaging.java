@@ -2,8 +2,8 @@ package io.qatfleet.service;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.qatfleet.messaging.checkpoint.CheckpointStore;
 import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
+import io.qatfleet.messaging.checkpoint.RetainedCheckpointStore;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.integrity.EventSeal;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
@@ -18,6 +18,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -35,10 +36,11 @@ import org.jboss.logging.Logger;
  * KafkaClientSettings} built from the same {@code kafka.*} configuration the channels get (Quarkus'
  * {@code default-kafka-broker} map), the strict {@link EventCodec}, the {@link StageLedger} under
  * {@code qat.state-dir}, the {@link EventSeal} of {@code qat.event-key}, and the {@link
- * KafkaCheckpointStore} on {@code qat.checkpoints}. At start it creates the fleet's missing topics
- * ({@link TopicAdmin#ensureTopics}) before SmallRye Reactive Messaging subscribes its consumers
- * (its start-up observer has priority 1000), so that no client makes a broker auto-create a topic
- * with default settings.
+ * RetainedCheckpointStore} on {@code qat.checkpoints} and {@code qat.checkpoints.approved}. At
+ * start it creates the fleet's missing topics ({@link TopicAdmin#ensureTopics}, {@code
+ * qat.checkpoints} with {@code qat.checkpoint-retention}) before SmallRye Reactive Messaging
+ * subscribes its consumers (its start-up observer has priority 1000), so that no client makes a
+ * broker auto-create a topic with default settings.
  */
 @ApplicationScoped
 public class FleetMessaging {
@@ -46,7 +48,10 @@ public class FleetMessaging {
   /** Priority of the topic creation among start-up observers: before anything that reads Kafka. */
   public static final int CREATE_TOPICS = 10;
 
-  /** Records on {@code qat.checkpoints} the store skipped for bad chunk headers. */
+  /**
+   * Records on {@code qat.checkpoints} and {@code qat.checkpoints.approved} the store skipped for
+   * bad chunk headers.
+   */
   public static final String SKIPPED_CHUNKS = "qat.checkpoints.skipped.chunks";
 
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
@@ -65,7 +70,8 @@ public class FleetMessaging {
       return;
     }
     try (Admin admin = clients.admin("topics")) {
-      Set<String> created = TopicAdmin.ensureTopics(admin);
+      Set<String> created =
+          TopicAdmin.ensureTopics(admin, Topics.all(config.checkpointRetention()));
       LOG.infof("topics on %s ready; created %s", clients.bootstrapServers(), created);
     }
   }
@@ -99,30 +105,37 @@ public class FleetMessaging {
   @Produces
   @Singleton
   StageLedger stageLedger() {
-    return new StageLedger(config.stateDir().resolve("ledger"));
+    return new StageLedger(
+        config.stateDir().resolve("ledger"), config.ledgerRetention(), Clock.systemUTC());
   }
 
   @Produces
   @Singleton
-  CheckpointStore checkpointStore(KafkaClientSettings clients, MeterRegistry registry) {
-    return kafkaCheckpointStore(clients, config, registry);
+  RetainedCheckpointStore checkpointStore(KafkaClientSettings clients, MeterRegistry registry) {
+    return fleetCheckpointStore(clients, config, registry);
   }
 
   /**
-   * The store on {@code qat.checkpoints} with the service's chunk size and size limit, its count of
-   * skipped chunks registered as {@value #SKIPPED_CHUNKS}: what every service's store is, and what
-   * a test's wrapper around it must be too.
+   * The store on {@code qat.checkpoints} and {@code qat.checkpoints.approved} with the service's
+   * chunk size and size limit, its count of skipped chunks registered as {@value #SKIPPED_CHUNKS}:
+   * what every service's store is, and what a test's wrapper around it must be too.
    */
-  public static KafkaCheckpointStore kafkaCheckpointStore(
+  public static RetainedCheckpointStore fleetCheckpointStore(
       KafkaClientSettings clients, FleetConfig config, MeterRegistry registry) {
-    KafkaCheckpointStore store =
-        new KafkaCheckpointStore(
-            clients,
-            Topics.CHECKPOINTS,
-            config.checkpointChunkBytes(),
-            config.checkpointMaxBytes());
-    FunctionCounter.builder(SKIPPED_CHUNKS, store, KafkaCheckpointStore::skippedChunks)
-        .description("records on qat.checkpoints skipped for missing or inconsistent chunk headers")
+    RetainedCheckpointStore store =
+        new RetainedCheckpointStore(
+            new KafkaCheckpointStore(
+                clients,
+                Topics.CHECKPOINTS,
+                config.checkpointChunkBytes(),
+                config.checkpointMaxBytes()),
+            KafkaCheckpointStore.approved(
+                clients, config.checkpointChunkBytes(), config.checkpointMaxBytes()));
+    FunctionCounter.builder(
+            SKIPPED_CHUNKS, store, s -> s.work().skippedChunks() + s.approved().skippedChunks())
+        .description(
+            "records on qat.checkpoints and qat.checkpoints.approved skipped for missing or"
+                + " inconsistent chunk headers")
         .register(registry);
     return store;
   }
@@ -153,7 +166,7 @@ public class FleetMessaging {
     };
   }
 
-  void closeCheckpointStore(@Disposes CheckpointStore store) {
+  void closeCheckpointStore(@Disposes RetainedCheckpointStore store) {
     store.close();
   }
 }

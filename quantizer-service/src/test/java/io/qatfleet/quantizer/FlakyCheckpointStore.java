@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.CheckpointStore;
 import io.qatfleet.messaging.checkpoint.CheckpointTransportException;
-import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.service.FleetConfig;
 import io.qatfleet.service.FleetMessaging;
@@ -19,21 +18,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The quantizer's checkpoint store in its tests: the real one on {@code qat.checkpoints}, except
- * that a test can make the reads of one checkpoint fail like a broker outage ({@code TRANSPORT}) a
- * few times. Reads of every other checkpoint are untouched, so the other tests see the real store.
+ * The quantizer's checkpoint store in its tests: the real one, except that a test can make the
+ * reads of one checkpoint fail like a broker outage ({@code TRANSPORT}) a few times. Reads of every
+ * other checkpoint are untouched, so the other tests see the real store.
  */
 @Alternative
 @Priority(1)
 @Singleton
 public class FlakyCheckpointStore implements CheckpointStore {
 
-  private final KafkaCheckpointStore store;
+  private final CheckpointStore store;
   private final Map<String, AtomicInteger> failing = new ConcurrentHashMap<>();
 
   @Inject
   FlakyCheckpointStore(KafkaClientSettings clients, FleetConfig config, MeterRegistry registry) {
-    this.store = FleetMessaging.kafkaCheckpointStore(clients, config, registry);
+    this.store = FleetMessaging.fleetCheckpointStore(clients, config, registry);
   }
 
   /** The next {@code times} reads of {@code ref} fail as if the broker were unreachable. */

@@ -28,6 +28,7 @@ import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.ThresholdSource;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.integrity.EventSeal;
+import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.messaging.testing.ApprovalKeyResource;
 import io.qatfleet.messaging.testing.EventTopics;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
@@ -37,6 +38,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -166,6 +168,9 @@ class TrainingFlowTest {
                     && s.message().endsWith("epoch done, checkpoint saved"))
         .extracting(StatusUpdate::epoch)
         .containsExactly(2);
+    Path saved = new EpochCheckpoints(stateDir).dir(jobId, 0, "baseline");
+    EventTopics.waitUntil(() -> Files.exists(saved), exists -> !exists, POLL, WAIT);
+    assertThat(saved).as("the finished baseline's epoch checkpoints").doesNotExist();
   }
 
   @Test
@@ -384,6 +389,49 @@ class TrainingFlowTest {
             .await(Topics.TRAIN, TrainRequested.class, e -> e.jobId().equals(newJob), 1, WAIT)
             .get(0);
     assertThat(first.startFrom()).isEqualTo(start);
+  }
+
+  /**
+   * A registry entry whose checkpoint is only on qat.checkpoints.approved (its working copy on
+   * qat.checkpoints expired, or as here, was never there): the triggered job still starts from it.
+   */
+  @Test
+  void triggerStartsJobFromCheckpointKeptOnlyOnTheApprovedTopic() {
+    String approvedJob = UUID.randomUUID().toString();
+    String newJob = UUID.randomUUID().toString();
+    String model = "kept-" + approvedJob.substring(0, 8);
+    JobSpec spec = TestJobs.tiny(1);
+    byte[] bytes =
+        new CheckpointCodec()
+            .encode(
+                ModelCheckpoints.ofFloat(
+                    spec.model(),
+                    null,
+                    ModelInit.initialState(spec.model(), 4),
+                    provenance(approvedJob, 0)))
+            .bytes();
+    CheckpointRef start;
+    try (KafkaCheckpointStore approvedOnly =
+        KafkaCheckpointStore.approved(
+            KafkaClientSettings.bootstrap(bootstrapServers, "test"),
+            KafkaCheckpointStore.DEFAULT_CHUNK_BYTES,
+            KafkaCheckpointStore.DEFAULT_MAX_CHECKPOINT_BYTES)) {
+      start = approvedOnly.put(bytes);
+    }
+    ModelApproved approved =
+        ApprovalKeyResource.signer().sign(approval(approvedJob, model, spec, start));
+    topics.send(Topics.MODELS, model, encode(approved).getBytes(StandardCharsets.UTF_8));
+
+    topics.send(Topics.TRIGGERS, trigger(newJob, model));
+
+    FloatCheckpointReady baseline =
+        topics
+            .await(
+                Topics.VALIDATE, FloatCheckpointReady.class, e -> e.jobId().equals(newJob), 1, WAIT)
+            .get(0);
+    assertThat(baseline.checkpoint()).isEqualTo(start);
+    assertThat(topics.readToEnd(Topics.DLQ, DeadLetter.class, d -> newJob.equals(d.jobId())))
+        .isEmpty();
   }
 
   @Test

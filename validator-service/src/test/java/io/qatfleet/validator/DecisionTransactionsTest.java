@@ -3,10 +3,12 @@ package io.qatfleet.validator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
+import io.qatfleet.messaging.checkpoint.RetainedCheckpointStore;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.ThresholdSource;
+import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.messaging.security.FleetPrincipal;
 import io.qatfleet.messaging.testing.ApprovalKeyResource;
 import io.qatfleet.messaging.testing.EventTopics;
@@ -71,6 +73,7 @@ class DecisionTransactionsTest {
   @Inject ModelRegistry registry;
   @Inject ApprovalSigner signer;
   @Inject FleetPublisher fleet;
+  @Inject RetainedCheckpointStore checkpoints;
 
   @ConfigProperty(name = "kafka.bootstrap.servers")
   String bootstrapServers;
@@ -185,19 +188,45 @@ class DecisionTransactionsTest {
     assertThat(aAttempts.get()).isEqualTo(2);
   }
 
+  /**
+   * An approval copies the checkpoints it references onto qat.checkpoints.approved in its
+   * transaction: a reader of that topic alone gets them back.
+   */
+  @Test
+  void keepsTheApprovedCheckpointsOnTheApprovedTopic() throws Exception {
+    String model = "tx-keep-" + UUID.randomUUID().toString().substring(0, 8);
+    String job = UUID.randomUUID().toString();
+    ModelApproved approved = approval(model, job, registry.versionFor(model, job, 1));
+
+    decisions.decide(model, nextInput(), outbox -> outbox.approved(approved));
+
+    try (KafkaCheckpointStore archive =
+        KafkaCheckpointStore.approved(
+            KafkaClientSettings.bootstrap(bootstrapServers, "test"),
+            KafkaCheckpointStore.DEFAULT_CHUNK_BYTES,
+            KafkaCheckpointStore.DEFAULT_MAX_CHECKPOINT_BYTES)) {
+      assertThat(archive.get(approved.checkpoint(), WAIT))
+          .asString(StandardCharsets.UTF_8)
+          .isEqualTo("integer " + job);
+      assertThat(archive.get(approved.calibratedCheckpoint(), WAIT))
+          .asString(StandardCharsets.UTF_8)
+          .isEqualTo("calibrated " + job);
+    }
+  }
+
   private ModelApproved approval(String model, String job, int version) {
     return signer.sign(
         new ModelApproved(
             QatEvent.newEventId(),
             job,
             1,
-            CheckpointRef.of(("integer " + job).getBytes(StandardCharsets.UTF_8)),
+            checkpoints.put(("integer " + job).getBytes(StandardCharsets.UTF_8)),
             Instant.now(),
             model,
             version,
             Map.of("accuracy", 0.9),
             TestModels.spec(model, TestModels.lenient(), 1),
-            CheckpointRef.of(("calibrated " + job).getBytes(StandardCharsets.UTF_8)),
+            checkpoints.put(("calibrated " + job).getBytes(StandardCharsets.UTF_8)),
             TestModels.lenient(),
             ThresholdSource.SPEC,
             null,

@@ -79,14 +79,30 @@ final class ChunkIndex {
   }
 
   /**
+   * The log of {@code partition} starts at {@code begin} now: the checkpoints whose chunk 0 lay
+   * below it (deleted by the topic's retention) are forgotten, so that a read does not seek to them
+   * and a put writes them again, and the indexed range starts at {@code begin} at the earliest.
+   */
+  synchronized void logStart(int partition, long begin) {
+    bySha.values().removeIf(e -> e.partition == partition && e.firstChunk < begin);
+    long[] range = indexed.get(partition);
+    if (range != null && range[0] < begin) {
+      range[0] = Math.min(begin, range[1]);
+    }
+  }
+
+  /**
    * The indexed range {@code [from, to)} of {@code partition}; an empty one at {@code end} when
    * nothing is indexed yet, clamped to {@code [begin, end]}.
    */
   synchronized long[] indexedRange(int partition, long begin, long end) {
     long[] range = indexed.computeIfAbsent(partition, p -> new long[] {end, end});
-    if (range[1] > end || range[0] < begin) {
-      // The log was truncated or recreated under us: start over from its end.
+    if (range[1] > end || range[1] < begin) {
+      // The log was truncated or recreated under us, or retention deleted all of the range: start
+      // over from its end.
       range[0] = range[1] = end;
+    } else if (range[0] < begin) {
+      range[0] = begin; // retention deleted the start of the range; the rest stays indexed
     }
     return range.clone();
   }

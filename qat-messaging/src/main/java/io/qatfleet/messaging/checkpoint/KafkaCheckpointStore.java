@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +81,14 @@ import org.apache.kafka.common.utils.Utils;
  * <p>Puts are idempotent: a checkpoint this store already knows to be complete is not written
  * again, and duplicate chunks (a second put from another process) are ignored by readers. The store
  * is thread-safe; each {@code get} uses its own consumer.
+ *
+ * <p><b>Retention.</b> On {@code qat.checkpoints} the broker deletes old chunks ({@code
+ * retention.ms}); an index entry below a partition's log start is not used, and a checkpoint whose
+ * chunk 0 is gone is not found ({@link #find}). The store made by {@link #approved} reads and
+ * writes {@code qat.checkpoints.approved}, a compacted topic: there every chunk has its own key
+ * ({@code <sha256>/<index>}, see {@link #chunkKey}) so that compaction keeps one copy of each, and
+ * readers take chunks in any order (compaction may leave an older copy's chunk before a newer
+ * copy's chunk 0). {@link RetainedCheckpointStore} reads both.
  */
 public final class KafkaCheckpointStore implements CheckpointStore {
 
@@ -112,6 +121,7 @@ public final class KafkaCheckpointStore implements CheckpointStore {
 
   private final KafkaClientSettings clients;
   private final String topic;
+  private final boolean keyPerChunk;
   private final int chunkBytes;
   private final long maxCheckpointBytes;
   private final int searchWindow;
@@ -146,6 +156,24 @@ public final class KafkaCheckpointStore implements CheckpointStore {
     this(
         clients,
         topic,
+        false,
+        chunkBytes,
+        maxCheckpointBytes,
+        ChunkIndex.DEFAULT_MAX_ENTRIES,
+        DEFAULT_SEARCH_WINDOW);
+  }
+
+  /**
+   * The store of approved models' checkpoints on {@link Topics#APPROVED_CHECKPOINTS}: each chunk
+   * keyed {@link #chunkKey}, so that the compacted topic keeps every chunk. Written only inside the
+   * validator's decision transactions ({@link #chunkRecords}); {@link #put} works too (tests).
+   */
+  public static KafkaCheckpointStore approved(
+      KafkaClientSettings clients, int chunkBytes, long maxCheckpointBytes) {
+    return new KafkaCheckpointStore(
+        clients,
+        Topics.APPROVED_CHECKPOINTS,
+        true,
         chunkBytes,
         maxCheckpointBytes,
         ChunkIndex.DEFAULT_MAX_ENTRIES,
@@ -155,6 +183,7 @@ public final class KafkaCheckpointStore implements CheckpointStore {
   KafkaCheckpointStore(
       KafkaClientSettings clients,
       String topic,
+      boolean keyPerChunk,
       int chunkBytes,
       long maxCheckpointBytes,
       int indexEntries,
@@ -175,6 +204,7 @@ public final class KafkaCheckpointStore implements CheckpointStore {
     }
     this.clients = clients;
     this.topic = topic;
+    this.keyPerChunk = keyPerChunk;
     this.chunkBytes = chunkBytes;
     this.maxCheckpointBytes = maxCheckpointBytes;
     this.searchWindow = searchWindow;
@@ -193,6 +223,19 @@ public final class KafkaCheckpointStore implements CheckpointStore {
 
   public long maxCheckpointBytes() {
     return maxCheckpointBytes;
+  }
+
+  public String topic() {
+    return topic;
+  }
+
+  /** The key of chunk {@code index} of {@code sha256} on a topic whose every chunk has its own. */
+  public static String chunkKey(String sha256, int index) {
+    return sha256 + "/" + index;
+  }
+
+  private String keyOf(String sha256, int index) {
+    return keyPerChunk ? chunkKey(sha256, index) : sha256;
   }
 
   /**
@@ -218,20 +261,16 @@ public final class KafkaCheckpointStore implements CheckpointStore {
     if (index.isComplete(ref.sha256())) {
       return ref;
     }
-    int count = ChunkHeader.countFor(bytes.length, chunkBytes);
     long deadline = System.nanoTime() + PUT_TIMEOUT.toNanos();
     try {
-      int partition = partitionFor(ref.sha256(), partitions(null, ref, PUT_TIMEOUT));
-      List<Future<RecordMetadata>> sent = new ArrayList<>(count);
-      for (int i = 0; i < count; i++) {
-        int from = i * chunkBytes;
-        byte[] chunk = Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + chunkBytes));
-        Headers headers = headers(ref.sha256(), i, count, bytes.length, chunkBytes);
-        sent.add(
-            producer.send(new ProducerRecord<>(topic, partition, ref.sha256(), chunk, headers)));
+      List<ProducerRecord<String, byte[]>> records = chunkRecords(bytes, ref);
+      int partition = records.get(0).partition();
+      List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
+      for (ProducerRecord<String, byte[]> record : records) {
+        sent.add(producer.send(record));
       }
       long firstChunk = -1;
-      for (int i = 0; i < count; i++) {
+      for (int i = 0; i < sent.size(); i++) {
         long left = Math.max(0, deadline - System.nanoTime());
         long offset = sent.get(i).get(left, TimeUnit.NANOSECONDS).offset();
         if (i == 0) {
@@ -262,8 +301,60 @@ public final class KafkaCheckpointStore implements CheckpointStore {
     }
   }
 
+  /**
+   * The chunk records a put of {@code bytes} writes, in order, for a producer of the caller's (the
+   * validator sends them inside its decision's transaction). Refuses bytes over the maximum.
+   *
+   * @throws CheckpointTransportException when the topic's partitions cannot be looked up
+   */
+  public List<ProducerRecord<String, byte[]>> chunkRecords(byte[] bytes) {
+    CheckpointRef ref = CheckpointRef.of(bytes);
+    if (bytes.length > maxCheckpointBytes) {
+      throw tooLarge(ref);
+    }
+    try {
+      return chunkRecords(bytes, ref);
+    } catch (KafkaException e) {
+      throw new CheckpointTransportException(
+          Reason.TRANSPORT, ref, "no metadata for topic " + topic + ": " + e, e);
+    }
+  }
+
+  private List<ProducerRecord<String, byte[]>> chunkRecords(byte[] bytes, CheckpointRef ref) {
+    int count = ChunkHeader.countFor(bytes.length, chunkBytes);
+    int partition = partitionFor(ref.sha256(), partitions(null, ref, PUT_TIMEOUT));
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      int from = i * chunkBytes;
+      byte[] chunk = Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + chunkBytes));
+      Headers headers = headers(ref.sha256(), i, count, bytes.length, chunkBytes);
+      records.add(new ProducerRecord<>(topic, partition, keyOf(ref.sha256(), i), chunk, headers));
+    }
+    return records;
+  }
+
   @Override
   public byte[] get(CheckpointRef ref, Duration timeout) {
+    return read(ref, timeout, true);
+  }
+
+  /**
+   * Like {@link #get}, but when chunk 0 of {@code ref} is nowhere on its partition (never written,
+   * or deleted by the topic's retention) returns empty at once instead of waiting for it to arrive.
+   *
+   * @throws CheckpointTransportException when chunk 0 was found but the rest did not arrive in
+   *     time, or the bytes have the wrong size or digest
+   */
+  public Optional<byte[]> find(CheckpointRef ref, Duration timeout) {
+    return Optional.ofNullable(read(ref, timeout, false));
+  }
+
+  /** Whether this store has read or written all of {@code ref} (its index still holds it). */
+  public boolean knows(CheckpointRef ref) {
+    return index.isComplete(ref.sha256());
+  }
+
+  private byte[] read(CheckpointRef ref, Duration timeout, boolean awaitMissing) {
     if (ref.bytes() > maxCheckpointBytes) {
       throw tooLarge(ref);
     }
@@ -277,7 +368,7 @@ public final class KafkaCheckpointStore implements CheckpointStore {
               new ByteBufferDeserializer(),
               consumerConfig());
       int partitions = partitions(consumer, ref, timeout);
-      return new Read(consumer, partitions, ref, deadline, timeout).run();
+      return new Read(consumer, partitions, ref, deadline, timeout).run(awaitMissing);
     } catch (KafkaException e) {
       throw new CheckpointTransportException(
           Reason.TRANSPORT, ref, "cannot read checkpoint " + ref.sha256() + ": " + e, e);
@@ -330,14 +421,16 @@ public final class KafkaCheckpointStore implements CheckpointStore {
       consumer.assign(List.of(tp));
     }
 
-    byte[] run() {
+    /** The bytes; null when chunk 0 is nowhere on the partition and not {@code awaitMissing}. */
+    byte[] run(boolean awaitMissing) {
+      Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+      long begin = consumer.beginningOffsets(List.of(tp), left).get(tp);
+      index.logStart(partition, begin); // forgets what retention deleted since it was indexed
       long known = index.firstChunk(ref.sha256());
       if (known >= 0) {
         scan(known, Long.MAX_VALUE, true);
         return finish();
       }
-      Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
-      long begin = consumer.beginningOffsets(List.of(tp), left).get(tp);
       long end = consumer.endOffsets(List.of(tp), left).get(tp);
       long[] indexed = index.indexedRange(partition, begin, end);
       // What was written since the last scan first: a checkpoint put moments ago lies there.
@@ -355,6 +448,9 @@ public final class KafkaCheckpointStore implements CheckpointStore {
         }
         fromTail.noteSkipsOf(assembly);
         assembly = fromTail;
+        if (!awaitMissing && !fromTail.hasFirstChunk()) {
+          return null;
+        }
       }
       scan(end, Long.MAX_VALUE, true); // chunks still to come
       return finish();
@@ -411,7 +507,7 @@ public final class KafkaCheckpointStore implements CheckpointStore {
             continue;
           }
           index.observe(partition, record.offset(), header);
-          if (assemble && !assembly.complete() && ref.sha256().equals(record.key())) {
+          if (assemble && !assembly.complete() && ref.sha256().equals(header.sha256())) {
             assembly.add(record.offset(), record.value(), header);
           }
         }
@@ -433,7 +529,7 @@ public final class KafkaCheckpointStore implements CheckpointStore {
       int payload = record.value() == null ? 0 : record.value().remaining();
       if (header != null
           && header.problem(maxCheckpointBytes, payload) == null
-          && header.sha256().equals(record.key())
+          && keyOf(header.sha256(), header.index()).equals(record.key())
           && partitionFor(header.sha256(), partitions) == partition) {
         return header;
       }

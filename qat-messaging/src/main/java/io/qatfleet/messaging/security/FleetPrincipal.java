@@ -30,6 +30,8 @@ public enum FleetPrincipal {
           Topics.DEPLOY,
           Topics.OWNERS,
           Topics.CHECKPOINTS,
+          // A retraining trigger's job starts from an approved model's checkpoint.
+          Topics.APPROVED_CHECKPOINTS,
           // The operators' replay of a dead letter (trainer's POST /dead-letters/{id}/replay).
           Topics.DLQ),
       Set.of(
@@ -45,14 +47,21 @@ public enum FleetPrincipal {
       List.of("trainer-registry-", "trainer-view-", "trainer-owners-"),
       List.of()),
   QUANTIZER(
-      Set.of(Topics.QUANTIZE, Topics.CHECKPOINTS),
+      Set.of(Topics.QUANTIZE, Topics.CHECKPOINTS, Topics.APPROVED_CHECKPOINTS),
       Set.of(Topics.VALIDATE, Topics.STATUS, Topics.DLQ, Topics.CHECKPOINTS),
       List.of("quantizer-service"),
       List.of(),
       List.of()),
   VALIDATOR(
-      Set.of(Topics.VALIDATE, Topics.CHECKPOINTS, Topics.MODELS),
-      Set.of(Topics.DEPLOY, Topics.MODELS, Topics.TRAIN, Topics.STATUS, Topics.DLQ),
+      Set.of(Topics.VALIDATE, Topics.CHECKPOINTS, Topics.APPROVED_CHECKPOINTS, Topics.MODELS),
+      // An approval's checkpoints are copied to qat.checkpoints.approved in its transaction.
+      Set.of(
+          Topics.DEPLOY,
+          Topics.MODELS,
+          Topics.APPROVED_CHECKPOINTS,
+          Topics.TRAIN,
+          Topics.STATUS,
+          Topics.DLQ),
       List.of("validator-service"),
       List.of(),
       List.of(FleetPrincipal.VALIDATOR_TRANSACTIONS)),

@@ -10,7 +10,9 @@ import java.util.Optional;
 /**
  * Every topic of the fleet, named and sized in one place. Event topics are keyed by job id so that
  * a job's events stay in order; {@link #MODELS} is keyed by model name and compacted to the latest
- * approved version; {@link #CHECKPOINTS} holds checkpoint chunks keyed by SHA-256.
+ * approved version; {@link #CHECKPOINTS} holds checkpoint chunks keyed by SHA-256 for {@link
+ * #DEFAULT_CHECKPOINT_RETENTION}, and {@link #APPROVED_CHECKPOINTS} keeps the chunks of approved
+ * models' checkpoints for good.
  *
  * <p>Names are compile-time constants so that they can appear in annotations and configuration; the
  * {@code *_SPEC} constants say how {@link TopicAdmin} creates each topic.
@@ -44,8 +46,15 @@ public final class Topics {
   /** Records no consumer could process, as {@code DeadLetter}s with the original bytes. */
   public static final String DLQ = "qat.dlq";
 
-  /** Checkpoint chunks, keyed by the checkpoint's SHA-256. */
+  /** Checkpoint chunks, keyed by the checkpoint's SHA-256; deleted after their retention. */
   public static final String CHECKPOINTS = "qat.checkpoints";
+
+  /**
+   * Chunks of the checkpoints an approval references (integer, calibrated float, ONNX), copied by
+   * the validator in its decision's transaction; compacted and kept forever, keyed {@code
+   * <sha256>/<chunk index>}.
+   */
+  public static final String APPROVED_CHECKPOINTS = "qat.checkpoints.approved";
 
   /** Retraining triggers: data updated, drift detected, manual; keyed by model name. */
   public static final String TRIGGERS = "qat.triggers";
@@ -107,14 +116,35 @@ public final class Topics {
       new TopicSpec(DLQ, 1, Duration.ofDays(30), CLEANUP_POLICY_DELETE, DLQ_MAX_MESSAGE_BYTES);
 
   /**
-   * Kept forever, since the registry refers to approved checkpoints by digest. Not compacted: all
-   * chunks of a checkpoint share its key. When this grows too large, a {@code CheckpointStore}
-   * backed by an object store replaces it. Its partition count must not change once it holds data:
-   * readers find a checkpoint's chunks in the partition its key hashes to.
+   * How long {@link #CHECKPOINTS} keeps a checkpoint unless configured otherwise ({@code
+   * qat.checkpoint-retention}): far longer than a job waits between two of its stages, since a
+   * stage reads the checkpoints of the stage before it. Approved models' checkpoints outlive it on
+   * {@link #APPROVED_CHECKPOINTS}.
    */
-  public static final TopicSpec CHECKPOINTS_SPEC =
+  public static final Duration DEFAULT_CHECKPOINT_RETENTION = WEEK;
+
+  /**
+   * The working copy of every checkpoint, deleted after {@link #DEFAULT_CHECKPOINT_RETENTION} (see
+   * {@link #checkpointsSpec}). Not compacted: all chunks of a checkpoint share its key. Its
+   * partition count must not change once it holds data: readers find a checkpoint's chunks in the
+   * partition its key hashes to.
+   */
+  public static final TopicSpec CHECKPOINTS_SPEC = checkpointsSpec(DEFAULT_CHECKPOINT_RETENTION);
+
+  /**
+   * Compacted and kept forever: the registry refers to approved checkpoints by digest, and {@code
+   * qat pull} or a retraining trigger may read them years later. Each chunk has its own key, so
+   * compaction keeps exactly one copy of every chunk. Same partitioning rule as {@link
+   * #CHECKPOINTS}: never change its partition count. It grows by the files of each approval; when
+   * that is too much, an object store behind {@code CheckpointStore} replaces both topics.
+   */
+  public static final TopicSpec APPROVED_CHECKPOINTS_SPEC =
       new TopicSpec(
-          CHECKPOINTS, WORK_PARTITIONS, null, CLEANUP_POLICY_DELETE, CHECKPOINT_MAX_MESSAGE_BYTES);
+          APPROVED_CHECKPOINTS,
+          WORK_PARTITIONS,
+          null,
+          CLEANUP_POLICY_COMPACT,
+          CHECKPOINT_MAX_MESSAGE_BYTES);
 
   public static final TopicSpec TRIGGERS_SPEC =
       new TopicSpec(TRIGGERS, 1, WEEK, CLEANUP_POLICY_DELETE, EVENT_MAX_MESSAGE_BYTES);
@@ -127,7 +157,7 @@ public final class Topics {
   public static final TopicSpec OWNERS_SPEC =
       new TopicSpec(OWNERS, 1, null, CLEANUP_POLICY_DELETE, EVENT_MAX_MESSAGE_BYTES);
 
-  /** The topics that carry events (every topic but the checkpoint chunks). */
+  /** The topics that carry events (every topic but the two of checkpoint chunks). */
   public static final List<String> EVENT_TOPICS =
       List.of(JOBS, TRAIN, QUANTIZE, VALIDATE, DEPLOY, MODELS, STATUS, DLQ, TRIGGERS, OWNERS);
 
@@ -143,10 +173,28 @@ public final class Topics {
           STATUS_SPEC,
           DLQ_SPEC,
           CHECKPOINTS_SPEC,
+          APPROVED_CHECKPOINTS_SPEC,
           TRIGGERS_SPEC,
           OWNERS_SPEC);
 
   private Topics() {}
+
+  /** {@link #CHECKPOINTS_SPEC} with another retention. */
+  public static TopicSpec checkpointsSpec(Duration retention) {
+    return new TopicSpec(
+        CHECKPOINTS,
+        WORK_PARTITIONS,
+        retention,
+        CLEANUP_POLICY_DELETE,
+        CHECKPOINT_MAX_MESSAGE_BYTES);
+  }
+
+  /** {@link #ALL}, with {@link #CHECKPOINTS} kept for {@code checkpointRetention}. */
+  public static List<TopicSpec> all(Duration checkpointRetention) {
+    return ALL.stream()
+        .map(s -> s.name().equals(CHECKPOINTS) ? checkpointsSpec(checkpointRetention) : s)
+        .toList();
+  }
 
   /** The spec of the topic called {@code name}. */
   public static Optional<TopicSpec> spec(String name) {

@@ -94,4 +94,39 @@ class ChunkIndexTest {
     assertThat(index.isComplete(sha(1))).isTrue();
     assertThat(index.firstChunk(sha(1))).isEqualTo(77);
   }
+
+  @Test
+  void forgetsCheckpointsBelowTheLogStartOfTheirPartition() {
+    ChunkIndex index = new ChunkIndex(8);
+    index.recordComplete(sha(1), 0, 10);
+    index.recordComplete(sha(2), 0, 30);
+    index.recordComplete(sha(3), 1, 10);
+
+    index.logStart(0, 20);
+
+    assertThat(index.firstChunk(sha(1))).isEqualTo(-1);
+    assertThat(index.isComplete(sha(1))).isFalse();
+    assertThat(index.firstChunk(sha(2))).isEqualTo(30);
+    assertThat(index.firstChunk(sha(3))).isEqualTo(10);
+  }
+
+  @Test
+  void keepsTheIndexedRangeAboveTheLogStartWhenRetentionDeletesItsBeginning() {
+    ChunkIndex index = new ChunkIndex(8);
+    index.indexedRange(0, 0, 100);
+    index.markIndexed(0, 10, 100);
+
+    index.logStart(0, 40);
+
+    assertThat(index.indexedRange(0, 40, 120)).containsExactly(40, 100);
+  }
+
+  @Test
+  void startsOverWhenRetentionDeletedAllOfTheIndexedRange() {
+    ChunkIndex index = new ChunkIndex(8);
+    index.indexedRange(0, 0, 100);
+    index.markIndexed(0, 10, 100);
+
+    assertThat(index.indexedRange(0, 150, 200)).containsExactly(200, 200);
+  }
 }

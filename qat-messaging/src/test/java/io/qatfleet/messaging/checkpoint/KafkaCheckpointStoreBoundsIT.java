@@ -62,6 +62,7 @@ class KafkaCheckpointStoreBoundsIT {
     return new KafkaCheckpointStore(
         KafkaClientSettings.bootstrap(KafkaBrokerExtension.bootstrapServers(), "qat"),
         topic,
+        false,
         CHUNK,
         maxBytes,
         ChunkIndex.DEFAULT_MAX_ENTRIES,

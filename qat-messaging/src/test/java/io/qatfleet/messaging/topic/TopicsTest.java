@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.qatfleet.messaging.checkpoint.KafkaCheckpointStore;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TopicsTest {
 
   @Test
-  void definesTheElevenTopicsOnce() {
+  void definesTheTwelveTopicsOnce() {
     assertThat(Topics.ALL)
         .extracting(TopicSpec::name)
         .containsExactly(
@@ -23,17 +24,46 @@ class TopicsTest {
             "qat.status",
             "qat.dlq",
             "qat.checkpoints",
+            "qat.checkpoints.approved",
             "qat.triggers",
             "qat.owners")
         .doesNotHaveDuplicates();
   }
 
   @Test
-  void compactsOnlyTheModelRegistry() {
+  void compactsOnlyTheModelRegistryAndTheApprovedCheckpoints() {
     assertThat(Topics.ALL)
         .filteredOn(s -> s.cleanupPolicy().equals("compact"))
         .extracting(TopicSpec::name)
-        .containsExactly(Topics.MODELS);
+        .containsExactly(Topics.MODELS, Topics.APPROVED_CHECKPOINTS);
+  }
+
+  @Test
+  void keepsWorkingCheckpointsAWeekAndApprovedOnesForever() {
+    assertThat(Topics.CHECKPOINTS_SPEC.configs())
+        .containsEntry("retention.ms", Long.toString(Duration.ofDays(7).toMillis()))
+        .containsEntry("cleanup.policy", "delete");
+    assertThat(Topics.APPROVED_CHECKPOINTS_SPEC.configs())
+        .containsEntry("retention.ms", "-1")
+        .containsEntry("cleanup.policy", "compact");
+    assertThat(Topics.APPROVED_CHECKPOINTS_SPEC.partitions())
+        .isEqualTo(Topics.CHECKPOINTS_SPEC.partitions());
+  }
+
+  @Test
+  void setsConfiguredCheckpointRetentionOnlyOnTheWorkingTopic() {
+    List<TopicSpec> all = Topics.all(Duration.ofHours(36));
+    assertThat(all)
+        .extracting(TopicSpec::name)
+        .isEqualTo(Topics.ALL.stream().map(TopicSpec::name).toList());
+    assertThat(all)
+        .filteredOn(s -> s.name().equals(Topics.CHECKPOINTS))
+        .singleElement()
+        .satisfies(s -> assertThat(s.retention()).isEqualTo(Duration.ofHours(36)));
+    assertThat(all)
+        .filteredOn(s -> !s.name().equals(Topics.CHECKPOINTS))
+        .containsExactlyElementsOf(
+            Topics.ALL.stream().filter(s -> !s.name().equals(Topics.CHECKPOINTS)).toList());
   }
 
   @Test

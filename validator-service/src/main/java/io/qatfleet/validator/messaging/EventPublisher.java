@@ -1,5 +1,7 @@
 package io.qatfleet.validator.messaging;
 
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
+import io.qatfleet.messaging.checkpoint.RetainedCheckpointStore;
 import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
@@ -20,6 +22,7 @@ import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -45,6 +48,11 @@ import org.jboss.logging.Logger;
  * fenced one gets {@link ProducerFencedException} at its commit and decides again ({@link
  * Decision#write} runs again, reading the registry anew). docs/fleet.md, "Exactly one approval per
  * round", lists the crash points.
+ *
+ * <p>An approval also copies the files it references (the integer and calibrated checkpoints and
+ * the ONNX model) onto {@code qat.checkpoints.approved} in the same transaction, so that they are
+ * kept forever exactly when the approval is visible, while {@code qat.checkpoints} deletes its
+ * working copies after {@code qat.checkpoint-retention}.
  */
 @ApplicationScoped
 public class EventPublisher {
@@ -55,20 +63,25 @@ public class EventPublisher {
   private static final Logger LOG = Logger.getLogger(EventPublisher.class);
 
   private final FleetPublisher fleet;
+  private final RetainedCheckpointStore checkpoints;
   private final KafkaClientSettings clients;
   private final String groupId;
   private final Duration timeout;
+  private final Duration checkpointTimeout;
 
   public EventPublisher(
       FleetPublisher fleet,
+      RetainedCheckpointStore checkpoints,
       KafkaClientSettings clients,
       FleetConfig config,
       @ConfigProperty(name = "mp.messaging.incoming." + Channels.VALIDATE_IN + ".group.id")
           String groupId) {
     this.fleet = fleet;
+    this.checkpoints = checkpoints;
     this.clients = clients;
     this.groupId = groupId;
     this.timeout = config.publishTimeout();
+    this.checkpointTimeout = config.checkpointTimeout();
   }
 
   public Clock clock() {
@@ -101,10 +114,26 @@ public class EventPublisher {
       send(Topics.STATUS, event.jobId(), event);
     }
 
-    /** The approval on {@code qat.deploy}, and the same record as registry entry. */
+    /**
+     * The approval on {@code qat.deploy}, the same record as registry entry, and the files it
+     * references copied onto {@code qat.checkpoints.approved}.
+     */
     public void approved(ModelApproved event) {
+      keep(event.checkpoint());
+      keep(event.calibratedCheckpoint());
+      if (event.onnxModel() != null) {
+        keep(event.onnxModel());
+      }
       send(Topics.DEPLOY, event.jobId(), event);
       send(Topics.MODELS, event.modelName(), event);
+    }
+
+    /** Copies the chunks of {@code ref} onto the approved checkpoints' topic. */
+    private void keep(CheckpointRef ref) {
+      byte[] bytes = checkpoints.get(ref, checkpointTimeout);
+      for (ProducerRecord<String, byte[]> chunk : checkpoints.approved().chunkRecords(bytes)) {
+        producer.send(chunk);
+      }
     }
 
     public void retrain(RetrainRequested event) {
@@ -177,8 +206,9 @@ public class EventPublisher {
     // by a validator that died is aborted after this long (or sooner, when the next decision on
     // the same model fences it). The transaction spans the sends only, never the evaluation.
     overrides.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) timeout.toMillis());
-    // Like every event producer of the fleet: a dead letter may carry a 1 MiB event.
-    overrides.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
+    // A checkpoint chunk of up to 2 MiB plus its headers (an event, even a dead letter, is
+    // smaller).
+    overrides.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.CHECKPOINT_MAX_MESSAGE_BYTES);
     return clients.producer(
         "decision", new StringSerializer(), new ByteArraySerializer(), overrides);
   }
