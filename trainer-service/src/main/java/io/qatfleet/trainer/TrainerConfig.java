@@ -39,6 +39,13 @@ public interface TrainerConfig {
   int jobHistoryLimit();
 
   /**
+   * Ended jobs (approved, failed, cancelled) the in-memory job view keeps, the most recently ended
+   * ones; jobs still running are always kept. {@code GET /jobs/{id}} of an older one answers 404.
+   */
+  @WithDefault("1000")
+  int jobViewEndedJobs();
+
+  /**
    * The most a job may cost ({@code qat.budget.*}), checked by {@code POST /jobs} (400 naming the
    * cap) and again by the trainer before it allocates anything for a job from {@code qat.jobs} or a
    * round from {@code qat.train} (dead letter {@code OVER_BUDGET}).

@@ -16,12 +16,15 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
 import io.smallrye.mutiny.operators.multi.processors.SerializedProcessor;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,6 +38,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * qat.deploy} (ModelApproved), all read from their start, plus the jobs submitted through this
  * instance's API. It answers {@code GET /jobs}; who may see which job is the API's business.
  * Redelivered events (same event id) are applied once; history is capped per job.
+ *
+ * <p>Bounded: it keeps every job that has not ended and the {@code qat.job-view-ended-jobs} that
+ * ended last (approved, failed or cancelled); older ended jobs are dropped, and their ids
+ * remembered (as many again) so that a late event of a dropped job (a submission read after its
+ * outcome, when the view rebuilds from the topics after a restart) does not bring it back as a job
+ * that never ends. {@code GET /jobs/{id}} of a dropped job answers 404.
  *
  * <p>An approval counts only when its signature verifies ({@link ApprovalVerifier}): then the job
  * is {@code approved} with its version. An unsigned or forged one is shown ({@link
@@ -95,6 +104,7 @@ public class JobView {
   public static final String APPROVAL_REFUSED = "approval-refused";
 
   private final int historyLimit;
+  private final int maxEnded;
   private final ApprovalVerifier verifier;
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
@@ -104,20 +114,51 @@ public class JobView {
 
   private final Multi<JobSummary> changeStream = Multi.createFrom().publisher(changes);
 
+  /** Ids of the ended jobs kept, in the order they ended; guarded by itself. */
+  private final Set<String> ended = new LinkedHashSet<>();
+
+  /** Ids of the ended jobs dropped, at most {@code maxEnded}, oldest first; guarded by ended. */
+  private final Set<String> dropped = new LinkedHashSet<>();
+
+  @Inject
   JobView(TrainerConfig config, ApprovalVerifier verifier) {
-    this.historyLimit = config.jobHistoryLimit();
+    this(config.jobHistoryLimit(), config.jobViewEndedJobs(), verifier);
+  }
+
+  JobView(int historyLimit, int maxEnded, ApprovalVerifier verifier) {
+    if (maxEnded < 1) {
+      throw new IllegalArgumentException(
+          "qat.job-view-ended-jobs: must be at least 1, got " + maxEnded);
+    }
+    this.historyLimit = historyLimit;
+    this.maxEnded = maxEnded;
     this.verifier = verifier;
   }
 
   /**
    * Applies one event of {@code qat.jobs}, {@code qat.status} or {@code qat.deploy}, or a job
-   * accepted by this instance's {@code POST /jobs} before the topic brings it back; of other events
-   * (the requests on {@code qat.train}) only the time counts, as the job's last update.
+   * accepted by this instance's {@code POST /jobs} before the topic brings it back; others are
+   * ignored.
    */
   public void apply(QatEvent event) {
-    Job job = job(event.jobId());
-    if (applyTo(job, event)) {
-      changes.onNext(job.summary(event.jobId()));
+    String jobId = event.jobId();
+    synchronized (ended) {
+      if (dropped.contains(jobId)) {
+        return;
+      }
+    }
+    Job job = job(jobId);
+    boolean changed;
+    boolean hasEnded;
+    synchronized (job) {
+      changed = applyTo(job, event);
+      hasEnded = job.hasEnded();
+    }
+    if (changed) {
+      changes.onNext(job.summary(jobId));
+    }
+    if (hasEnded) {
+      retire(jobId);
     }
   }
 
@@ -129,77 +170,99 @@ public class JobView {
     return changeStream;
   }
 
+  /**
+   * Counts {@code jobId} among the ended jobs and drops the longest-ended ones beyond {@code
+   * maxEnded}.
+   */
+  private void retire(String jobId) {
+    synchronized (ended) {
+      if (!ended.add(jobId)) {
+        return;
+      }
+      Iterator<String> oldest = ended.iterator();
+      while (ended.size() > maxEnded) {
+        String gone = oldest.next();
+        oldest.remove();
+        jobs.remove(gone);
+        dropped.add(gone);
+        if (dropped.size() > maxEnded) {
+          Iterator<String> first = dropped.iterator();
+          first.next();
+          first.remove();
+        }
+      }
+    }
+  }
+
   /** Whether {@code event} was new to {@code job}. */
   private boolean applyTo(Job job, QatEvent event) {
-    synchronized (job) {
-      if (!job.seen.add(event.eventId())) {
-        return false;
+    if (!job.seen.add(event.eventId())) {
+      return false;
+    }
+    if (event instanceof JobSubmitted s) {
+      // Read from qat.jobs, a submission may arrive after the job's first status events.
+      job.name = s.spec().name();
+      job.owner = s.owner();
+      if (job.stage == null) {
+        job.stage = "submitted";
       }
-      if (event instanceof JobSubmitted s) {
-        // Read from qat.jobs, a submission may arrive after the job's first status events.
-        job.name = s.spec().name();
-        job.owner = s.owner();
-        if (job.stage == null) {
-          job.stage = "submitted";
-        }
-        if (job.updated == null || s.timestamp().isAfter(job.updated)) {
-          job.updated = s.timestamp();
-        }
-        job.add(
-            new HistoryEntry(s.timestamp(), "Submitted", 0, "submitted", "job " + job.name),
-            historyLimit);
-        return true;
+      if (job.updated == null || s.timestamp().isAfter(job.updated)) {
+        job.updated = s.timestamp();
       }
-      job.updated = event.timestamp();
-      if (event instanceof StatusUpdate s) {
-        job.setStage(s.stage());
-        job.round = Math.max(job.round, s.round());
-        job.progress = s;
-        job.add(
-            new HistoryEntry(s.timestamp(), "StatusUpdate", s.round(), s.stage(), s.message()),
-            historyLimit);
-      } else if (event instanceof ValidationCompleted v) {
-        job.setStage("validated");
-        job.round = Math.max(job.round, v.round());
-        job.floatMetrics = v.floatMetrics();
-        job.roundMetrics.put(v.round(), v.quantizedMetrics());
-        job.decision = v.decision().name().toLowerCase(java.util.Locale.ROOT);
-        Map<String, MetricThreshold> thresholds = new TreeMap<>();
-        v.thresholdResults().forEach(r -> thresholds.put(r.metric(), r.threshold()));
-        job.bar = new Bar(v.thresholdSource(), Collections.unmodifiableMap(thresholds));
-        job.add(
-            new HistoryEntry(
-                v.timestamp(),
-                "ValidationCompleted",
-                v.round(),
-                "validation",
-                "decision "
-                    + job.decision
-                    + (v.thresholdSource() == ThresholdSource.DEFAULT ? " (default bar)" : "")
-                    + ", quantized "
-                    + v.quantizedMetrics()),
-            historyLimit);
-      } else if (event instanceof ModelApproved a) {
-        approval(job, a);
-      } else if (event instanceof JobCancelled c) {
-        job.stage = CANCELLED;
-        job.add(
-            new HistoryEntry(
-                c.timestamp(),
-                "JobCancelled",
-                job.round,
-                CANCELLED,
-                "cancelled by " + c.cancelledBy() + ": " + c.reason()),
-            historyLimit);
-      } else if (event instanceof JobFailed f) {
-        job.setStage("failed");
-        job.decision = "reject";
-        job.add(
-            new HistoryEntry(f.timestamp(), "JobFailed", f.round(), "failed", f.reason()),
-            historyLimit);
-      }
+      job.add(
+          new HistoryEntry(s.timestamp(), "Submitted", 0, "submitted", "job " + job.name),
+          historyLimit);
       return true;
     }
+    job.updated = event.timestamp();
+    if (event instanceof StatusUpdate s) {
+      job.setStage(s.stage());
+      job.round = Math.max(job.round, s.round());
+      job.progress = s;
+      job.add(
+          new HistoryEntry(s.timestamp(), "StatusUpdate", s.round(), s.stage(), s.message()),
+          historyLimit);
+    } else if (event instanceof ValidationCompleted v) {
+      job.setStage("validated");
+      job.round = Math.max(job.round, v.round());
+      job.floatMetrics = v.floatMetrics();
+      job.roundMetrics.put(v.round(), v.quantizedMetrics());
+      job.decision = v.decision().name().toLowerCase(java.util.Locale.ROOT);
+      Map<String, MetricThreshold> thresholds = new TreeMap<>();
+      v.thresholdResults().forEach(r -> thresholds.put(r.metric(), r.threshold()));
+      job.bar = new Bar(v.thresholdSource(), Collections.unmodifiableMap(thresholds));
+      job.add(
+          new HistoryEntry(
+              v.timestamp(),
+              "ValidationCompleted",
+              v.round(),
+              "validation",
+              "decision "
+                  + job.decision
+                  + (v.thresholdSource() == ThresholdSource.DEFAULT ? " (default bar)" : "")
+                  + ", quantized "
+                  + v.quantizedMetrics()),
+          historyLimit);
+    } else if (event instanceof ModelApproved a) {
+      approval(job, a);
+    } else if (event instanceof JobCancelled c) {
+      job.stage = CANCELLED;
+      job.add(
+          new HistoryEntry(
+              c.timestamp(),
+              "JobCancelled",
+              job.round,
+              CANCELLED,
+              "cancelled by " + c.cancelledBy() + ": " + c.reason()),
+          historyLimit);
+    } else if (event instanceof JobFailed f) {
+      job.setStage("failed");
+      job.decision = "reject";
+      job.add(
+          new HistoryEntry(f.timestamp(), "JobFailed", f.round(), "failed", f.reason()),
+          historyLimit);
+    }
+    return true;
   }
 
   private void approval(Job job, ModelApproved a) {
@@ -299,10 +362,14 @@ public class JobView {
      * can be applied before the progress that preceded it, and must not be undone by it.
      */
     void setStage(String next) {
-      // Set.of(...).contains(null) throws: a job's first event may be a progress update.
-      if (stage == null || !ENDED.contains(stage)) {
+      if (!hasEnded()) {
         stage = next;
       }
+    }
+
+    /** Whether the job is approved, failed or cancelled (a null stage: nothing read yet). */
+    boolean hasEnded() {
+      return stage != null && ENDED.contains(stage);
     }
 
     void add(HistoryEntry entry, int limit) {
