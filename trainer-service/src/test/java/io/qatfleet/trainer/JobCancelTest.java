@@ -13,9 +13,12 @@ import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.testing.EventTopics;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
+import io.qatfleet.trainer.service.EpochCheckpoints;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
@@ -37,6 +40,9 @@ class JobCancelTest {
 
   @ConfigProperty(name = "qat.event-key")
   String eventKey;
+
+  @ConfigProperty(name = "qat.state-dir")
+  String stateDir;
 
   private EventTopics topics;
 
@@ -125,6 +131,35 @@ class JobCancelTest {
                 Duration.ofSeconds(2)))
         .as("no baseline checkpoint after the cancellation")
         .isEmpty();
+  }
+
+  /** The epoch checkpoints a cancelled round saved go with it. */
+  @Test
+  void removesEpochCheckpointsOfCancelledRound() {
+    String jobId = submit(TestTokens.submitter("carol"), longJob("cancel-saved"));
+    topics.await(
+        Topics.STATUS,
+        StatusUpdate.class,
+        s ->
+            s.jobId().equals(jobId)
+                && s.stage().equals("baseline")
+                && s.message().endsWith("epoch done, checkpoint saved"),
+        1,
+        WAIT);
+    Path saved = new EpochCheckpoints(Path.of(stateDir)).dir(jobId, 0, "baseline");
+    assertThat(saved).exists();
+
+    given()
+        .auth()
+        .oauth2(TestTokens.submitter("carol"))
+        .delete("/jobs/" + jobId)
+        .then()
+        .statusCode(202);
+
+    topics.await(Topics.STATUS, JobFailed.class, e -> e.jobId().equals(jobId), 1, WAIT);
+    EventTopics.waitUntil(
+        () -> Files.exists(saved), exists -> !exists, Duration.ofMillis(100), WAIT);
+    assertThat(saved).doesNotExist();
   }
 
   @Test

@@ -10,6 +10,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -26,7 +29,10 @@ import org.jboss.logging.Logger;
  * ({@code n} epochs done); it is written under a temporary name and renamed, and verified against
  * its digest on read, so a torn or corrupted file is skipped in favour of an older one (or a fresh
  * start). Older epochs are deleted once a newer one is in place; the directory goes once the
- * round's outcome is published.
+ * round's outcome is published (also when the job was stopped or diverged, and when a redelivery
+ * finds the stage done, in case the trainer died between the two). What is left behind by a round
+ * that never ends here (its request dead-lettered as a poison pill) is deleted by {@link #prune}
+ * once it is older than the longest job deadline, after which no job could resume from it.
  */
 public final class EpochCheckpoints {
 
@@ -104,6 +110,42 @@ public final class EpochCheckpoints {
     } catch (IOException e) {
       LOG.warnf("could not delete epoch checkpoints in %s: %s", dir, e.getMessage());
     }
+  }
+
+  /**
+   * Deletes the checkpoints of every job none of whose files was written within {@code maxAge}
+   * before {@code now}.
+   *
+   * @return how many jobs' checkpoints it deleted
+   */
+  public int prune(Duration maxAge, Instant now) {
+    Instant cutoff = now.minus(maxAge);
+    int pruned = 0;
+    if (!Files.isDirectory(root)) {
+      return 0;
+    }
+    try (Stream<Path> jobs = Files.list(root)) {
+      for (Path job : jobs.filter(Files::isDirectory).toList()) {
+        List<Path> tree;
+        try (Stream<Path> walk = Files.walk(job)) {
+          tree = walk.sorted(Comparator.reverseOrder()).toList(); // files before their directories
+        }
+        Instant last = Instant.MIN;
+        for (Path p : tree) {
+          Instant written = Files.getLastModifiedTime(p).toInstant();
+          last = written.isAfter(last) ? written : last;
+        }
+        if (last.isBefore(cutoff)) {
+          for (Path p : tree) {
+            Files.deleteIfExists(p);
+          }
+          pruned++;
+        }
+      }
+    } catch (IOException e) {
+      LOG.warnf("could not prune epoch checkpoints in %s: %s", root, e.getMessage());
+    }
+    return pruned;
   }
 
   /** The directory of (job, round, stage). */

@@ -129,6 +129,13 @@ public class TrainingService {
     this.fleetConfig = fleetConfig;
     this.budgets = budgets;
     this.epochs = new EpochCheckpoints(fleetConfig.stateDir());
+    // No job lives past the longest deadline: what a round left behind before that is an orphan.
+    int pruned =
+        epochs.prune(
+            Duration.ofMinutes(budgets.budget().maxDeadlineMinutes()), Clock.systemUTC().instant());
+    if (pruned > 0) {
+      LOG.infof("deleted the epoch checkpoints of %d jobs past the longest deadline", pruned);
+    }
     this.leases =
         new RoundLeases(
             fleetConfig.stateDir(),
@@ -219,6 +226,7 @@ public class TrainingService {
   private void skipDone(String jobId, int round, String stage) {
     LOG.infof("job %s: %s of round %d already done, skipping duplicate", jobId, stage, round);
     metrics.countDuplicate(stage);
+    epochs.clear(jobId, round, stage); // left behind if the trainer died right after the outcome
   }
 
   /** Round 0: the float baseline of a submitted job, then the request for the first QAT round. */
@@ -228,6 +236,7 @@ public class TrainingService {
     if (ledger.isDone(job.jobId(), 0, stage)) {
       LOG.infof("job %s: baseline already done, skipping duplicate %s", job.jobId(), job.eventId());
       metrics.countDuplicate(stage);
+      epochs.clear(job.jobId(), 0, stage);
       return;
     }
     stops.apply(job);
