@@ -67,6 +67,7 @@ class ApprovalCommandsTest {
   private static ModelApproved genuine;
   private static byte[] checkpointBytes;
   private static byte[] onnxBytes;
+  private static byte[] keptBytes;
 
   @TempDir Path dir;
 
@@ -112,6 +113,27 @@ class ApprovalCommandsTest {
       onnx = store.put(onnxBytes);
     }
 
+    // An approved model whose checkpoint is only on qat.checkpoints.approved, where the validator
+    // keeps it: its working copy on qat.checkpoints expired (here: was never written).
+    keptBytes =
+        new CheckpointCodec()
+            .encode(
+                ModelCheckpoints.ofFloat(
+                    SPEC.model(),
+                    null,
+                    ModelInit.initialState(SPEC.model(), 5),
+                    new Provenance(
+                        "kept-job", 1, null, "fashion-mnist", "test-code", "2026-03-01T12:00:00Z")))
+            .bytes();
+    CheckpointRef kept;
+    try (KafkaCheckpointStore approved =
+        KafkaCheckpointStore.approved(
+            clients,
+            KafkaCheckpointStore.DEFAULT_CHUNK_BYTES,
+            KafkaCheckpointStore.DEFAULT_MAX_CHECKPOINT_BYTES)) {
+      kept = approved.put(keptBytes);
+    }
+
     genuine = validator.sign(approval("genuine", 1, integer).withOnnxModel(onnx));
     ModelApproved forged =
         ApprovalSignature.signer(attacker.getPrivate(), attacker.getPublic())
@@ -128,7 +150,11 @@ class ApprovalCommandsTest {
             KafkaClientSettings.durableProducer())) {
       for (ModelApproved a :
           new ModelApproved[] {
-            genuine, forged, alteredOriginal, approval("unsigned", 1, integer)
+            genuine,
+            forged,
+            alteredOriginal,
+            approval("unsigned", 1, integer),
+            validator.sign(approval("kept", 1, kept))
           }) {
         publish(producer, a.modelName(), CODEC.encode(a));
       }
@@ -324,6 +350,15 @@ class ApprovalCommandsTest {
     assertThat(card.get("onnxModel").get("file").asText()).isEqualTo("model.onnx");
     assertThat(card.get("signature").get("statement").asText())
         .isEqualTo(ApprovalSignature.STATEMENT_V2);
+  }
+
+  @Test
+  void pullsApprovedCheckpointKeptOnlyOnTheApprovedTopic() throws Exception {
+    int code = qat("pull", "kept", "-o", dir.toString(), "--public-key", publicKey.toString());
+
+    assertThat(code).as(errText()).isZero();
+    String sha = CheckpointRef.sha256Hex(keptBytes);
+    assertThat(Files.readAllBytes(dir.resolve(sha + ".safetensors"))).isEqualTo(keptBytes);
   }
 
   @Test
