@@ -366,11 +366,8 @@ class TrainingFlowTest {
     String model = "registered-" + approvedJob.substring(0, 8);
     JobSpec spec = TestJobs.tiny(1);
     CheckpointRef start = putBaseline(approvedJob, spec);
-    ModelApproved approved =
-        ApprovalKeyResource.signer().sign(approval(approvedJob, model, spec, start));
-    topics.send(Topics.MODELS, model, encode(approved).getBytes(StandardCharsets.UTF_8));
 
-    topics.send(Topics.TRIGGERS, trigger(newJob, model));
+    triggerFromRegistry(approvedJob, newJob, model, spec, start);
 
     JobSubmitted job =
         topics
@@ -401,28 +398,16 @@ class TrainingFlowTest {
     String newJob = UUID.randomUUID().toString();
     String model = "kept-" + approvedJob.substring(0, 8);
     JobSpec spec = TestJobs.tiny(1);
-    byte[] bytes =
-        new CheckpointCodec()
-            .encode(
-                ModelCheckpoints.ofFloat(
-                    spec.model(),
-                    null,
-                    ModelInit.initialState(spec.model(), 4),
-                    provenance(approvedJob, 0)))
-            .bytes();
     CheckpointRef start;
     try (KafkaCheckpointStore approvedOnly =
         KafkaCheckpointStore.approved(
             KafkaClientSettings.bootstrap(bootstrapServers, "test"),
             KafkaCheckpointStore.DEFAULT_CHUNK_BYTES,
             KafkaCheckpointStore.DEFAULT_MAX_CHECKPOINT_BYTES)) {
-      start = approvedOnly.put(bytes);
+      start = approvedOnly.put(baselineBytes(approvedJob, spec));
     }
-    ModelApproved approved =
-        ApprovalKeyResource.signer().sign(approval(approvedJob, model, spec, start));
-    topics.send(Topics.MODELS, model, encode(approved).getBytes(StandardCharsets.UTF_8));
 
-    topics.send(Topics.TRIGGERS, trigger(newJob, model));
+    triggerFromRegistry(approvedJob, newJob, model, spec, start);
 
     FloatCheckpointReady baseline =
         topics
@@ -563,14 +548,32 @@ class TrainingFlowTest {
   }
 
   /** A He-initialised float checkpoint of {@code spec}'s model, put into the checkpoint store. */
+  /** A signed registry entry of {@code model} starting from {@code start}, then a trigger. */
+  private void triggerFromRegistry(
+      String approvedJob, String newJob, String model, JobSpec spec, CheckpointRef start) {
+    ModelApproved approved =
+        ApprovalKeyResource.signer().sign(approval(approvedJob, model, spec, start));
+    topics.send(Topics.MODELS, model, encode(approved).getBytes(StandardCharsets.UTF_8));
+    topics.send(Topics.TRIGGERS, trigger(newJob, model));
+  }
+
   private CheckpointRef putBaseline(String jobId, JobSpec spec) {
-    return put(
-        ModelCheckpoints.ofFloat(
-            spec.model(), null, ModelInit.initialState(spec.model(), 3), provenance(jobId, 0)));
+    return put(baselineBytes(jobId, spec));
+  }
+
+  private static byte[] baselineBytes(String jobId, JobSpec spec) {
+    return new CheckpointCodec()
+        .encode(
+            ModelCheckpoints.ofFloat(
+                spec.model(), null, ModelInit.initialState(spec.model(), 3), provenance(jobId, 0)))
+        .bytes();
   }
 
   private CheckpointRef put(Checkpoint checkpoint) {
-    byte[] bytes = new CheckpointCodec().encode(checkpoint).bytes();
+    return put(new CheckpointCodec().encode(checkpoint).bytes());
+  }
+
+  private CheckpointRef put(byte[] bytes) {
     try (KafkaCheckpointStore store = new KafkaCheckpointStore(bootstrapServers)) {
       return store.put(bytes);
     }
