@@ -50,7 +50,17 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class HostileInputs {
 
+  /** How long a send keeps trying while the broker is down. */
   private static final Duration WAIT = Duration.ofMinutes(3);
+
+  /**
+   * How long an input's outcome (a dead letter, the honest job's validation) is waited for. The
+   * faults of the same run can leave a stage without a consumer for minutes: each SIGKILLed
+   * consumer stays in its group until its session times out (45 s), so kills in a row, a broker
+   * restart and the outage add up (a full run's quantizer once took nearly 5 minutes to take up the
+   * 2 GiB reference). The wait bounds the pass, it is no limit on the fleet.
+   */
+  private static final Duration OUTCOME_WAIT = Duration.ofMinutes(15);
 
   private final LocalFleet fleet;
   private final FreshReads reads;
@@ -123,7 +133,7 @@ final class HostileInputs {
                     s.event().jobId().equals(jobId)
                         && s.topic().equals(Topics.VALIDATE)
                         && !(s.event() instanceof FloatCheckpointReady f && f.baseline()),
-                Duration.ofMinutes(15))
+                OUTCOME_WAIT)
             .isPresent();
     return new Hostile(
         "chunk-count bomb on qat.checkpoints (count 2,000,000,000), then an honest job",
@@ -181,7 +191,7 @@ final class HostileInputs {
    */
   private Hostile duplicatedGenuineEvent(KafkaProducer<String, byte[]> producer) throws Exception {
     // A job must have finished first: wait for the first approval or failure.
-    reads.await(HostileInputs::ended, Duration.ofMinutes(15));
+    reads.await(HostileInputs::ended, OUTCOME_WAIT);
     List<EventTail.Seen> all = reads.all();
     Optional<EventTail.Seen> genuine =
         all.stream()
@@ -218,13 +228,16 @@ final class HostileInputs {
   }
 
   private Hostile deadLettered(String what, String jobId, String reason) {
+    long sent = System.nanoTime();
     Optional<EventTail.Seen> letter =
-        reads.await(s -> s.event() instanceof DeadLetter d && d.jobId().equals(jobId), WAIT);
+        reads.await(
+            s -> s.event() instanceof DeadLetter d && d.jobId().equals(jobId), OUTCOME_WAIT);
+    long seconds = Duration.ofNanos(System.nanoTime() - sent).toSeconds();
     String observed =
         letter
             .map(s -> (DeadLetter) s.event())
-            .map(d -> d.errorType() + ": " + abbreviate(d.reason()))
-            .orElse("no dead letter within " + WAIT.toMinutes() + " min");
+            .map(d -> d.errorType() + " after " + seconds + " s: " + abbreviate(d.reason()))
+            .orElse("no dead letter within " + OUTCOME_WAIT.toMinutes() + " min");
     boolean ok = letter.map(s -> ((DeadLetter) s.event()).errorType().equals(reason)).orElse(false);
     return new Hostile(what, "dead letter " + reason, observed, ok);
   }

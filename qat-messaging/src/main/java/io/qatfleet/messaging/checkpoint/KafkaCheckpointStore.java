@@ -448,8 +448,8 @@ public final class KafkaCheckpointStore implements CheckpointStore {
         }
         fromTail.noteSkipsOf(assembly);
         assembly = fromTail;
-        if (!awaitMissing && !fromTail.hasFirstChunk()) {
-          return null;
+        if (!awaitMissing) {
+          return null; // chunk 0 is nowhere on the partition
         }
       }
       scan(end, Long.MAX_VALUE, true); // chunks still to come
