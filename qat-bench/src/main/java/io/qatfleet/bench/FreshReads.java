@@ -16,6 +16,15 @@ final class FreshReads {
   /** How long one fresh reader waits for a match before the next one starts over. */
   private static final Duration ONE_LOOK = Duration.ofSeconds(20);
 
+  /**
+   * How long {@link #all} keeps trying while the broker is down: longer than the outage the chaos
+   * run causes (90 s by default) and the broker's restart.
+   */
+  private static final Duration BROKER_DOWN = Duration.ofMinutes(5);
+
+  /** Pause before a fresh reader tries again. */
+  private static final Duration RETRY = Duration.ofSeconds(5);
+
   private final String bootstrapServers;
 
   FreshReads(String bootstrapServers) {
@@ -40,11 +49,32 @@ final class FreshReads {
     return Optional.empty();
   }
 
-  /** Every event on the event topics now, read to their end by a fresh reader. */
+  /**
+   * Every event on the event topics now, read to their end by a fresh reader; while the broker is
+   * down (a reader cannot even learn the topics' partitions), tried again for up to {@link
+   * #BROKER_DOWN}.
+   */
   List<EventTail.Seen> all() {
-    try (EventTail tail = new EventTail(bootstrapServers, Topics.EVENT_TOPICS)) {
-      tail.await(s -> false, ONE_LOOK);
-      return List.copyOf(tail.seen());
+    long deadline = System.nanoTime() + BROKER_DOWN.toNanos();
+    while (true) {
+      try (EventTail tail = new EventTail(bootstrapServers, Topics.EVENT_TOPICS)) {
+        tail.await(s -> false, ONE_LOOK);
+        return List.copyOf(tail.seen());
+      } catch (RuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        sleep(RETRY);
+      }
+    }
+  }
+
+  private static void sleep(Duration pause) {
+    try {
+      Thread.sleep(pause.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the broker was down", e);
     }
   }
 }
