@@ -1,5 +1,6 @@
 package io.qatfleet.messaging.event;
 
+import io.qatfleet.core.quant.LayerSensitivity;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import java.time.Instant;
 import java.util.List;
@@ -23,6 +24,9 @@ import java.util.Map;
  * @param thresholdSource which bar {@code thresholdResults} checked: the spec's thresholds, or the
  *     validator's default bar because the spec named none; null only in reports written before it
  *     was recorded
+ * @param sensitivity per-layer sensitivity of this round's model on the calibration split, entry
+ *     {@code i} for layer {@code i} (at most {@link LayerSensitivity#MAX_LAYERS}); null when not
+ *     measured (reports written before it was, or a validator configured not to)
  */
 public record ValidationCompleted(
     String eventId,
@@ -37,7 +41,8 @@ public record ValidationCompleted(
     Decision decision,
     List<List<Integer>> floatConfusion,
     List<List<Integer>> quantizedConfusion,
-    @OptionalField ThresholdSource thresholdSource)
+    @OptionalField ThresholdSource thresholdSource,
+    @OptionalField List<LayerSensitivity> sensitivity)
     implements QatEvent {
 
   /**
@@ -66,6 +71,7 @@ public record ValidationCompleted(
               + " and "
               + quantizedConfusion.size());
     }
+    sensitivity = LayerSensitivity.perLayer("sensitivity", sensitivity);
     boolean allPassed = thresholdResults.stream().allMatch(ThresholdResult::passed);
     if (allPassed != (decision == Decision.PASS)) {
       throw new IllegalArgumentException(
@@ -74,6 +80,43 @@ public record ValidationCompleted(
               + " with "
               + (allPassed ? "all thresholds passed" : "a failed threshold"));
     }
+  }
+
+  /** A report without per-layer sensitivity. */
+  public ValidationCompleted(
+      String eventId,
+      String jobId,
+      int round,
+      CheckpointRef checkpoint,
+      Instant timestamp,
+      Map<String, Double> floatMetrics,
+      Map<String, Double> quantizedMetrics,
+      List<ThresholdResult> thresholdResults,
+      double agreement,
+      Decision decision,
+      List<List<Integer>> floatConfusion,
+      List<List<Integer>> quantizedConfusion,
+      ThresholdSource thresholdSource) {
+    this(
+        eventId,
+        jobId,
+        round,
+        checkpoint,
+        timestamp,
+        floatMetrics,
+        quantizedMetrics,
+        thresholdResults,
+        agreement,
+        decision,
+        floatConfusion,
+        quantizedConfusion,
+        thresholdSource,
+        null);
+  }
+
+  /** The sensitivity table keyed by layer index; empty when none was measured. */
+  public Map<Integer, LayerSensitivity> sensitivityByLayer() {
+    return LayerSensitivity.byLayer(sensitivity);
   }
 
   /** A report as written before reports said which bar applied. */
@@ -103,6 +146,7 @@ public record ValidationCompleted(
         decision,
         floatConfusion,
         quantizedConfusion,
+        null,
         null);
   }
 }

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.quant.LayerSensitivity;
 import io.qatfleet.core.train.TrainingSpec;
 import io.qatfleet.messaging.codec.EventDecodingException.Reason;
 import io.qatfleet.messaging.event.DeadLetter;
@@ -136,6 +138,66 @@ class EventCodecTest {
     ValidationCompleted report =
         (ValidationCompleted) codec.decode(edit(4, n -> n.remove("thresholdSource")));
     assertThat(report.thresholdSource()).isNull();
+  }
+
+  @Test
+  void decodesReportWrittenBeforeItCarriedSensitivity() throws Exception {
+    ValidationCompleted report =
+        (ValidationCompleted) codec.decode(edit(4, n -> n.remove("sensitivity")));
+    assertThat(report.sensitivity()).isNull();
+    assertThat(report.sensitivityByLayer()).isEmpty();
+  }
+
+  @Test
+  void readsSensitivityByLayer() throws Exception {
+    ValidationCompleted report = (ValidationCompleted) codec.decode(edit(4, n -> {}));
+    assertThat(report.sensitivityByLayer().get(0).accuracyDrop()).isEqualTo(0.012);
+    assertThat(report.sensitivityByLayer().get(1).name()).isEqualTo("output1");
+  }
+
+  @Test
+  void rejectsSensitivityOutOfLayerOrder() {
+    assertFails(
+            edit(4, n -> ((ObjectNode) n.get("sensitivity").get(1)).put("layer", 0)),
+            Reason.INVALID_FIELD)
+        .hasMessageContaining("sensitivity[1].layer: must be 1");
+  }
+
+  @Test
+  void rejectsSensitivityLongerThanLayerBound() {
+    assertFails(
+            edit(
+                4,
+                n -> {
+                  ArrayNode table = n.putArray("sensitivity");
+                  for (int i = 0; i <= LayerSensitivity.MAX_LAYERS; i++) {
+                    table
+                        .addObject()
+                        .put("layer", i % LayerSensitivity.MAX_LAYERS)
+                        .put("name", "dense")
+                        .put("bits", 4)
+                        .put("accuracyDrop", 0.0)
+                        .put("lossIncrease", 0.0);
+                  }
+                }),
+            Reason.INVALID_FIELD)
+        .hasMessageContaining("sensitivity: at most " + LayerSensitivity.MAX_LAYERS + " layers");
+  }
+
+  @Test
+  void rejectsSensitivityEntryWithBadOrMissingValue() {
+    assertFails(
+            edit(4, n -> ((ObjectNode) n.get("sensitivity").get(0)).put("accuracyDrop", 7.0)),
+            Reason.INVALID_FIELD)
+        .hasMessageContaining("accuracyDrop: must be in [-1, 1], was 7.0");
+    assertFails(
+            edit(4, n -> ((ObjectNode) n.get("sensitivity").get(0)).put("name", "x".repeat(65))),
+            Reason.INVALID_FIELD)
+        .hasMessageContaining("name: must be 1..64 characters");
+    assertFails(
+            edit(4, n -> ((ObjectNode) n.get("sensitivity").get(0)).remove("lossIncrease")),
+            Reason.INVALID_FIELD)
+        .hasMessageContaining("lossIncrease");
   }
 
   @Test

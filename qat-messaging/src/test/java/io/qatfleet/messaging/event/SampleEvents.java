@@ -2,6 +2,7 @@ package io.qatfleet.messaging.event;
 
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.job.MetricThreshold;
+import io.qatfleet.core.quant.LayerSensitivity;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -67,7 +68,10 @@ public final class SampleEvents {
             Decision.RETRAIN,
             List.of(List.of(45, 5), List.of(6, 44)),
             List.of(List.of(43, 7), List.of(7, 43)),
-            ThresholdSource.SPEC),
+            ThresholdSource.SPEC,
+            List.of(
+                new LayerSensitivity(0, "conv0", 4, 0.012, 0.05),
+                new LayerSensitivity(1, "output1", 8, -0.001, 0.002))),
         new RetrainRequested(
             id(6), JOB, 1, INT_CKPT, AT, spec(), "accuracy dropped 0.03 > 0.01", 2, 4, 5e-4),
         new ModelApproved(
