@@ -5,11 +5,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.qatfleet.core.data.DatasetId;
 import io.qatfleet.core.json.Json;
 import io.qatfleet.core.model.ModelSpec;
+import io.qatfleet.core.precision.MixedPrecision;
+import io.qatfleet.core.precision.PrecisionCost;
 import io.qatfleet.core.quant.LayerQuantSpec;
+import io.qatfleet.core.quant.QuantizationBudget;
 import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.core.train.TrainingSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -65,6 +69,12 @@ public record JobSpec(
     this(name, data, model, quantization, training, thresholds, maxRounds, null);
   }
 
+  /** This spec with another quantization section. */
+  public JobSpec withQuantization(QuantizationSpec newQuantization) {
+    return new JobSpec(
+        name, data, model, newQuantization, training, thresholds, maxRounds, deadlineMinutes);
+  }
+
   /** Parses a spec from JSON; unknown fields are errors. */
   public static JobSpec fromJson(String json) {
     try {
@@ -90,9 +100,14 @@ public record JobSpec(
       out.add("name: must be 1-100 characters of [A-Za-z0-9._-], got '" + name + "'");
     }
     out.addAll(data.violations());
-    out.addAll(model.violations());
+    List<String> modelProblems = model.violations();
+    out.addAll(modelProblems);
     out.addAll(datasetMismatches());
-    out.addAll(quantization.violations(model.layerCount()));
+    List<String> quantizationProblems = quantization.violations(model.layerCount());
+    out.addAll(quantizationProblems);
+    if (modelProblems.isEmpty() && quantizationProblems.isEmpty()) {
+      out.addAll(budgetViolations());
+    }
     out.addAll(training.violations());
     for (Map.Entry<String, MetricThreshold> e : thresholds.entrySet()) {
       String field = "thresholds." + e.getKey();
@@ -109,6 +124,48 @@ public record JobSpec(
     }
     if (deadlineMinutes != null && deadlineMinutes < 1) {
       out.add("deadlineMinutes: must be >= 1 (or absent), got " + deadlineMinutes);
+    }
+    return out;
+  }
+
+  /**
+   * Where the quantization budget cannot be met, known from the spec alone: an automatic spec whose
+   * smallest model (every free layer at the narrowest automatic width) is over it, or fixed bits
+   * that are.
+   */
+  private List<String> budgetViolations() {
+    QuantizationBudget budget = quantization.budget();
+    if (budget == null) {
+      return List.of();
+    }
+    PrecisionCost cost = PrecisionCost.of(model, quantization);
+    int[] bits = MixedPrecision.smallest(quantization, model.layerCount());
+    String what =
+        quantization.autoBits()
+            ? "the smallest model the automatic search can choose ("
+                + QuantizationSpec.AUTO_CANDIDATE_BITS.get(0)
+                + "-bit weights where not pinned)"
+            : "the model at its weight bits";
+    List<String> out = new ArrayList<>();
+    double kib = cost.bytes(bits) / 1024.0;
+    if (budget.sizeKiB() != null && kib > budget.sizeKiB()) {
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "quantization.budget.sizeKiB: infeasible, %s is %.2f KiB, got %s",
+              what,
+              kib,
+              budget.sizeKiB()));
+    }
+    double ops = cost.bitOps(bits);
+    if (budget.bitOps() != null && ops > budget.bitOps()) {
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "quantization.budget.bitOps: infeasible, %s needs %.4g bit-operations, got %s",
+              what,
+              ops,
+              budget.bitOps()));
     }
     return out;
   }

@@ -93,7 +93,8 @@ final class ForwardPass {
       if (record) {
         layerInputs.add(x);
       }
-      if (q != null && l.index() > 0) {
+      boolean quantized = q != null && q.quantizes(l.index());
+      if (quantized && l.index() > 0) {
         x = quantizeInput(l, x, q);
       }
       Operand<TFloat32> w = vars.value(l, KERNEL);
@@ -113,7 +114,7 @@ final class ForwardPass {
         effectiveKernels.add(w);
         effectiveBiases.add(b);
       }
-      if (q != null) {
+      if (quantized) {
         w = quantizeWeights(l, w, q);
         b = quantizeBias(l, b, q);
       }
@@ -242,6 +243,9 @@ final class ForwardPass {
   Op projection() {
     List<Op> assigns = new ArrayList<>();
     for (LayerShape l : layers) {
+      if (!quantization.quantizes(l.index())) {
+        continue;
+      }
       Operand<TFloat32> projected =
           FakeQuant.ste(
               tf,

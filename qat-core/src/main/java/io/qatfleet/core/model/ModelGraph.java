@@ -119,6 +119,7 @@ public final class ModelGraph implements AutoCloseable {
   private final ModelVariables variables;
   private final ForwardPass forward;
   private final Operand<TFloat32> loss;
+  private final Operand<TFloat32> evalLosses;
   private final Operand<TInt64> predictions;
   private final Op trainOp;
   private final Operand<TFloat32> learningRate;
@@ -149,6 +150,7 @@ public final class ModelGraph implements AutoCloseable {
               ? forward.logits(images, true, false)
               : evalLogits;
       predictions = tf.math.argMax(evalLogits, tf.constant(1), TInt64.class);
+      evalLosses = tf.nn.softmaxCrossEntropyWithLogits(evalLogits, labels).loss();
       Operand<TFloat32> crossEntropy =
           tf.math.mean(
               tf.nn.softmaxCrossEntropyWithLogits(trainLogits, labels).loss(), tf.constant(0));
@@ -321,6 +323,42 @@ public final class ModelGraph implements AutoCloseable {
           }
         });
     return out;
+  }
+
+  /** Predicted classes and per-sample cross-entropy of the inference pass. */
+  public record Scores(int[] predictions, double meanLoss) {}
+
+  /**
+   * The predicted class of each of the first {@code maxSamples} samples of {@code data} and their
+   * mean cross-entropy (without the PACT penalty).
+   */
+  public Scores score(Dataset data, int maxSamples) {
+    int n = Math.min(maxSamples, data.size());
+    int[] out = new int[n];
+    double lossSum = 0;
+    int batch = Math.min(INFERENCE_BATCH, Math.max(1, n));
+    BatchFeeder feeder = new BatchFeeder(data, config.model(), batch);
+    int[] identity = BatchFeeder.inOrder(n);
+    for (int from = 0; from < n; from += batch) {
+      int to = Math.min(n, from + batch);
+      try (BatchFeeder.Batch b = feeder.batch(identity, from, to);
+          Result result =
+              session
+                  .runner()
+                  .feed(images, b.images())
+                  .feed(labels, b.labels())
+                  .fetch(predictions)
+                  .fetch(evalLosses)
+                  .run()) {
+        TInt64 p = (TInt64) result.get(0);
+        TFloat32 l = (TFloat32) result.get(1);
+        for (int i = 0; i < to - from; i++) {
+          out[from + i] = (int) p.getLong(i);
+          lossSum += l.getFloat(i);
+        }
+      }
+    }
+    return new Scores(out, n == 0 ? 0 : lossSum / n);
   }
 
   /**

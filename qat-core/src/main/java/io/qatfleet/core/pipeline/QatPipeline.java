@@ -45,12 +45,11 @@ public final class QatPipeline {
 
   private final JobSpec job;
   private final DatasetSplits data;
-  private final ModelQuantization quantization;
+  private ModelQuantization quantization;
 
   public QatPipeline(JobSpec job, DatasetSplits data) {
     this.job = job.requireValid();
     this.data = data;
-    this.quantization = ModelQuantization.of(job.quantization(), job.model().layerCount());
   }
 
   /**
@@ -77,7 +76,14 @@ public final class QatPipeline {
     return data;
   }
 
+  /**
+   * The job's quantization, per layer. An automatic spec has one only once the trainer chose its
+   * bits ({@link QuantizationSpec#resolved}); until then only the float stages run.
+   */
   public ModelQuantization quantization() {
+    if (quantization == null) {
+      quantization = ModelQuantization.of(job.quantization(), job.model().layerCount());
+    }
     return quantization;
   }
 
@@ -113,7 +119,7 @@ public final class QatPipeline {
               ? null
               : RangeObservers.create(
                   qs.activationObserver(),
-                  quantization.layers().get(l.index()).input(),
+                  quantization().layers().get(l.index()).input(),
                   qs.percentile()));
     }
     List<float[]> weights;
@@ -123,7 +129,7 @@ public final class QatPipeline {
     }
     ModelState out = floatState;
     for (LayerShape l : layers) {
-      LayerQuantSpec spec = quantization.layers().get(l.index());
+      LayerQuantSpec spec = quantization().layers().get(l.index());
       float[] kernel = foldedKernel(l, floatState, weights.get(2 * l.index()));
       int channels = spec.weights().scaleCount(l.kernelShape());
       float[] scales;
@@ -140,7 +146,7 @@ public final class QatPipeline {
       out = out.with(l.name(ModelGraph.W_SCALE), new long[] {channels}, scales);
       if (l.index() > 0) {
         float s = observers.get(l.index()).scale();
-        if (quantization.method() == QatMethod.LSQ_PACT) {
+        if (quantization().method() == QatMethod.LSQ_PACT) {
           out =
               out.with(
                   l.name(ModelGraph.IN_ALPHA), new long[0], new float[] {s * spec.input().qmax()});
@@ -192,10 +198,10 @@ public final class QatPipeline {
   /** The graph QAT trains: weights, and for LSQ and PACT the quantization parameters too. */
   public ModelGraph.Config qatConfig() {
     TrainingSpec t = job.training();
-    Trainable trainable = quantization.learnsParameters() ? Trainable.ALL : Trainable.WEIGHTS;
+    Trainable trainable = quantization().learnsParameters() ? Trainable.ALL : Trainable.WEIGHTS;
     return new ModelGraph.Config(
         job.model(),
-        quantization,
+        quantization(),
         trainable,
         t.optimizer(),
         t.momentum().floatValue(),
@@ -219,13 +225,13 @@ public final class QatPipeline {
    */
   public StageResult calibrate(ModelState state, TrainingListener listener) {
     TrainingSpec t = job.training();
-    if (!quantization.learnsParameters() || t.calibrationEpochs() == 0) {
+    if (!quantization().learnsParameters() || t.calibrationEpochs() == 0) {
       return new StageResult(state, null, 0);
     }
     ModelGraph.Config config =
         new ModelGraph.Config(
             job.model(),
-            quantization,
+            quantization(),
             Trainable.QUANT_PARAMS,
             t.optimizer(),
             t.momentum().floatValue(),
@@ -255,7 +261,7 @@ public final class QatPipeline {
     }
     List<QuantizedLayer> layers = new ArrayList<>();
     for (LayerShape l : LayerShape.of(job.model())) {
-      LayerQuantSpec spec = quantization.layers().get(l.index());
+      LayerQuantSpec spec = quantization().layers().get(l.index());
       float[] scales = state.floats(l.name(ModelGraph.W_SCALE));
       QuantizedTensor kernel =
           Projection.project(weights.get(2 * l.index()), l.kernelShape(), scales, spec.weights());
@@ -276,7 +282,7 @@ public final class QatPipeline {
     if (l.index() == 0) {
       return ModelGraph.PIXEL_STEP;
     }
-    if (quantization.method() == QatMethod.LSQ_PACT) {
+    if (quantization().method() == QatMethod.LSQ_PACT) {
       // The same float32 division as the graph's PACT step size.
       return state.floats(l.name(ModelGraph.IN_ALPHA))[0] / (float) input.qmax();
     }
@@ -329,7 +335,7 @@ public final class QatPipeline {
   }
 
   private ModelGraph.Config quantConfig() {
-    return ModelGraph.Config.inference(job.model(), quantization);
+    return ModelGraph.Config.inference(job.model(), quantization());
   }
 
   private static StageResult train(

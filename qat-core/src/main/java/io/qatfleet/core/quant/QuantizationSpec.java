@@ -1,5 +1,8 @@
 package io.qatfleet.core.quant;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +21,17 @@ import java.util.TreeMap;
  * @param narrowRange symmetric weight grids without the extra negative level (ignored for 1-bit
  *     layers, whose narrow grid would be {0})
  * @param pactL2 weight of the L2 penalty on PACT clipping values
+ * @param weightBits bits of the weights of layers 1..n-2, or {@link #AUTO} ("auto" in JSON): the
+ *     trainer chooses every layer's weight bits after the float baseline from the per-layer
+ *     sensitivity, within {@code budget}, and writes them as {@code layers} overrides
+ * @param maxBits the most weight bits any layer may be raised to (by a remedy, or by the automatic
+ *     search); null for {@value QuantSpec#MAX_BITS}
+ * @param budget what the quantized model may cost; required with automatic bits, a bound on raised
+ *     bits otherwise
  */
 public record QuantizationSpec(
-    Integer weightBits,
+    @JsonDeserialize(using = AutoBits.Reader.class) @JsonSerialize(using = AutoBits.Writer.class)
+        Integer weightBits,
     Integer activationBits,
     Integer firstLastBits,
     QatMethod method,
@@ -30,7 +41,18 @@ public record QuantizationSpec(
     ObserverKind activationObserver,
     Double percentile,
     Double pactL2,
-    Map<String, LayerBits> layers) {
+    Map<String, LayerBits> layers,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Integer maxBits,
+    @JsonInclude(JsonInclude.Include.NON_NULL) QuantizationBudget budget) {
+
+  /**
+   * {@code weightBits} of a spec whose per-layer weight bits the trainer chooses: an in-memory
+   * marker, "auto" in JSON.
+   */
+  public static final int AUTO = Integer.MIN_VALUE;
+
+  /** The weight widths the automatic search chooses from, narrowest first. */
+  public static final List<Integer> AUTO_CANDIDATE_BITS = List.of(2, 3, 4, 8);
 
   public static final int DEFAULT_FIRST_LAST_BITS = 8;
   public static final int INPUT_BITS = 8;
@@ -54,6 +76,90 @@ public record QuantizationSpec(
     layers = layers == null ? Map.of() : Map.copyOf(new TreeMap<>(layers));
   }
 
+  /** A spec without a bits allowance or budget. */
+  public QuantizationSpec(
+      Integer weightBits,
+      Integer activationBits,
+      Integer firstLastBits,
+      QatMethod method,
+      Granularity granularity,
+      Boolean narrowRange,
+      ObserverKind weightObserver,
+      ObserverKind activationObserver,
+      Double percentile,
+      Double pactL2,
+      Map<String, LayerBits> layers) {
+    this(
+        weightBits,
+        activationBits,
+        firstLastBits,
+        method,
+        granularity,
+        narrowRange,
+        weightObserver,
+        activationObserver,
+        percentile,
+        pactL2,
+        layers,
+        null,
+        null);
+  }
+
+  /** Whether the trainer chooses the weight bits ({@code "weightBits": "auto"}). */
+  public boolean autoBits() {
+    return weightBits == AUTO;
+  }
+
+  /** The most weight bits a layer may be raised to: {@code maxBits}, or 8 when absent. */
+  public int bitsAllowance() {
+    return maxBits == null ? QuantSpec.MAX_BITS : maxBits;
+  }
+
+  /**
+   * Whether {@link #resolve} can run: every layer has its weight bits, which an automatic spec has
+   * only once the trainer wrote its choice into {@code layers}.
+   */
+  public boolean resolved(int layerCount) {
+    if (!autoBits()) {
+      return true;
+    }
+    for (int i = 0; i < layerCount; i++) {
+      LayerBits override = layers.get(Integer.toString(i));
+      if (override == null || override.weightBits() == null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * This spec with every layer's weight bits pinned to {@code bits} (the automatic search's
+   * choice), keeping any activation override; still {@code "auto"}, so that the report shows the
+   * bits were chosen.
+   */
+  public QuantizationSpec withLayerWeightBits(int[] bits) {
+    Map<String, LayerBits> pinned = new TreeMap<>(layers);
+    for (int i = 0; i < bits.length; i++) {
+      LayerBits old = layers.get(Integer.toString(i));
+      pinned.put(
+          Integer.toString(i), new LayerBits(bits[i], old == null ? null : old.activationBits()));
+    }
+    return new QuantizationSpec(
+        weightBits,
+        activationBits,
+        firstLastBits,
+        method,
+        granularity,
+        narrowRange,
+        weightObserver,
+        activationObserver,
+        percentile,
+        pactL2,
+        pinned,
+        maxBits,
+        budget);
+  }
+
   /** W{w}A{a} with first and last layer at 8 bits, the given method, per-channel weights. */
   public static QuantizationSpec of(int weightBits, int activationBits, QatMethod method) {
     return new QuantizationSpec(
@@ -73,7 +179,9 @@ public record QuantizationSpec(
         activationObserver,
         percentile,
         pactL2,
-        layers);
+        layers,
+        maxBits,
+        budget);
   }
 
   /** This spec with another method and granularity; a null argument keeps the current one. */
@@ -89,13 +197,53 @@ public record QuantizationSpec(
         activationObserver,
         percentile,
         pactL2,
-        layers);
+        layers,
+        maxBits,
+        budget);
+  }
+
+  /** This spec with another budget (null for none). */
+  public QuantizationSpec withBudget(QuantizationBudget newBudget) {
+    return new QuantizationSpec(
+        weightBits,
+        activationBits,
+        firstLastBits,
+        method,
+        granularity,
+        narrowRange,
+        weightObserver,
+        activationObserver,
+        percentile,
+        pactL2,
+        layers,
+        maxBits,
+        newBudget);
   }
 
   /** Every problem with this spec for a model of {@code layerCount} layers; empty when valid. */
   public List<String> violations(int layerCount) {
     List<String> out = new ArrayList<>();
-    checkBits(out, "quantization.weightBits", weightBits);
+    if (!autoBits()) {
+      checkBits(out, "quantization.weightBits", weightBits);
+    } else if (budget == null) {
+      out.add(
+          "quantization.budget: required with \"weightBits\": \"auto\" (sizeKiB and/or bitOps)");
+    }
+    if (maxBits != null) {
+      checkBits(out, "quantization.maxBits", maxBits);
+      int floor = autoBits() ? AUTO_CANDIDATE_BITS.get(0) : weightBits;
+      if (maxBits < floor) {
+        out.add(
+            "quantization.maxBits: must be >= "
+                + (autoBits() ? "the smallest automatic width " : "weightBits ")
+                + floor
+                + ", got "
+                + maxBits);
+      }
+    }
+    if (budget != null) {
+      out.addAll(budget.violations("quantization.budget"));
+    }
     checkBits(out, "quantization.activationBits", activationBits);
     checkBits(out, "quantization.firstLastBits", firstLastBits);
     if (!(percentile > 50 && percentile <= 100)) {
@@ -131,30 +279,45 @@ public record QuantizationSpec(
     return out;
   }
 
-  /** One quantizer pair per weight layer; throws on an invalid spec. */
+  /**
+   * One quantizer pair per weight layer; throws on an invalid spec, and on an automatic one whose
+   * bits are not chosen yet ({@link #resolved}).
+   */
   public List<LayerQuantSpec> resolve(int layerCount) {
     List<String> problems = violations(layerCount);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", problems));
     }
+    if (!resolved(layerCount)) {
+      throw new IllegalStateException(
+          "quantization.weightBits: \"auto\", and the trainer has not chosen the layers' bits yet");
+    }
     List<LayerQuantSpec> out = new ArrayList<>(layerCount);
     for (int i = 0; i < layerCount; i++) {
       boolean edge = i == 0 || i == layerCount - 1;
       int w = edge ? firstLastBits : weightBits;
-      int a = i == 0 ? INPUT_BITS : (edge ? firstLastBits : activationBits);
       LayerBits override = layers.get(Integer.toString(i));
       if (override != null && override.weightBits() != null) {
         w = override.weightBits();
       }
-      if (override != null && override.activationBits() != null) {
-        a = override.activationBits();
-      }
+      int a = inputBits(i, layerCount);
       out.add(
           new LayerQuantSpec(
               new QuantSpec(w, true, true, narrowRange && w > 1, granularity),
               QuantSpec.unsignedActivations(a)));
     }
     return out;
+  }
+
+  /** Bits of the activations entering layer {@code i} of {@code layerCount} (8 for pixels). */
+  public int inputBits(int i, int layerCount) {
+    boolean edge = i == 0 || i == layerCount - 1;
+    int a = i == 0 ? INPUT_BITS : (edge ? firstLastBits : activationBits);
+    LayerBits override = layers.get(Integer.toString(i));
+    if (override != null && override.activationBits() != null) {
+      a = override.activationBits();
+    }
+    return a;
   }
 
   private static void checkBits(List<String> out, String field, int bits) {

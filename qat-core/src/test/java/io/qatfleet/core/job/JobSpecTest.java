@@ -183,4 +183,71 @@ class JobSpecTest {
 
     assertThat(JobSpec.fromJson(spec.toJson()).deadlineMinutes()).isEqualTo(90);
   }
+
+  @Test
+  void readsAutoWeightBitsWithBudgetAndWritesThemBack() {
+    JobSpec spec =
+        JobSpec.fromJson(
+            "{\"quantization\": {\"weightBits\": \"auto\", \"maxBits\": 8,"
+                + " \"budget\": {\"sizeKiB\": 300}}}");
+    assertThat(spec.violations()).isEmpty();
+    assertThat(spec.quantization().autoBits()).isTrue();
+    assertThat(spec.toJson()).contains("\"weightBits\":\"auto\"").contains("\"sizeKiB\":300.0");
+    assertThat(JobSpec.fromJson(spec.toJson())).isEqualTo(spec);
+  }
+
+  @Test
+  void rejectsWeightBitsThatAreNeitherNumberNorAuto() {
+    assertThatThrownBy(() -> JobSpec.fromJson("{\"quantization\": {\"weightBits\": \"many\"}}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("weightBits")
+        .hasMessageContaining("auto");
+  }
+
+  @Test
+  void requiresBudgetForAutoBits() {
+    JobSpec spec = JobSpec.fromJson("{\"quantization\": {\"weightBits\": \"auto\"}}");
+    assertThat(spec.violations()).anyMatch(s -> s.startsWith("quantization.budget: required"));
+  }
+
+  @Test
+  void namesBadMaxBitsAndBudgetFields() {
+    JobSpec spec =
+        JobSpec.fromJson(
+            "{\"quantization\": {\"weightBits\": 4, \"maxBits\": 3,"
+                + " \"budget\": {\"sizeKiB\": -1, \"bitOps\": 0}}}");
+    assertThat(spec.violations())
+        .anyMatch(s -> s.startsWith("quantization.maxBits: must be >= weightBits 4, got 3"))
+        .anyMatch(s -> s.startsWith("quantization.budget.sizeKiB: must be finite and > 0"))
+        .anyMatch(s -> s.startsWith("quantization.budget.bitOps: must be finite and > 0"));
+    assertThat(JobSpec.fromJson("{\"quantization\": {\"maxBits\": 9}}").violations())
+        .anyMatch(s -> s.startsWith("quantization.maxBits: must be in 1..8, got 9"));
+    assertThat(JobSpec.fromJson("{\"quantization\": {\"budget\": {}}}").violations())
+        .anyMatch(s -> s.startsWith("quantization.budget: needs sizeKiB and/or bitOps"));
+  }
+
+  @Test
+  void rejectsBudgetInfeasibleBeforeTraining() {
+    // The default CNN (conv32-conv64-dense128-dense10) has 288 + 18432 + 401408 + 1280 = 421408
+    // weights and 32 + 64 + 128 + 10 = 234 int32 biases: at 2 bits everywhere 105352 + 936 bytes,
+    // 103.80 KiB; 100 KiB cannot be met.
+    JobSpec auto =
+        JobSpec.fromJson(
+            "{\"quantization\": {\"weightBits\": \"auto\", \"budget\": {\"sizeKiB\": 100}}}");
+    assertThat(auto.violations())
+        .anyMatch(
+            s -> s.startsWith("quantization.budget.sizeKiB: infeasible") && s.contains("103.80"));
+    assertThat(
+            JobSpec.fromJson(
+                    "{\"quantization\": {\"weightBits\": \"auto\", \"budget\": {\"sizeKiB\": 104}}}")
+                .violations())
+        .isEmpty();
+    // Fixed bits: 4-bit weights inside, 8-bit first and last layer: (288 + 1280) * 8 + (18432 +
+    // 401408) * 4 bits = 211488 bytes of weights, 207.45 KiB with the biases.
+    JobSpec fixed =
+        JobSpec.fromJson("{\"quantization\": {\"weightBits\": 4, \"budget\": {\"sizeKiB\": 200}}}");
+    assertThat(fixed.violations())
+        .anyMatch(
+            s -> s.startsWith("quantization.budget.sizeKiB: infeasible") && s.contains("207.45"));
+  }
 }
