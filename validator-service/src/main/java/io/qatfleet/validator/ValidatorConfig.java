@@ -47,6 +47,15 @@ public interface ValidatorConfig {
   int referenceSamples();
 
   /**
+   * Calibration images each round's per-layer sensitivity is measured on ({@code
+   * QAT_VALIDATION_SENSITIVITY_SAMPLES}): one inference pass per layer over this many images, the
+   * model float but for that layer. 0 turns the measurement off (reports then carry none).
+   */
+  @WithName("validation.sensitivity-samples")
+  @WithDefault("1000")
+  int sensitivitySamples();
+
+  /**
    * ONNX Runtime's intra-op threads ({@code QAT_VALIDATION_ONNX_THREADS}); 0: one per CPU the
    * process may use, the container's CPU limit included.
    */

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.job.MetricThreshold;
+import io.qatfleet.core.quant.LayerSensitivity;
 import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.approval.ApprovalSignature;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
@@ -28,6 +29,7 @@ import io.qatfleet.messaging.testing.EventTopics.Received;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
 import io.qatfleet.validator.TestModels.Models;
+import io.qatfleet.validator.service.ModelEvaluator;
 import io.qatfleet.validator.service.ValidatorMetrics;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -130,6 +132,12 @@ class ValidatorFlowTest {
     // How long each evaluation took (docs/fleet.md, stage times): present, never a bound on it.
     assertThat(report.floatMetrics().get(ValidationCompleted.EVALUATION_SECONDS)).isPositive();
     assertThat(report.quantizedMetrics().get(ValidationCompleted.EVALUATION_SECONDS)).isPositive();
+    // Per-layer sensitivity on the calibration split: one entry per layer at the layer's bits.
+    assertThat(report.sensitivity())
+        .extracting(LayerSensitivity::name)
+        .containsExactly("conv0", "conv1", "dense2", "output3");
+    assertThat(report.sensitivity()).extracting(LayerSensitivity::bits).containsOnly(8);
+    assertThat(report.quantizedMetrics().get(ModelEvaluator.SENSITIVITY_SECONDS)).isPositive();
   }
 
   private static int total(List<List<Integer>> confusion) {

@@ -11,6 +11,8 @@ import io.qatfleet.core.model.ModelSpec;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.core.pipeline.QatPipeline;
 import io.qatfleet.core.pipeline.QatPipeline.Evaluation;
+import io.qatfleet.core.pipeline.Sensitivity;
+import io.qatfleet.core.quant.LayerSensitivity;
 import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.deadletter.RejectionReason;
 import java.util.ArrayList;
@@ -77,13 +79,18 @@ public final class ModelEvaluator {
 
   /**
    * The quantized model's metrics, its confusion matrix, the integer engine's agreement with the
-   * fake-quant graph, and the seconds the whole evaluation took (the test split already loaded).
+   * fake-quant graph, the seconds the whole evaluation took (the test split already loaded), and
+   * the per-layer sensitivity of the round's model (null when not measured).
    */
   public record QuantizedEvaluation(
       Map<String, Double> metrics,
       List<List<Integer>> confusion,
       double agreement,
-      double seconds) {}
+      double seconds,
+      List<LayerSensitivity> sensitivity) {}
+
+  /** Seconds the per-layer sensitivity took, among the quantized model's metrics. */
+  public static final String SENSITIVITY_SECONDS = "sensitivitySeconds";
 
   /** Metrics and confusion matrix of the float baseline checkpoint on the test split. */
   public FloatEvaluation evaluateFloat(JobSpec spec, Checkpoint baseline) {
@@ -103,6 +110,12 @@ public final class ModelEvaluator {
    * of ONNX Runtime with the integer engine ({@value #ONNX_AGREEMENT}) and that of the integer
    * engine with the fake-quant graph. Without one (an event from before the export): the integer
    * engine's metrics and its agreement with the fake-quant graph, both on the whole test split.
+   *
+   * <p>With {@code sensitivitySamples} above 0, also each layer's sensitivity: the calibrated model
+   * in float but for that one layer, fake-quantized with the round's learned step sizes, on the
+   * first {@code sensitivitySamples} images of the calibration split ({@link Sensitivity}). The
+   * calibration split, not the test split: the remedy that reads it chooses bits, and choices made
+   * on the test split would leak it into the decision that judges them.
    */
   public QuantizedEvaluation evaluateQuantized(
       JobSpec spec,
@@ -110,7 +123,8 @@ public final class ModelEvaluator {
       Checkpoint calibrated,
       byte[] onnx,
       int referenceSamples,
-      int onnxThreads) {
+      int onnxThreads,
+      int sensitivitySamples) {
     requireKind(integer, CheckpointKind.QUANTIZED, "quantized checkpoint");
     requireKind(calibrated, CheckpointKind.FLOAT, "calibrated checkpoint");
     requireModel(spec, integer, "quantized checkpoint");
@@ -124,8 +138,14 @@ public final class ModelEvaluator {
       Evaluation fake = pipeline.evaluateFakeQuant(ModelCheckpoints.state(calibrated));
       Map<String, Double> metrics = metrics(exact.metrics());
       metrics.put(FAKE_QUANT_ACCURACY, fake.metrics().accuracy());
+      List<LayerSensitivity> sensitivity =
+          sensitivity(pipeline, calibrated, sensitivitySamples, metrics);
       return new QuantizedEvaluation(
-          metrics, confusion(exact.metrics()), exact.agreement(fake), secondsSince(t0));
+          metrics,
+          confusion(exact.metrics()),
+          exact.agreement(fake),
+          secondsSince(t0),
+          sensitivity);
     }
     int[] ort;
     try (OnnxRuntimeModel runtime = OnnxRuntimeModel.load(onnx, onnxThreads, "ONNX model")) {
@@ -148,8 +168,36 @@ public final class ModelEvaluator {
     metrics.put(REFERENCE_SAMPLES, (double) n);
     metrics.put(ONNX_SECONDS, onnxSeconds);
     metrics.put(REFERENCE_SECONDS, referenceSeconds);
+    List<LayerSensitivity> sensitivity =
+        sensitivity(pipeline, calibrated, sensitivitySamples, metrics);
     return new QuantizedEvaluation(
-        metrics, confusion(deployed.metrics()), exact.agreement(fake), secondsSince(t0));
+        metrics,
+        confusion(deployed.metrics()),
+        exact.agreement(fake),
+        secondsSince(t0),
+        sensitivity);
+  }
+
+  /**
+   * The per-layer sensitivity of the calibrated checkpoint, its seconds put into {@code metrics};
+   * null when {@code samples} is 0 or the model has more layers than an event may describe.
+   */
+  private static List<LayerSensitivity> sensitivity(
+      QatPipeline pipeline, Checkpoint calibrated, int samples, Map<String, Double> metrics) {
+    ModelSpec model = pipeline.job().model();
+    if (samples <= 0 || model.layerCount() > LayerSensitivity.MAX_LAYERS) {
+      return null;
+    }
+    long t0 = System.nanoTime();
+    List<LayerSensitivity> out =
+        Sensitivity.measure(
+            model,
+            pipeline.quantization(),
+            ModelCheckpoints.state(calibrated),
+            pipeline.data().calibration(),
+            samples);
+    metrics.put(SENSITIVITY_SECONDS, secondsSince(t0));
+    return out;
   }
 
   private static int[] firstIndices(int n) {

@@ -177,7 +177,13 @@ public class ValidationService {
             : store.get(event.onnxModel(), fleetConfig.checkpointTimeout());
     QuantizedEvaluation evaluation =
         evaluator.evaluateQuantized(
-            spec, integer, calibrated, onnx, config.referenceSamples(), config.onnxThreads());
+            spec,
+            integer,
+            calibrated,
+            onnx,
+            config.referenceSamples(),
+            config.onnxThreads(),
+            config.sensitivitySamples());
     // Sizes are those of the files: the integer checkpoint (levels packed), its ONNX export, and
     // the float baseline checkpoint.
     Map<String, Double> roundMetrics = new LinkedHashMap<>(evaluation.metrics());
@@ -215,7 +221,8 @@ public class ValidationService {
             decision,
             floatConfusion,
             evaluation.confusion(),
-            bar.source());
+            bar.source(),
+            evaluation.sensitivity());
     RoundResult result =
         new RoundResult(
             round,
