@@ -142,6 +142,21 @@ final class StatusCommand extends FleetCommand {
             s.append(t.rows().isEmpty() ? "(no per-class metrics)" + nl : t.text());
           });
     }
+    if (job.path("sensitivity").size() > 0) {
+      s.append(nl);
+    }
+    for (JsonNode layer : job.path("sensitivity")) {
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "layer %-2d %-8s W%d alone: accuracy %+.2f pp, loss %+.4f%s",
+              layer.path("layer").asInt(),
+              text(layer, "name"),
+              layer.path("bits").asInt(),
+              -100 * layer.path("accuracyDrop").asDouble(),
+              layer.path("lossIncrease").asDouble(),
+              nl));
+    }
     s.append(nl).append("updated  ").append(text(job, "updated")).append(nl);
     return s.toString();
   }

@@ -113,4 +113,25 @@ class StatusCommandTest {
         .contains("bar      default {\"accuracy\":{\"maxAbsDrop\":0.01}}")
         .contains("approval fmnist v4 NOT ACCEPTED: BAD_SIGNATURE: forged");
   }
+
+  @Test
+  void listsPerLayerSensitivity() throws Exception {
+    JsonNode view =
+        Json.MAPPER.readTree(
+            """
+            {"jobId": "j3", "name": "fmnist", "stage": "validated", "round": 1,
+             "sensitivity": [
+               {"layer": 0, "name": "conv0", "bits": 8, "accuracyDrop": 0.0005,
+                "lossIncrease": 0.001},
+               {"layer": 1, "name": "conv1", "bits": 2, "accuracyDrop": 0.0312,
+                "lossIncrease": 0.0875}],
+             "updated": "2024-01-01T00:00:00Z", "history": []}
+            """);
+
+    String text = StatusCommand.summary(view);
+
+    assertThat(text)
+        .contains("layer 0  conv0    W8 alone: accuracy -0.05 pp, loss +0.0010")
+        .contains("layer 1  conv1    W2 alone: accuracy -3.12 pp, loss +0.0875");
+  }
 }

@@ -12,6 +12,8 @@ import io.qatfleet.core.json.Json;
 import io.qatfleet.core.model.ModelInit;
 import io.qatfleet.core.model.ModelState;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
+import io.qatfleet.core.quant.QuantizationBudget;
+import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.approval.ApprovalSignature;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
@@ -132,6 +134,63 @@ class TrainingFlowTest {
                 e -> e.jobId().equals(jobId) && e.message().equals("float baseline started"),
                 Duration.ofSeconds(2)))
         .hasSize(1);
+  }
+
+  @Test
+  void choosesAutoWeightBitsAfterBaselineWithinBudget() {
+    String jobId = UUID.randomUUID().toString();
+    // The tiny CNN's layers hold 36, 288, 6272 and 160 weights and 38 int32 biases (152 bytes):
+    // uniform 3-bit weights are 6756 * 3 / 8 + 152 = 2685.5 bytes; the budget allows 2700.
+    double budgetBytes = 2700;
+    JobSpec tiny = TestJobs.tiny(1);
+    JobSpec auto =
+        tiny.withQuantization(
+            new QuantizationSpec(
+                QuantizationSpec.AUTO,
+                4,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                new QuantizationBudget(budgetBytes / 1024, null)));
+
+    topics.send(Topics.JOBS, submitted(jobId, auto, null));
+
+    TrainRequested first =
+        topics
+            .await(Topics.TRAIN, TrainRequested.class, e -> e.jobId().equals(jobId), 1, WAIT)
+            .get(0);
+    QuantizationSpec chosen = first.spec().quantization();
+    assertThat(chosen.autoBits()).isTrue();
+    assertThat(chosen.resolved(4)).isTrue();
+    long[] weights = {36, 288, 6272, 160};
+    double bytes = 152;
+    for (int i = 0; i < 4; i++) {
+      int bits = chosen.layers().get(Integer.toString(i)).weightBits();
+      assertThat(bits).isIn(2, 3, 4, 8);
+      bytes += weights[i] * bits / 8.0;
+    }
+    assertThat(bytes).isLessThanOrEqualTo(budgetBytes);
+    assertThat(
+            topics.await(
+                Topics.STATUS,
+                StatusUpdate.class,
+                e -> e.jobId().equals(jobId) && e.message().startsWith("auto weight bits"),
+                1,
+                WAIT))
+        .hasSize(1);
+    FloatCheckpointReady baseline =
+        topics
+            .await(
+                Topics.VALIDATE, FloatCheckpointReady.class, e -> e.jobId().equals(jobId), 1, WAIT)
+            .get(0);
+    assertThat(baseline.spec()).isEqualTo(first.spec());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.qatfleet.trainer.service;
 
 import io.qatfleet.core.job.MetricThreshold;
+import io.qatfleet.core.quant.LayerSensitivity;
 import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.event.JobCancelled;
 import io.qatfleet.messaging.event.JobFailed;
@@ -67,6 +68,8 @@ public class JobView {
    * @param owner who submitted the job ({@code JobSubmitted.owner}); null for a job the fleet
    *     started (a retraining trigger), for one submitted before jobs had owners, and while the
    *     submission has not been read yet
+   * @param sensitivity the latest validated round's per-layer sensitivity (entry {@code i} for
+   *     layer {@code i}, with the bits the layer had); empty when none was measured
    */
   public record JobSummary(
       String jobId,
@@ -82,7 +85,8 @@ public class JobView {
       Instant updated,
       List<HistoryEntry> history,
       Bar bar,
-      Approval approval) {}
+      Approval approval,
+      List<LayerSensitivity> sensitivity) {}
 
   /**
    * The thresholds the latest validated round was judged by, and where they came from ({@code null}
@@ -231,6 +235,9 @@ public class JobView {
       Map<String, MetricThreshold> thresholds = new TreeMap<>();
       v.thresholdResults().forEach(r -> thresholds.put(r.metric(), r.threshold()));
       job.bar = new Bar(v.thresholdSource(), Collections.unmodifiableMap(thresholds));
+      if (v.sensitivity() != null) {
+        job.sensitivity = v.sensitivity();
+      }
       job.add(
           new HistoryEntry(
               v.timestamp(),
@@ -355,6 +362,7 @@ public class JobView {
     Instant updated;
     Bar bar;
     Approval approval;
+    List<LayerSensitivity> sensitivity = List.of();
 
     /**
      * Moves the job to {@code next} unless it has ended: the view reads {@code qat.jobs}, {@code
@@ -394,7 +402,8 @@ public class JobView {
           updated,
           List.copyOf(history),
           bar,
-          approval);
+          approval,
+          sensitivity);
     }
   }
 }

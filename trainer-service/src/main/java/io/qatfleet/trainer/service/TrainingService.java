@@ -11,8 +11,10 @@ import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.model.LayerShape;
 import io.qatfleet.core.model.ModelGraph;
 import io.qatfleet.core.model.ModelState;
+import io.qatfleet.core.pipeline.MixedPrecisionPlan;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.core.pipeline.QatPipeline;
+import io.qatfleet.core.pipeline.Sensitivity;
 import io.qatfleet.core.pipeline.StageResult;
 import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.core.train.NonFiniteLossException;
@@ -250,14 +252,17 @@ public class TrainingService {
       stops.check(job.jobId());
       JobSpec spec = job.spec();
       CheckpointRef ref;
+      QatPipeline pipeline = null;
+      ModelState baselineState;
       Map<String, Double> trainingMetrics = new LinkedHashMap<>();
       if (job.checkpoint() != null) {
         Checkpoint start = fetch(job.checkpoint());
         requireFloat(start, job.checkpoint());
         ref = job.checkpoint();
+        baselineState = ModelCheckpoints.state(start);
         status(job.jobId(), 0, stage, 1, "starting from checkpoint " + ref.shortId(), null);
       } else {
-        QatPipeline pipeline = QatPipeline.forJob(spec, datasets);
+        pipeline = QatPipeline.forJob(spec, datasets);
         Optional<EpochCheckpoints.Saved> saved = epochs.latest(job.jobId(), 0, stage);
         ModelState start = pipeline.initialState();
         int startEpoch = 0;
@@ -291,12 +296,22 @@ public class TrainingService {
                         spec.model(), null, state, provenance(job.jobId(), 0, null, dataset)));
         StageResult result = pipeline.trainFloat(start, startEpoch, reporter);
         putFinite(trainingMetrics, result);
+        baselineState = result.state();
         ref =
             put(
                 ModelCheckpoints.ofFloat(
                     spec.model(), null, result.state(), provenance(job.jobId(), 0, null, dataset)),
                 stage);
       }
+      // The spec every later stage runs under: an automatic one with its bits chosen.
+      JobSpec run =
+          spec.quantization().resolved(spec.model().layerCount())
+              ? spec
+              : chooseBits(
+                  job.jobId(),
+                  pipeline != null ? pipeline : QatPipeline.forJob(spec, datasets),
+                  baselineState,
+                  stage);
       FloatCheckpointReady ready =
           new FloatCheckpointReady(
               QatEvent.newEventId(),
@@ -304,7 +319,7 @@ public class TrainingService {
               0,
               ref,
               Instant.now(),
-              spec,
+              run,
               true,
               trainingMetrics);
       TrainRequested next =
@@ -314,10 +329,10 @@ public class TrainingService {
               1,
               ref,
               Instant.now(),
-              spec,
+              run,
               FIRST_QAT_ROUND,
-              spec.training().qatEpochs(),
-              spec.training().qatLearningRate(),
+              run.training().qatEpochs(),
+              run.training().qatLearningRate(),
               ref);
       if (!stillHeld(lease, job.jobId(), 0)) {
         return;
@@ -337,6 +352,27 @@ public class TrainingService {
     } finally {
       metrics.recordDuration(stage, outcome, Duration.ofNanos(System.nanoTime() - t0));
     }
+  }
+
+  /**
+   * The per-layer weight bits of an automatic spec, from the baseline's sensitivity on the
+   * calibration split: the job's spec with the chosen bits pinned, which every later stage runs
+   * under.
+   */
+  private JobSpec chooseBits(
+      String jobId, QatPipeline pipeline, ModelState baseline, String stage) {
+    status(
+        jobId,
+        0,
+        stage,
+        1,
+        "measuring per-layer sensitivity on the calibration split to choose weight bits",
+        null);
+    MixedPrecisionPlan plan =
+        MixedPrecisionPlan.choose(pipeline, baseline, Sensitivity.DEFAULT_SAMPLES);
+    LOG.infof("job %s: %s", jobId, plan.describe());
+    status(jobId, 0, stage, 1, plan.describe(), null);
+    return pipeline.job().withQuantization(plan.resolved());
   }
 
   /** A QAT round asked for by the trainer itself after the baseline. */
