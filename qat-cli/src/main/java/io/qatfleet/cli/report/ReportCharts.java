@@ -1,5 +1,6 @@
 package io.qatfleet.cli.report;
 
+import io.qatfleet.core.quant.LayerSensitivity;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -18,22 +19,26 @@ import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYTextAnnotation;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.SymbolAxis;
+import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.PaintScale;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.xy.XYBlockRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.PaintScaleLegend;
 import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.DefaultXYZDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 /**
- * Draws the report's three charts with JFreeChart, headless, as PNG bytes: training loss against
- * epochs for the baseline and every QAT round, quantized accuracy per round against the float
- * accuracy and the accuracy bar, and the float and quantized confusion matrices as heatmaps. The
- * inputs are plain numbers taken from the job's events by {@link ReportWriter}.
+ * Draws the report's charts with JFreeChart, headless, as PNG bytes: training loss against epochs
+ * for the baseline and every QAT round, quantized accuracy per round against the float accuracy and
+ * the accuracy bar, and the float and quantized confusion matrices as heatmaps. The inputs are
+ * plain numbers taken from the job's events by {@link ReportWriter}.
  */
 final class ReportCharts {
 
@@ -125,6 +130,36 @@ final class ReportCharts {
     NumberAxis rounds = (NumberAxis) plot.getDomainAxis();
     rounds.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
     ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
+    return png(chart, WIDTH, HEIGHT);
+  }
+
+  /**
+   * Per-layer sensitivity as bars: for each layer (labelled with its name and weight bits), the
+   * accuracy drop in percentage points when only that layer is quantized.
+   */
+  static byte[] sensitivity(List<LayerSensitivity> layers) {
+    DefaultCategoryDataset data = new DefaultCategoryDataset();
+    for (LayerSensitivity l : layers) {
+      data.addValue(100 * l.accuracyDrop(), "accuracy drop", l.name() + " W" + l.bits());
+    }
+    JFreeChart chart =
+        ChartFactory.createBarChart(
+            "Per-layer sensitivity (only that layer quantized)",
+            "layer",
+            "accuracy drop (pp)",
+            data,
+            PlotOrientation.VERTICAL,
+            false,
+            false,
+            false);
+    chart.setBackgroundPaint(Color.WHITE);
+    CategoryPlot plot = chart.getCategoryPlot();
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setRangeGridlinePaint(new Color(0xdddddd));
+    BarRenderer renderer = (BarRenderer) plot.getRenderer();
+    renderer.setSeriesPaint(0, new Color(0x1f77b4));
+    renderer.setBarPainter(new StandardBarPainter());
+    renderer.setShadowVisible(false);
     return png(chart, WIDTH, HEIGHT);
   }
 

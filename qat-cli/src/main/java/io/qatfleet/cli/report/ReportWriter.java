@@ -7,6 +7,7 @@ import io.qatfleet.cli.fleet.JobSummary;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.job.MetricThreshold;
 import io.qatfleet.core.json.Json;
+import io.qatfleet.core.quant.LayerSensitivity;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
@@ -142,6 +143,9 @@ public final class ReportWriter {
       r.put("decision", v.decision().name());
       r.set("floatConfusion", Json.MAPPER.valueToTree(v.floatConfusion()));
       r.set("quantizedConfusion", Json.MAPPER.valueToTree(v.quantizedConfusion()));
+      if (v.sensitivity() != null) {
+        r.set("sensitivity", Json.MAPPER.valueToTree(v.sensitivity()));
+      }
     }
     ObjectNode stages = report.putObject("stageSeconds");
     summary.stageTimes().forEach((k, d) -> stages.put(k, d.toMillis() / 1000.0));
@@ -309,8 +313,38 @@ public final class ReportWriter {
             .orElse(
                 new Section(
                     "Confusion matrices", List.of("No round was validated."), null, null, null)));
+    last.filter(v -> v.sensitivity() != null && !v.sensitivity().isEmpty())
+        .ifPresent(
+            v ->
+                out.add(
+                    new Section(
+                        "Per-layer sensitivity (round " + v.round() + ")",
+                        List.of(SENSITIVITY_NOTE),
+                        sensitivityTable(v.sensitivity()),
+                        ReportCharts.sensitivity(v.sensitivity()),
+                        "per-layer sensitivity")));
     out.add(Section.table("Time per stage", summary.stageTable(), List.of(JobSummary.STAGE_NOTE)));
     return out;
+  }
+
+  static final String SENSITIVITY_NOTE =
+      "Each layer alone quantized at the weight bits it ran with (the rest of the model float), on"
+          + " the calibration split: the drop in accuracy and the rise in loss it causes.";
+
+  /** One row per layer: index, name, weight bits, accuracy drop in pp, loss increase. */
+  static Table sensitivityTable(List<LayerSensitivity> layers) {
+    List<List<String>> rows = new ArrayList<>();
+    for (LayerSensitivity l : layers) {
+      rows.add(
+          List.of(
+              Integer.toString(l.layer()),
+              l.name(),
+              Integer.toString(l.bits()),
+              String.format(Locale.ROOT, "%.2f", 100 * l.accuracyDrop()),
+              String.format(Locale.ROOT, "%+.4f", l.lossIncrease())));
+    }
+    return new Table(
+        List.of("layer", "name", "weight bits", "accuracy drop (pp)", "loss increase"), rows);
   }
 
   private static Section accuracySection(JobSummary summary) {

@@ -8,6 +8,7 @@ import io.qatfleet.cli.fleet.EventTail;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.job.MetricThreshold;
 import io.qatfleet.core.json.Json;
+import io.qatfleet.core.quant.LayerSensitivity;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.event.Decision;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
@@ -277,5 +278,55 @@ class ReportWriterTest {
     // min 0.85, float 0.90 − 1 pp = 0.89, 0.90 × (1 − 2 %) = 0.882: the bar is 0.89
     assertThat(ReportWriter.accuracyBar(new MetricThreshold(0.85, 0.01, 0.02), 0.90))
         .isCloseTo(0.89, within(1e-12));
+  }
+
+  /** {@link #twoRounds} with the per-layer sensitivity of round 2 on its report. */
+  private static List<EventTail.Seen> twoRoundsWithSensitivity() {
+    List<EventTail.Seen> out = new ArrayList<>();
+    for (EventTail.Seen seen : twoRounds()) {
+      if (seen.event() instanceof ValidationCompleted v && v.round() == 2) {
+        ValidationCompleted with =
+            new ValidationCompleted(
+                v.eventId(),
+                v.jobId(),
+                v.round(),
+                v.checkpoint(),
+                v.timestamp(),
+                v.floatMetrics(),
+                v.quantizedMetrics(),
+                v.thresholdResults(),
+                v.agreement(),
+                v.decision(),
+                v.floatConfusion(),
+                v.quantizedConfusion(),
+                v.thresholdSource(),
+                List.of(
+                    new LayerSensitivity(0, "conv0", 8, 0.001, 0.002),
+                    new LayerSensitivity(1, "dense1", 2, 0.0412, 0.1375),
+                    new LayerSensitivity(2, "output2", 8, -0.0005, 0.0001)));
+        out.add(new EventTail.Seen(seen.topic(), seen.key(), with));
+      } else {
+        out.add(seen);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void showsPerLayerSensitivityAsChartTableAndJson() throws Exception {
+    new ReportWriter().write(dir, JOB, twoRoundsWithSensitivity());
+
+    String html = Files.readString(dir.resolve(ReportWriter.HTML));
+    assertThat(html).contains("<h2>Per-layer sensitivity (round 2)</h2>");
+    Matcher m = Pattern.compile("<img[^>]*alt=\"per-layer sensitivity\"").matcher(html);
+    assertThat(m.find()).isTrue();
+    assertThat(Files.readString(dir.resolve(ReportWriter.MARKDOWN)))
+        .contains("| layer | name | weight bits | accuracy drop (pp) | loss increase |")
+        .contains("| 1 | dense1 | 2 | 4.12 | +0.1375 |")
+        .contains("| 2 | output2 | 8 | -0.05 | +0.0001 |");
+    JsonNode report = Json.MAPPER.readTree(dir.resolve(ReportWriter.JSON).toFile());
+    assertThat(report.get("rounds").get(0).has("sensitivity")).isFalse();
+    assertThat(report.get("rounds").get(1).get("sensitivity").get(1).get("bits").asInt())
+        .isEqualTo(2);
   }
 }
