@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             + " reliability under faults.",
     subcommands = {
       QualityCommand.class,
+      PrecisionCommand.class,
       SpeedCommand.class,
       TransferBench.class,
       FleetBench.class,

@@ -2,14 +2,7 @@ package io.qatfleet.bench;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import io.qatfleet.core.json.Json;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -62,56 +55,16 @@ public record QualityRow(
 
   /** Reads a results file; a missing file is empty, a bad line is an error naming the line. */
   public static List<QualityRow> read(Path file) {
-    List<QualityRow> rows = new ArrayList<>();
-    if (!Files.exists(file)) {
-      return rows;
-    }
-    try {
-      List<String> lines = Files.readAllLines(file);
-      for (int i = 0; i < lines.size(); i++) {
-        String line = lines.get(i).trim();
-        if (line.isEmpty()) {
-          continue;
-        }
-        try {
-          rows.add(Json.MAPPER.readValue(line, QualityRow.class));
-        } catch (JsonProcessingException e) {
-          throw new IllegalArgumentException(
-              file + " line " + (i + 1) + ": not a quality row: " + e.getOriginalMessage(), e);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return rows;
+    return JsonLines.read(file, QualityRow.class);
   }
 
   /** Appends this row as one line, so an interrupted run keeps what it measured. */
   public void append(Path file) {
-    try {
-      if (file.getParent() != null) {
-        Files.createDirectories(file.getParent());
-      }
-      Files.writeString(
-          file,
-          Json.MAPPER.writeValueAsString(this) + "\n",
-          StandardOpenOption.CREATE,
-          StandardOpenOption.APPEND);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    JsonLines.append(file, this);
   }
 
   /** Rewrites {@code file} with exactly {@code rows}. */
   public static void write(Path file, List<QualityRow> rows) {
-    try {
-      StringBuilder out = new StringBuilder();
-      for (QualityRow row : rows) {
-        out.append(Json.MAPPER.writeValueAsString(row)).append('\n');
-      }
-      Files.writeString(file, out);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    JsonLines.write(file, rows);
   }
 }
