@@ -121,6 +121,15 @@ class OnnxRuntimeAgreementTest {
   }
 
   @Test
+  void agreesOnCnnWithMixedPerLayerBits() throws OrtException {
+    // What an automatic spec runs with: every layer's weight bits pinned, 3 and 2 bits inside.
+    assertAgrees(
+        CNN,
+        quant(4, 8, QatMethod.LSQ_PACT, Granularity.PER_CHANNEL)
+            .withLayerWeightBits(new int[] {8, 3, 2, 8}));
+  }
+
+  @Test
   void agreesOnMlpW8PerTensor() throws OrtException {
     assertAgrees(MLP, quant(8, 8, QatMethod.STE, Granularity.PER_TENSOR));
   }
