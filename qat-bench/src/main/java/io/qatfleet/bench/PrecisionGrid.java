@@ -45,26 +45,16 @@ final class PrecisionGrid {
   /** The job of a group's float model, or of a variant with {@code quantization}. */
   static JobSpec job(
       String dataset, Architecture model, long seed, Budget budget, QuantizationSpec quantization) {
-    return new JobSpec(
+    return QualityGrid.benchJob(
         "bench-precision",
+        model,
+        seed,
         new DataSpec(dataset, budget.trainLimit(), budget.testLimit(), budget.calibrationSize()),
-        new ModelSpec(model, null, null, null, null, null, null),
+        budget.floatEpochs(),
+        budget.qatEpochs(),
+        budget.batch(),
         quantization,
-        new TrainingSpec(
-            budget.floatEpochs(),
-            budget.qatEpochs(),
-            null,
-            budget.batch(),
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            seed,
-            false),
-        null,
-        null);
+        false);
   }
 
   /** Uniform: every inner layer at {@code bits}, first and last layer at 8 (the spec default). */
@@ -74,20 +64,7 @@ final class PrecisionGrid {
 
   /** Automatic bits within {@code kib}. */
   static QuantizationSpec auto(int activationBits, double kib) {
-    return new QuantizationSpec(
-        QuantizationSpec.AUTO,
-        activationBits,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        new QuantizationBudget(kib, null));
+    return QuantizationSpec.auto(activationBits, new QuantizationBudget(kib, null));
   }
 
   /** KiB of {@code model} with {@code spec}'s resolved weight bits. */

@@ -108,16 +108,42 @@ final class QualityGrid {
           };
       hard = STE_HARD.equals(variant.method());
     }
-    return new JobSpec(
+    return benchJob(
         "bench-quality",
+        model,
+        seed,
         new DataSpec(dataset, budget.trainLimit(), budget.testLimit(), null),
+        budget.floatEpochs(),
+        budget.qatEpochs(),
+        budget.batch(),
+        quantization,
+        hard);
+  }
+
+  /**
+   * A benchmark's job: the default architecture of {@code model} on {@code data}, the training
+   * defaults but for the epochs, batch, seed and projection.
+   */
+  static JobSpec benchJob(
+      String name,
+      Architecture model,
+      long seed,
+      DataSpec data,
+      int floatEpochs,
+      int qatEpochs,
+      int batch,
+      QuantizationSpec quantization,
+      boolean hardProjection) {
+    return new JobSpec(
+        name,
+        data,
         new ModelSpec(model, null, null, null, null, null, null),
         quantization,
         new TrainingSpec(
-            budget.floatEpochs(),
-            budget.qatEpochs(),
+            floatEpochs,
+            qatEpochs,
             null,
-            budget.batch(),
+            batch,
             null,
             null,
             null,
@@ -125,7 +151,7 @@ final class QualityGrid {
             null,
             null,
             seed,
-            hard),
+            hardProjection),
         null,
         null);
   }

@@ -145,20 +145,7 @@ class TrainingFlowTest {
     JobSpec tiny = TestJobs.tiny(1);
     JobSpec auto =
         tiny.withQuantization(
-            new QuantizationSpec(
-                QuantizationSpec.AUTO,
-                4,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                new QuantizationBudget(budgetBytes / 1024, null)));
+            QuantizationSpec.auto(4, new QuantizationBudget(budgetBytes / 1024, null)));
 
     topics.send(Topics.JOBS, submitted(jobId, auto, null));
 

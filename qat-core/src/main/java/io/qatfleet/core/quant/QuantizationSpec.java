@@ -144,20 +144,7 @@ public record QuantizationSpec(
       pinned.put(
           Integer.toString(i), new LayerBits(bits[i], old == null ? null : old.activationBits()));
     }
-    return new QuantizationSpec(
-        weightBits,
-        activationBits,
-        firstLastBits,
-        method,
-        granularity,
-        narrowRange,
-        weightObserver,
-        activationObserver,
-        percentile,
-        pactL2,
-        pinned,
-        maxBits,
-        budget);
+    return copy(weightBits, activationBits, method, granularity, pinned, budget);
   }
 
   /** W{w}A{a} with first and last layer at 8 bits, the given method, per-channel weights. */
@@ -166,56 +153,56 @@ public record QuantizationSpec(
         weightBits, activationBits, null, method, null, null, null, null, null, null, null);
   }
 
+  /**
+   * Automatic weight bits within {@code budget}, activations at {@code activationBits}, every other
+   * field at its default.
+   */
+  public static QuantizationSpec auto(int activationBits, QuantizationBudget budget) {
+    return new QuantizationSpec(
+        AUTO, activationBits, null, null, null, null, null, null, null, null, null, null, budget);
+  }
+
   /** This spec with other model-wide bit widths (first/last layer and overrides unchanged). */
   public QuantizationSpec withBits(int weights, int activations) {
-    return new QuantizationSpec(
-        weights,
-        activations,
-        firstLastBits,
-        method,
-        granularity,
-        narrowRange,
-        weightObserver,
-        activationObserver,
-        percentile,
-        pactL2,
-        layers,
-        maxBits,
-        budget);
+    return copy(weights, activations, method, granularity, layers, budget);
   }
 
   /** This spec with another method and granularity; a null argument keeps the current one. */
   public QuantizationSpec with(QatMethod newMethod, Granularity newGranularity) {
-    return new QuantizationSpec(
+    return copy(
         weightBits,
         activationBits,
-        firstLastBits,
         newMethod != null ? newMethod : method,
         newGranularity != null ? newGranularity : granularity,
-        narrowRange,
-        weightObserver,
-        activationObserver,
-        percentile,
-        pactL2,
         layers,
-        maxBits,
         budget);
   }
 
   /** This spec with another budget (null for none). */
   public QuantizationSpec withBudget(QuantizationBudget newBudget) {
+    return copy(weightBits, activationBits, method, granularity, layers, newBudget);
+  }
+
+  /** This spec with the given fields replaced and every other one kept. */
+  private QuantizationSpec copy(
+      Integer newWeightBits,
+      Integer newActivationBits,
+      QatMethod newMethod,
+      Granularity newGranularity,
+      Map<String, LayerBits> newLayers,
+      QuantizationBudget newBudget) {
     return new QuantizationSpec(
-        weightBits,
-        activationBits,
+        newWeightBits,
+        newActivationBits,
         firstLastBits,
-        method,
-        granularity,
+        newMethod,
+        newGranularity,
         narrowRange,
         weightObserver,
         activationObserver,
         percentile,
         pactL2,
-        layers,
+        newLayers,
         maxBits,
         newBudget);
   }

@@ -84,20 +84,7 @@ class SensitivityTest {
   @Test
   void measuresEveryLayerAtEveryWidthWithNarrowerCostingMore() {
     QuantizationSpec auto =
-        new QuantizationSpec(
-            QuantizationSpec.AUTO,
-            8,
-            null,
-            QatMethod.LSQ,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            new QuantizationBudget(20.0, null));
+        QuantizationSpec.auto(8, new QuantizationBudget(20.0, null)).with(QatMethod.LSQ, null);
     QatPipeline p = new QatPipeline(job(auto), data);
     List<LayerSensitivity> table = Sensitivity.table(p, floatState, List.of(2, 8), SAMPLES);
     assertThat(table).hasSize(8);

@@ -43,21 +43,8 @@ class MixedPrecisionTest {
     return out;
   }
 
-  private static QuantizationSpec auto(QuantizationBudget budget, Integer maxBits) {
-    return new QuantizationSpec(
-        QuantizationSpec.AUTO,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        maxBits,
-        budget);
+  private static QuantizationSpec auto(QuantizationBudget budget) {
+    return QuantizationSpec.auto(8, budget);
   }
 
   private static QuantizationBudget kib(double bits) {
@@ -66,7 +53,7 @@ class MixedPrecisionTest {
 
   @Test
   void exhaustivePicksHandDerivedOptimumAtUniformThreeBitSize() {
-    MixedPrecision.Choice c = MixedPrecision.choose(auto(kib(6300), null), COST, table(LOSS));
+    MixedPrecision.Choice c = MixedPrecision.choose(auto(kib(6300)), COST, table(LOSS));
     assertThat(c.bits()).containsExactly(4, 2, 3);
     assertThat(c.predictedLossIncrease())
         .isCloseTo(0.25, org.assertj.core.data.Offset.offset(1e-9));
@@ -88,14 +75,28 @@ class MixedPrecisionTest {
   @Test
   void respectsSizeAndBitOpsBudgets() {
     QuantizationBudget both = new QuantizationBudget(5000 / 8.0 / 1024, 2100 * 8 * 3.0);
-    MixedPrecision.Choice c = MixedPrecision.choose(auto(both, null), COST, table(LOSS));
+    MixedPrecision.Choice c = MixedPrecision.choose(auto(both), COST, table(LOSS));
     assertThat(COST.bytes(c.bits()) * 8).isLessThanOrEqualTo(5000);
     assertThat(COST.bitOps(c.bits())).isLessThanOrEqualTo(2100 * 8 * 3.0);
   }
 
   @Test
   void keepsWidthsWithinMaxBitsAndPinnedLayers() {
-    QuantizationSpec capped = auto(kib(100_000), 4);
+    QuantizationSpec capped =
+        new QuantizationSpec(
+            QuantizationSpec.AUTO,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            4,
+            kib(100_000));
     assertThat(MixedPrecision.choose(capped, COST, table(LOSS)).bits()).containsExactly(4, 4, 4);
     QuantizationSpec pinned =
         new QuantizationSpec(
@@ -118,7 +119,7 @@ class MixedPrecisionTest {
 
   @Test
   void refusesBudgetNoAssignmentFits() {
-    assertThatThrownBy(() -> MixedPrecision.choose(auto(kib(2000), null), COST, table(LOSS)))
+    assertThatThrownBy(() -> MixedPrecision.choose(auto(kib(2000)), COST, table(LOSS)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("quantization.budget");
   }
@@ -127,7 +128,7 @@ class MixedPrecisionTest {
   void refusesTableWithoutEntryForAllowedWidth() {
     List<LayerSensitivity> partial = new ArrayList<>(table(LOSS));
     partial.remove(0);
-    assertThatThrownBy(() -> MixedPrecision.choose(auto(kib(6300), null), COST, partial))
+    assertThatThrownBy(() -> MixedPrecision.choose(auto(kib(6300)), COST, partial))
         .hasMessageContaining("layer 0 at 2 bits");
   }
 }
