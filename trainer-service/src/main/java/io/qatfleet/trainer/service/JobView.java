@@ -235,9 +235,7 @@ public class JobView {
       Map<String, MetricThreshold> thresholds = new TreeMap<>();
       v.thresholdResults().forEach(r -> thresholds.put(r.metric(), r.threshold()));
       job.bar = new Bar(v.thresholdSource(), Collections.unmodifiableMap(thresholds));
-      if (v.sensitivity() != null) {
-        job.sensitivity = v.sensitivity();
-      }
+      job.sensitivity = v.sensitivity() == null ? List.of() : v.sensitivity();
       job.add(
           new HistoryEntry(
               v.timestamp(),
