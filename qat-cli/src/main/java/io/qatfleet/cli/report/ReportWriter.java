@@ -8,6 +8,8 @@ import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.job.MetricThreshold;
 import io.qatfleet.core.json.Json;
 import io.qatfleet.core.quant.LayerSensitivity;
+import io.qatfleet.core.quant.QuantizationBudget;
+import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
@@ -187,6 +189,44 @@ public final class ReportWriter {
     return Optional.empty();
   }
 
+  /**
+   * The weight bits the trainer chose for an automatic spec ({@code "weightBits": "auto"}), from
+   * the spec the QAT rounds ran under; empty for fixed bits or before the choice.
+   */
+  static Optional<String> chosenBits(List<QatEvent> events) {
+    Optional<String> out = Optional.empty();
+    for (QatEvent e : events) {
+      if (e instanceof TrainRequested t) {
+        QuantizationSpec q = t.spec().quantization();
+        int n = t.spec().model().layerCount();
+        if (q.autoBits() && q.resolved(n)) {
+          List<String> bits = new ArrayList<>();
+          for (int i = 0; i < n; i++) {
+            bits.add(String.valueOf(q.layers().get(Integer.toString(i)).weightBits()));
+          }
+          out =
+              Optional.of(
+                  "weight bits per layer, chosen by \"auto\" within "
+                      + budget(q.budget())
+                      + ": "
+                      + String.join(", ", bits));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String budget(QuantizationBudget b) {
+    List<String> parts = new ArrayList<>();
+    if (b.sizeKiB() != null) {
+      parts.add(String.format(Locale.ROOT, "%.2f KiB", b.sizeKiB()));
+    }
+    if (b.bitOps() != null) {
+      parts.add(String.format(Locale.ROOT, "%.4g bit-operations", b.bitOps()));
+    }
+    return String.join(" and ", parts);
+  }
+
   private static Optional<ValidationCompleted> last(JobSummary summary) {
     List<ValidationCompleted> v = summary.validations();
     return v.isEmpty() ? Optional.empty() : Optional.of(v.get(v.size() - 1));
@@ -278,6 +318,8 @@ public final class ReportWriter {
   /** The report's sections, in reading order. */
   static List<Section> sections(List<QatEvent> events, JobSummary summary) {
     List<Section> out = new ArrayList<>();
+    chosenBits(events)
+        .ifPresent(line -> out.add(new Section("Weight bits", List.of(line), null, null, null)));
     List<String> classNames =
         spec(events).map(s -> MetricTables.classNames(s.data().dataset())).orElse(List.of());
     Optional<ValidationCompleted> last = last(summary);

@@ -9,6 +9,8 @@ import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.job.MetricThreshold;
 import io.qatfleet.core.json.Json;
 import io.qatfleet.core.quant.LayerSensitivity;
+import io.qatfleet.core.quant.QuantizationBudget;
+import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.event.Decision;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
@@ -328,5 +330,28 @@ class ReportWriterTest {
     assertThat(report.get("rounds").get(0).has("sensitivity")).isFalse();
     assertThat(report.get("rounds").get(1).get("sensitivity").get(1).get("bits").asInt())
         .isEqualTo(2);
+  }
+
+  @Test
+  void namesTheWeightBitsAnAutomaticSpecChose() throws Exception {
+    JobSpec auto =
+        SPEC.withQuantization(
+            QuantizationSpec.auto(8, new QuantizationBudget(156.25, null))
+                .withLayerWeightBits(new int[] {8, 3, 2, 8}));
+    List<EventTail.Seen> seen = new ArrayList<>(twoRounds());
+    seen.add(
+        1,
+        new EventTail.Seen(
+            "qat.train",
+            JOB,
+            new TrainRequested(
+                QatEvent.newEventId(), JOB, 1, REF, at(31), auto, "first", 1, 1e-3, REF)));
+
+    new ReportWriter().write(dir, JOB, seen);
+
+    String line = "weight bits per layer, chosen by \"auto\" within 156.25 KiB: 8, 3, 2, 8";
+    assertThat(Files.readString(dir.resolve(ReportWriter.MARKDOWN))).contains(line);
+    assertThat(Files.readString(dir.resolve(ReportWriter.HTML)))
+        .contains(line.replace("\"", "&quot;"));
   }
 }
