@@ -17,6 +17,7 @@ import io.qatfleet.core.model.LayerShape;
 import io.qatfleet.core.model.ModelSpec;
 import io.qatfleet.core.quant.Granularity;
 import io.qatfleet.core.quant.QuantSpec;
+import io.qatfleet.core.quant.QuantizationBudget;
 import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.core.quant.QuantizedTensor;
 import java.nio.charset.StandardCharsets;
@@ -81,6 +82,22 @@ class PackedCheckpointTest {
         }
       }
     }
+  }
+
+  @Test
+  void keepsTheBitsAnAutomaticSpecChoseInTheMetadata() {
+    QuantizationSpec chosen =
+        QuantizationSpec.auto(4, new QuantizationBudget(1.0, null))
+            .withLayerWeightBits(new int[] {4, 4});
+    Checkpoint c =
+        ModelCheckpoints.ofQuantized(model(4, Granularity.PER_CHANNEL, 3), chosen, PROVENANCE);
+    var encoded = CODEC.encode(c);
+    Checkpoint back = CODEC.decode(encoded.bytes(), encoded.sha256());
+
+    assertThat(ModelCheckpoints.quantizationSpec(back)).isEqualTo(chosen);
+    assertThat(back.quantization().get("spec").get("weightBits").asText()).isEqualTo("auto");
+    assertThat(back.quantization().get("spec").get("layers").get("1").get("weightBits").asInt())
+        .isEqualTo(4);
   }
 
   @Test
