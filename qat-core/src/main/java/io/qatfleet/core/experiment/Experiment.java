@@ -12,9 +12,11 @@ import io.qatfleet.core.infer.QuantizedModel;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.model.ModelState;
 import io.qatfleet.core.onnx.OnnxExporter;
+import io.qatfleet.core.pipeline.MixedPrecisionPlan;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.core.pipeline.QatPipeline;
 import io.qatfleet.core.pipeline.QatPipeline.Evaluation;
+import io.qatfleet.core.pipeline.Sensitivity;
 import io.qatfleet.core.pipeline.StageResult;
 import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.core.train.TrainingListener;
@@ -117,11 +119,21 @@ public final class Experiment {
             floatEval.predictions()));
     log.printf(Locale.ROOT, "float: accuracy %.4f%n", floatEval.metrics().accuracy());
 
-    for (JobSpec variantJob : variantJobs) {
-      String label = label(variantJob.quantization());
-      QatPipeline pipeline = new QatPipeline(variantJob, data);
+    for (JobSpec submitted : variantJobs) {
+      String label = label(submitted.quantization());
       Map<String, Double> times = new LinkedHashMap<>();
       t = System.nanoTime();
+      JobSpec variantJob = submitted;
+      if (!submitted.quantization().resolved(submitted.model().layerCount())) {
+        MixedPrecisionPlan plan =
+            MixedPrecisionPlan.choose(
+                new QatPipeline(submitted, data), floatStage.state(), Sensitivity.DEFAULT_SAMPLES);
+        log.println(label + ": " + plan.describe());
+        variantJob = submitted.withQuantization(plan.resolved());
+        times.put("choose bits", (System.nanoTime() - t) / 1e9);
+        t = System.nanoTime();
+      }
+      QatPipeline pipeline = new QatPipeline(variantJob, data);
       ModelState initial = pipeline.initQuantization(floatStage.state());
       StageResult qat = pipeline.trainQat(initial, progress(log, label + " qat"));
       times.put("qat", (System.nanoTime() - t) / 1e9);
@@ -162,8 +174,8 @@ public final class Experiment {
   public static String label(QuantizationSpec q) {
     return String.format(
         Locale.ROOT,
-        "W%dA%d %s %s",
-        q.weightBits(),
+        "W%sA%d %s %s",
+        q.autoBits() ? "auto" : Integer.toString(q.weightBits()),
         q.activationBits(),
         q.method().name().toLowerCase(Locale.ROOT),
         q.granularity().name().toLowerCase(Locale.ROOT));

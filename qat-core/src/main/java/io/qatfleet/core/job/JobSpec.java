@@ -217,6 +217,9 @@ public record JobSpec(
     if (!violations().isEmpty()) {
       return out;
     }
+    if (!quantization.resolved(model.layerCount())) {
+      return out; // automatic bits: known once the trainer has chosen them
+    }
     List<LayerQuantSpec> layers = quantization.resolve(model.layerCount());
     for (int i = 0; i < layers.size(); i++) {
       if (layers.get(i).weights().weakForSte() || layers.get(i).input().weakForSte()) {

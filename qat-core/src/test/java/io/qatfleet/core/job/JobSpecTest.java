@@ -192,6 +192,7 @@ class JobSpecTest {
                 + " \"budget\": {\"sizeKiB\": 300}}}");
     assertThat(spec.violations()).isEmpty();
     assertThat(spec.quantization().autoBits()).isTrue();
+    assertThat(spec.warnings()).isEmpty();
     assertThat(spec.toJson()).contains("\"weightBits\":\"auto\"").contains("\"sizeKiB\":300.0");
     assertThat(JobSpec.fromJson(spec.toJson())).isEqualTo(spec);
   }
