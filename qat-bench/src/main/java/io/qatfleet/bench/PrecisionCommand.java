@@ -80,7 +80,7 @@ public final class PrecisionCommand implements Callable<Integer> {
       description = "Default: docs/benchmarks/data/precision[-quick].jsonl")
   Path results;
 
-  @Option(names = "--out", defaultValue = "docs/benchmarks/precision.md")
+  @Option(names = "--out", description = "Default: docs/benchmarks/precision[-quick].md")
   Path out;
 
   @Option(names = "--report-only", description = "Render --out from --results, measure nothing.")
@@ -105,6 +105,9 @@ public final class PrecisionCommand implements Callable<Integer> {
     String profile = quick ? "quick" : "bench";
     if (results == null) {
       results = Path.of("docs/benchmarks/data/precision" + (quick ? "-quick" : "") + ".jsonl");
+    }
+    if (out == null) {
+      out = Path.of("docs/benchmarks/precision" + (quick ? "-quick" : "") + ".md");
     }
     Path peerResults = peerFile(results);
     PrintStream log = System.out;
