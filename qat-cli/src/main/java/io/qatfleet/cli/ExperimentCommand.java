@@ -150,7 +150,8 @@ final class ExperimentCommand implements Callable<Integer> {
             t.momentum(),
             t.schedule(),
             seed != null ? seed : t.seed(),
-            t.hardProjection());
+            t.hardProjection(),
+            t.distillation());
     return new JobSpec(
         base.name(), data, model, quantization, training, base.thresholds(), base.maxRounds());
   }

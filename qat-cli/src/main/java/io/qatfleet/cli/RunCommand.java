@@ -170,9 +170,12 @@ final class RunCommand implements Callable<Integer> {
             t.momentum(),
             t.schedule(),
             t.seed(),
-            t.hardProjection()),
+            t.hardProjection(),
+            t.distillation()),
         spec.thresholds(),
-        spec.maxRounds());
+        spec.maxRounds(),
+        spec.deadlineMinutes(),
+        spec.strategy());
   }
 
   /** Prints progress until the job is approved, failed or rejected, or a service dies. */

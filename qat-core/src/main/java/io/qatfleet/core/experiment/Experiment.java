@@ -135,7 +135,8 @@ public final class Experiment {
       }
       QatPipeline pipeline = new QatPipeline(variantJob, data);
       ModelState initial = pipeline.initQuantization(floatStage.state());
-      StageResult qat = pipeline.trainQat(initial, progress(log, label + " qat"));
+      StageResult qat =
+          pipeline.trainQat(initial, floatStage.state(), progress(log, label + " qat"));
       times.put("qat", (System.nanoTime() - t) / 1e9);
       StageResult calibrated = pipeline.calibrate(qat.state(), progress(log, label + " calibrate"));
       times.put("calibrate", calibrated.seconds());

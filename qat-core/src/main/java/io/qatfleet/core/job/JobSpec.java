@@ -29,6 +29,8 @@ import java.util.TreeSet;
  * @param maxRounds QAT rounds the validator may ask for before the job fails
  * @param deadlineMinutes minutes after submission by which the job must be done, else it fails at
  *     the next training step; null for the trainer's maximum ({@link JobBudget#maxDeadlineMinutes})
+ * @param strategy whether post-training quantization may be approved before any QAT round; null for
+ *     {@link Strategy#QAT}
  */
 public record JobSpec(
     String name,
@@ -38,7 +40,8 @@ public record JobSpec(
     TrainingSpec training,
     Map<String, MetricThreshold> thresholds,
     Integer maxRounds,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Integer deadlineMinutes) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Integer deadlineMinutes,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Strategy strategy) {
 
   public static final Set<String> METRICS =
       Set.of("accuracy", "macroPrecision", "macroRecall", "macroF1");
@@ -66,7 +69,39 @@ public record JobSpec(
       TrainingSpec training,
       Map<String, MetricThreshold> thresholds,
       Integer maxRounds) {
-    this(name, data, model, quantization, training, thresholds, maxRounds, null);
+    this(name, data, model, quantization, training, thresholds, maxRounds, null, null);
+  }
+
+  /** A spec with the default strategy. */
+  public JobSpec(
+      String name,
+      DataSpec data,
+      ModelSpec model,
+      QuantizationSpec quantization,
+      TrainingSpec training,
+      Map<String, MetricThreshold> thresholds,
+      Integer maxRounds,
+      Integer deadlineMinutes) {
+    this(name, data, model, quantization, training, thresholds, maxRounds, deadlineMinutes, null);
+  }
+
+  /** Whether post-training quantization is validated first and may be approved. */
+  public boolean ptqFirst() {
+    return strategy == Strategy.PTQ_FIRST;
+  }
+
+  /** This spec with other quantization and training sections, everything else unchanged. */
+  public JobSpec with(QuantizationSpec newQuantization, TrainingSpec newTraining) {
+    return new JobSpec(
+        name,
+        data,
+        model,
+        newQuantization,
+        newTraining,
+        thresholds,
+        maxRounds,
+        deadlineMinutes,
+        strategy);
   }
 
   /** This spec with another quantization section. */

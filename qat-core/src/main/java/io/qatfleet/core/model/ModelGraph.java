@@ -4,6 +4,7 @@ import io.qatfleet.core.data.Dataset;
 import io.qatfleet.core.quant.ModelQuantization;
 import io.qatfleet.core.quant.RangeObserver;
 import io.qatfleet.core.train.BatchFeeder;
+import io.qatfleet.core.train.Distillation;
 import io.qatfleet.core.train.OptimizerKind;
 import io.qatfleet.core.train.ScheduledOptimizers;
 import io.qatfleet.core.train.Trainable;
@@ -78,6 +79,8 @@ public final class ModelGraph implements AutoCloseable {
    * @param quantization null for a float graph
    * @param hardProjection after each optimizer step, overwrite the kernels with their projection
    *     onto the integer grid (no float shadow weights); quantized graphs without batch norm only
+   * @param teacher train against the distillation loss with this float model's logits as the
+   *     teacher; null to train against the labels alone
    */
   public record Config(
       ModelSpec model,
@@ -85,8 +88,12 @@ public final class ModelGraph implements AutoCloseable {
       Trainable trainable,
       OptimizerKind optimizer,
       float momentum,
-      boolean hardProjection) {
+      boolean hardProjection,
+      Teacher teacher) {
     public Config {
+      if (teacher != null && trainable == Trainable.NONE) {
+        throw new IllegalArgumentException("teacher: needs a graph that trains");
+      }
       if (hardProjection && quantization == null) {
         throw new IllegalArgumentException("hardProjection: needs a quantized graph");
       }
@@ -104,9 +111,40 @@ public final class ModelGraph implements AutoCloseable {
       }
     }
 
+    /** A graph that learns from the labels alone. */
+    public Config(
+        ModelSpec model,
+        ModelQuantization quantization,
+        Trainable trainable,
+        OptimizerKind optimizer,
+        float momentum,
+        boolean hardProjection) {
+      this(model, quantization, trainable, optimizer, momentum, hardProjection, null);
+    }
+
     /** Inference only. */
     public static Config inference(ModelSpec model, ModelQuantization quantization) {
       return new Config(model, quantization, Trainable.NONE, OptimizerKind.ADAM, 0f, false);
+    }
+
+    /** This config learning from {@code newTeacher} too (null: from the labels alone). */
+    public Config withTeacher(Teacher newTeacher) {
+      return new Config(
+          model, quantization, trainable, optimizer, momentum, hardProjection, newTeacher);
+    }
+  }
+
+  /**
+   * The frozen float model a quantized graph distils from: its weights become variables of the
+   * graph (under the name scope {@code teacher/}) that no optimizer updates, loaded once when the
+   * graph is built, and its float forward pass (batch norm with moving statistics) gives the
+   * teacher logits of every batch in the same session run as the student's.
+   */
+  public record Teacher(Distillation distillation, ModelState weights) {
+    public Teacher {
+      if (distillation == null || weights == null) {
+        throw new IllegalArgumentException("teacher: needs distillation settings and weights");
+      }
     }
   }
 
@@ -151,10 +189,21 @@ public final class ModelGraph implements AutoCloseable {
               : evalLogits;
       predictions = tf.math.argMax(evalLogits, tf.constant(1), TInt64.class);
       evalLosses = tf.nn.softmaxCrossEntropyWithLogits(evalLogits, labels).loss();
-      Operand<TFloat32> crossEntropy =
-          tf.math.mean(
-              tf.nn.softmaxCrossEntropyWithLogits(trainLogits, labels).loss(), tf.constant(0));
-      loss = forward.withPactPenalty(crossEntropy);
+      Operand<TFloat32> objective;
+      ModelVariables teacherVariables = null;
+      if (config.teacher() == null) {
+        objective =
+            tf.math.mean(
+                tf.nn.softmaxCrossEntropyWithLogits(trainLogits, labels).loss(), tf.constant(0));
+      } else {
+        Ops teacherOps = tf.withSubScope("teacher");
+        teacherVariables = new ModelVariables(teacherOps, layers, null);
+        Operand<TFloat32> teacherLogits =
+            new ForwardPass(teacherOps, layers, null, teacherVariables)
+                .logits(images, false, false);
+        objective = config.teacher().distillation().loss(tf, trainLogits, teacherLogits, labels);
+      }
+      loss = forward.withPactPenalty(objective);
 
       List<Variable<TFloat32>> trained =
           variables.trainable(config.trainable(), config.quantization());
@@ -175,8 +224,17 @@ public final class ModelGraph implements AutoCloseable {
         learningRate = optimizer.learningRate();
       }
       projectOp = config.hardProjection() ? forward.projection() : null;
-      session = new Session(graph, TensorFlowThreads.current().configProto());
-      session.initialize();
+      Session opened = new Session(graph, TensorFlowThreads.current().configProto());
+      try {
+        opened.initialize();
+        if (teacherVariables != null) {
+          teacherVariables.load(opened, config.teacher().weights());
+        }
+      } catch (RuntimeException e) {
+        opened.close();
+        throw e;
+      }
+      session = opened;
     } catch (RuntimeException e) {
       graph.close();
       throw e;

@@ -22,6 +22,7 @@ import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.core.quant.QuantizedTensor;
 import io.qatfleet.core.quant.RangeObserver;
 import io.qatfleet.core.quant.RangeObservers;
+import io.qatfleet.core.train.Distillation;
 import io.qatfleet.core.train.FitOptions;
 import io.qatfleet.core.train.FitResult;
 import io.qatfleet.core.train.LrSchedule;
@@ -178,21 +179,39 @@ public final class QatPipeline {
 
   /**
    * QAT: trains the weights (and, for LSQ and PACT, the quantization parameters jointly) through
-   * the fake-quantized graph.
+   * the fake-quantized graph; with {@code training.distillation} in the spec, against the
+   * distillation loss with {@code teacher} (the float model) frozen in the same graph.
+   *
+   * @param teacher the float weights to distil from; required when the spec asks for distillation,
+   *     ignored otherwise
    */
   public StageResult trainQat(
       ModelState start,
+      ModelState teacher,
       int epochs,
       double learningRate,
       int startEpoch,
       TrainingListener listener) {
     TrainingSpec t = job.training();
     return train(
-        qatConfig(),
+        qatConfig(teacher),
         start,
         data.train(),
         new FitOptions(epochs, startEpoch, t.batchSize(), learningRate, t.schedule(), t.seed()),
         listener);
+  }
+
+  /** The graph QAT trains, distilling from {@code teacher} when the spec asks for it. */
+  public ModelGraph.Config qatConfig(ModelState teacher) {
+    Distillation d = job.training().distillation();
+    if (d == null) {
+      return qatConfig();
+    }
+    if (teacher == null) {
+      throw new IllegalArgumentException(
+          "training.distillation: needs the float model's weights as the teacher");
+    }
+    return qatConfig().withTeacher(new ModelGraph.Teacher(d, teacher));
   }
 
   /** The graph QAT trains: weights, and for LSQ and PACT the quantization parameters too. */
@@ -213,10 +232,15 @@ public final class QatPipeline {
     return floatConfig(Trainable.WEIGHTS);
   }
 
-  /** QAT with the job's own epochs and learning rate. */
+  /** QAT with the job's own epochs and learning rate, without distillation. */
   public StageResult trainQat(ModelState start, TrainingListener listener) {
+    return trainQat(start, null, listener);
+  }
+
+  /** QAT with the job's own epochs and learning rate, distilling from {@code teacher} if asked. */
+  public StageResult trainQat(ModelState start, ModelState teacher, TrainingListener listener) {
     return trainQat(
-        start, job.training().qatEpochs(), job.training().qatLearningRate(), 0, listener);
+        start, teacher, job.training().qatEpochs(), job.training().qatLearningRate(), 0, listener);
   }
 
   /**

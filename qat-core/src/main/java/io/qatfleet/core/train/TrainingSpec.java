@@ -1,5 +1,6 @@
 package io.qatfleet.core.train;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,6 +12,8 @@ import java.util.List;
  *     with the weights frozen (the quantizer's stage)
  * @param hardProjection project the weights onto the integer grid after every optimizer step,
  *     without float shadow weights (for comparison only: small updates round away)
+ * @param distillation QAT learns from the float model's soft targets too ({@link Distillation});
+ *     null (the default) for labels only
  */
 public record TrainingSpec(
     Integer floatEpochs,
@@ -24,7 +27,8 @@ public record TrainingSpec(
     Double momentum,
     LrSchedule schedule,
     Long seed,
-    Boolean hardProjection) {
+    Boolean hardProjection,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Distillation distillation) {
 
   public TrainingSpec {
     floatEpochs = floatEpochs == null ? 5 : floatEpochs;
@@ -41,9 +45,57 @@ public record TrainingSpec(
     hardProjection = hardProjection != null && hardProjection;
   }
 
+  /** A spec without distillation. */
+  public TrainingSpec(
+      Integer floatEpochs,
+      Integer qatEpochs,
+      Integer calibrationEpochs,
+      Integer batchSize,
+      OptimizerKind optimizer,
+      Double learningRate,
+      Double qatLearningRate,
+      Double calibrationLearningRate,
+      Double momentum,
+      LrSchedule schedule,
+      Long seed,
+      Boolean hardProjection) {
+    this(
+        floatEpochs,
+        qatEpochs,
+        calibrationEpochs,
+        batchSize,
+        optimizer,
+        learningRate,
+        qatLearningRate,
+        calibrationLearningRate,
+        momentum,
+        schedule,
+        seed,
+        hardProjection,
+        null);
+  }
+
   /** All defaults. */
   public static TrainingSpec defaults() {
     return new TrainingSpec(null, null, null, null, null, null, null, null, null, null, null, null);
+  }
+
+  /** This spec with another QAT budget and distillation (null: off), the rest unchanged. */
+  public TrainingSpec withQat(int epochs, double rate, Distillation newDistillation) {
+    return new TrainingSpec(
+        floatEpochs,
+        epochs,
+        calibrationEpochs,
+        batchSize,
+        optimizer,
+        learningRate,
+        rate,
+        calibrationLearningRate,
+        momentum,
+        schedule,
+        seed,
+        hardProjection,
+        newDistillation);
   }
 
   /** Every problem with this spec, each naming the field and the bad value; empty when valid. */
@@ -58,6 +110,9 @@ public record TrainingSpec(
     rate(out, "training.calibrationLearningRate", calibrationLearningRate);
     if (!(momentum >= 0 && momentum < 1)) {
       out.add("training.momentum: must be in [0, 1), got " + momentum);
+    }
+    if (distillation != null) {
+      out.addAll(distillation.violations("training.distillation"));
     }
     return out;
   }

@@ -251,4 +251,31 @@ class JobSpecTest {
         .anyMatch(
             s -> s.startsWith("quantization.budget.sizeKiB: infeasible") && s.contains("207.45"));
   }
+
+  @Test
+  void readsDistillationAndStrategyAndLeavesThemOffByDefault() {
+    JobSpec spec =
+        JobSpec.fromJson(
+            "{\"strategy\": \"ptq_first\","
+                + " \"training\": {\"distillation\": {\"alpha\": 0.3, \"temperature\": 2}}}");
+    assertThat(spec.ptqFirst()).isTrue();
+    assertThat(spec.training().distillation().alpha()).isEqualTo(0.3);
+    assertThat(spec.training().distillation().temperature()).isEqualTo(2.0);
+    assertThat(JobSpec.fromJson(spec.toJson())).isEqualTo(spec);
+    JobSpec plain = JobSpec.fromJson("{}");
+    assertThat(plain.ptqFirst()).isFalse();
+    assertThat(plain.training().distillation()).isNull();
+    assertThat(plain.toJson()).doesNotContain("strategy").doesNotContain("distillation");
+  }
+
+  @Test
+  void namesBadDistillationFields() {
+    assertThat(
+            JobSpec.fromJson(
+                    "{\"training\": {\"distillation\": {\"alpha\": -0.1, \"temperature\": 0}}}")
+                .violations())
+        .containsExactly(
+            "training.distillation.alpha: must be in [0, 1], got -0.1",
+            "training.distillation.temperature: must be in (0, 100.0], got 0.0");
+  }
 }

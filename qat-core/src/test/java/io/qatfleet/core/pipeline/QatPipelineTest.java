@@ -22,6 +22,7 @@ import io.qatfleet.core.model.ModelState;
 import io.qatfleet.core.quant.Granularity;
 import io.qatfleet.core.quant.QatMethod;
 import io.qatfleet.core.quant.QuantizationSpec;
+import io.qatfleet.core.train.Distillation;
 import io.qatfleet.core.train.NonFiniteLossException;
 import io.qatfleet.core.train.OptimizerKind;
 import io.qatfleet.core.train.TrainingListener;
@@ -118,6 +119,45 @@ class QatPipelineTest {
     Quantized q = quantize(job, trained);
     assertThat(q.integerAccuracy()).isGreaterThan(ABOVE_CHANCE);
     assertThat(q.agreement()).isGreaterThanOrEqualTo(0.995);
+  }
+
+  @Test
+  void trainsW4A4QatWithDistillationFromTheFloatModel() {
+    TrainingSpec distilled =
+        new TrainingSpec(
+            3,
+            2,
+            1,
+            64,
+            null,
+            2e-3,
+            5e-4,
+            1e-3,
+            null,
+            null,
+            42L,
+            false,
+            new Distillation(0.5, 4.0));
+    JobSpec job =
+        new JobSpec(
+            "distil",
+            new DataSpec("fashion-mnist", 4000, 1000, 1000),
+            NARROW_CNN,
+            QuantizationSpec.of(4, 4, QatMethod.LSQ_PACT),
+            distilled,
+            null,
+            null);
+    QatPipeline p = new QatPipeline(job, data);
+    StageResult qat = p.trainQat(p.initQuantization(floatState), floatState, TrainingListener.NONE);
+    assertThat(qat.fit().epochLosses()).hasSize(2).allMatch(Double::isFinite);
+    // The teacher is frozen in the graph: only the student's variables come out of it.
+    assertThat(qat.state().tensors().keySet()).noneMatch(name -> name.startsWith("teacher"));
+    ModelState calibrated = p.calibrate(qat.state(), TrainingListener.NONE).state();
+    assertThat(p.evaluateInteger(p.project(calibrated)).metrics().accuracy())
+        .isGreaterThan(ABOVE_CHANCE);
+    assertThatThrownBy(() -> p.trainQat(floatState, TrainingListener.NONE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("training.distillation");
   }
 
   @Test
