@@ -17,8 +17,10 @@ import java.util.Optional;
 public interface ValidatorConfig {
 
   /**
-   * Factor by which each retrain round's epoch budget grows over the previous round's: round 1
-   * trains {@code training.qatEpochs}, round r+1 trains {@code max(1, factor × epochs of round r)}.
+   * Factor by which a retrain round's epoch budget grows over the failed round's while its loss was
+   * still falling (the remedy policy, docs/fleet.md): round 1 trains {@code training.qatEpochs},
+   * round r+1 up to {@code factor × epochs of round r}; a round of 0 epochs is followed by {@code
+   * max(1, training.qatEpochs)}.
    */
   @WithDefault("2")
   int retrainEpochGrowth();

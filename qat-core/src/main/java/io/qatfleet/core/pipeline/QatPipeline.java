@@ -160,6 +160,37 @@ public final class QatPipeline {
   }
 
   /**
+   * A state whose step sizes were learned for the quantizers of {@code from}, carried over to this
+   * job's: where a layer's bits changed, its weight step sizes (and, with LSQ, its input step size)
+   * are scaled by {@code Qp(from) / Qp(this)}, so that every quantizer keeps its clipping range and
+   * only its grid gets finer or coarser. PACT clipping values are ranges already and stay.
+   */
+  public ModelState carryStepSizes(ModelState state, QuantizationSpec from) {
+    ModelQuantization old = ModelQuantization.of(from, job.model().layerCount());
+    ModelState out = state;
+    for (LayerShape l : LayerShape.of(job.model())) {
+      LayerQuantSpec was = old.layers().get(l.index());
+      LayerQuantSpec now = quantization().layers().get(l.index());
+      out = rescale(out, l.name(ModelGraph.W_SCALE), was.weights().qp(), now.weights().qp());
+      if (l.index() > 0 && quantization().method() != QatMethod.LSQ_PACT) {
+        out = rescale(out, l.name(ModelGraph.IN_SCALE), was.input().qp(), now.input().qp());
+      }
+    }
+    return out;
+  }
+
+  private static ModelState rescale(ModelState state, String name, int qpWas, int qpNow) {
+    if (qpWas == qpNow || !state.has(name)) {
+      return state;
+    }
+    float[] steps = state.floats(name).clone();
+    for (int i = 0; i < steps.length; i++) {
+      steps[i] = steps[i] * qpWas / qpNow;
+    }
+    return state.with(name, state.tensor(name).shape(), steps);
+  }
+
+  /**
    * The kernel the quantized graph will quantize: with batch norm, scaled by {@code γ/sqrt(σ²+ε)}
    * per output channel (computed here in Java: this only seeds the step sizes).
    */
@@ -250,7 +281,7 @@ public final class QatPipeline {
   public StageResult calibrate(ModelState state, TrainingListener listener) {
     TrainingSpec t = job.training();
     if (!quantization().learnsParameters() || t.calibrationEpochs() == 0) {
-      return new StageResult(state, null, 0);
+      return new StageResult(state, null, 0, 0);
     }
     ModelGraph.Config config =
         new ModelGraph.Config(
@@ -369,9 +400,10 @@ public final class QatPipeline {
       FitOptions options,
       TrainingListener listener) {
     long t0 = System.nanoTime();
+    double cpu0 = CpuTime.processSeconds();
     try (ModelGraph g = ModelGraph.build(config, start)) {
       FitResult fit = new Trainer(g).fit(data, options, listener);
-      return new StageResult(g.export(), fit, (System.nanoTime() - t0) / 1e9);
+      return new StageResult(g.export(), fit, (System.nanoTime() - t0) / 1e9, CpuTime.since(cpu0));
     }
   }
 

@@ -207,6 +207,31 @@ public record QuantizationSpec(
         newBudget);
   }
 
+  /**
+   * This spec with the weight bits of some layers overridden ({@code layer index → bits}), their
+   * activation overrides kept.
+   */
+  public QuantizationSpec withLayerWeightBits(Map<String, Integer> weightBitsByLayer) {
+    Map<String, LayerBits> merged = new TreeMap<>(layers);
+    weightBitsByLayer.forEach(
+        (layer, bits) -> {
+          LayerBits old = merged.get(layer);
+          merged.put(layer, new LayerBits(bits, old == null ? null : old.activationBits()));
+        });
+    return new QuantizationSpec(
+        weightBits,
+        activationBits,
+        firstLastBits,
+        method,
+        granularity,
+        narrowRange,
+        weightObserver,
+        activationObserver,
+        percentile,
+        pactL2,
+        merged);
+  }
+
   /** Every problem with this spec for a model of {@code layerCount} layers; empty when valid. */
   public List<String> violations(int layerCount) {
     List<String> out = new ArrayList<>();

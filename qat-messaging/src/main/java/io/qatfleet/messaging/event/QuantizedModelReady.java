@@ -41,6 +41,19 @@ public record QuantizedModelReady(
   /** Entry of {@link #calibrationMetrics()}: seconds spent projecting onto the integer grid. */
   public static final String PROJECTION_SECONDS = "projectionSeconds";
 
+  /**
+   * Entry of {@link #calibrationMetrics()}: CPU-seconds the process spent quantizing (range
+   * observers for round 0, calibration, projection), every thread counted.
+   */
+  public static final String CPU_SECONDS = "cpuSeconds";
+
+  /**
+   * Prefix of the entries of {@link #calibrationMetrics()} copied from the round's {@link
+   * FloatCheckpointReady#trainingMetrics()} ({@code training.cpuSeconds}, {@code
+   * training.lastEpochLossChange}, ...), so that the validator sees how the round trained.
+   */
+  public static final String TRAINING_PREFIX = "training.";
+
   public QuantizedModelReady {
     Require.uuid("eventId", eventId);
     Require.nonBlank("jobId", jobId);

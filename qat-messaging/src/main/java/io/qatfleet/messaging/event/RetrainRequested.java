@@ -13,7 +13,12 @@ import java.time.Instant;
  * @param checkpoint the quantized checkpoint to start from, never null
  * @param reason which threshold failed, by how much
  * @param nextRound always {@code round + 1}
- * @param spec the job's spec, so that any instance of any stage can act on the event alone
+ * @param spec the spec the failed round ran with (the job's, with earlier remedies applied), so
+ *     that any instance of any stage can act on the event alone
+ * @param epochs epoch budget of the next round
+ * @param learningRate initial learning rate of the next round
+ * @param remedy what else the next round changes, and why; null in send-backs written before
+ *     remedies existed (twice the epochs and nothing else)
  */
 public record RetrainRequested(
     String eventId,
@@ -25,7 +30,8 @@ public record RetrainRequested(
     String reason,
     int nextRound,
     int epochs,
-    double learningRate)
+    double learningRate,
+    @OptionalField Remedy remedy)
     implements QatEvent {
 
   public RetrainRequested {
@@ -42,5 +48,31 @@ public record RetrainRequested(
     }
     Require.positive("epochs", epochs);
     Require.positive("learningRate", learningRate);
+  }
+
+  /** A send-back as written before remedies: epochs and learning rate only. */
+  public RetrainRequested(
+      String eventId,
+      String jobId,
+      int round,
+      CheckpointRef checkpoint,
+      Instant timestamp,
+      JobSpec spec,
+      String reason,
+      int nextRound,
+      int epochs,
+      double learningRate) {
+    this(
+        eventId,
+        jobId,
+        round,
+        checkpoint,
+        timestamp,
+        spec,
+        reason,
+        nextRound,
+        epochs,
+        learningRate,
+        null);
   }
 }

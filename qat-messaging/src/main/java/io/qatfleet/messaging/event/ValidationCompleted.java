@@ -11,6 +11,8 @@ import java.util.Map;
  * integer-simulated quantized model on the test split, the result of every threshold, the agreement
  * of integer inference with the fake-quant graph, and the decision that follows.
  *
+ * @param round the round judged; round 0 is post-training quantization of the float baseline
+ *     (approved only under {@code "strategy": "ptq_first"}, else reported beside the QAT rounds)
  * @param checkpoint the quantized checkpoint that was judged, never null
  * @param floatMetrics metrics of the float baseline by name (accuracy, macroF1, ...; {@value
  *     #EVALUATION_SECONDS}: the seconds the validator spent evaluating the baseline, once per job)
@@ -50,6 +52,15 @@ public record ValidationCompleted(
    * evaluating that model on the test split, without loading data or fetching checkpoints.
    */
   public static final String EVALUATION_SECONDS = "evaluationSeconds";
+
+  /**
+   * Entries of {@link #quantizedMetrics()}: CPU-seconds each stage of the round spent (training (0
+   * for round 0, post-training quantization), quantizing, evaluating), as the stages measured them.
+   */
+  public static final String TRAINING_CPU_SECONDS = "trainingCpuSeconds";
+
+  public static final String QUANTIZATION_CPU_SECONDS = "quantizationCpuSeconds";
+  public static final String EVALUATION_CPU_SECONDS = "evaluationCpuSeconds";
 
   public ValidationCompleted {
     Require.uuid("eventId", eventId);

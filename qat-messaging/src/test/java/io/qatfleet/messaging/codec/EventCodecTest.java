@@ -14,6 +14,7 @@ import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.SampleEvents;
 import io.qatfleet.messaging.event.ValidationCompleted;
 import java.nio.charset.StandardCharsets;
@@ -198,6 +199,41 @@ class EventCodecTest {
             edit(4, n -> ((ObjectNode) n.get("sensitivity").get(0)).remove("lossIncrease")),
             Reason.INVALID_FIELD)
         .hasMessageContaining("lossIncrease");
+  }
+
+  @Test
+  void decodesSendBackWrittenBeforeRemediesWithoutOne() throws Exception {
+    RetrainRequested old = (RetrainRequested) codec.decode(edit(5, n -> n.remove("remedy")));
+    assertThat(old.remedy()).isNull();
+    assertThat(old.epochs()).isEqualTo(4);
+  }
+
+  @Test
+  void rejectsRemedyOutOfBoundsNamingTheField() {
+    assertFails(
+            edit(5, n -> ((ObjectNode) n.get("remedy").get("distillation")).put("alpha", 1.5)),
+            Reason.INVALID_FIELD)
+        .hasMessageContaining("distillation.alpha: must be in [0, 1], got 1.5");
+    assertFails(
+            edit(
+                5,
+                n -> ((ObjectNode) n.get("remedy").get("distillation")).put("temperature", -2.0)),
+            Reason.INVALID_FIELD)
+        .hasMessageContaining("distillation.temperature");
+    assertFails(
+            edit(5, n -> ((ObjectNode) n.get("remedy").get("weightBits")).put("1", 9)),
+            Reason.INVALID_FIELD)
+        .hasMessageContaining("weightBits['1'] must be in 1..8, was 9");
+    assertFails(
+            edit(5, n -> ((ObjectNode) n.get("remedy").get("weightBits")).put("x", 4)),
+            Reason.INVALID_FIELD)
+        .hasMessageContaining("weightBits keys must be layer indices");
+    assertFails(
+            edit(5, n -> ((ObjectNode) n.get("remedy")).putNull("teacher")), Reason.INVALID_FIELD)
+        .hasMessageContaining("teacher must be present exactly when distillation is");
+    assertFails(
+            edit(5, n -> ((ObjectNode) n.get("remedy")).putArray("changes")), Reason.INVALID_FIELD)
+        .hasMessageContaining("changes must have 1..16 lines");
   }
 
   @Test

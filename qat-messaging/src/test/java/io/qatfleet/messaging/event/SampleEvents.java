@@ -3,6 +3,7 @@ package io.qatfleet.messaging.event;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.job.MetricThreshold;
 import io.qatfleet.core.quant.LayerSensitivity;
+import io.qatfleet.core.train.Distillation;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -73,7 +74,23 @@ public final class SampleEvents {
                 new LayerSensitivity(0, "conv0", 4, 0.012, 0.05),
                 new LayerSensitivity(1, "output1", 8, -0.001, 0.002))),
         new RetrainRequested(
-            id(6), JOB, 1, INT_CKPT, AT, spec(), "accuracy dropped 0.03 > 0.01", 2, 4, 5e-4),
+            id(6),
+            JOB,
+            1,
+            INT_CKPT,
+            AT,
+            spec(),
+            "accuracy dropped 0.03 > 0.01",
+            2,
+            4,
+            5e-4,
+            new Remedy(
+                List.of("epochs 2 → 4: the loss was still falling", "distillation on"),
+                0.02,
+                true,
+                new Distillation(0.5, 4.0),
+                FLOAT_CKPT,
+                Map.of("1", 4))),
         new ModelApproved(
             id(7),
             JOB,

@@ -144,10 +144,17 @@ public class QuantizeListener {
       rejected.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
       return;
     }
-    if (event.baseline()) {
-      LOG.infof(
-          "job %s round %d: float baseline, nothing to quantize; skipped",
-          event.jobId(), event.round());
+    if (event.baseline() != (event.round() == 0)) {
+      deadLetters.reject(
+          record,
+          new RejectedInputException(
+              RejectionReason.UNSUPPORTED_ROUND,
+              "FloatCheckpointReady of round "
+                  + event.round()
+                  + (event.baseline() ? " is a baseline" : " is not a baseline")
+                  + ": round 0, and only round 0, is the float baseline"),
+          DeadLetters.ERROR_STAGE);
+      rejected.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
       return;
     }
     if (ledger.isDone(event.jobId(), event.round(), STAGE)) {
@@ -157,7 +164,15 @@ public class QuantizeListener {
           event.jobId(), event.round(), event.eventId());
       return;
     }
-    status(event, 0, "calibrating round " + event.round(), null, null, null);
+    status(
+        event,
+        0,
+        event.baseline()
+            ? "post-training quantization of the float baseline (round 0)"
+            : "calibrating round " + event.round(),
+        null,
+        null,
+        null);
     QuantizeResult result;
     try {
       result = service.quantize(event, progress(event));

@@ -18,6 +18,7 @@ import io.qatfleet.core.model.ModelGraph;
 import io.qatfleet.core.model.ModelSpec;
 import io.qatfleet.core.model.ModelState;
 import io.qatfleet.core.onnx.OnnxExporter;
+import io.qatfleet.core.pipeline.CpuTime;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.core.pipeline.QatPipeline;
 import io.qatfleet.core.pipeline.StageResult;
@@ -44,11 +45,13 @@ import java.util.Map;
 
 /**
  * The quantizer's stage of a job (step 4 of docs/fleet.md): consumes the QAT checkpoint a {@link
- * FloatCheckpointReady} refers to and produces two checkpoints in the {@link CheckpointStore}: the
- * calibrated float checkpoint (step sizes and clipping values learned on the calibration split with
- * the weights frozen, {@link QatPipeline#calibrate}) and the integer checkpoint ({@link
- * QatPipeline#project}: batch norm folded, weights on the integer grid). Both record the input
- * checkpoint as their parent, so a file alone explains where it came from.
+ * FloatCheckpointReady} refers to (or the float baseline, which it makes round 0 by post-training
+ * quantization: range observers, then the same calibration and projection) and produces two
+ * checkpoints in the {@link CheckpointStore}: the calibrated float checkpoint (step sizes and
+ * clipping values learned on the calibration split with the weights frozen, {@link
+ * QatPipeline#calibrate}) and the integer checkpoint ({@link QatPipeline#project}: batch norm
+ * folded, weights on the integer grid). Both record the input checkpoint as their parent, so a file
+ * alone explains where it came from.
  *
  * <p>Every input is checked before any work: the spec, the checkpoint's digest and size (by the
  * store and again by the codec), its kind, its model spec against the job's, and the presence of
@@ -105,9 +108,14 @@ public class QuantizeService {
     }
     CheckpointRef inputRef = event.checkpoint();
     Checkpoint input = fetch(inputRef);
-    ModelState state = requireQatState(input, spec);
-
+    double cpu0 = CpuTime.processSeconds();
     QatPipeline pipeline = QatPipeline.forJob(spec, datasets);
+    // Round 0 is post-training quantization of the float baseline: range observers give the
+    // initial step sizes, then calibration and projection as for a QAT round.
+    ModelState state =
+        event.baseline()
+            ? pipeline.initQuantization(requireFloatState(input, spec))
+            : requireQatState(input, spec);
     StageResult calibrated;
     try {
       calibrated = pipeline.calibrate(state, listener);
@@ -159,6 +167,12 @@ public class QuantizeService {
     metrics.put("calibrationSamples", (double) pipeline.data().calibration().size());
     metrics.put(QuantizedModelReady.CALIBRATION_SECONDS, calibrated.seconds());
     metrics.put(QuantizedModelReady.PROJECTION_SECONDS, projectionSeconds);
+    metrics.put(QuantizedModelReady.CPU_SECONDS, CpuTime.since(cpu0));
+    if (!event.baseline()) {
+      event
+          .trainingMetrics()
+          .forEach((name, value) -> metrics.put(QuantizedModelReady.TRAINING_PREFIX + name, value));
+    }
     metrics.put("integerModelBytes", (double) integer.storageBytes());
     metrics.put("integerCheckpointBytes", (double) integerRef.bytes());
     metrics.put("onnxModelBytes", (double) onnxRef.bytes());
@@ -190,6 +204,27 @@ public class QuantizeService {
           "input checkpoint " + ref.sha256() + ": " + e.getMessage(),
           e);
     }
+  }
+
+  /** The float weights of a baseline checkpoint of {@code spec}'s model, for round 0. */
+  static ModelState requireFloatState(Checkpoint checkpoint, JobSpec spec) {
+    if (checkpoint.kind() != CheckpointKind.FLOAT) {
+      throw new RejectedInputException(
+          RejectionReason.WRONG_CHECKPOINT,
+          "baseline checkpoint is " + checkpoint.kind() + ", the quantizer needs a FLOAT one");
+    }
+    ModelSpec model;
+    try {
+      model = ModelCheckpoints.modelSpec(checkpoint);
+    } catch (CheckpointException e) {
+      throw new RejectedInputException(RejectionReason.CORRUPT_CHECKPOINT, e.getMessage(), e);
+    }
+    if (!model.equals(spec.model())) {
+      throw new RejectedInputException(
+          RejectionReason.SPEC_MISMATCH,
+          "baseline checkpoint holds model " + model + " but the job's spec says " + spec.model());
+    }
+    return ModelCheckpoints.state(checkpoint);
   }
 
   /**

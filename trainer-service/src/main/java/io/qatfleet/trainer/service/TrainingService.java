@@ -27,6 +27,7 @@ import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.Remedy;
 import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.stage.StageLedger;
@@ -46,6 +47,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -60,9 +62,11 @@ import org.jboss.logging.Logger;
  * <ul>
  *   <li><b>Baseline</b> ({@link JobSubmitted}, round 0): float training with a checkpoint after
  *       every epoch; then the float checkpoint goes to the {@link CheckpointStore}, {@code
- *       FloatCheckpointReady(baseline)} to {@code qat.validate} and {@code TrainRequested(round 1)}
- *       to {@code qat.train}. A job submitted with a checkpoint (a retraining trigger) skips float
- *       training and hands that checkpoint on as both the baseline and round 1's start.
+ *       FloatCheckpointReady(baseline)} to {@code qat.validate} (the reference) and to {@code
+ *       qat.quantize} (post-training quantization, round 0), and {@code TrainRequested(round 1)} to
+ *       {@code qat.train} unless the spec's strategy is {@code ptq_first}. A job submitted with a
+ *       checkpoint (a retraining trigger) skips float training and hands that checkpoint on as both
+ *       the baseline and round 1's start.
  *   <li><b>QAT round</b> ({@link TrainRequested} / {@link RetrainRequested}, round r &ge; 1): loads
  *       the start checkpoint, adds step sizes with the range observers if it has none yet, trains
  *       with fake quantization (float shadow weights) and checkpoints every epoch; then the QAT
@@ -338,7 +342,13 @@ public class TrainingService {
         return;
       }
       publisher.publish(Channels.VALIDATE_OUT, ready);
-      publisher.publish(Channels.TRAIN_OUT, next);
+      // The quantizer makes the baseline round 0, post-training quantization, which the validator
+      // reports beside the QAT rounds; under ptq_first it is judged first, and the validator, not
+      // the trainer, asks for round 1 when it misses.
+      publisher.publish(Channels.QUANTIZE_OUT, ready);
+      if (!spec.ptqFirst()) {
+        publisher.publish(Channels.TRAIN_OUT, next);
+      }
       ledger.markDone(
           job.jobId(), 0, stage, new String(codec.encode(ready), StandardCharsets.UTF_8));
       epochs.clear(job.jobId(), 0, stage);
@@ -375,29 +385,54 @@ public class TrainingService {
     return pipeline.job().withQuantization(plan.resolved());
   }
 
-  /** A QAT round asked for by the trainer itself after the baseline. */
+  /**
+   * A QAT round asked for by the trainer itself after the baseline (or, for a job that distils, by
+   * the spec): a spec with distillation distils from the round's start, the float baseline.
+   */
   public void qatRound(TrainRequested request) throws Exception {
     if (request.round() == 0) {
       throw new RejectedInputException(
           RejectionReason.UNSUPPORTED_ROUND,
           "TrainRequested for round 0: the float baseline starts from JobSubmitted on qat.jobs");
     }
+    JobSpec spec = request.spec();
     qatRound(
         request.jobId(),
         request.round(),
-        request.spec(),
+        spec,
         request.startFrom(),
+        spec.training().distillation() == null ? null : request.startFrom(),
         request.epochs(),
         request.learningRate());
   }
 
-  /** Another QAT round asked for by the validator, from the calibrated checkpoint it names. */
+  /**
+   * Another QAT round asked for by the validator, from the calibrated checkpoint it names, with its
+   * remedy applied to the failed round's spec (epochs and learning rate as QAT budget,
+   * distillation, raised weight bits), so that the round's checkpoint and events carry the spec it
+   * really ran with.
+   */
   public void qatRound(RetrainRequested request) throws Exception {
+    Remedy remedy = request.remedy();
+    JobSpec spec =
+        remedy == null
+            ? request.spec()
+            : remedy.applyTo(request.spec(), request.epochs(), request.learningRate());
+    List<String> violations = spec.violations();
+    if (!violations.isEmpty()) {
+      throw new RejectedInputException(
+          RejectionReason.INVALID_SPEC,
+          "the remedy of round "
+              + request.round()
+              + " makes the spec invalid: "
+              + String.join("; ", violations));
+    }
     qatRound(
         request.jobId(),
         request.nextRound(),
-        request.spec(),
+        spec,
         request.checkpoint(),
+        remedy == null ? null : remedy.teacher(),
         request.epochs(),
         request.learningRate());
   }
@@ -407,10 +442,16 @@ public class TrainingService {
       int round,
       JobSpec spec,
       CheckpointRef startFrom,
+      CheckpointRef teacher,
       int roundEpochs,
       double learningRate)
       throws Exception {
     budgets.require(spec);
+    if (spec.training().distillation() != null && teacher == null) {
+      throw new RejectedInputException(
+          RejectionReason.INVALID_SPEC,
+          "round " + round + " distils (training.distillation) but names no teacher checkpoint");
+    }
     String stage = TrainerMetrics.QAT;
     if (ledger.isDone(jobId, round, stage)) {
       LOG.infof("job %s: QAT round %d already done, skipping duplicate", jobId, round);
@@ -421,7 +462,8 @@ public class TrainingService {
         jobId,
         round,
         stage,
-        lease -> qatRound(jobId, round, spec, startFrom, roundEpochs, learningRate, lease));
+        lease ->
+            qatRound(jobId, round, spec, startFrom, teacher, roundEpochs, learningRate, lease));
   }
 
   private void qatRound(
@@ -429,6 +471,7 @@ public class TrainingService {
       int round,
       JobSpec spec,
       CheckpointRef startFrom,
+      CheckpointRef teacher,
       int roundEpochs,
       double learningRate,
       RoundLeases.Lease lease) {
@@ -437,7 +480,7 @@ public class TrainingService {
     String outcome = TrainerMetrics.OUTCOME_ERROR;
     try {
       stops.check(jobId);
-      // A retrain doubles the epochs; a round past the cap ends the job rather than running.
+      // A round past the cap (a remedy's epochs too) ends the job rather than running.
       String overBudget = budgets.budget().roundViolation(round, roundEpochs);
       if (overBudget != null) {
         throw new JobStoppedException(jobId, "over budget: " + overBudget);
@@ -467,6 +510,10 @@ public class TrainingService {
           Checkpoint checkpoint = fetch(startFrom);
           requireFloat(checkpoint, startFrom);
           initial = ModelCheckpoints.state(checkpoint);
+          QuantizationSpec trainedFor = ModelCheckpoints.quantizationSpec(checkpoint);
+          if (trainedFor != null && !trainedFor.equals(quantization)) {
+            initial = pipeline.carryStepSizes(initial, trainedFor);
+          }
         }
         if (!hasQuantization(spec, initial)) {
           initial = pipeline.initQuantization(initial);
@@ -480,8 +527,15 @@ public class TrainingService {
             "QAT round "
                 + round
                 + " started from "
-                + (startFrom == null ? "initial weights" : "checkpoint " + startFrom.shortId()),
+                + (startFrom == null ? "initial weights" : "checkpoint " + startFrom.shortId())
+                + (teacher == null ? "" : ", distilling from " + teacher.shortId()),
             null);
+      }
+      ModelState teacherState = null;
+      if (spec.training().distillation() != null) {
+        Checkpoint teacherCheckpoint = fetch(teacher);
+        requireFloat(teacherCheckpoint, teacher);
+        teacherState = ModelCheckpoints.state(teacherCheckpoint);
       }
       ProgressReporter reporter =
           new ProgressReporter(
@@ -501,7 +555,7 @@ public class TrainingService {
                       state,
                       provenance(jobId, round, parent, dataset)));
       StageResult result =
-          pipeline.trainQat(start, roundEpochs, learningRate, startEpoch, reporter);
+          pipeline.trainQat(start, teacherState, roundEpochs, learningRate, startEpoch, reporter);
       Map<String, Double> trainingMetrics = new LinkedHashMap<>();
       putFinite(trainingMetrics, result);
       CheckpointRef ref =
@@ -624,8 +678,19 @@ public class TrainingService {
 
   private static void putFinite(Map<String, Double> out, StageResult result) {
     out.put(FloatCheckpointReady.TRAINING_SECONDS, result.seconds());
+    if (Double.isFinite(result.cpuSeconds())) {
+      out.put(FloatCheckpointReady.CPU_SECONDS, result.cpuSeconds());
+    }
     if (result.fit() != null) {
-      out.put("epochsRun", (double) result.fit().epochLosses().size());
+      List<Double> losses = result.fit().epochLosses();
+      out.put("epochsRun", (double) losses.size());
+      if (losses.size() >= 2) {
+        double before = losses.get(losses.size() - 2);
+        double change = (losses.get(losses.size() - 1) - before) / before;
+        if (Double.isFinite(change)) {
+          out.put(FloatCheckpointReady.LAST_EPOCH_LOSS_CHANGE, change);
+        }
+      }
       if (Double.isFinite(result.fit().finalLoss())) {
         out.put("loss", result.fit().finalLoss());
       }

@@ -21,9 +21,9 @@ import java.util.TreeMap;
  * The validator's judgement, without I/O: picks the bar a job is judged by (its spec's thresholds,
  * or the configured default bar when the spec names none), checks each threshold against the float
  * baseline's and the quantized model's metrics, turns the results into a {@link Decision} (pass;
- * retrain while rounds are left; reject), sizes the epoch budget of a retrain round, says in words
- * which thresholds failed, and picks the best round of a failed job. No bar, no approval: an empty
- * list of checks is never a pass.
+ * retrain while rounds are left; reject), says in words which thresholds failed, and picks the best
+ * round of a failed job. What a retrain round changes is {@link RemedyPolicy}'s. No bar, no
+ * approval: an empty list of checks is never a pass.
  */
 public final class DecisionPolicy {
 
@@ -37,29 +37,17 @@ public final class DecisionPolicy {
   /** The thresholds a job is judged by, and where they came from. */
   public record Bar(Map<String, MetricThreshold> thresholds, ThresholdSource source) {}
 
-  private final int epochGrowth;
-  private final int maxEpochs;
   private final Map<String, MetricThreshold> defaultBar;
 
   /** A policy with the default bar {@value #DEFAULT_THRESHOLDS}. */
-  public DecisionPolicy(int epochGrowth, int maxEpochs) {
-    this(epochGrowth, maxEpochs, parseBar(DEFAULT_THRESHOLDS));
+  public DecisionPolicy() {
+    this(parseBar(DEFAULT_THRESHOLDS));
   }
 
   /**
-   * @param epochGrowth factor of a retrain round's epochs over the previous round's, at least 1
-   * @param maxEpochs cap of a round's epoch budget, at least 1
    * @param defaultBar the bar of a job whose spec names no threshold: at least one valid threshold
    */
-  public DecisionPolicy(int epochGrowth, int maxEpochs, Map<String, MetricThreshold> defaultBar) {
-    if (epochGrowth < 1) {
-      throw new IllegalArgumentException("epochGrowth must be >= 1, was " + epochGrowth);
-    }
-    if (maxEpochs < 1) {
-      throw new IllegalArgumentException("maxEpochs must be >= 1, was " + maxEpochs);
-    }
-    this.epochGrowth = epochGrowth;
-    this.maxEpochs = maxEpochs;
+  public DecisionPolicy(Map<String, MetricThreshold> defaultBar) {
     this.defaultBar = requireBar(defaultBar, "the default bar");
   }
 
@@ -148,26 +136,6 @@ public final class DecisionPolicy {
       return Decision.PASS;
     }
     return round < maxRounds ? Decision.RETRAIN : Decision.REJECT;
-  }
-
-  /**
-   * The epoch budget of QAT round {@code round} (from 1): round 1 trains the spec's {@code
-   * qatEpochs}; each retrain round trains {@code max(1, growth × the previous round's)}, capped.
-   */
-  public int epochsOfRound(JobSpec spec, int round) {
-    if (round < 1) {
-      throw new IllegalArgumentException("round must be >= 1, was " + round);
-    }
-    long epochs = Math.min(spec.training().qatEpochs(), maxEpochs);
-    for (int r = 2; r <= round; r++) {
-      epochs = Math.min(maxEpochs, Math.max(1, epochGrowth * epochs));
-    }
-    return (int) epochs;
-  }
-
-  /** The epoch budget of the round that retrains round {@code failedRound}. */
-  public int retrainEpochs(JobSpec spec, int failedRound) {
-    return epochsOfRound(spec, failedRound + 1);
   }
 
   /**

@@ -5,6 +5,7 @@ import io.qatfleet.core.checkpoint.CheckpointCodec;
 import io.qatfleet.core.checkpoint.CheckpointException;
 import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.pipeline.CpuTime;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.CheckpointStore;
 import io.qatfleet.messaging.deadletter.RejectedInputException;
@@ -80,6 +81,7 @@ public class ValidationService {
   private final JobRecords records;
   private final ModelEvaluator evaluator;
   private final DecisionPolicy policy;
+  private final RemedyPolicy remedies;
   private final ApprovalSigner signer;
   private final CheckpointCodec codec = new CheckpointCodec();
 
@@ -101,11 +103,8 @@ public class ValidationService {
     this.records = new JobRecords(ledger);
     this.evaluator = new ModelEvaluator(DatasetLoader.fromEnvironment());
     this.signer = signer;
-    this.policy =
-        new DecisionPolicy(
-            config.retrainEpochGrowth(),
-            config.retrainMaxEpochs(),
-            DecisionPolicy.parseBar(config.defaultThresholds()));
+    this.policy = new DecisionPolicy(DecisionPolicy.parseBar(config.defaultThresholds()));
+    this.remedies = new RemedyPolicy(config.retrainEpochGrowth(), config.retrainMaxEpochs());
   }
 
   /** Evaluates and records the float baseline of a job, once. */
@@ -168,7 +167,17 @@ public class ValidationService {
                             + round
                             + " on qat.validate"));
     long t0 = System.nanoTime();
-    publisher.status(jobId, round, "validation", 0.0, "validating round " + round);
+    double cpu0 = CpuTime.processSeconds();
+    // Round 0 is post-training quantization: judged first under ptq_first, else reported only.
+    boolean reportOnly = round == 0 && !spec.ptqFirst();
+    publisher.status(
+        jobId,
+        round,
+        "validation",
+        0.0,
+        round == 0
+            ? "validating post-training quantization (round 0)"
+            : "validating round " + round);
     Checkpoint integer = fetch(event.checkpoint(), "quantized checkpoint");
     Checkpoint calibrated = fetch(event.calibratedCheckpoint(), "calibrated checkpoint");
     byte[] onnx =
@@ -201,6 +210,7 @@ public class ValidationService {
     // The round's evaluation time goes into its report only, not into the registry's metrics.
     Map<String, Double> quantizedMetrics = new LinkedHashMap<>(roundMetrics);
     quantizedMetrics.put(ValidationCompleted.EVALUATION_SECONDS, evaluation.seconds());
+    putCpuSeconds(quantizedMetrics, event, CpuTime.since(cpu0));
     // A baseline recorded before confusion matrices were kept has none; the quantized model's
     // shape stands in with zero counts rather than failing a job that is under way.
     List<List<Integer>> floatConfusion =
@@ -237,12 +247,15 @@ public class ValidationService {
         input,
         outbox -> {
           outbox.report(report);
+          if (reportOnly) {
+            return;
+          }
           switch (decision) {
             case PASS -> {
               approved.set(approval(event, spec, roundMetrics, evaluation.agreement(), bar));
               outbox.approved(approved.get());
             }
-            case RETRAIN -> outbox.retrain(retrain(event, spec, results));
+            case RETRAIN -> outbox.retrain(retrain(event, spec, results, baseline.checkpoint()));
             case REJECT -> outbox.jobFailed(failure(event, results, result));
           }
         });
@@ -251,7 +264,9 @@ public class ValidationService {
     }
     records.saveRound(jobId, result);
 
-    metrics.decision(decision);
+    if (!reportOnly) {
+      metrics.decision(decision);
+    }
     metrics.accuracyDrop(
         baseline.metrics().get(ModelEvaluator.ACCURACY),
         evaluation.metrics().get(ModelEvaluator.ACCURACY));
@@ -313,8 +328,22 @@ public class ValidationService {
             event.onnxModel()));
   }
 
+  /**
+   * The send-back of a failed round with its remedy ({@link RemedyPolicy}): the next round's
+   * epochs, learning rate, distillation from {@code baseline} and raised bits, each with its
+   * reason.
+   */
   private RetrainRequested retrain(
-      QuantizedModelReady event, JobSpec spec, List<ThresholdResult> results) {
+      QuantizedModelReady event,
+      JobSpec spec,
+      List<ThresholdResult> results,
+      CheckpointRef baseline) {
+    int roundEpochs = event.round() == 0 ? 0 : spec.training().qatEpochs();
+    // Per-layer sensitivities and quantization.maxBits arrive with automatic mixed precision
+    // (issue 14, parts 2 and 4); until then the policy's bits step has nothing to read.
+    RemedyPolicy.Plan plan =
+        remedies.plan(
+            spec, roundEpochs, results, event.calibrationMetrics(), baseline, Map.of(), null);
     return new RetrainRequested(
         QatEvent.newEventId(),
         event.jobId(),
@@ -324,8 +353,32 @@ public class ValidationService {
         spec,
         "round " + event.round() + " failed: " + DecisionPolicy.reason(results),
         event.round() + 1,
-        policy.retrainEpochs(spec, event.round()),
-        spec.training().qatLearningRate());
+        plan.epochs(),
+        plan.learningRate(),
+        plan.remedy());
+  }
+
+  /**
+   * The CPU-seconds of each stage of the round: training (none for round 0, whose float baseline
+   * every round shares) and quantizing as their events carry them, and this evaluation.
+   */
+  private static void putCpuSeconds(
+      Map<String, Double> out, QuantizedModelReady event, double evaluationCpuSeconds) {
+    Map<String, Double> stage = event.calibrationMetrics();
+    Double training =
+        event.round() == 0
+            ? Double.valueOf(0)
+            : stage.get(QuantizedModelReady.TRAINING_PREFIX + FloatCheckpointReady.CPU_SECONDS);
+    if (training != null) {
+      out.put(ValidationCompleted.TRAINING_CPU_SECONDS, training);
+    }
+    Double quantization = stage.get(QuantizedModelReady.CPU_SECONDS);
+    if (quantization != null) {
+      out.put(ValidationCompleted.QUANTIZATION_CPU_SECONDS, quantization);
+    }
+    if (Double.isFinite(evaluationCpuSeconds)) {
+      out.put(ValidationCompleted.EVALUATION_CPU_SECONDS, evaluationCpuSeconds);
+    }
   }
 
   private JobFailed failure(

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.job.MetricThreshold;
-import io.qatfleet.core.train.TrainingSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.event.Decision;
 import io.qatfleet.messaging.event.ThresholdResult;
@@ -67,8 +66,7 @@ class DecisionPolicyTest {
   @Test
   void judgesSpecWithoutThresholdsByTheDefaultBar() {
     DecisionPolicy policy =
-        new DecisionPolicy(
-            2, 1000, DecisionPolicy.parseBar("{\"accuracy\": {\"maxAbsDrop\": 0.02}}"));
+        new DecisionPolicy(DecisionPolicy.parseBar("{\"accuracy\": {\"maxAbsDrop\": 0.02}}"));
     Bar bar = policy.barFor(specWithThresholds(Map.of()));
 
     assertThat(bar.source()).isEqualTo(ThresholdSource.DEFAULT);
@@ -85,7 +83,7 @@ class DecisionPolicyTest {
   @Test
   void judgesSpecWithThresholdsByItsOwn() {
     Map<String, MetricThreshold> own = Map.of("macroF1", new MetricThreshold(0.5, null, null));
-    Bar bar = new DecisionPolicy(2, 1000).barFor(specWithThresholds(own));
+    Bar bar = new DecisionPolicy().barFor(specWithThresholds(own));
 
     assertThat(bar.source()).isEqualTo(ThresholdSource.SPEC);
     assertThat(bar.thresholds()).isEqualTo(own);
@@ -93,7 +91,7 @@ class DecisionPolicyTest {
 
   @Test
   void defaultBarIsOnePointOfAccuracy() {
-    assertThat(new DecisionPolicy(2, 1000).defaultBar())
+    assertThat(new DecisionPolicy().defaultBar())
         .isEqualTo(Map.of("accuracy", new MetricThreshold(null, 0.01, null)));
   }
 
@@ -112,25 +110,6 @@ class DecisionPolicyTest {
         .hasMessageContaining("unknown metric");
     assertThatThrownBy(() -> DecisionPolicy.parseBar("accuracy 0.01"))
         .hasMessageContaining("not a thresholds section");
-  }
-
-  @Test
-  void doublesTheEpochBudgetEachRound() {
-    DecisionPolicy policy = new DecisionPolicy(2, 1000);
-    JobSpec threeEpochs = specWithQatEpochs(3);
-    assertThat(policy.epochsOfRound(threeEpochs, 1)).isEqualTo(3);
-    assertThat(policy.retrainEpochs(threeEpochs, 1)).isEqualTo(6);
-    assertThat(policy.retrainEpochs(threeEpochs, 2)).isEqualTo(12);
-    // A first round of 0 epochs still leads to a retrain of at least one epoch, then 2, 4.
-    JobSpec zero = specWithQatEpochs(0);
-    assertThat(policy.retrainEpochs(zero, 1)).isEqualTo(1);
-    assertThat(policy.retrainEpochs(zero, 3)).isEqualTo(4);
-  }
-
-  @Test
-  void capsTheEpochBudget() {
-    DecisionPolicy policy = new DecisionPolicy(2, 10);
-    assertThat(policy.retrainEpochs(specWithQatEpochs(3), 2)).isEqualTo(10);
   }
 
   @Test
@@ -169,17 +148,5 @@ class DecisionPolicyTest {
 
   private static JobSpec specWithThresholds(Map<String, MetricThreshold> thresholds) {
     return new JobSpec("m", null, null, null, null, thresholds, null);
-  }
-
-  private static JobSpec specWithQatEpochs(int qatEpochs) {
-    return new JobSpec(
-        "m",
-        null,
-        null,
-        null,
-        new TrainingSpec(
-            null, qatEpochs, null, null, null, null, null, null, null, null, null, null),
-        null,
-        null);
   }
 }
