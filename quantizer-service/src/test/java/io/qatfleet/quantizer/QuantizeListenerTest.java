@@ -98,6 +98,9 @@ class QuantizeListenerTest {
     assertThat(ready.round()).isEqualTo(1);
     assertThat(ready.spec()).isEqualTo(QatCheckpointFixture.SPEC);
     assertThat(ready.calibrationMetrics().get("calibrationLoss")).isFinite().isPositive();
+    // How the round trained travels on to the validator (its remedy reads the loss trend).
+    assertThat(ready.calibrationMetrics())
+        .containsEntry(QuantizedModelReady.TRAINING_PREFIX + "loss", 0.9);
 
     Checkpoint integer = fetch(ready.checkpoint());
     assertThat(integer.kind()).isEqualTo(CheckpointKind.QUANTIZED);
@@ -162,7 +165,7 @@ class QuantizeListenerTest {
   }
 
   @Test
-  void skipsFloatBaseline() {
+  void quantizesFloatBaselineAsRoundZeroByPostTrainingQuantization() {
     String job = newJob();
     CheckpointRef baseline = store.put(QatCheckpointFixture.baselineCheckpoint());
     FloatCheckpointReady event =
@@ -174,13 +177,45 @@ class QuantizeListenerTest {
             Instant.now(),
             QatCheckpointFixture.SPEC,
             true,
+            Map.of(FloatCheckpointReady.CPU_SECONDS, 12.5));
+
+    send(job, codec.encode(event));
+
+    QuantizedModelReady ready =
+        single(awaitEvents(Topics.VALIDATE, job, 1), QuantizedModelReady.class);
+    assertThat(ready.round()).isZero();
+    assertThat(ready.spec()).isEqualTo(QatCheckpointFixture.SPEC);
+    assertThat(ready.calibrationMetrics().get(QuantizedModelReady.CPU_SECONDS)).isPositive();
+    // The baseline's training is no cost of round 0: every round shares it.
+    assertThat(ready.calibrationMetrics().keySet())
+        .noneMatch(k -> k.startsWith(QuantizedModelReady.TRAINING_PREFIX));
+    Checkpoint integer = fetch(ready.checkpoint());
+    assertThat(integer.kind()).isEqualTo(CheckpointKind.QUANTIZED);
+    assertThat(ModelCheckpoints.quantizedModel(integer).layers().get(1).weights().spec().bits())
+        .isEqualTo(4);
+    assertThat(integer.provenance().parentSha256()).isEqualTo(baseline.sha256());
+    assertThat(fetch(ready.calibratedCheckpoint()).provenance().round()).isZero();
+  }
+
+  @Test
+  void deadLettersBaselineFlagOnAnotherRound() {
+    String job = newJob();
+    CheckpointRef baseline = store.put(QatCheckpointFixture.baselineCheckpoint());
+    FloatCheckpointReady event =
+        new FloatCheckpointReady(
+            QatEvent.newEventId(),
+            job,
+            2,
+            baseline,
+            Instant.now(),
+            QatCheckpointFixture.SPEC,
+            true,
             Map.of());
 
     send(job, codec.encode(event));
-    send(job, "sentinel".getBytes(StandardCharsets.UTF_8));
 
-    DeadLetter sentinel = single(awaitEvents(Topics.DLQ, job, 1), DeadLetter.class);
-    assertThat(sentinel.errorType()).isEqualTo("MALFORMED_JSON");
+    DeadLetter letter = single(awaitEvents(Topics.DLQ, job, 1), DeadLetter.class);
+    assertThat(letter.errorType()).isEqualTo("UNSUPPORTED_ROUND");
     assertThat(events(Topics.VALIDATE, job, QuantizedModelReady.class)).isEmpty();
   }
 
