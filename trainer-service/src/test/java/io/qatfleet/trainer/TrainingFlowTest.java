@@ -7,13 +7,17 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.qatfleet.core.checkpoint.Checkpoint;
 import io.qatfleet.core.checkpoint.CheckpointCodec;
 import io.qatfleet.core.checkpoint.Provenance;
+import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.job.JobSpec;
+import io.qatfleet.core.job.Strategy;
 import io.qatfleet.core.json.Json;
 import io.qatfleet.core.model.ModelInit;
 import io.qatfleet.core.model.ModelState;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.core.quant.QuantizationBudget;
 import io.qatfleet.core.quant.QuantizationSpec;
+import io.qatfleet.core.pipeline.QatPipeline;
+import io.qatfleet.core.train.Distillation;
 import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.approval.ApprovalSignature;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
@@ -25,6 +29,8 @@ import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.Remedy;
+import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.RetrainTriggered;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.ThresholdSource;
@@ -300,7 +306,11 @@ class TrainingFlowTest {
     FloatCheckpointReady round1 =
         topics
             .await(
-                Topics.QUANTIZE, FloatCheckpointReady.class, e -> e.jobId().equals(victim), 1, WAIT)
+                Topics.QUANTIZE,
+                FloatCheckpointReady.class,
+                e -> e.jobId().equals(victim) && !e.baseline(),
+                1,
+                WAIT)
             .get(0);
     assertThat(round1.round()).isEqualTo(1);
     assertThat(
@@ -319,7 +329,9 @@ class TrainingFlowTest {
                 FloatCheckpointReady.class,
                 e -> e.jobId().equals(victim),
                 Duration.ofSeconds(2)))
-        .hasSize(1);
+        .as("the baseline, for post-training quantization, and round 1")
+        .extracting(FloatCheckpointReady::round)
+        .containsExactlyInAnyOrder(0, 1);
   }
 
   /**
@@ -327,6 +339,136 @@ class TrainingFlowTest {
    * JobFailed naming the step and the last good checkpoint (the round's start), nothing is
    * dead-lettered, and a redelivered request does not train the round again.
    */
+  /**
+   * Under ptq_first the baseline goes to the validator and the quantizer (post-training
+   * quantization, round 0) and the trainer asks for no QAT round itself: the validator does when
+   * round 0 misses its bar.
+   */
+  @Test
+  void asksForNoQatRoundAfterTheBaselineUnderPtqFirst() {
+    String jobId = UUID.randomUUID().toString();
+    JobSpec tiny = TestJobs.tiny(1);
+    JobSpec spec =
+        new JobSpec(
+            tiny.name(),
+            tiny.data(),
+            tiny.model(),
+            tiny.quantization(),
+            tiny.training(),
+            tiny.thresholds(),
+            tiny.maxRounds(),
+            null,
+            Strategy.PTQ_FIRST);
+
+    topics.send(Topics.JOBS, submitted(jobId, spec, null));
+
+    FloatCheckpointReady ptq =
+        topics
+            .await(
+                Topics.QUANTIZE, FloatCheckpointReady.class, e -> e.jobId().equals(jobId), 1, WAIT)
+            .get(0);
+    assertThat(ptq.round()).isZero();
+    assertThat(ptq.baseline()).isTrue();
+    assertThat(ptq.trainingMetrics()).containsKey(FloatCheckpointReady.CPU_SECONDS);
+    assertThat(
+            topics.readFor(
+                Topics.TRAIN,
+                TrainRequested.class,
+                e -> e.jobId().equals(jobId),
+                Duration.ofSeconds(3)))
+        .isEmpty();
+  }
+
+  /**
+   * A send-back whose remedy turns distillation on and raises layer 1 to 8 bits: the round trains
+   * with both (the teacher fetched from the store) and hands the quantizer the spec it ran with:
+   * the remedy's epochs and learning rate as its QAT budget, distillation, the layer override; its
+   * checkpoint records the raised bits, with layer 1's step sizes carried over to the finer grid.
+   */
+  @Test
+  void appliesTheRemedyOfASendBackToTheNextRound() {
+    String jobId = UUID.randomUUID().toString();
+    JobSpec spec = TestJobs.tiny(1);
+    CheckpointRef baseline = putBaseline(jobId, spec);
+    QatPipeline pipeline = QatPipeline.forJob(spec, DatasetLoader.fromEnvironment());
+    ModelState quantized = pipeline.initQuantization(ModelInit.initialState(spec.model(), 3));
+    CheckpointRef calibrated =
+        put(
+            ModelCheckpoints.ofFloat(
+                spec.model(), spec.quantization(), quantized, provenance(jobId, 1)));
+    Remedy remedy =
+        new Remedy(
+            List.of("distillation on", "layer 1 weights 4 → 8 bits"),
+            0.05,
+            null,
+            new Distillation(0.5, 2.0),
+            baseline,
+            Map.of("1", 8));
+    topics.send(
+        Topics.TRAIN,
+        new RetrainRequested(
+            QatEvent.newEventId(),
+            jobId,
+            1,
+            calibrated,
+            Instant.now(),
+            spec,
+            "round 1 failed",
+            2,
+            2,
+            1e-4,
+            remedy));
+
+    FloatCheckpointReady round2 =
+        topics
+            .await(
+                Topics.QUANTIZE, FloatCheckpointReady.class, e -> e.jobId().equals(jobId), 1, WAIT)
+            .get(0);
+    assertThat(round2.round()).isEqualTo(2);
+    assertThat(round2.trainingMetrics()).containsEntry("epochsRun", 2.0);
+    assertThat(round2.trainingMetrics()).containsKey(FloatCheckpointReady.LAST_EPOCH_LOSS_CHANGE);
+    JobSpec ran = round2.spec();
+    assertThat(ran.training().qatEpochs()).isEqualTo(2);
+    assertThat(ran.training().qatLearningRate()).isEqualTo(1e-4);
+    assertThat(ran.training().distillation()).isEqualTo(new Distillation(0.5, 2.0));
+    assertThat(ran.quantization().layers().get("1").weightBits()).isEqualTo(8);
+    Checkpoint trained = fetchCheckpoint(round2.checkpoint());
+    assertThat(ModelCheckpoints.quantizationSpec(trained)).isEqualTo(ran.quantization());
+    assertThat(
+            topics.readFor(
+                Topics.STATUS,
+                StatusUpdate.class,
+                e -> e.jobId().equals(jobId) && e.message().contains("distilling from"),
+                Duration.ofSeconds(2)))
+        .hasSize(1);
+  }
+
+  @Test
+  void deadLettersRemedyThatRaisesALayerTheModelLacks() {
+    String jobId = UUID.randomUUID().toString();
+    JobSpec spec = TestJobs.tiny(1);
+    CheckpointRef start = putBaseline(jobId, spec);
+    topics.send(
+        Topics.TRAIN,
+        new RetrainRequested(
+            QatEvent.newEventId(),
+            jobId,
+            1,
+            start,
+            Instant.now(),
+            spec,
+            "round 1 failed",
+            2,
+            1,
+            1e-4,
+            new Remedy(
+                List.of("layer 9 weights 4 → 8 bits"), 0.05, null, null, null, Map.of("9", 8))));
+
+    DeadLetter letter = deadLetter(jobId);
+    assertThat(letter.errorType()).isEqualTo("INVALID_SPEC");
+    assertThat(letter.reason()).contains("quantization.layers.9: no such layer");
+  }
+
   @Test
   void endsJobWithJobFailedWhenTrainingDiverges() {
     String jobId = UUID.randomUUID().toString();
@@ -613,6 +755,12 @@ class TrainingFlowTest {
             ModelCheckpoints.ofFloat(
                 spec.model(), null, ModelInit.initialState(spec.model(), 3), provenance(jobId, 0)))
         .bytes();
+  }
+
+  private Checkpoint fetchCheckpoint(CheckpointRef ref) {
+    try (KafkaCheckpointStore store = new KafkaCheckpointStore(bootstrapServers)) {
+      return new CheckpointCodec().decode(store.get(ref, WAIT), ref.sha256());
+    }
   }
 
   private CheckpointRef put(Checkpoint checkpoint) {
