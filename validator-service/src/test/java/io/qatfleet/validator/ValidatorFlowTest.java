@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.job.MetricThreshold;
 import io.qatfleet.core.quant.LayerSensitivity;
+import io.qatfleet.core.job.Strategy;
 import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.approval.ApprovalSignature;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
@@ -18,6 +19,7 @@ import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.QuantizedModelReady;
+import io.qatfleet.messaging.event.Remedy;
 import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.ThresholdResult;
@@ -30,6 +32,7 @@ import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
 import io.qatfleet.validator.TestModels.Models;
 import io.qatfleet.validator.service.ModelEvaluator;
+import io.qatfleet.validator.service.RemedyPolicy;
 import io.qatfleet.validator.service.ValidatorMetrics;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -268,20 +271,55 @@ class ValidatorFlowTest {
   }
 
   @Test
-  void requestsRetrainWhileRoundsAreLeft() {
-    JobSpec spec = TestModels.spec("fashion-retrain", TestModels.impossible(), 3);
+  void requestsRetrainWithARemedyWhileRoundsAreLeft() {
+    JobSpec job1Spec = TestModels.spec("fashion-retrain", TestModels.impossible(), 3);
+    // Round 2 ran with 2 epochs (its spec says so, as the trainer writes it) and its loss still
+    // fell 10 % in its last epoch.
+    JobSpec spec =
+        job1Spec.with(
+            job1Spec.quantization(),
+            job1Spec.training().withQat(2, job1Spec.training().qatLearningRate(), null));
     String job = newJob(spec);
-    topics.send(Topics.VALIDATE, job, quantized(job, 2, spec, trainedInteger, trainedCalibrated));
+    topics.send(
+        Topics.VALIDATE,
+        job,
+        new QuantizedModelReady(
+            QatEvent.newEventId(),
+            job,
+            2,
+            trainedInteger,
+            Instant.now(),
+            spec,
+            trainedCalibrated,
+            Map.of(
+                RemedyPolicy.LAST_EPOCH_LOSS_CHANGE,
+                -0.1,
+                QuantizedModelReady.CPU_SECONDS,
+                3.0,
+                QuantizedModelReady.TRAINING_PREFIX + FloatCheckpointReady.CPU_SECONDS,
+                40.0),
+            null));
 
     RetrainRequested retrain =
         topics.await(Topics.TRAIN, RetrainRequested.class, ofJob(job), 1, WAIT).get(0);
     assertThat(retrain.round()).isEqualTo(2);
     assertThat(retrain.nextRound()).isEqualTo(3);
-    // qatEpochs 1 in round 1, 2 in round 2, so round 3 trains 4.
+    // 2 epochs in round 2 with the loss still falling: round 3 trains 4.
     assertThat(retrain.epochs()).isEqualTo(4);
     assertThat(retrain.learningRate()).isEqualTo(spec.training().qatLearningRate());
     assertThat(retrain.checkpoint()).isEqualTo(trainedCalibrated);
     assertThat(retrain.spec()).isEqualTo(spec);
+    // A bar of accuracy 1.0 is missed by far more than half a point: distillation from the
+    // baseline this job's FloatCheckpointReady named.
+    Remedy remedy = retrain.remedy();
+    assertThat(remedy.miss()).isCloseTo(1.0 - models.trainedAccuracy(), within(1e-9));
+    assertThat(remedy.lossFalling()).isTrue();
+    assertThat(remedy.distillation()).isNotNull();
+    assertThat(remedy.teacher()).isEqualTo(baseline);
+    assertThat(remedy.changes())
+        .hasSize(2)
+        .anyMatch(c -> c.startsWith("epochs 2 → 4: the loss was still falling"))
+        .anyMatch(c -> c.startsWith("distillation on"));
     assertThat(retrain.reason())
         .contains("accuracy")
         .contains(String.format(Locale.ROOT, "%.4f", models.trainedAccuracy()))
@@ -290,8 +328,76 @@ class ValidatorFlowTest {
     ValidationCompleted report =
         topics.readToEnd(Topics.STATUS, ValidationCompleted.class, ofJob(job)).get(0);
     assertThat(report.decision()).isEqualTo(Decision.RETRAIN);
+    assertThat(report.quantizedMetrics())
+        .containsEntry(ValidationCompleted.TRAINING_CPU_SECONDS, 40.0)
+        .containsEntry(ValidationCompleted.QUANTIZATION_CPU_SECONDS, 3.0)
+        .containsKey(ValidationCompleted.EVALUATION_CPU_SECONDS);
     assertThat(report.thresholdResults()).noneMatch(ThresholdResult::passed);
     assertThat(topics.readToEnd(Topics.DEPLOY, ModelApproved.class, ofJob(job))).isEmpty();
+  }
+
+  /**
+   * Round 0 is post-training quantization. By default it is reported beside the QAT rounds and
+   * nothing else: no approval though it passes, no send-back (the trainer already runs round 1).
+   */
+  @Test
+  void reportsPostTrainingQuantizationWithoutActingOnIt() {
+    String model = "fashion-ptq-" + UUID.randomUUID().toString().substring(0, 8);
+    JobSpec spec = TestModels.spec(model, TestModels.lenient(), 3);
+    String job = newJob(spec);
+    topics.send(Topics.VALIDATE, job, quantized(job, 0, spec, trainedInteger, trainedCalibrated));
+
+    ValidationCompleted report =
+        topics.await(Topics.STATUS, ValidationCompleted.class, ofJob(job), 1, WAIT).get(0);
+    assertThat(report.round()).isZero();
+    assertThat(report.decision()).isEqualTo(Decision.PASS);
+    assertThat(report.quantizedMetrics())
+        .containsEntry(ValidationCompleted.TRAINING_CPU_SECONDS, 0.0);
+    assertThat(
+            topics.readFor(Topics.DEPLOY, ModelApproved.class, ofJob(job), Duration.ofSeconds(3)))
+        .isEmpty();
+    assertThat(topics.readToEnd(Topics.TRAIN, RetrainRequested.class, ofJob(job))).isEmpty();
+  }
+
+  /** Under ptq_first, round 0 passing its bar is approved; missing it asks for round 1. */
+  @Test
+  void approvesOrSendsBackPostTrainingQuantizationUnderPtqFirst() {
+    String model = "fashion-ptqfirst-" + UUID.randomUUID().toString().substring(0, 8);
+    JobSpec lenient = ptqFirst(TestModels.spec(model, TestModels.lenient(), 3));
+    String passing = newJob(lenient);
+    topics.send(
+        Topics.VALIDATE,
+        passing,
+        quantized(passing, 0, lenient, trainedInteger, trainedCalibrated));
+    ModelApproved approved =
+        topics.await(Topics.DEPLOY, ModelApproved.class, ofJob(passing), 1, WAIT).get(0);
+    assertThat(approved.round()).isZero();
+
+    JobSpec strict = ptqFirst(TestModels.spec(model + "-x", TestModels.impossible(), 3));
+    String failing = newJob(strict);
+    topics.send(
+        Topics.VALIDATE, failing, quantized(failing, 0, strict, trainedInteger, trainedCalibrated));
+    RetrainRequested retrain =
+        topics.await(Topics.TRAIN, RetrainRequested.class, ofJob(failing), 1, WAIT).get(0);
+    assertThat(retrain.nextRound()).isEqualTo(1);
+    assertThat(retrain.epochs()).isEqualTo(Math.max(1, strict.training().qatEpochs()));
+    assertThat(retrain.remedy().changes().get(0))
+        .startsWith("epochs 0 → ")
+        .contains("post-training quantization");
+    assertThat(topics.readToEnd(Topics.DEPLOY, ModelApproved.class, ofJob(failing))).isEmpty();
+  }
+
+  private static JobSpec ptqFirst(JobSpec spec) {
+    return new JobSpec(
+        spec.name(),
+        spec.data(),
+        spec.model(),
+        spec.quantization(),
+        spec.training(),
+        spec.thresholds(),
+        spec.maxRounds(),
+        null,
+        Strategy.PTQ_FIRST);
   }
 
   @Test
