@@ -42,6 +42,13 @@ public final class JobFollower {
       for (QatEvent e : events) {
         if (shown.add(e.eventId())) {
           out.accept(line(e));
+          if (e instanceof ValidationCompleted v) {
+            RoundRow.of(events).stream()
+                .filter(r -> r.round() == v.round())
+                .findFirst()
+                .flatMap(RoundRow::effect)
+                .ifPresent(effect -> out.accept("    effect of the remedy: " + effect));
+          }
         }
       }
       JobSummary summary = JobSummary.of(jobId, events);
@@ -96,6 +103,7 @@ public final class JobFollower {
       Double f = v.floatMetrics().get("accuracy");
       Double q = v.quantizedMetrics().get("accuracy");
       return head
+          + (v.round() == 0 ? " (post-training quantization)" : "")
           + String.format(
               Locale.ROOT,
               " -> %s (accuracy %.4f vs float %.4f, agreement %.2f %%)",
@@ -105,7 +113,19 @@ public final class JobFollower {
               100 * v.agreement());
     }
     if (e instanceof RetrainRequested r) {
-      return head + " -> round " + r.nextRound() + " with " + r.epochs() + " epochs: " + r.reason();
+      StringBuilder s =
+          new StringBuilder(
+              head
+                  + " -> round "
+                  + r.nextRound()
+                  + " with "
+                  + r.epochs()
+                  + " epochs: "
+                  + r.reason());
+      if (r.remedy() != null) {
+        r.remedy().changes().forEach(c -> s.append("\n    remedy: ").append(c));
+      }
+      return s.toString();
     }
     if (e instanceof ModelApproved a) {
       return head + " -> " + a.modelName() + " v" + a.version();

@@ -33,7 +33,8 @@ public record JobSummary(
     Optional<JobFailed> failed,
     List<ValidationCompleted> validations,
     Map<String, Duration> stageTimes,
-    Duration total) {
+    Duration total,
+    List<RoundRow> rounds) {
 
   /** What the time per stage means. */
   public static final String STAGE_NOTE =
@@ -96,7 +97,7 @@ public record JobSummary(
       }
     }
     Duration total = first == null ? Duration.ZERO : Duration.between(first, last);
-    return new JobSummary(jobId, approved, failed, validations, times, total);
+    return new JobSummary(jobId, approved, failed, validations, times, total, RoundRow.of(events));
   }
 
   private static void end(
@@ -119,6 +120,9 @@ public record JobSummary(
       ValidationCompleted v = validations.get(validations.size() - 1);
       out.append(resultTable(v).markdown());
       notes(v).forEach(line -> out.append(System.lineSeparator()).append(line).append('\n'));
+      out.append('\n').append(roundsTable().markdown());
+      RoundRow.retrainingValue(rounds)
+          .ifPresent(line -> out.append('\n').append(line).append('\n'));
     }
     out.append('\n').append(stageTable().markdown());
     out.append(String.format(Locale.ROOT, "%n%s%n", STAGE_NOTE));
@@ -176,6 +180,44 @@ public record JobSummary(
     onnxLine(v).ifPresent(lines::add);
     sizeLine(v).ifPresent(lines::add);
     return lines;
+  }
+
+  /**
+   * One row per validated round (round 0: post-training quantization): epochs, accuracies, the
+   * change against the round before, agreement, CPU-seconds, decision, and the remedy that started
+   * it.
+   */
+  public Table roundsTable() {
+    List<List<String>> rows = new ArrayList<>();
+    for (RoundRow r : rounds) {
+      ValidationCompleted v =
+          validations.stream().filter(x -> x.round() == r.round()).findFirst().orElseThrow();
+      rows.add(
+          List.of(
+              Integer.toString(r.round()),
+              r.kind(),
+              r.epochsCell(),
+              MetricTables.number(v.floatMetrics().get("accuracy")),
+              MetricTables.number(v.quantizedMetrics().get("accuracy")),
+              r.deltaCell(),
+              MetricTables.number(v.agreement()),
+              r.cpuCell(),
+              v.decision().name(),
+              r.remedyCell()));
+    }
+    return new Table(
+        List.of(
+            "round",
+            "kind",
+            "epochs",
+            "float accuracy",
+            "quantized accuracy",
+            "Δ vs previous (pp)",
+            "agreement",
+            "CPU-s",
+            "decision",
+            "remedy"),
+        rows);
   }
 
   /** Seconds per stage, the time between stages, and the total. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qatfleet.cli.fleet.EventTail;
 import io.qatfleet.cli.fleet.JobSummary;
+import io.qatfleet.cli.fleet.RoundRow;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.job.MetricThreshold;
 import io.qatfleet.core.json.Json;
@@ -13,7 +14,6 @@ import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.QatEvent;
-import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.ThresholdResult;
 import io.qatfleet.messaging.event.TrainRequested;
@@ -113,13 +113,15 @@ public final class ReportWriter {
     Map<String, List<double[]>> curves = lossCurves(events);
     ObjectNode baseline = report.putObject("baseline");
     baseline.set("loss", points(curves.getOrDefault(curveName("baseline", 0), List.of())));
-    Map<Integer, Integer> epochs = requestedEpochs(events);
+    Map<Integer, RoundRow> rows = new TreeMap<>();
+    summary.rounds().forEach(row -> rows.put(row.round(), row));
     ArrayNode rounds = report.putArray("rounds");
     for (ValidationCompleted v : summary.validations()) {
       ObjectNode r = rounds.addObject();
       r.put("round", v.round());
-      if (epochs.containsKey(v.round())) {
-        r.put("epochs", epochs.get(v.round()));
+      RoundRow row = rows.get(v.round());
+      if (row != null && row.epochs() != null) {
+        r.put("epochs", row.epochs());
       }
       ObjectNode loss = r.putObject("loss");
       curves.forEach(
@@ -143,12 +145,19 @@ public final class ReportWriter {
       }
       r.put("agreement", v.agreement());
       r.put("decision", v.decision().name());
+      if (row != null) {
+        r.set("remedy", Json.MAPPER.valueToTree(row.remedy()));
+        if (row.cpuSeconds() != null) {
+          r.put("cpuSeconds", row.cpuSeconds());
+        }
+      }
       r.set("floatConfusion", Json.MAPPER.valueToTree(v.floatConfusion()));
       r.set("quantizedConfusion", Json.MAPPER.valueToTree(v.quantizedConfusion()));
       if (v.sensitivity() != null) {
         r.set("sensitivity", Json.MAPPER.valueToTree(v.sensitivity()));
       }
     }
+    RoundRow.retrainingValue(summary.rounds()).ifPresent(line -> report.put("retraining", line));
     ObjectNode stages = report.putObject("stageSeconds");
     summary.stageTimes().forEach((k, d) -> stages.put(k, d.toMillis() / 1000.0));
     ObjectNode sizes = report.putObject("modelBytes");
@@ -230,19 +239,6 @@ public final class ReportWriter {
   private static Optional<ValidationCompleted> last(JobSummary summary) {
     List<ValidationCompleted> v = summary.validations();
     return v.isEmpty() ? Optional.empty() : Optional.of(v.get(v.size() - 1));
-  }
-
-  /** Epochs the trainer was asked for in each QAT round. */
-  private static Map<Integer, Integer> requestedEpochs(List<QatEvent> events) {
-    Map<Integer, Integer> out = new TreeMap<>();
-    for (QatEvent e : events) {
-      if (e instanceof TrainRequested t) {
-        out.put(t.round(), t.epochs());
-      } else if (e instanceof RetrainRequested r) {
-        out.put(r.nextRound(), r.epochs());
-      }
-    }
-    return out;
   }
 
   static String curveName(String stage, int round) {
@@ -330,7 +326,11 @@ public final class ReportWriter {
                     "Result (round " + v.round() + ")",
                     JobSummary.resultTable(v),
                     JobSummary.notes(v))));
-    out.add(Section.table("Rounds", roundsTable(summary.validations()), List.of()));
+    out.add(
+        Section.table(
+            "Rounds",
+            summary.roundsTable(),
+            RoundRow.retrainingValue(summary.rounds()).stream().toList()));
     last.ifPresent(
         v ->
             out.add(
@@ -491,21 +491,6 @@ public final class ReportWriter {
         .map(
             a -> "APPROVED as " + a.modelName() + " v" + a.version() + " (round " + a.round() + ")")
         .orElseGet(() -> summary.failed().map(f -> "FAILED: " + f.reason()).orElse("unfinished"));
-  }
-
-  private static Table roundsTable(List<ValidationCompleted> validations) {
-    List<List<String>> rows = new ArrayList<>();
-    for (ValidationCompleted v : validations) {
-      rows.add(
-          List.of(
-              Integer.toString(v.round()),
-              MetricTables.number(v.floatMetrics().get(ACCURACY)),
-              MetricTables.number(v.quantizedMetrics().get(ACCURACY)),
-              MetricTables.number(v.agreement()),
-              v.decision().name()));
-    }
-    return new Table(
-        List.of("round", "float accuracy", "quantized accuracy", "agreement", "decision"), rows);
   }
 
   static String describe(MetricThreshold t) {

@@ -11,6 +11,7 @@ import io.qatfleet.core.json.Json;
 import io.qatfleet.core.quant.LayerSensitivity;
 import io.qatfleet.core.quant.QuantizationBudget;
 import io.qatfleet.core.quant.QuantizationSpec;
+import io.qatfleet.core.train.Distillation;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.event.Decision;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
@@ -18,6 +19,7 @@ import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.QuantizedModelReady;
+import io.qatfleet.messaging.event.Remedy;
 import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.ThresholdResult;
@@ -216,6 +218,96 @@ class ReportWriterTest {
 
     assertThat(Files.readString(dir.resolve(ReportWriter.MARKDOWN)))
         .contains("APPROVED as m v1 after 2 round(s)");
+  }
+
+  /**
+   * Round 0 (post-training quantization, 0.80 for 2 CPU-s) beside rounds 1 (0.88) and 2 (0.895),
+   * each QAT round 10 + 2 + 1 CPU-s; round 2 was asked for with a remedy.
+   */
+  private static List<EventTail.Seen> withPtqAndRemedy() {
+    List<EventTail.Seen> seen = new ArrayList<>();
+    for (EventTail.Seen s : twoRounds()) {
+      QatEvent e = s.event();
+      if (e instanceof RetrainRequested r) {
+        e =
+            new RetrainRequested(
+                r.eventId(),
+                JOB,
+                1,
+                REF,
+                r.timestamp(),
+                SPEC,
+                "drop",
+                2,
+                2,
+                1e-3,
+                new Remedy(
+                    List.of("epochs 1 → 2: the loss was still falling", "distillation on"),
+                    0.01,
+                    true,
+                    new Distillation(0.5, 4.0),
+                    REF,
+                    Map.of()));
+      } else if (e instanceof ValidationCompleted v) {
+        e = withCpu(v, 10.0);
+      }
+      seen.add(new EventTail.Seen(s.topic(), JOB, e));
+    }
+    seen.add(
+        3,
+        new EventTail.Seen(
+            "qat.status", JOB, withCpu(validation(35, 0, 0.80, false, FLOAT_CONFUSION), 0.0)));
+    return seen;
+  }
+
+  private static ValidationCompleted withCpu(ValidationCompleted v, double training) {
+    Map<String, Double> metrics = new java.util.HashMap<>(v.quantizedMetrics());
+    metrics.put(ValidationCompleted.TRAINING_CPU_SECONDS, training);
+    metrics.put(ValidationCompleted.QUANTIZATION_CPU_SECONDS, 2.0 - (training == 0 ? 1.0 : 0.0));
+    metrics.put(ValidationCompleted.EVALUATION_CPU_SECONDS, 1.0);
+    return new ValidationCompleted(
+        v.eventId(),
+        JOB,
+        v.round(),
+        REF,
+        v.timestamp(),
+        v.floatMetrics(),
+        metrics,
+        v.thresholdResults(),
+        v.agreement(),
+        v.decision(),
+        v.floatConfusion(),
+        v.quantizedConfusion(),
+        v.thresholdSource());
+  }
+
+  @Test
+  void showsEachRoundsRemedyAndWhatRetrainingBoughtOverPtq() throws Exception {
+    new ReportWriter().write(dir, JOB, withPtqAndRemedy());
+
+    // QAT: 0.895 against PTQ's 0.80 is +9.50 pp, for 2 × (10 + 2 + 1) = 26 CPU-s; PTQ 0 + 1 + 1.
+    String bought = "Retraining bought +9.50 pp for 26.0 CPU-s.";
+    JsonNode report = Json.MAPPER.readTree(dir.resolve(ReportWriter.JSON).toFile());
+    assertThat(report.get("retraining").asText())
+        .startsWith("post-training quantization (round 0): accuracy 0.8000 for 2.0 CPU-s")
+        .endsWith(bought);
+    JsonNode rounds = report.get("rounds");
+    assertThat(rounds).hasSize(3);
+    assertThat(rounds.get(2).get("remedy").get(1).asText()).isEqualTo("distillation on");
+    assertThat(rounds.get(2).get("cpuSeconds").asDouble()).isEqualTo(13.0);
+    assertThat(rounds.get(1).get("remedy")).isEmpty();
+
+    String markdown = Files.readString(dir.resolve(ReportWriter.MARKDOWN));
+    assertThat(markdown)
+        .contains("| 0 | PTQ | 0 | 0.8000 | — | 2.0 | retrain | — |")
+        .contains(
+            "| 2 | QAT | 2 | 0.8950 | +1.50 | 13.0 | pass | epochs 1 → 2: the loss was still"
+                + " falling; distillation on |")
+        .contains(bought);
+    assertThat(Files.readString(dir.resolve(ReportWriter.HTML)))
+        .contains("<th>remedy</th>")
+        .contains("epochs 1 → 2: the loss was still falling; distillation on")
+        .contains(bought);
   }
 
   @Test
