@@ -14,6 +14,7 @@ import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.ModelClaimed;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.QuantizedModelReady;
+import io.qatfleet.messaging.event.Remedy;
 import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.TrainRequested;
@@ -30,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -54,8 +56,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 class FleetEndToEndIT {
   /**
    * W2A2 on 2,000 images: round 1 has no QAT epochs (post-training quantization plus calibration,
-   * measured here at 28-33 % accuracy against a 72 % float model), round 2 gets one epoch (59 %): a
-   * 20-point bar fails the first and passes the second with wide margins.
+   * measured here at 28-33 % accuracy against a 72 % float model), round 2 gets the remedy of the
+   * send-back, one epoch with distillation from the float baseline (59 % without it): a 20-point
+   * bar fails the first and passes the second with wide margins. Round 0, post-training
+   * quantization of the baseline, is reported beside them and fails the bar too.
    */
   private static final String RETRAIN_JOB =
       """
@@ -153,7 +157,54 @@ class FleetEndToEndIT {
             "QuantizedModelReady round 2",
             "ValidationCompleted round 2 PASS",
             "ModelApproved round 2");
+    assertThat(postTrainingQuantization(jobId))
+        .extracting(FleetEndToEndIT::describe)
+        .containsExactly("QuantizedModelReady round 0", "ValidationCompleted round 0 RETRAIN");
+
+    // The send-back's remedy: round 1 trained no epochs, so round 2 trains max(1, qatEpochs = 0);
+    // it missed the bar by points, so round 2 distils from the float baseline.
+    FloatCheckpointReady baseline = (FloatCheckpointReady) flow.get(0);
+    RetrainRequested sendBack = (RetrainRequested) flow.get(5);
+    assertThat(sendBack.epochs()).isEqualTo(1);
+    Remedy remedy = sendBack.remedy();
+    assertThat(remedy).isNotNull();
+    assertThat(remedy.miss()).isPositive();
+    assertThat(remedy.distillation()).isNotNull();
+    assertThat(remedy.teacher()).isEqualTo(baseline.checkpoint());
+    assertThat(remedy.changes())
+        .containsExactly(
+            "epochs 0 → 1: the round trained none (post-training quantization)",
+            String.format(
+                Locale.ROOT,
+                "distillation on (alpha 0.50, T 4.0) from the float baseline: missed the bar by"
+                    + " %.4f",
+                remedy.miss()));
+    // Round 2 ran with it: its spec says so all the way to the approval.
+    FloatCheckpointReady round2 = (FloatCheckpointReady) flow.get(6);
+    assertThat(round2.spec().training().distillation()).isEqualTo(remedy.distillation());
+    assertThat(round2.spec().training().qatEpochs()).isEqualTo(1);
+    assertThat(round2.trainingMetrics()).containsEntry("epochsRun", 1.0);
+    assertThat(events.ofJob(jobId))
+        .extracting(EventTail.Seen::event)
+        .anySatisfy(
+            e ->
+                assertThat(e)
+                    .isInstanceOfSatisfying(
+                        StatusUpdate.class,
+                        u ->
+                            assertThat(u.message())
+                                .contains("distilling from " + baseline.checkpoint().shortId())));
+    // Every stage reported its CPU-seconds; the report states what retraining bought over PTQ.
+    JobSummary summary =
+        JobSummary.of(jobId, events.ofJob(jobId).stream().map(EventTail.Seen::event).toList());
+    assertThat(summary.rounds()).extracting(RoundRow::round).containsExactly(0, 1, 2);
+    assertThat(summary.rounds()).allSatisfy(r -> assertThat(r.cpuSeconds()).isPositive());
+    assertThat(summary.rounds().get(2).remedy()).isEqualTo(remedy.changes());
+    assertThat(summary.rounds().get(2).deltaPp()).isPositive();
+    assertThat(RoundRow.retrainingValue(summary.rounds()))
+        .hasValueSatisfying(line -> assertThat(line).contains("Retraining bought +"));
     ModelApproved approved = (ModelApproved) flow.get(flow.size() - 1);
+    assertThat(approved.spec().training().distillation()).isEqualTo(remedy.distillation());
     assertThat(approved.modelName()).isEqualTo("e2e-retrain");
     // Signed by the key pair the local fleet generated; its public key alone verifies it.
     assertThat(approved.keyId()).isNotBlank();
@@ -216,6 +267,9 @@ class FleetEndToEndIT {
             "QuantizedModelReady round 1",
             "ValidationCompleted round 1 PASS",
             "ModelApproved round 1");
+    assertThat(postTrainingQuantization(jobId))
+        .extracting(FleetEndToEndIT::describe)
+        .containsExactly("QuantizedModelReady round 0", "ValidationCompleted round 0 PASS");
     // The restarted trainer resumed the baseline instead of starting it again: it announced the
     // epochs it found done (at least the first: the kill came during the second), and none of its
     // progress statuses of round 0 is about epoch 1 again.
@@ -300,6 +354,9 @@ class FleetEndToEndIT {
             "QuantizedModelReady round 1",
             "ValidationCompleted round 1 PASS",
             "ModelApproved round 1");
+    assertThat(postTrainingQuantization(jobId))
+        .extracting(FleetEndToEndIT::describe)
+        .containsExactly("QuantizedModelReady round 0", "ValidationCompleted round 0 PASS");
     assertThat(decisions(jobId))
         .filteredOn(e -> e instanceof FloatCheckpointReady f && !f.baseline())
         .singleElement()
@@ -442,15 +499,37 @@ class FleetEndToEndIT {
     sleep(Duration.ofSeconds(3));
   }
 
-  /** The job's stage events (not progress), excluding the registry copy on qat.models. */
+  /**
+   * The job's stage events (not progress), excluding the registry copy on qat.models and round 0's
+   * post-training quantization, which runs beside round 1 ({@link #postTrainingQuantization}).
+   */
   private static List<QatEvent> decisions(String jobId) {
     return events.ofJob(jobId).stream()
         .filter(s -> !s.topic().equals(Topics.MODELS) && !s.topic().equals(Topics.JOBS))
         .filter(s -> !s.topic().equals(Topics.OWNERS))
         .filter(s -> !s.topic().equals(Topics.DLQ))
+        .filter(s -> !isPostTrainingQuantization(s))
         .map(EventTail.Seen::event)
         .filter(e -> !(e instanceof StatusUpdate))
         .collect(Collectors.toList());
+  }
+
+  /** Round 0's quantization and validation, in the order they were published. */
+  private static List<QatEvent> postTrainingQuantization(String jobId) {
+    return events.ofJob(jobId).stream()
+        .filter(s -> s.event().round() == 0)
+        .map(EventTail.Seen::event)
+        .filter(e -> e instanceof QuantizedModelReady || e instanceof ValidationCompleted)
+        .collect(Collectors.toList());
+  }
+
+  /** The baseline handed to the quantizer, and what the quantizer and validator make of it. */
+  private static boolean isPostTrainingQuantization(EventTail.Seen s) {
+    QatEvent e = s.event();
+    return e.round() == 0
+        && ((e instanceof FloatCheckpointReady && s.topic().equals(Topics.QUANTIZE))
+            || e instanceof QuantizedModelReady
+            || e instanceof ValidationCompleted);
   }
 
   private static String describe(QatEvent e) {
