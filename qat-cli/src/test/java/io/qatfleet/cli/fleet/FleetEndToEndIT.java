@@ -114,6 +114,9 @@ class FleetEndToEndIT {
 
   private static final Duration JOB_TIMEOUT = Duration.ofMinutes(8);
 
+  /** The trainer's stage name in the baseline's progress statuses. */
+  private static final String BASELINE_STAGE = "baseline";
+
   private static LocalFleet fleet;
   private static EventTail events;
   private static JobClient jobs;
@@ -248,6 +251,7 @@ class FleetEndToEndIT {
                     s.event() instanceof StatusUpdate u
                         && u.jobId().equals(jobId)
                         && u.round() == 0
+                        && u.stage().equals(BASELINE_STAGE)
                         && u.epoch() != null
                         && u.epoch() >= 2,
                 Duration.ofMinutes(4)))
@@ -272,11 +276,17 @@ class FleetEndToEndIT {
         .containsExactly("QuantizedModelReady round 0", "ValidationCompleted round 0 PASS");
     // The restarted trainer resumed the baseline instead of starting it again: it announced the
     // epochs it found done (at least the first: the kill came during the second), and none of its
-    // progress statuses of round 0 is about epoch 1 again.
+    // progress statuses of round 0 is about epoch 1 again (the quantizer's calibration of round 0,
+    // post-training quantization, counts its own epochs).
     List<StatusUpdate> afterKill =
         events.ofJob(jobId).stream()
             .map(EventTail.Seen::event)
-            .filter(e -> e instanceof StatusUpdate u && u.round() == 0 && u.epoch() != null)
+            .filter(
+                e ->
+                    e instanceof StatusUpdate u
+                        && u.round() == 0
+                        && u.stage().equals(BASELINE_STAGE)
+                        && u.epoch() != null)
             .filter(e -> e.timestamp().isAfter(killedAt))
             .map(StatusUpdate.class::cast)
             .collect(Collectors.toList());

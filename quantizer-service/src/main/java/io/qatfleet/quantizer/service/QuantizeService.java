@@ -208,10 +208,16 @@ public class QuantizeService {
 
   /** The float weights of a baseline checkpoint of {@code spec}'s model, for round 0. */
   static ModelState requireFloatState(Checkpoint checkpoint, JobSpec spec) {
+    requireModel(checkpoint, spec, "baseline checkpoint");
+    return ModelCheckpoints.state(checkpoint);
+  }
+
+  /** A FLOAT checkpoint of {@code spec}'s model, else the rejection naming what it is. */
+  private static ModelSpec requireModel(Checkpoint checkpoint, JobSpec spec, String what) {
     if (checkpoint.kind() != CheckpointKind.FLOAT) {
       throw new RejectedInputException(
           RejectionReason.WRONG_CHECKPOINT,
-          "baseline checkpoint is " + checkpoint.kind() + ", the quantizer needs a FLOAT one");
+          what + " is " + checkpoint.kind() + ", the quantizer needs a FLOAT one");
     }
     ModelSpec model;
     try {
@@ -222,9 +228,9 @@ public class QuantizeService {
     if (!model.equals(spec.model())) {
       throw new RejectedInputException(
           RejectionReason.SPEC_MISMATCH,
-          "baseline checkpoint holds model " + model + " but the job's spec says " + spec.model());
+          what + " holds model " + model + " but the job's spec says " + spec.model());
     }
-    return ModelCheckpoints.state(checkpoint);
+    return model;
   }
 
   /**
@@ -232,23 +238,12 @@ public class QuantizeService {
    * job's model, with the job's quantization spec and a step size for every quantizer.
    */
   static ModelState requireQatState(Checkpoint checkpoint, JobSpec spec) {
-    if (checkpoint.kind() != CheckpointKind.FLOAT) {
-      throw new RejectedInputException(
-          RejectionReason.WRONG_CHECKPOINT,
-          "input checkpoint is " + checkpoint.kind() + ", the quantizer needs a FLOAT one");
-    }
-    ModelSpec model;
+    ModelSpec model = requireModel(checkpoint, spec, "input checkpoint");
     QuantizationSpec quantization;
     try {
-      model = ModelCheckpoints.modelSpec(checkpoint);
       quantization = ModelCheckpoints.quantizationSpec(checkpoint);
     } catch (CheckpointException e) {
       throw new RejectedInputException(RejectionReason.CORRUPT_CHECKPOINT, e.getMessage(), e);
-    }
-    if (!model.equals(spec.model())) {
-      throw new RejectedInputException(
-          RejectionReason.SPEC_MISMATCH,
-          "input checkpoint holds model " + model + " but the job's spec says " + spec.model());
     }
     if (quantization == null) {
       throw new RejectedInputException(

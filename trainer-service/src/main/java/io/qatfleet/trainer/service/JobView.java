@@ -227,11 +227,15 @@ public class JobView {
           new HistoryEntry(s.timestamp(), "StatusUpdate", s.round(), s.stage(), s.message()),
           historyLimit);
     } else if (event instanceof ValidationCompleted v) {
-      job.setStage("validated");
+      // Round 0's report (post-training quantization) read after a QAT round began does not set
+      // the job back to it.
+      if (v.round() >= job.round) {
+        job.setStage("validated");
+        job.decision = v.decision().name().toLowerCase(java.util.Locale.ROOT);
+      }
       job.round = Math.max(job.round, v.round());
       job.floatMetrics = v.floatMetrics();
       job.roundMetrics.put(v.round(), v.quantizedMetrics());
-      job.decision = v.decision().name().toLowerCase(java.util.Locale.ROOT);
       Map<String, MetricThreshold> thresholds = new TreeMap<>();
       v.thresholdResults().forEach(r -> thresholds.put(r.metric(), r.threshold()));
       job.bar = new Bar(v.thresholdSource(), Collections.unmodifiableMap(thresholds));
