@@ -396,6 +396,7 @@ public class TrainingService {
           "TrainRequested for round 0: the float baseline starts from JobSubmitted on qat.jobs");
     }
     JobSpec spec = request.spec();
+    budgets.require(spec);
     qatRound(
         request.jobId(),
         request.round(),
@@ -413,6 +414,9 @@ public class TrainingService {
    * really ran with.
    */
   public void qatRound(RetrainRequested request) throws Exception {
+    // The failed round's spec must fit the budget; the remedy's epochs are checked as the round's
+    // (over the cap, the job fails rather than its send-back being dead-lettered).
+    budgets.require(request.spec());
     Remedy remedy = request.remedy();
     JobSpec spec =
         remedy == null
@@ -446,7 +450,6 @@ public class TrainingService {
       int roundEpochs,
       double learningRate)
       throws Exception {
-    budgets.require(spec);
     if (spec.training().distillation() != null && teacher == null) {
       throw new RejectedInputException(
           RejectionReason.INVALID_SPEC,
