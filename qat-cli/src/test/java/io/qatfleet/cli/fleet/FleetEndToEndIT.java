@@ -3,6 +3,7 @@ package io.qatfleet.cli.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.qatfleet.core.train.Distillation;
 import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.codec.EventCodec;
@@ -179,8 +180,10 @@ class FleetEndToEndIT {
             "epochs 0 → 1: the round trained none (post-training quantization)",
             String.format(
                 Locale.ROOT,
-                "distillation on (alpha 0.50, T 4.0) from the float baseline: missed the bar by"
+                "distillation on (alpha %.2f, T %.1f) from the float baseline: missed the bar by"
                     + " %.4f",
+                Distillation.DEFAULT_ALPHA,
+                Distillation.DEFAULT_TEMPERATURE,
                 remedy.miss()));
     // Round 2 ran with it: its spec says so all the way to the approval.
     FloatCheckpointReady round2 = (FloatCheckpointReady) flow.get(6);

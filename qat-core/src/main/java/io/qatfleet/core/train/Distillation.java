@@ -23,8 +23,14 @@ import org.tensorflow.types.TFloat32;
  *     #DEFAULT_TEMPERATURE} when absent)
  */
 public record Distillation(Double alpha, Double temperature) {
-  public static final double DEFAULT_ALPHA = 0.5;
-  public static final double DEFAULT_TEMPERATURE = 4.0;
+  /**
+   * Mostly the labels, a little of the teacher: on the Fashion-MNIST CNN at W2A2 (1 and 3 QAT
+   * epochs, seeds 42 and 7) α 0.9, T 2 trained as well as no distillation (within 0.3 points),
+   * while Hinton's α 0.5, T 4 lost 0.9 to 1.6 points against it.
+   */
+  public static final double DEFAULT_ALPHA = 0.9;
+
+  public static final double DEFAULT_TEMPERATURE = 2.0;
 
   /** Above this the soft targets are practically uniform; a larger value is a mistake. */
   public static final double MAX_TEMPERATURE = 100.0;

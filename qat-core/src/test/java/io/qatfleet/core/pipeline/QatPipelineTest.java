@@ -2,6 +2,7 @@ package io.qatfleet.core.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.qatfleet.core.checkpoint.Checkpoint;
 import io.qatfleet.core.checkpoint.CheckpointCodec;
@@ -28,6 +29,7 @@ import io.qatfleet.core.train.OptimizerKind;
 import io.qatfleet.core.train.TrainingListener;
 import io.qatfleet.core.train.TrainingSpec;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -158,6 +160,26 @@ class QatPipelineTest {
     assertThatThrownBy(() -> p.trainQat(floatState, TrainingListener.NONE))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("training.distillation");
+  }
+
+  @Test
+  void carriesStepSizesToRaisedBitsKeepingTheClippingRange() {
+    QuantizationSpec w2 = QuantizationSpec.of(2, 2, QatMethod.LSQ_PACT);
+    ModelState atTwoBits = new QatPipeline(job(NARROW_CNN, w2), data).initQuantization(floatState);
+    QuantizationSpec raised = w2.withLayerWeightBits(Map.of("1", 4));
+    ModelState carried =
+        new QatPipeline(job(NARROW_CNN, raised), data).carryStepSizes(atTwoBits, w2);
+    // Layer 1: Qp 1 at 2 bits, 7 at 4 bits (narrow range): the step shrinks 7-fold, the range
+    // s·Qp stays. Layer 2 keeps its 2 bits and its steps; PACT clipping values are ranges already.
+    float[] before = atTwoBits.floats("layer1." + ModelGraph.W_SCALE);
+    float[] after = carried.floats("layer1." + ModelGraph.W_SCALE);
+    for (int i = 0; i < before.length; i++) {
+      assertThat(after[i]).isCloseTo(before[i] / 7f, within(1e-9f));
+    }
+    assertThat(carried.floats("layer2." + ModelGraph.W_SCALE))
+        .containsExactly(atTwoBits.floats("layer2." + ModelGraph.W_SCALE));
+    assertThat(carried.floats("layer1." + ModelGraph.IN_ALPHA))
+        .containsExactly(atTwoBits.floats("layer1." + ModelGraph.IN_ALPHA));
   }
 
   @Test

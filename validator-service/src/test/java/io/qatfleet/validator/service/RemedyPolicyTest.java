@@ -72,7 +72,7 @@ class RemedyPolicyTest {
     assertThat(plan.remedy().changes())
         .containsExactly(
             "epochs 0 → 3: the round trained none (post-training quantization)",
-            "distillation on (alpha 0.50, T 4.0) from the float baseline: missed the bar by"
+            "distillation on (alpha 0.90, T 2.0) from the float baseline: missed the bar by"
                 + " 0.0400");
   }
 
