@@ -137,7 +137,7 @@ public record JobSummary(
         approved.isPresent()
             ? "APPROVED as " + approved.get().modelName() + " v" + approved.get().version()
             : failed.map(f -> "FAILED (" + f.reason() + ")").orElse("unfinished"),
-        validations.size(),
+        validations.stream().filter(v -> v.round() > 0).count(),
         total.toMillis() / 1000.0);
   }
 

@@ -299,10 +299,11 @@ class ReportWriterTest {
 
     String markdown = Files.readString(dir.resolve(ReportWriter.MARKDOWN));
     assertThat(markdown)
-        .contains("| 0 | PTQ | 0 | 0.8000 | — | 2.0 | retrain | — |")
+        .contains("after 2 round(s)")
+        .contains("| 0 | PTQ | 0 | 0.9000 | 0.8000 | — | 0.9900 | 2.0 | RETRAIN | — |")
         .contains(
-            "| 2 | QAT | 2 | 0.8950 | +1.50 | 13.0 | pass | epochs 1 → 2: the loss was still"
-                + " falling; distillation on |")
+            "| 2 | QAT | 2 | 0.9000 | 0.8950 | +1.50 | 0.9900 | 13.0 | PASS | epochs 1 → 2: the"
+                + " loss was still falling; distillation on |")
         .contains(bought);
     assertThat(Files.readString(dir.resolve(ReportWriter.HTML)))
         .contains("<th>remedy</th>")
