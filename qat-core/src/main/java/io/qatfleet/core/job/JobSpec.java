@@ -106,8 +106,7 @@ public record JobSpec(
 
   /** This spec with another quantization section. */
   public JobSpec withQuantization(QuantizationSpec newQuantization) {
-    return new JobSpec(
-        name, data, model, newQuantization, training, thresholds, maxRounds, deadlineMinutes);
+    return with(newQuantization, training);
   }
 
   /** Parses a spec from JSON; unknown fields are errors. */

@@ -138,13 +138,11 @@ public record QuantizationSpec(
    * bits were chosen.
    */
   public QuantizationSpec withLayerWeightBits(int[] bits) {
-    Map<String, LayerBits> pinned = new TreeMap<>(layers);
+    Map<String, Integer> byLayer = new TreeMap<>();
     for (int i = 0; i < bits.length; i++) {
-      LayerBits old = layers.get(Integer.toString(i));
-      pinned.put(
-          Integer.toString(i), new LayerBits(bits[i], old == null ? null : old.activationBits()));
+      byLayer.put(Integer.toString(i), bits[i]);
     }
-    return copy(weightBits, activationBits, method, granularity, pinned, budget);
+    return withLayerWeightBits(byLayer);
   }
 
   /** W{w}A{a} with first and last layer at 8 bits, the given method, per-channel weights. */
@@ -218,18 +216,7 @@ public record QuantizationSpec(
           LayerBits old = merged.get(layer);
           merged.put(layer, new LayerBits(bits, old == null ? null : old.activationBits()));
         });
-    return new QuantizationSpec(
-        weightBits,
-        activationBits,
-        firstLastBits,
-        method,
-        granularity,
-        narrowRange,
-        weightObserver,
-        activationObserver,
-        percentile,
-        pactL2,
-        merged);
+    return copy(weightBits, activationBits, method, granularity, merged, budget);
   }
 
   /** Every problem with this spec for a model of {@code layerCount} layers; empty when valid. */

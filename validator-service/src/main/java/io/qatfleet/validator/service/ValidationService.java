@@ -255,7 +255,8 @@ public class ValidationService {
               approved.set(approval(event, spec, roundMetrics, evaluation.agreement(), bar));
               outbox.approved(approved.get());
             }
-            case RETRAIN -> outbox.retrain(retrain(event, spec, results, baseline.checkpoint()));
+            case RETRAIN ->
+                outbox.retrain(retrain(event, spec, results, baseline.checkpoint(), report));
             case REJECT -> outbox.jobFailed(failure(event, results, result));
           }
         });
@@ -330,20 +331,29 @@ public class ValidationService {
 
   /**
    * The send-back of a failed round with its remedy ({@link RemedyPolicy}): the next round's
-   * epochs, learning rate, distillation from {@code baseline} and raised bits, each with its
-   * reason.
+   * epochs, learning rate, distillation from {@code baseline} and weight bits raised for the layers
+   * {@code report}'s per-layer sensitivity names most sensitive, each with its reason.
    */
   private RetrainRequested retrain(
       QuantizedModelReady event,
       JobSpec spec,
       List<ThresholdResult> results,
-      CheckpointRef baseline) {
+      CheckpointRef baseline,
+      ValidationCompleted report) {
     int roundEpochs = event.round() == 0 ? 0 : spec.training().qatEpochs();
-    // Per-layer sensitivities and quantization.maxBits arrive with automatic mixed precision
-    // (issue 14, parts 2 and 4); until then the policy's bits step has nothing to read.
+    // Bits are raised only within an allowance the spec states (quantization.maxBits), by the
+    // accuracy each layer lost quantized alone (none measured: the bits step does nothing).
+    Map<Integer, Double> sensitivities = new TreeMap<>();
+    report.sensitivityByLayer().forEach((layer, s) -> sensitivities.put(layer, s.accuracyDrop()));
     RemedyPolicy.Plan plan =
         remedies.plan(
-            spec, roundEpochs, results, event.calibrationMetrics(), baseline, Map.of(), null);
+            spec,
+            roundEpochs,
+            results,
+            event.calibrationMetrics(),
+            baseline,
+            sensitivities,
+            spec.quantization().maxBits());
     return new RetrainRequested(
         QatEvent.newEventId(),
         event.jobId(),
