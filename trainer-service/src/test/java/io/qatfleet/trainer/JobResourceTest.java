@@ -150,12 +150,28 @@ class JobResourceTest {
     assertThat(first.epochs()).isEqualTo(TestJobs.QAT_EPOCHS);
     assertThat(first.learningRate()).isEqualTo(TestJobs.QAT_LEARNING_RATE);
 
+    // The baseline goes to the quantizer too, as round 0 (post-training quantization).
+    FloatCheckpointReady ptq =
+        topics
+            .await(
+                Topics.QUANTIZE,
+                FloatCheckpointReady.class,
+                e -> e.jobId().equals(jobId) && e.round() == 0,
+                1,
+                WAIT)
+            .get(0);
+    assertThat(ptq.baseline()).isTrue();
+    assertThat(ptq.checkpoint()).isEqualTo(baseline.checkpoint());
+
     FloatCheckpointReady round1 =
         topics
             .await(
-                Topics.QUANTIZE, FloatCheckpointReady.class, e -> e.jobId().equals(jobId), 1, WAIT)
+                Topics.QUANTIZE,
+                FloatCheckpointReady.class,
+                e -> e.jobId().equals(jobId) && e.round() == 1,
+                1,
+                WAIT)
             .get(0);
-    assertThat(round1.round()).isEqualTo(1);
     assertThat(round1.baseline()).isFalse();
     assertThat(round1.checkpoint()).isNotEqualTo(baseline.checkpoint());
 
