@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,8 +52,10 @@ class RunningFleetTest {
     assertThat(stopped)
         .extracting(RunningFleet.Part::name)
         .containsExactly("trainer-service", "kafka");
-    assertThat(service.isAlive()).isFalse();
-    assertThat(broker.isAlive()).isFalse();
+    // Dead, though the JVM may not have reaped them yet when stop() returns: Process.isAlive()
+    // stays true until it has, so wait for the exit it must have caused (sleep 300 lasts 300 s).
+    assertThat(service.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(broker.waitFor(10, TimeUnit.SECONDS)).isTrue();
     assertThat(fleet.running()).isEmpty();
     assertThat(fleet.stop()).isEmpty();
   }
