@@ -57,7 +57,10 @@ class RunCommandIT {
     assertThat(report.at("/outcome/modelName").asText()).isEqualTo("run-it");
     assertThat(report.at("/outcome/keyId").asText()).matches("[0-9a-f]{16}");
     assertThat(report.at("/outcome/thresholdSource").asText()).isEqualTo("spec");
-    assertThat(report.get("rounds")).hasSize(1);
+    // Round 0 is the post-training quantization reported beside the job; round 1 was approved.
+    assertThat(report.get("rounds")).hasSize(2);
+    assertThat(report.at("/rounds/0/round").asInt()).isZero();
+    assertThat(report.at("/rounds/1/round").asInt()).isEqualTo(1);
     assertThat(jobDir.resolve("logs").resolve("trainer-service.log")).isNotEmptyFile();
     assertThat(Files.readString(jobDir.resolve("report.html")))
         .contains("data:image/png;base64,")

@@ -29,6 +29,9 @@ final class ConsoleBrowser implements AutoCloseable {
   static final Path CHROMEDRIVER =
       Path.of(System.getProperty("qat.chromedriver", "/usr/bin/chromedriver"));
 
+  /** How long a read of a row may retry while the page redraws it. */
+  private static final Duration SETTLE = Duration.ofSeconds(10);
+
   private final WebDriver driver;
 
   private ConsoleBrowser(WebDriver driver) {
@@ -86,12 +89,22 @@ final class ConsoleBrowser implements AutoCloseable {
 
   /** The text of the cell of {@code jobId}'s row with class {@code column}. */
   String cell(String jobId, String column) {
-    return cell(row(jobId).orElseThrow(), column);
+    // The page redraws a row on every update: read it again when it went stale under us.
+    return until(SETTLE, d -> row(jobId).map(r -> cell(r, column)).orElse(null));
   }
 
   /** The {@code title} of that cell. */
   String cellTitle(String jobId, String column) {
-    return row(jobId).orElseThrow().findElement(By.className(column)).getDomAttribute("title");
+    return until(
+            SETTLE,
+            d ->
+                row(jobId)
+                    .map(
+                        r ->
+                            Optional.ofNullable(
+                                r.findElement(By.className(column)).getDomAttribute("title")))
+                    .orElse(null))
+        .orElse(null);
   }
 
   /** Opens a job's details and waits until its rounds are drawn with a confusion matrix. */
