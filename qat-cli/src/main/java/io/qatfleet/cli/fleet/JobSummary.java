@@ -129,15 +129,21 @@ public record JobSummary(
     return out.toString();
   }
 
-  /** The outcome in a few words: approved as which version, failed why, or unfinished. */
+  /**
+   * The outcome in a few words: approved as which version, failed why, or unfinished; after how
+   * many QAT rounds, or, for a {@code ptq_first} job approved from round 0, that none ran.
+   */
   public String headline() {
+    boolean fromPtq = approved.isPresent() && approved.get().round() == 0;
     return String.format(
         Locale.ROOT,
-        "%s after %d round(s), %.0f s",
+        "%s %s, %.0f s",
         approved.isPresent()
             ? "APPROVED as " + approved.get().modelName() + " v" + approved.get().version()
             : failed.map(f -> "FAILED (" + f.reason() + ")").orElse("unfinished"),
-        validations.stream().filter(v -> v.round() > 0).count(),
+        fromPtq
+            ? "from post-training quantization (round 0), no QAT round"
+            : "after " + validations.stream().filter(v -> v.round() > 0).count() + " round(s)",
         total.toMillis() / 1000.0);
   }
 

@@ -347,6 +347,9 @@ class FleetEndToEndIT {
     JobSummary summary =
         JobSummary.of(jobId, events.ofJob(jobId).stream().map(EventTail.Seen::event).toList());
     assertThat(summary.rounds()).extracting(RoundRow::round).containsExactly(0);
+    assertThat(summary.headline())
+        .startsWith("APPROVED as e2e-ptq-first v")
+        .contains("from post-training quantization (round 0), no QAT round");
     assertThat(summary.rounds().get(0).cpuSeconds()).isPositive();
     assertThat(
             events.await(

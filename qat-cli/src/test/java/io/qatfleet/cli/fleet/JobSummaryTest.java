@@ -31,6 +31,40 @@ class JobSummaryTest {
     return T0.plusSeconds(seconds);
   }
 
+  /** A ptq_first job approved from round 0 ran no QAT round, and its headline says so. */
+  @Test
+  void saysAnApprovalFromRoundZeroRanNoQatRound() {
+    List<QatEvent> events =
+        List.of(
+            new JobSubmitted(QatEvent.newEventId(), JOB, 0, null, at(0), SPEC),
+            new FloatCheckpointReady(
+                QatEvent.newEventId(), JOB, 0, REF, at(100), SPEC, true, Map.of()),
+            new QuantizedModelReady(
+                QatEvent.newEventId(), JOB, 0, REF, at(110), SPEC, REF, Map.of()),
+            new ValidationCompleted(
+                QatEvent.newEventId(),
+                JOB,
+                0,
+                REF,
+                at(120),
+                Map.of("accuracy", 0.90),
+                Map.of("accuracy", 0.899),
+                List.of(
+                    new ThresholdResult(
+                        "accuracy", new MetricThreshold(null, 0.01, null), 0.90, 0.899, true)),
+                1.0,
+                Decision.PASS,
+                List.of(List.of(9, 1), List.of(1, 9)),
+                List.of(List.of(9, 1), List.of(1, 9))),
+            new ModelApproved(
+                QatEvent.newEventId(), JOB, 0, REF, at(121), "m", 1, Map.of(), SPEC, REF));
+    JobSummary summary = JobSummary.of(JOB, events);
+    assertThat(summary.headline())
+        .isEqualTo(
+            "APPROVED as m v1 from post-training quantization (round 0), no QAT round, 121 s");
+    assertThat(summary.rounds()).extracting(RoundRow::round).containsExactly(0);
+  }
+
   @Test
   void splitsWallTimeIntoStagesAndTheRest() {
     List<QatEvent> events =
