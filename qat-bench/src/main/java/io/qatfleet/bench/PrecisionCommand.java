@@ -2,6 +2,7 @@ package io.qatfleet.bench;
 
 import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.model.Architecture;
+import io.qatfleet.core.train.Distillation;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -9,9 +10,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,9 +22,11 @@ import picocli.CommandLine.Spec;
 /**
  * {@code qat bench precision}: accuracy against model size for uniform weight widths and for
  * automatic mixed precision at the size of each uniform width, from one float baseline per (model,
- * seed), with the PyTorch peer beside the uniform rows. Rows go to a JSON Lines file as they are
- * measured; a rerun keeps every complete (framework, dataset, model, seed) group and redoes the
- * rest. Two profiles: the default bench size (the quality benchmark's budget) and {@code --quick}.
+ * seed), each without and with distillation from that float model, with the PyTorch peer beside the
+ * uniform rows. Rows go to a JSON Lines file as they are measured; a rerun measures only the
+ * variants a (dataset, model, seed) group lacks, from a retrained float model that must reproduce
+ * the stored one (else the whole group is measured again). Two profiles: the default bench size
+ * (the quality benchmark's budget) and {@code --quick}.
  */
 @Command(
     name = "precision",
@@ -72,6 +73,22 @@ public final class PrecisionCommand implements Callable<Integer> {
       defaultValue = "mlp",
       description = "Models the PyTorch peer runs (its CNN is ~5x slower than ours here).")
   List<Architecture> peerModels;
+
+  @Option(
+      names = "--distillation",
+      split = ",",
+      defaultValue = "false,true",
+      description =
+          "Rows without (false) and with (true) distillation from the float model (default α, T).")
+  List<Boolean> distillation;
+
+  @Option(
+      names = "--ours",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "Measure our rows (--no-ours: only the PyTorch peer's).")
+  boolean ours;
 
   @Mixin PeerOptions peerOptions;
 
@@ -130,46 +147,70 @@ public final class PrecisionCommand implements Callable<Integer> {
   }
 
   private void measure(PrecisionGrid.Budget budget, Path peerResults, PrintStream log) {
-    Set<String> expected = new HashSet<>();
-    uniformBits.forEach(w -> expected.add(PrecisionRow.UNIFORM + " W" + w + "A" + activationBits));
-    autoSizes.forEach(w -> expected.add(PrecisionRow.AUTO + " W" + w + "A" + activationBits));
-    List<PrecisionRow> rows = PrecisionRow.read(results);
-    List<PrecisionRow> kept = keepCompleteGroups(rows, expected);
-    if (kept.size() != rows.size()) {
-      PrecisionRow.write(results, kept);
-    }
-    Set<String> done = new HashSet<>();
-    kept.forEach(r -> done.add(r.group()));
+    List<PrecisionGrid.Variant> variants =
+        PrecisionGrid.variants(uniformBits, autoSizes, distillation);
+    List<PrecisionRow> rows = new ArrayList<>(PrecisionRow.read(results));
     Set<String> peerDone = new HashSet<>();
     QualityRow.read(peerResults).forEach(r -> peerDone.add(r.group()));
     TorchPeer peer = peerOptions.find(log);
     DatasetLoader loader = DatasetLoader.fromEnvironment();
-    PrecisionGrid.Budget b = budget;
+    // Seed-major: an interrupted run still has every dataset and model at the first seeds.
     for (long seed : seeds) {
       for (String dataset : datasets) {
         for (Architecture model : models) {
           String name = PrecisionGrid.name(model);
-          if (!done.contains(PrecisionRow.OURS + "/" + dataset + "/" + name + "/" + seed)) {
-            PrecisionGrid.runGroup(
-                dataset,
-                model,
-                seed,
-                b,
-                uniformBits,
-                autoSizes,
-                activationBits,
-                loader,
-                log,
-                row -> row.append(results));
+          if (ours) {
+            String group = PrecisionRow.OURS + "/" + dataset + "/" + name + "/" + seed;
+            List<PrecisionRow> stored = rows.stream().filter(r -> r.group().equals(group)).toList();
+            List<PrecisionGrid.Variant> todo = missing(stored, variants, activationBits);
+            if (!todo.isEmpty()) {
+              PrecisionGrid.Baseline base =
+                  PrecisionGrid.trainFloat(dataset, model, seed, budget, loader, log);
+              PrecisionRow storedFloat =
+                  stored.stream().filter(PrecisionRow::isFloat).findFirst().orElse(null);
+              if (storedFloat == null || !base.reproduces(storedFloat)) {
+                if (!stored.isEmpty()) {
+                  log.printf(
+                      Locale.ROOT,
+                      "%s: the float model (%.4f) is not the one of the stored rows (%s):"
+                          + " measuring the whole group again%n",
+                      group,
+                      base.metrics().accuracy(),
+                      storedFloat == null
+                          ? "none"
+                          : String.format(Locale.ROOT, "%.4f", storedFloat.accuracy()));
+                  rows.removeAll(stored);
+                  PrecisionRow.write(results, rows);
+                }
+                base.row().append(results);
+                todo = variants;
+              }
+              PrecisionGrid.runVariants(
+                  base, budget, todo, activationBits, log, row -> row.append(results));
+            }
           }
           if (peer != null
               && peerModels.contains(model)
               && !peerDone.contains(QualityRow.PYTORCH + "/" + dataset + "/" + name + "/" + seed)) {
-            peer.run(peerArgs(dataset, name, seed, b, peerResults), log);
+            peer.run(peerArgs(dataset, name, seed, budget, peerResults), log);
           }
         }
       }
     }
+  }
+
+  /**
+   * The variants a group still lacks: all of them without its float row (the variants must start
+   * from the float model they are compared with), else those without a row.
+   */
+  static List<PrecisionGrid.Variant> missing(
+      List<PrecisionRow> group, List<PrecisionGrid.Variant> variants, int activationBits) {
+    if (group.stream().noneMatch(PrecisionRow::isFloat)) {
+      return variants;
+    }
+    Set<String> have = new HashSet<>();
+    group.forEach(r -> have.add(r.variant()));
+    return variants.stream().filter(v -> !have.contains(v.key(activationBits))).toList();
   }
 
   private List<String> peerArgs(
@@ -204,28 +245,6 @@ public final class PrecisionCommand implements Callable<Integer> {
         peerResults.toString());
   }
 
-  /** Rows of groups with their float row and every expected variant; the rest is measured again. */
-  static List<PrecisionRow> keepCompleteGroups(List<PrecisionRow> rows, Set<String> expected) {
-    Map<String, Set<String>> variants = new TreeMap<>();
-    Set<String> withFloat = new HashSet<>();
-    for (PrecisionRow r : rows) {
-      variants.computeIfAbsent(r.group(), g -> new HashSet<>());
-      if (r.isFloat()) {
-        withFloat.add(r.group());
-      } else {
-        variants.get(r.group()).add(r.variant());
-      }
-    }
-    Set<String> complete = new HashSet<>();
-    variants.forEach(
-        (group, v) -> {
-          if (withFloat.contains(group) && v.containsAll(expected)) {
-            complete.add(group);
-          }
-        });
-    return rows.stream().filter(r -> complete.contains(r.group())).toList();
-  }
-
   private static List<Integer> concat(List<Integer> a, List<Integer> b) {
     List<Integer> out = new ArrayList<>(a);
     out.addAll(b);
@@ -252,8 +271,10 @@ public final class PrecisionCommand implements Callable<Integer> {
                 + " {2, 3, 4, 8} chosen from the float model's per-layer sensitivity on the first"
                 + " 2,000 calibration images (exhaustive search), then the same QAT. Size: weights"
                 + " at their nominal widths plus int32 biases (3-bit levels are stored in 4-bit"
-                + " fields in the checkpoint). Distillation: not yet in this build (the `remedy`"
-                + " branch brings it), so no row uses it. PyTorch: the peer of the quality"
+                + " fields in the checkpoint). With distillation (\"+ KD\" rows): the same QAT"
+                + " with `training.distillation` at its defaults, α %.1f and T %.0f (loss ="
+                + " α·CE(labels) + (1−α)·T²·KL to the float model's softened outputs), the seed's"
+                + " float model as the teacher. PyTorch: the peer of the quality"
                 + " benchmark (eager QAT, per-channel, first and last layer at 8 bits) at the"
                 + " uniform widths, on the models it ran. Raw rows: `%s`.%n%n",
             profile,
@@ -265,6 +286,8 @@ public final class PrecisionCommand implements Callable<Integer> {
             b.batch(),
             seedsMeasured,
             activationBits,
+            Distillation.DEFAULT_ALPHA,
+            Distillation.DEFAULT_TEMPERATURE,
             results);
   }
 }

@@ -18,6 +18,7 @@ import io.qatfleet.core.quant.QuantizationBudget;
 import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.core.train.TrainingSpec;
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -76,25 +77,80 @@ final class PrecisionGrid {
     return spec.resolve(model.layerCount()).stream().mapToInt(l -> l.weights().bits()).toArray();
   }
 
+  /** One quantized row of a group: uniform or auto at {@code weightBits}, with or without KD. */
+  record Variant(String method, int weightBits, boolean distillation) {
+    /** "uniform W4A8", "auto W3A8 kd": as {@link PrecisionRow#variant()} names the row. */
+    String key(int activationBits) {
+      return method + " W" + weightBits + "A" + activationBits + (distillation ? " kd" : "");
+    }
+  }
+
   /**
-   * Trains the float baseline of (dataset, model, seed), then every uniform width and every
-   * automatic budget from it, handing each row to {@code sink} as soon as it is measured.
+   * Every uniform width, then every automatic budget, each once per distillation setting in {@code
+   * distillation} (false: labels only; true: distilling from the float model).
    */
-  static void runGroup(
+  static List<Variant> variants(
+      List<Integer> uniformBits, List<Integer> autoSizes, List<Boolean> distillation) {
+    List<Variant> out = new ArrayList<>();
+    for (boolean kd : distillation) {
+      uniformBits.forEach(w -> out.add(new Variant(PrecisionRow.UNIFORM, w, kd)));
+    }
+    for (boolean kd : distillation) {
+      autoSizes.forEach(w -> out.add(new Variant(PrecisionRow.AUTO, w, kd)));
+    }
+    return out;
+  }
+
+  /** A group's trained float model, the teacher and starting point of all its variants. */
+  record Baseline(
+      JobSpec floatJob,
+      DatasetSplits data,
+      ModelState state,
+      ClassificationMetrics metrics,
+      String tag,
+      long startNanos) {
+    /**
+     * Whether this model is the one {@code stored} was measured on: the same accuracy and macro-F1
+     * on the same test split (training is seeded and deterministic, so a rerun of the same seed and
+     * budget gives the same weights; a difference means the code or data changed).
+     */
+    boolean reproduces(PrecisionRow stored) {
+      return stored.isFloat()
+          && stored.testSamples() == data.test().size()
+          && Math.abs(stored.accuracy() - metrics.accuracy()) < 1e-12
+          && Math.abs(stored.macroF1() - metrics.macroF1()) < 1e-12;
+    }
+
+    /** The float row of this baseline. */
+    PrecisionRow row() {
+      ModelSpec spec = floatJob.model();
+      return PrecisionGrid.row(
+          floatJob,
+          data,
+          PrecisionRow.FLOAT,
+          32,
+          32,
+          null,
+          floatKiB(spec),
+          null,
+          null,
+          metrics,
+          null,
+          startNanos,
+          null);
+    }
+  }
+
+  /** Trains the float baseline of (dataset, model, seed). */
+  static Baseline trainFloat(
       String dataset,
       Architecture model,
       long seed,
       Budget budget,
-      List<Integer> uniformBits,
-      List<Integer> autoSizes,
-      int activationBits,
       DatasetLoader loader,
-      PrintStream log,
-      Consumer<PrecisionRow> sink) {
+      PrintStream log) {
     JobSpec floatJob = job(dataset, model, seed, budget, null);
     QatPipeline floatPipeline = QatPipeline.forJob(floatJob, loader);
-    DatasetSplits data = floatPipeline.data();
-    ModelSpec spec = floatJob.model();
     String tag = String.format(Locale.ROOT, "%s %s seed %d", dataset, name(model), seed);
     long t0 = System.nanoTime();
     StageResult trained =
@@ -102,79 +158,90 @@ final class PrecisionGrid {
             floatPipeline.initialState(), 0, Experiment.progress(log, tag + " float"));
     ModelState floatState = trained.state();
     ClassificationMetrics floatMetrics = floatPipeline.evaluateFloat(floatState).metrics();
-    sink.accept(
-        row(
-            floatJob,
-            data,
-            PrecisionRow.FLOAT,
-            32,
-            32,
-            null,
-            floatKiB(spec),
-            null,
-            null,
-            floatMetrics,
-            null,
-            t0,
-            null));
     log.printf(Locale.ROOT, "%s float: %.4f%n", tag, floatMetrics.accuracy());
+    return new Baseline(floatJob, floatPipeline.data(), floatState, floatMetrics, tag, t0);
+  }
 
-    for (int w : uniformBits) {
+  /**
+   * Measures {@code variants} from {@code base}, handing each row to {@code sink} as soon as it is
+   * measured. Distilled variants learn from the float model as teacher with the default {@link
+   * Distillation} (α, T).
+   */
+  static void runVariants(
+      Baseline base,
+      Budget budget,
+      List<Variant> variants,
+      int activationBits,
+      PrintStream log,
+      Consumer<PrecisionRow> sink) {
+    JobSpec floatJob = base.floatJob();
+    String dataset = floatJob.data().dataset();
+    Architecture model = floatJob.model().architecture();
+    long seed = floatJob.training().seed();
+    ModelSpec spec = floatJob.model();
+    DatasetSplits data = base.data();
+    ModelState floatState = base.state();
+    for (Variant v : variants) {
       long start = System.nanoTime();
-      JobSpec job = job(dataset, model, seed, budget, uniform(w, activationBits));
-      ClassificationMetrics m = qat(job, data, floatState, log, tag + " W" + w);
-      int[] bits = bits(spec, job.quantization());
-      sink.accept(
-          row(
-              job,
-              data,
-              PrecisionRow.UNIFORM,
-              w,
-              activationBits,
-              bits,
-              kib(spec, job.quantization()),
-              null,
-              null,
-              m,
-              null,
-              start,
-              null));
-      log.printf(Locale.ROOT, "%s uniform W%d: %.4f%n", tag, w, m.accuracy());
+      int w = v.weightBits();
+      String tag = base.tag() + " " + v.key(activationBits);
+      if (v.method().equals(PrecisionRow.UNIFORM)) {
+        JobSpec job =
+            distilled(
+                job(dataset, model, seed, budget, uniform(w, activationBits)), v.distillation());
+        ClassificationMetrics m = qat(job, data, floatState, log, tag);
+        sink.accept(
+            row(
+                job,
+                data,
+                PrecisionRow.UNIFORM,
+                w,
+                activationBits,
+                bits(spec, job.quantization()),
+                kib(spec, job.quantization()),
+                null,
+                null,
+                m,
+                v.distillation(),
+                start,
+                null));
+        log.printf(Locale.ROOT, "%s: %.4f%n", tag, m.accuracy());
+      } else {
+        double budgetKiB = kib(spec, uniform(w, activationBits));
+        JobSpec autoJob =
+            distilled(
+                job(dataset, model, seed, budget, auto(activationBits, budgetKiB)),
+                v.distillation());
+        MixedPrecisionPlan plan =
+            MixedPrecisionPlan.choose(
+                new QatPipeline(autoJob, data), floatState, Sensitivity.DEFAULT_SAMPLES);
+        double planSeconds = (System.nanoTime() - start) / 1e9;
+        log.printf(Locale.ROOT, "%s plan: %s%n", tag, plan.describe());
+        JobSpec job = autoJob.withQuantization(plan.resolved());
+        ClassificationMetrics m = qat(job, data, floatState, log, tag);
+        sink.accept(
+            row(
+                job,
+                data,
+                PrecisionRow.AUTO,
+                w,
+                activationBits,
+                plan.choice().bits(),
+                plan.choice().kib(),
+                budgetKiB,
+                plan.choice().predictedLossIncrease(),
+                m,
+                v.distillation(),
+                start,
+                planSeconds));
+        log.printf(
+            Locale.ROOT, "%s %s: %.4f%n", tag, Arrays.toString(plan.choice().bits()), m.accuracy());
+      }
     }
-    for (int w : autoSizes) {
-      long start = System.nanoTime();
-      double budgetKiB = kib(spec, uniform(w, activationBits));
-      JobSpec autoJob = job(dataset, model, seed, budget, auto(activationBits, budgetKiB));
-      MixedPrecisionPlan plan =
-          MixedPrecisionPlan.choose(
-              new QatPipeline(autoJob, data), floatState, Sensitivity.DEFAULT_SAMPLES);
-      double planSeconds = (System.nanoTime() - start) / 1e9;
-      log.printf(Locale.ROOT, "%s auto at W%d size: %s%n", tag, w, plan.describe());
-      JobSpec job = autoJob.withQuantization(plan.resolved());
-      ClassificationMetrics m = qat(job, data, floatState, log, tag + " auto W" + w);
-      sink.accept(
-          row(
-              job,
-              data,
-              PrecisionRow.AUTO,
-              w,
-              activationBits,
-              plan.choice().bits(),
-              plan.choice().kib(),
-              budgetKiB,
-              plan.choice().predictedLossIncrease(),
-              m,
-              null,
-              start,
-              planSeconds));
-      log.printf(
-          Locale.ROOT,
-          "%s auto W%d %s: %.4f%n",
-          tag,
-          w,
-          Arrays.toString(plan.choice().bits()),
-          m.accuracy());
-    }
+  }
+
+  private static JobSpec distilled(JobSpec job, boolean distillation) {
+    return distillation ? QualityGrid.distilled(job) : job;
   }
 
   /** QAT from the float state, the quantizer's calibration, the fake-quant graph's metrics. */
@@ -182,7 +249,8 @@ final class PrecisionGrid {
       JobSpec job, DatasetSplits data, ModelState floatState, PrintStream log, String tag) {
     QatPipeline p = new QatPipeline(job, data);
     ModelState state = p.initQuantization(floatState);
-    state = p.trainQat(state, Experiment.progress(log, tag)).state();
+    // The float model is the teacher when the job distils (ignored otherwise).
+    state = p.trainQat(state, floatState, Experiment.progress(log, tag)).state();
     state = p.calibrate(state, Experiment.progress(log, tag + " calibrate")).state();
     return p.evaluateFakeQuant(state).metrics();
   }

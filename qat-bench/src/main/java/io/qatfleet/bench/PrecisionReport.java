@@ -16,8 +16,10 @@ import java.util.function.Predicate;
 /**
  * The precision benchmark's tables from its rows: the goal (automatic bits at the size of uniform
  * 3-bit weights against uniform 4-bit accuracy), then per dataset and model every uniform width and
- * automatic budget with its size, accuracy, drop against the same seed's float model, and the
- * automatic rows' gain over uniform weights of the same size. Medians over seeds with [min, max].
+ * automatic budget, without and with distillation ("+ KD"), with its size, accuracy, drop against
+ * the same seed's float model, the automatic rows' gain over uniform weights of the same size and
+ * distillation, and the distilled rows' gain over the same row without. Medians over seeds with
+ * [min, max].
  */
 final class PrecisionReport {
   /** The goal's tolerance: auto at W3 size within this many pp of uniform W4. */
@@ -45,21 +47,30 @@ final class PrecisionReport {
                 GOAL_PP));
     MarkdownTable goal =
         new MarkdownTable(
-            "dataset", "model", "auto at W3 size (%)", "uniform W4 (%)", "Δ (pp)", "goal met");
+            "dataset",
+            "model",
+            "distillation",
+            "auto at W3 size (%)",
+            "uniform W4 (%)",
+            "Δ (pp)",
+            "goal met");
     for (String panel : panels) {
       String[] dm = panel.split("/");
-      List<Double> deltas = paired(dm[0], dm[1], auto(3), uniform(4));
-      if (deltas.isEmpty()) {
-        continue;
+      for (boolean kd : List.of(false, true)) {
+        List<Double> deltas = paired(dm[0], dm[1], auto(3, kd), uniform(4, kd));
+        if (deltas.isEmpty()) {
+          continue;
+        }
+        Stats d = Stats.of(deltas);
+        goal.row(
+            dm[0],
+            dm[1],
+            kd ? "yes" : "no",
+            accuracy(dm[0], dm[1], auto(3, kd)),
+            accuracy(dm[0], dm[1], uniform(4, kd)),
+            range(d),
+            d.median() >= -GOAL_PP ? "yes" : "no");
       }
-      Stats d = Stats.of(deltas);
-      goal.row(
-          dm[0],
-          dm[1],
-          accuracy(dm[0], dm[1], auto(3)),
-          accuracy(dm[0], dm[1], uniform(4)),
-          range(d),
-          d.median() >= -GOAL_PP ? "yes" : "no");
     }
     out.append(goal.render()).append('\n');
     for (String panel : panels) {
@@ -89,39 +100,49 @@ final class PrecisionReport {
             "accuracy (%)",
             "Δ vs float (pp)",
             "vs uniform, same size (pp)",
+            "distillation gain (pp)",
             "PyTorch uniform (%)",
             "bits per layer (seeds)");
     Set<Integer> widths = new TreeSet<>(Comparator.reverseOrder());
     select(dataset, model, r -> !r.isFloat()).forEach(r -> widths.add(r.weightBits()));
     for (int w : widths) {
-      for (Predicate<PrecisionRow> kind : List.of(uniform(w), auto(w))) {
-        List<PrecisionRow> rs = select(dataset, model, kind);
-        if (rs.isEmpty()) {
-          continue;
+      for (boolean isAuto : List.of(false, true)) {
+        for (boolean kd : List.of(false, true)) {
+          Predicate<PrecisionRow> kind = isAuto ? auto(w, kd) : uniform(w, kd);
+          List<PrecisionRow> rs = select(dataset, model, kind);
+          if (rs.isEmpty()) {
+            continue;
+          }
+          List<Double> drops = paired(dataset, model, kind, PrecisionRow::isFloat);
+          List<Double> gain = isAuto ? paired(dataset, model, kind, uniform(w, kd)) : List.of();
+          List<Double> kdGain =
+              kd
+                  ? paired(dataset, model, kind, isAuto ? auto(w, false) : uniform(w, false))
+                  : List.of();
+          t.row(
+              (isAuto ? "auto ≤ W" + w + " size" : "uniform W" + w) + (kd ? " + KD" : ""),
+              range(Stats.of(rs.stream().map(PrecisionRow::sizeKiB).toList()), 1),
+              accuracy(dataset, model, kind),
+              drops.isEmpty() ? "—" : range(Stats.of(drops)),
+              gain.isEmpty() ? "—" : range(Stats.of(gain)),
+              kdGain.isEmpty() ? "—" : range(Stats.of(kdGain)),
+              isAuto || kd ? "—" : peerAccuracy(dataset, model, w, rs.get(0).activationBits()),
+              bits(rs));
         }
-        boolean isAuto = rs.get(0).method().equals(PrecisionRow.AUTO);
-        List<Double> drops = paired(dataset, model, kind, PrecisionRow::isFloat);
-        List<Double> gain = isAuto ? paired(dataset, model, kind, uniform(w)) : List.of();
-        t.row(
-            isAuto ? "auto ≤ W" + w + " size" : "uniform W" + w,
-            range(Stats.of(rs.stream().map(PrecisionRow::sizeKiB).toList()), 1),
-            accuracy(dataset, model, kind),
-            drops.isEmpty() ? "—" : range(Stats.of(drops)),
-            gain.isEmpty() ? "—" : range(Stats.of(gain)),
-            isAuto ? "—" : peerAccuracy(dataset, model, w, rs.get(0).activationBits()),
-            bits(rs));
       }
     }
     out.append(t.render()).append('\n');
     return out.toString();
   }
 
-  private static Predicate<PrecisionRow> uniform(int w) {
-    return r -> r.method().equals(PrecisionRow.UNIFORM) && r.weightBits() == w;
+  private static Predicate<PrecisionRow> uniform(int w, boolean kd) {
+    return r ->
+        r.method().equals(PrecisionRow.UNIFORM) && r.weightBits() == w && r.distillation() == kd;
   }
 
-  private static Predicate<PrecisionRow> auto(int w) {
-    return r -> r.method().equals(PrecisionRow.AUTO) && r.weightBits() == w;
+  private static Predicate<PrecisionRow> auto(int w, boolean kd) {
+    return r ->
+        r.method().equals(PrecisionRow.AUTO) && r.weightBits() == w && r.distillation() == kd;
   }
 
   private List<PrecisionRow> select(String dataset, String model, Predicate<PrecisionRow> p) {

@@ -15,7 +15,7 @@ import java.util.List;
  * @param layerBits weight bits per layer, input side first (null for float rows)
  * @param sizeKiB weights at their nominal widths plus int32 biases (precision/PrecisionCost)
  * @param budgetKiB the auto row's budget (null otherwise)
- * @param distillation whether QAT distilled from the float model (false until it exists)
+ * @param distillation whether QAT distilled from the float model ("+ KD" rows)
  * @param planSeconds seconds the auto row spent measuring sensitivity and searching
  */
 @JsonIgnoreProperties(ignoreUnknown = true)

@@ -45,7 +45,10 @@ public final class QualityCommand implements Callable<Integer> {
   @Option(names = "--seeds", split = ",", defaultValue = "1,2,3")
   List<Long> seeds;
 
-  @Option(names = "--bits", split = ",", defaultValue = "W8A8,W4A8,W4A4,W3A3,W2A2")
+  /** The bit widths of the main tables, in column order. */
+  static final String DEFAULT_BITS = "W8A8,W4A8,W4A4,W3A3,W2A2";
+
+  @Option(names = "--bits", split = ",", defaultValue = DEFAULT_BITS)
   List<String> bits;
 
   @Option(
@@ -100,6 +103,20 @@ public final class QualityCommand implements Callable<Integer> {
   @Option(names = "--report-only", description = "Render --out from --results, measure nothing.")
   boolean reportOnly;
 
+  @Option(
+      names = "--distillation",
+      description =
+          "Measure only the distillation section: per seed the float model, then LSQ+PACT"
+              + " per-channel at --bits without and with distillation from it (lsq_pact,"
+              + " lsq_pact_kd), into --distillation-results; no PyTorch, no other method.")
+  boolean distillation;
+
+  @Option(
+      names = "--distillation-results",
+      defaultValue = "docs/benchmarks/data/quality-distillation.jsonl",
+      description = "The distillation section's rows (rendered into --out when present).")
+  Path distillationResults;
+
   @Override
   public Integer call() throws IOException {
     // An empty option value ("--per-tensor-methods=") means none.
@@ -124,15 +141,76 @@ public final class QualityCommand implements Callable<Integer> {
     QualityGrid.Budget budget =
         new QualityGrid.Budget(trainLimit, testLimit, floatEpochs, qatEpochs, batch);
     List<QualityGrid.Variant> variants =
-        QualityGrid.variants(methods, perTensorMethods, bitWidths, hard);
+        distillation
+            ? QualityGrid.variants(
+                List.of(QualityReport.HEADLINE_METHOD, QualityGrid.LSQ_PACT_KD),
+                List.of(),
+                bitWidths,
+                List.of())
+            : QualityGrid.variants(methods, perTensorMethods, bitWidths, hard);
     if (!reportOnly) {
-      measure(budget, variants, log);
+      if (distillation) {
+        measureDistillation(budget, variants, log);
+      } else {
+        measure(budget, variants, log);
+      }
     }
     List<QualityRow> rows = QualityRow.read(results);
-    String body = new QualityReport(rows).render(bits.stream().map(String::toUpperCase).toList());
+    // The distillation run measures only its section; the main tables keep their columns.
+    List<String> bitOrder =
+        (distillation ? List.of(DEFAULT_BITS.split(",")) : bits)
+            .stream().map(String::toUpperCase).toList();
+    String body = new QualityReport(rows).render(bitOrder);
+    List<QualityRow> kdRows = QualityRow.read(distillationResults);
+    if (!kdRows.isEmpty()) {
+      body += QualityReport.distillation(kdRows, rows, distillationResults);
+    }
     BenchReport.publish(header(rows, loadAtStart) + body, out, log);
-    log.println("from " + rows.size() + " rows of " + results);
+    log.println(
+        "from "
+            + rows.size()
+            + " rows of "
+            + results
+            + (kdRows.isEmpty() ? "" : " and " + kdRows.size() + " of " + distillationResults));
     return 0;
+  }
+
+  /**
+   * The distillation section's groups: float, then every variant from it; a group missing a row is
+   * measured again whole (its variants must start from the float model they are compared with).
+   */
+  private void measureDistillation(
+      QualityGrid.Budget budget, List<QualityGrid.Variant> variants, PrintStream log) {
+    Set<String> expected = new HashSet<>();
+    variants.forEach(v -> expected.add(v.key()));
+    List<QualityRow> rows = QualityRow.read(distillationResults);
+    List<QualityRow> kept = keepCompleteGroups(rows, expected, -1);
+    if (kept.size() != rows.size()) {
+      QualityRow.write(distillationResults, kept);
+    }
+    Set<String> done = new HashSet<>();
+    kept.forEach(r -> done.add(r.group()));
+    DatasetLoader loader = DatasetLoader.fromEnvironment();
+    for (long seed : seeds) {
+      for (String dataset : datasets) {
+        for (Architecture model : models) {
+          String name = QualityGrid.name(model);
+          if (!done.contains(QualityRow.OURS + "/" + dataset + "/" + name + "/" + seed)) {
+            QualityGrid.runGroup(
+                dataset,
+                model,
+                seed,
+                budget,
+                variants,
+                false,
+                integer,
+                loader,
+                log,
+                row -> row.append(distillationResults));
+          }
+        }
+      }
+    }
   }
 
   private void measure(
@@ -163,6 +241,7 @@ public final class QualityCommand implements Callable<Integer> {
                 seed,
                 budget,
                 variants,
+                true,
                 integer,
                 loader,
                 log,

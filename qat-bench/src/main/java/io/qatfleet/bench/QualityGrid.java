@@ -16,6 +16,7 @@ import io.qatfleet.core.quant.Granularity;
 import io.qatfleet.core.quant.ObserverKind;
 import io.qatfleet.core.quant.QatMethod;
 import io.qatfleet.core.quant.QuantizationSpec;
+import io.qatfleet.core.train.Distillation;
 import io.qatfleet.core.train.TrainingSpec;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -36,7 +37,10 @@ final class QualityGrid {
   /** The float model trained on for the QAT epochs at the QAT learning rate, without quantizers. */
   static final String FLOAT_CONTINUED = "float_continued";
 
-  static final List<String> METHODS = List.of(PTQ, "ste", "lsq", "lsq_pact");
+  /** LSQ+PACT distilling from the group's float model (the default α and T). */
+  static final String LSQ_PACT_KD = "lsq_pact_kd";
+
+  static final List<String> METHODS = List.of(PTQ, "ste", "lsq", "lsq_pact", LSQ_PACT_KD);
 
   /** The budget every row shares. */
   record Budget(int trainLimit, int testLimit, int floatEpochs, int qatEpochs, int batch) {}
@@ -101,6 +105,8 @@ final class QualityGrid {
                     null,
                     null);
             case STE_HARD -> QuantizationSpec.of(w, a, QatMethod.STE);
+            case LSQ_PACT_KD ->
+                QuantizationSpec.of(w, a, QatMethod.LSQ_PACT).with(null, variant.granularity());
             default ->
                 QuantizationSpec.of(
                         w, a, QatMethod.valueOf(variant.method().toUpperCase(Locale.ROOT)))
@@ -108,16 +114,26 @@ final class QualityGrid {
           };
       hard = STE_HARD.equals(variant.method());
     }
-    return benchJob(
-        "bench-quality",
-        model,
-        seed,
-        new DataSpec(dataset, budget.trainLimit(), budget.testLimit(), null),
-        budget.floatEpochs(),
-        budget.qatEpochs(),
-        budget.batch(),
-        quantization,
-        hard);
+    JobSpec job =
+        benchJob(
+            "bench-quality",
+            model,
+            seed,
+            new DataSpec(dataset, budget.trainLimit(), budget.testLimit(), null),
+            budget.floatEpochs(),
+            budget.qatEpochs(),
+            budget.batch(),
+            quantization,
+            hard);
+    return variant != null && LSQ_PACT_KD.equals(variant.method()) ? distilled(job) : job;
+  }
+
+  /** {@code job} with QAT distilling from the float model at the default α and T. */
+  static JobSpec distilled(JobSpec job) {
+    TrainingSpec t = job.training();
+    return job.with(
+        job.quantization(),
+        t.withQat(t.qatEpochs(), t.qatLearningRate(), new Distillation(null, null)));
   }
 
   /**
@@ -159,6 +175,9 @@ final class QualityGrid {
   /**
    * Trains the float baseline of (dataset, model, seed) and every variant from it, handing each row
    * to {@code sink} as soon as it is measured.
+   *
+   * @param continued also train the float model on for the QAT epochs without quantizers (the
+   *     float_continued row)
    */
   static void runGroup(
       String dataset,
@@ -166,6 +185,7 @@ final class QualityGrid {
       long seed,
       Budget budget,
       List<Variant> variants,
+      boolean continued,
       boolean integer,
       DatasetLoader loader,
       PrintStream log,
@@ -183,8 +203,55 @@ final class QualityGrid {
     sink.accept(row(floatJob, data, QualityRow.FLOAT, null, floatEval.metrics(), null, null, t0));
     log.printf(Locale.ROOT, "%s float: %.4f%n", tag, floatEval.metrics().accuracy());
 
-    // What the QAT epochs alone do to a float model that is not fully trained.
-    t0 = System.nanoTime();
+    if (continued) {
+      continued(floatJob, data, trained.state(), tag, log, sink);
+    }
+
+    for (Variant v : variants) {
+      long variantStart = System.nanoTime();
+      JobSpec job = job(dataset, model, seed, budget, v);
+      QatPipeline pipeline = new QatPipeline(job, data);
+      ModelState state = pipeline.initQuantization(floatState);
+      if (!PTQ.equals(v.method())) {
+        // The float model is the teacher when the variant distils (ignored otherwise).
+        state =
+            pipeline
+                .trainQat(state, floatState, Experiment.progress(log, tag + " " + v.key()))
+                .state();
+        state = pipeline.calibrate(state, Experiment.progress(log, tag + " calibrate")).state();
+      }
+      Evaluation fake = pipeline.evaluateFakeQuant(state);
+      Evaluation exact = integer ? pipeline.evaluateInteger(pipeline.project(state)) : null;
+      ClassificationMetrics reported = exact != null ? exact.metrics() : fake.metrics();
+      sink.accept(
+          row(
+              job,
+              data,
+              v.method(),
+              v,
+              reported,
+              fake.metrics().accuracy(),
+              exact == null ? null : exact.metrics().accuracy(),
+              variantStart));
+      log.printf(
+          Locale.ROOT,
+          "%s %s: %.4f (float %.4f)%n",
+          tag,
+          v.key(),
+          reported.accuracy(),
+          floatEval.metrics().accuracy());
+    }
+  }
+
+  /** What the QAT epochs alone do to a float model that is not fully trained. */
+  private static void continued(
+      JobSpec floatJob,
+      DatasetSplits data,
+      ModelState floatState,
+      String tag,
+      PrintStream log,
+      Consumer<QualityRow> sink) {
+    long t0 = System.nanoTime();
     TrainingSpec t = floatJob.training();
     JobSpec continuedJob =
         new JobSpec(
@@ -209,7 +276,7 @@ final class QualityGrid {
             null);
     QatPipeline continued = new QatPipeline(continuedJob, data);
     ModelState continuedState =
-        continued.trainFloat(trained.state(), 0, Experiment.progress(log, tag + " float+")).state();
+        continued.trainFloat(floatState, 0, Experiment.progress(log, tag + " float+")).state();
     sink.accept(
         row(
             floatJob,
@@ -220,37 +287,6 @@ final class QualityGrid {
             null,
             null,
             t0));
-
-    for (Variant v : variants) {
-      long variantStart = System.nanoTime();
-      JobSpec job = job(dataset, model, seed, budget, v);
-      QatPipeline pipeline = new QatPipeline(job, data);
-      ModelState state = pipeline.initQuantization(floatState);
-      if (!PTQ.equals(v.method())) {
-        state = pipeline.trainQat(state, Experiment.progress(log, tag + " " + v.key())).state();
-        state = pipeline.calibrate(state, Experiment.progress(log, tag + " calibrate")).state();
-      }
-      Evaluation fake = pipeline.evaluateFakeQuant(state);
-      Evaluation exact = integer ? pipeline.evaluateInteger(pipeline.project(state)) : null;
-      ClassificationMetrics reported = exact != null ? exact.metrics() : fake.metrics();
-      sink.accept(
-          row(
-              job,
-              data,
-              v.method(),
-              v,
-              reported,
-              fake.metrics().accuracy(),
-              exact == null ? null : exact.metrics().accuracy(),
-              variantStart));
-      log.printf(
-          Locale.ROOT,
-          "%s %s: %.4f (float %.4f)%n",
-          tag,
-          v.key(),
-          reported.accuracy(),
-          floatEval.metrics().accuracy());
-    }
   }
 
   static String name(Architecture model) {

@@ -278,6 +278,95 @@ final class QualityReport {
     return out.append('\n').toString();
   }
 
+  /**
+   * The distillation section from its own rows ({@code qat bench quality --distillation}): per
+   * dataset, model and bit width, LSQ+PACT without and with distillation from the same seed's float
+   * model, the gain paired by seed, and the issue's goal judged on the distilled rows. {@code main}
+   * are the main tables' rows: the section says on how many seeds its float models are theirs.
+   */
+  static String distillation(List<QualityRow> kdRows, List<QualityRow> main, Object source) {
+    QualityReport r = new QualityReport(kdRows);
+    StringBuilder out = new StringBuilder();
+    out.append("## Distillation\n\n");
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "Measured by `./qat bench quality --distillation` with the budget above: per seed the"
+                + " float model, then from it LSQ+PACT QAT with per-channel weights (as in the"
+                + " tables above) without and with distillation from that float model"
+                + " (`training.distillation` at its defaults, α %.1f and T %.0f: loss ="
+                + " α·CE(labels) + (1−α)·T²·KL to the float model's softened outputs). Δ = median"
+                + " over seeds of the drop against that seed's float model, [min, max]; KD gain ="
+                + " with − without, paired by seed. Raw rows: `%s`.%n%n",
+            io.qatfleet.core.train.Distillation.DEFAULT_ALPHA,
+            io.qatfleet.core.train.Distillation.DEFAULT_TEMPERATURE,
+            source));
+    Map<String, Double> mainFloat = new LinkedHashMap<>();
+    main.stream().filter(QualityRow::isFloat).forEach(m -> mainFloat.put(m.group(), m.accuracy()));
+    long floats = kdRows.stream().filter(QualityRow::isFloat).count();
+    long same =
+        kdRows.stream()
+            .filter(QualityRow::isFloat)
+            .filter(f -> Objects.equals(mainFloat.get(f.group()), f.accuracy()))
+            .count();
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "Float models identical in accuracy to the main tables' of the same seed: %d of %d"
+                + " (training is seeded; the same accuracy on all test images means the same"
+                + " model).%n%n",
+            same,
+            floats));
+    out.append(
+        "| dataset | model | bits | float (%) | without distillation Δ (pp) | with distillation"
+            + " Δ (pp) | KD gain (pp) | goal Δ ≥ | goal met with distillation |\n"
+            + "|---|---|---|---|---|---|---|---|---|\n");
+    Set<String> lines = new LinkedHashSet<>();
+    kdRows.stream()
+        .filter(k -> k.method().equals(QualityGrid.LSQ_PACT_KD))
+        .forEach(k -> lines.add(k.dataset() + "/" + k.model() + "/" + bits(k)));
+    for (String line : lines) {
+      String[] p = line.split("/");
+      Predicate<QualityRow> without =
+          cell(QualityRow.OURS, p[0], p[1], HEADLINE_METHOD, p[2], PER_CHANNEL);
+      Predicate<QualityRow> with =
+          cell(QualityRow.OURS, p[0], p[1], QualityGrid.LSQ_PACT_KD, p[2], PER_CHANNEL);
+      List<Double> dropWith = r.drops(with);
+      List<Double> dropWithout = r.drops(without);
+      Map<Long, Double> withoutBySeed = new LinkedHashMap<>();
+      kdRows.stream().filter(without).forEach(w -> withoutBySeed.put(w.seed(), w.accuracy()));
+      List<Double> gain =
+          kdRows.stream()
+              .filter(with)
+              .filter(w -> withoutBySeed.containsKey(w.seed()))
+              .map(w -> 100 * (w.accuracy() - withoutBySeed.get(w.seed())))
+              .toList();
+      List<Double> f =
+          r.accuracies(cell(QualityRow.OURS, p[0], p[1], QualityRow.FLOAT, "W32A32", null));
+      Double limit = GOALS.get(p[2]);
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+              p[0],
+              p[1],
+              p[2],
+              f.isEmpty() ? "—" : range(Stats.of(f)) + " (" + f.size() + " seeds)",
+              dropWithout.isEmpty() ? "—" : spread(Stats.of(dropWithout)),
+              dropWith.isEmpty() ? "—" : spread(Stats.of(dropWith)),
+              gain.isEmpty() ? "—" : spread(Stats.of(gain)),
+              limit == null ? "—" : String.format(Locale.ROOT, "−%.1f", limit),
+              limit == null || dropWith.isEmpty()
+                  ? "—"
+                  : Stats.of(dropWith).median() >= -limit ? "yes" : "no"));
+    }
+    return out.append('\n').toString();
+  }
+
+  private static String range(Stats s) {
+    return String.format(Locale.ROOT, "%.2f [%.2f, %.2f]", s.median(), s.min(), s.max());
+  }
+
   private static String spread(Stats s) {
     return String.format(Locale.ROOT, "%+.2f [%+.2f, %+.2f]", s.median(), s.min(), s.max());
   }

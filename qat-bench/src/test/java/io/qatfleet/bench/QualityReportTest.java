@@ -119,6 +119,62 @@ class QualityReportTest {
     assertThat(kept).hasSize(5);
   }
 
+  /**
+   * Three seeds; floats 0.90, 0.88, 0.92. Without distillation W2A2 drops 5.0, 6.0, 4.0 pp; with it
+   * 3.5, 4.5, 4.2 pp: gains +1.5, +1.5, −0.2.
+   */
+  private static List<QualityRow> distillationRows() {
+    List<QualityRow> rows = new ArrayList<>();
+    double[] floats = {0.90, 0.88, 0.92};
+    double[] without = {0.05, 0.06, 0.04};
+    double[] with = {0.035, 0.045, 0.042};
+    for (int s = 0; s < 3; s++) {
+      rows.add(floatRow(QualityRow.OURS, s + 1, floats[s]));
+      rows.add(
+          row(QualityRow.OURS, s + 1, "lsq_pact", 2, 2, "per_channel", floats[s] - without[s]));
+      rows.add(
+          row(
+              QualityRow.OURS,
+              s + 1,
+              QualityGrid.LSQ_PACT_KD,
+              2,
+              2,
+              "per_channel",
+              floats[s] - with[s]));
+    }
+    return rows;
+  }
+
+  @Test
+  void distillationSectionPairsWithAndWithoutBySeedAndJudgesTheGoalOnTheDistilledRows() {
+    String md = QualityReport.distillation(distillationRows(), List.of(), "kd.jsonl");
+    // Float 90.00 [88.00, 92.00]; without −5.0 median; with −4.2 median (misses −4.0); gain +1.5.
+    assertThat(md)
+        .contains(
+            "| fashion-mnist | cnn | W2A2 | 90.00 [88.00, 92.00] (3 seeds) | -5.00 [-6.00, -4.00]"
+                + " | -4.20 [-4.50, -3.50] | +1.50 [-0.20, +1.50] | −4.0 | no |")
+        .contains("Raw rows: `kd.jsonl`");
+  }
+
+  @Test
+  void distillationGoalIsMetWhenTheDistilledMedianIsWithinTheLimit() {
+    List<QualityRow> rows = new ArrayList<>(distillationRows());
+    // Seed 3 distilled better: drops 3.5, 4.5, 3.0: median 3.5, within 4.0.
+    rows.removeIf(r -> r.seed() == 3 && r.method().equals(QualityGrid.LSQ_PACT_KD));
+    rows.add(row(QualityRow.OURS, 3, QualityGrid.LSQ_PACT_KD, 2, 2, "per_channel", 0.89));
+    String md = QualityReport.distillation(rows, List.of(), "kd.jsonl");
+    assertThat(md).contains("| -3.50 [-4.50, -3.00] |").contains("| −4.0 | yes |");
+  }
+
+  @Test
+  void distillationSectionCountsFloatModelsThatAreTheMainTablesOwn() {
+    List<QualityRow> main = new ArrayList<>();
+    main.add(floatRow(QualityRow.OURS, 1, 0.90)); // the same model
+    main.add(floatRow(QualityRow.OURS, 2, 0.881)); // another one
+    String md = QualityReport.distillation(distillationRows(), main, "kd.jsonl");
+    assertThat(md).contains("the same seed: 1 of 3");
+  }
+
   @Test
   void resultsFileRoundTripsAndABadLineIsNamed() throws Exception {
     Path file = dir.resolve("q.jsonl");
