@@ -7,10 +7,14 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -135,7 +139,7 @@ public final class PrecisionCommand implements Callable<Integer> {
     List<PrecisionRow> rows = PrecisionRow.read(results);
     List<QualityRow> peerRows = QualityRow.read(peerResults);
     String body = new PrecisionReport(rows, peerRows).render();
-    BenchReport.publish(header(profile, budget, rows, loadAtStart) + body, out, log);
+    BenchReport.publish(header(profile, budget, rows, peerRows, loadAtStart) + body, out, log);
     log.println("from " + rows.size() + " rows of " + results);
     return 0;
   }
@@ -251,9 +255,44 @@ public final class PrecisionCommand implements Callable<Integer> {
     return out;
   }
 
+  /**
+   * What the peer's rows cover: "MLP at 3 seeds, CNN at 1 seed" (the seeds with a quantized row),
+   * "none" without rows.
+   */
+  static String peerCoverage(List<QualityRow> peer) {
+    Map<String, Set<Long>> seeds = new TreeMap<>(Comparator.reverseOrder());
+    peer.stream()
+        .filter(r -> !r.isFloat())
+        .forEach(r -> seeds.computeIfAbsent(r.model(), m -> new TreeSet<>()).add(r.seed()));
+    List<String> parts = new ArrayList<>();
+    seeds.forEach(
+        (model, s) ->
+            parts.add(
+                model.toUpperCase(Locale.ROOT)
+                    + " at "
+                    + s.size()
+                    + (s.size() == 1 ? " seed" : " seeds")));
+    return parts.isEmpty() ? "none" : String.join(", ", parts);
+  }
+
   private String header(
-      String profile, PrecisionGrid.Budget b, List<PrecisionRow> rows, double loadAtStart) {
+      String profile,
+      PrecisionGrid.Budget b,
+      List<PrecisionRow> rows,
+      List<QualityRow> peerRows,
+      double loadAtStart) {
     long seedsMeasured = rows.stream().map(PrecisionRow::seed).distinct().count();
+    String distilled =
+        rows.stream().anyMatch(PrecisionRow::distillation)
+            ? String.format(
+                Locale.ROOT,
+                "With distillation (\"+ KD\" rows): the same QAT with"
+                    + " `training.distillation` at its defaults, α %.1f and T %.0f (loss ="
+                    + " α·CE(labels) + (1−α)·T²·KL to the float model's softened outputs), the"
+                    + " seed's float model as the teacher.",
+                Distillation.DEFAULT_ALPHA,
+                Distillation.DEFAULT_TEMPERATURE)
+            : "No row here uses distillation (they were measured before it was built).";
     return BenchReport.header(
             "Mixed precision: accuracy vs model size, uniform and automatic",
             MachineInfo.current(),
@@ -271,12 +310,9 @@ public final class PrecisionCommand implements Callable<Integer> {
                 + " {2, 3, 4, 8} chosen from the float model's per-layer sensitivity on the first"
                 + " 2,000 calibration images (exhaustive search), then the same QAT. Size: weights"
                 + " at their nominal widths plus int32 biases (3-bit levels are stored in 4-bit"
-                + " fields in the checkpoint). With distillation (\"+ KD\" rows): the same QAT"
-                + " with `training.distillation` at its defaults, α %.1f and T %.0f (loss ="
-                + " α·CE(labels) + (1−α)·T²·KL to the float model's softened outputs), the seed's"
-                + " float model as the teacher. PyTorch: the peer of the quality"
-                + " benchmark (eager QAT, per-channel, first and last layer at 8 bits) at the"
-                + " uniform widths, on the models it ran. Raw rows: `%s`.%n%n",
+                + " fields in the checkpoint). %s PyTorch: the peer of the quality benchmark"
+                + " (eager QAT, per-channel, first and last layer at 8 bits, no distillation) at"
+                + " the uniform widths; its rows: %s. Raw rows: `%s`.%n%n",
             profile,
             b.trainLimit(),
             b.testLimit() == 0 ? "all 10,000" : String.format(Locale.ROOT, "%,d", b.testLimit()),
@@ -286,8 +322,8 @@ public final class PrecisionCommand implements Callable<Integer> {
             b.batch(),
             seedsMeasured,
             activationBits,
-            Distillation.DEFAULT_ALPHA,
-            Distillation.DEFAULT_TEMPERATURE,
+            distilled,
+            peerCoverage(peerRows),
             results);
   }
 }

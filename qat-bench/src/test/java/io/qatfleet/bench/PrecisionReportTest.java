@@ -218,6 +218,44 @@ class PrecisionReportTest {
     assertThat(PrecisionCommand.missing(noFloat, VARIANTS, 8)).isEqualTo(VARIANTS);
   }
 
+  private static QualityRow peerRow(String model, long seed, String method) {
+    return new QualityRow(
+        QualityRow.PYTORCH,
+        "1.13",
+        "fashion-mnist",
+        model,
+        seed,
+        method,
+        4,
+        8,
+        "per_channel",
+        0.8,
+        0.8,
+        null,
+        null,
+        null,
+        3000,
+        2000,
+        3,
+        1,
+        128,
+        1.0);
+  }
+
+  @Test
+  void saysWhichModelsAndHowManySeedsThePeerRan() {
+    assertThat(PrecisionCommand.peerCoverage(List.of())).isEqualTo("none");
+    List<QualityRow> peer =
+        List.of(
+            peerRow("mlp", 1, "pytorch_qat"),
+            peerRow("mlp", 2, "pytorch_qat"),
+            peerRow("mlp", 2, "pytorch_qat"),
+            peerRow("cnn", 1, "pytorch_qat"),
+            // a float row alone does not count: the seed has no quantized row yet
+            peerRow("cnn", 2, QualityRow.FLOAT));
+    assertThat(PrecisionCommand.peerCoverage(peer)).isEqualTo("MLP at 2 seeds, CNN at 1 seed");
+  }
+
   @Test
   void putsPeerRowsBesideResults() {
     assertThat(PrecisionCommand.peerFile(dir.resolve("precision-quick.jsonl")))
