@@ -386,24 +386,30 @@ public final class TransferBench implements Callable<Integer> {
         Notes:
 
         - **What is timed.** *put*: from the call until the broker acknowledged every chunk
-          (`acks=all`, idempotent producer). *get*: a second store, as in the next service, opens a
-          consumer on the checkpoint's partition, reads from where its last scan stopped, reassembles
-          and verifies. *Round trip*: put then get, one after the other, as a checkpoint goes from one
-          service to the next; MB/s = checkpoint bytes / seconds.
-        - **What the store does per checkpoint and per chunk.** `put` hashes the whole checkpoint
-          once (SHA-256, its content address), then copies it into %d KiB chunks, each a record keyed
-          by the digest (so all chunks land in one partition, in order) with four headers (digest,
-          index, count, total bytes). `get` feeds each chunk into a running SHA-256 as soon as the
-          chunks before it have arrived, copies it once into the result, and compares digest and size
-          at the end. So every byte is hashed once on each side; the *SHA-256 alone* row is the cost
-          of one such pass on this CPU. (The services add two more passes per hop: the codec hashes a
-          checkpoint when it encodes it and verifies the digest again when it decodes it.)
+          (`acks=all`, idempotent producer). *get*: a second store, as in the next service, reads
+          the checkpoint's partition from where its last scan stopped with a consumer kept from its
+          previous get, reassembles and verifies. *Round trip*: put then get, one after the other,
+          as a checkpoint goes from one service to the next; MB/s = checkpoint bytes / seconds.
+        - **What each side does.** `put` hashes the checkpoint once (SHA-256, its content address;
+          in the services the codec computes it when it encodes the checkpoint and the store takes
+          it from there, so they hash once too), then cuts %d KiB chunks, each copied out just
+          before it is sent, so the producer ships the first batches while later chunks are cut.
+          Each chunk is a record keyed by the digest (all in one partition, in order) with five
+          headers (digest, index, count, total bytes, chunk size); batches hold up to four chunks.
+          `get` feeds each chunk into a running SHA-256 as soon as the chunks before it have
+          arrived, copies it once into the result, and compares digest and size at the end, while
+          the next fetch is in flight; the services decode what it returns without hashing again. So
+          every byte is hashed once on each side; the *SHA-256 alone* row is the cost of one such
+          pass on this CPU.
         - **Broker.** A single-node KRaft broker inside this JVM (`EmbeddedKafka`), topics created by
           `TopicAdmin` exactly as the services create them (`qat.checkpoints`: %d partitions), on
           loopback. Broker, producer and consumer share this process and the machine's cores.
         - **Baseline.** `LocalDirCheckpointStore`: put writes a temporary file and renames it into
           place (no fsync, so the page cache absorbs it), get reads the file and verifies its SHA-256.
           It and the broker's log directory are on the same file system (%s).
+        - **Load.** The load average in the header counts every process on the machine (here
+          other builds and tests); above the 2 cores, broker, producer and consumer wait for a core
+          and the rates fall with it.
         - **Warm-up.** One 1 MB checkpoint through each partition and one through the disk before
           anything is timed; Kafka and disk alternate which goes first in each repeat.
         """,

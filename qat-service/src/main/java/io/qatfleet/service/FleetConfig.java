@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -67,6 +68,14 @@ public interface FleetConfig {
   /** How long a publish waits for the broker's acknowledgement before the record fails. */
   @WithDefault("PT30S")
   Duration publishTimeout();
+
+  /**
+   * Datasets the service reads into memory when it starts ({@code QAT_DATASETS_PRELOAD}, comma
+   * separated, {@code none} for none; {@link DatasetsAtStart}), so that its first job does not wait
+   * for the files to be read and unpacked. Later jobs reuse them either way.
+   */
+  @WithDefault("fashion-mnist")
+  List<String> datasetsPreload();
 
   /** Create the fleet's missing topics at start-up ({@code TopicAdmin}). */
   @WithDefault("true")

@@ -1,6 +1,7 @@
 package io.qatfleet.quantizer;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.qatfleet.core.checkpoint.EncodedCheckpoint;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.checkpoint.CheckpointStore;
 import io.qatfleet.messaging.checkpoint.CheckpointTransportException;
@@ -43,6 +44,11 @@ public class FlakyCheckpointStore implements CheckpointStore {
   @Override
   public CheckpointRef put(byte[] bytes) {
     return store.put(bytes);
+  }
+
+  @Override
+  public CheckpointRef put(EncodedCheckpoint encoded) {
+    return store.put(encoded);
   }
 
   @Override

@@ -98,8 +98,10 @@ public final class CheckpointCodec {
   }
 
   /**
-   * Decodes {@code bytes} without checking a digest; for tooling that inspects files whose id is
-   * unknown. Services receiving a checkpoint use {@link #decode(byte[], String)}.
+   * Decodes {@code bytes} without checking a digest: for bytes a checkpoint store returned (it
+   * verified them against their reference already, so hashing them again would only cost a pass)
+   * and for tooling that inspects files whose id is unknown. Bytes from anywhere else go through
+   * {@link #decode(byte[], String)}. The structure is checked either way.
    *
    * @throws CheckpointException with the reason the bytes could not be decoded
    */

@@ -1,5 +1,6 @@
 package io.qatfleet.core.checkpoint;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -25,6 +26,16 @@ public record EncodedCheckpoint(byte[] bytes, String sha256) {
   @Override
   public byte[] bytes() {
     return bytes.clone();
+  }
+
+  /** The safetensors bytes, read-only and not copied: for writing them out once. */
+  public ByteBuffer view() {
+    return ByteBuffer.wrap(bytes).asReadOnlyBuffer();
+  }
+
+  /** Length of the file in bytes. */
+  public int length() {
+    return bytes.length;
   }
 
   @Override

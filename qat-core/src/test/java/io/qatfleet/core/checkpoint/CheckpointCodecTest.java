@@ -121,6 +121,18 @@ class CheckpointCodecTest {
   }
 
   @Test
+  void encodedViewIsTheBytesReadOnly() {
+    EncodedCheckpoint encoded = codec.encode(sample());
+    java.nio.ByteBuffer view = encoded.view();
+    byte[] seen = new byte[view.remaining()];
+    view.duplicate().get(seen);
+
+    assertThat(seen).isEqualTo(encoded.bytes());
+    assertThat(encoded.length()).isEqualTo(seen.length);
+    assertThat(view.isReadOnly()).isTrue();
+  }
+
+  @Test
   void roundTripsTensorValues() {
     Checkpoint decoded = codec.decode(codec.encode(sample()).bytes());
 

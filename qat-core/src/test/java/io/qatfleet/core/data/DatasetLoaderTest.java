@@ -142,6 +142,25 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void preloadsDatasetOnceForLaterLoads() throws Exception {
+    DatasetLoader loader = loaderWithDataset();
+
+    assertThat(loader.preload(DatasetId.FASHION_MNIST)).as("read").isTrue();
+    assertThat(loader.preload(DatasetId.FASHION_MNIST)).as("cached").isFalse();
+    assertThat(loader.load(DatasetId.FASHION_MNIST, new SplitSpec(5, 0, 0, 1)).train().size())
+        .isEqualTo(TRAIN - 5);
+    assertThat(loader.preload(DatasetId.FASHION_MNIST)).as("still cached").isFalse();
+  }
+
+  @Test
+  void preloadReportsMissingDataset() {
+    DatasetLoader loader = new DatasetLoader(tmp.resolve("data"), List.of(tmp.resolve("system")));
+
+    assertThatThrownBy(() -> loader.preload(DatasetId.MNIST))
+        .isInstanceOf(DatasetNotFoundException.class);
+  }
+
+  @Test
   void rereadsDatasetWhoseFilesChanged() throws Exception {
     DatasetLoader loader = loaderWithDataset();
     loader.load(DatasetId.FASHION_MNIST, new SplitSpec(0, 0, 0, 1));

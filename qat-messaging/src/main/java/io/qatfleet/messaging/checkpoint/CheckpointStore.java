@@ -1,5 +1,6 @@
 package io.qatfleet.messaging.checkpoint;
 
+import io.qatfleet.core.checkpoint.EncodedCheckpoint;
 import java.time.Duration;
 
 /**
@@ -22,6 +23,18 @@ public interface CheckpointStore extends AutoCloseable {
    * @throws CheckpointTransportException if the bytes could not be stored
    */
   CheckpointRef put(byte[] bytes);
+
+  /**
+   * Stores a checkpoint as the codec encoded it, under the digest the codec computed: the services'
+   * path, so that each side of a transfer hashes the bytes once (the codec here, the store's
+   * verification on the reader's side). A digest that does not match the bytes is not caught here
+   * but by every reader, which verifies each byte against the reference before returning it.
+   *
+   * @throws CheckpointTransportException if the bytes could not be stored
+   */
+  default CheckpointRef put(EncodedCheckpoint encoded) {
+    return put(encoded.bytes());
+  }
 
   /**
    * The verified bytes of {@code ref}, waiting at most {@code timeout} for them to arrive.

@@ -1,5 +1,6 @@
 package io.qatfleet.messaging.checkpoint;
 
+import io.qatfleet.core.checkpoint.EncodedCheckpoint;
 import io.qatfleet.messaging.checkpoint.CheckpointTransportException.Reason;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.messaging.topic.Topics;
@@ -7,22 +8,19 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
+import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
@@ -80,7 +78,10 @@ import org.apache.kafka.common.utils.Utils;
  *
  * <p>Puts are idempotent: a checkpoint this store already knows to be complete is not written
  * again, and duplicate chunks (a second put from another process) are ignored by readers. The store
- * is thread-safe; each {@code get} uses its own consumer.
+ * is thread-safe; each {@code get} uses a consumer of its own, taken from the ones earlier gets
+ * finished with (at most {@link #MAX_IDLE_READERS} are kept open) or opened for it. Producer and
+ * consumers are tuned for chunks in {@link KafkaClientSettings#checkpointProducer} and {@link
+ * KafkaClientSettings#checkpointConsumer}.
  *
  * <p><b>Retention.</b> On {@code qat.checkpoints} the broker deletes old chunks ({@code
  * retention.ms}); an index entry below a partition's log start is not used, and a checkpoint whose
@@ -116,8 +117,10 @@ public final class KafkaCheckpointStore implements CheckpointStore {
   /** Records read per step of the backward search for a checkpoint the index does not know. */
   static final int DEFAULT_SEARCH_WINDOW = 256;
 
+  /** Readers' consumers kept open between gets. */
+  static final int MAX_IDLE_READERS = 2;
+
   private static final Duration MAX_POLL = Duration.ofMillis(200);
-  private static final int PRODUCER_BATCH_BYTES = 2 * 1024 * 1024;
 
   private final KafkaClientSettings clients;
   private final String topic;
@@ -128,6 +131,9 @@ public final class KafkaCheckpointStore implements CheckpointStore {
   private final KafkaProducer<String, byte[]> producer;
   private final ChunkIndex index;
   private final AtomicLong skippedChunks = new AtomicLong();
+  private final Deque<KafkaConsumer<String, ByteBuffer>> idleReaders =
+      new ConcurrentLinkedDeque<>();
+  private volatile boolean closed;
   private volatile int partitionCount = -1;
 
   /** A plaintext store on {@link Topics#CHECKPOINTS} with the default chunk size (local runs). */
@@ -214,7 +220,7 @@ public final class KafkaCheckpointStore implements CheckpointStore {
             "checkpoint-writer",
             new StringSerializer(),
             new ByteArraySerializer(),
-            producerConfig());
+            KafkaClientSettings.checkpointProducer((int) PUT_TIMEOUT.toMillis()));
   }
 
   public int chunkBytes() {
@@ -247,6 +253,11 @@ public final class KafkaCheckpointStore implements CheckpointStore {
     return skippedChunks.get();
   }
 
+  /** Consumers of finished gets kept open for the next ones (tests). */
+  int idleReaders() {
+    return idleReaders.size();
+  }
+
   /** The partition holding the chunks of {@code sha256}: Kafka's default for that key. */
   public static int partitionFor(String sha256, int partitions) {
     return Utils.toPositive(Utils.murmur2(sha256.getBytes(StandardCharsets.UTF_8))) % partitions;
@@ -255,7 +266,17 @@ public final class KafkaCheckpointStore implements CheckpointStore {
   @Override
   public CheckpointRef put(byte[] bytes) {
     CheckpointRef ref = CheckpointRef.of(bytes);
-    if (bytes.length > maxCheckpointBytes) {
+    return put(ByteBuffer.wrap(bytes), ref);
+  }
+
+  /** Writes the encoded checkpoint under the codec's digest, without hashing it again. */
+  @Override
+  public CheckpointRef put(EncodedCheckpoint encoded) {
+    return put(encoded.view(), new CheckpointRef(encoded.sha256(), encoded.length()));
+  }
+
+  private CheckpointRef put(ByteBuffer bytes, CheckpointRef ref) {
+    if (ref.bytes() > maxCheckpointBytes) {
       throw tooLarge(ref);
     }
     if (index.isComplete(ref.sha256())) {
@@ -263,11 +284,14 @@ public final class KafkaCheckpointStore implements CheckpointStore {
     }
     long deadline = System.nanoTime() + PUT_TIMEOUT.toNanos();
     try {
-      List<ProducerRecord<String, byte[]>> records = chunkRecords(bytes, ref);
-      int partition = records.get(0).partition();
-      List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
-      for (ProducerRecord<String, byte[]> record : records) {
-        sent.add(producer.send(record));
+      int count = ChunkHeader.countFor(ref.bytes(), chunkBytes);
+      int partition = partitionFor(ref.sha256(), partitions(null, ref, PUT_TIMEOUT));
+      List<Future<RecordMetadata>> sent = new ArrayList<>(count);
+      // Each chunk is copied out just before it is sent, so the producer's I/O thread ships the
+      // first batches while later chunks are still being cut, and no second copy of the whole
+      // checkpoint is held.
+      for (int i = 0; i < count; i++) {
+        sent.add(producer.send(chunkRecord(bytes, ref, partition, i, count)));
       }
       long firstChunk = -1;
       for (int i = 0; i < sent.size(); i++) {
@@ -323,14 +347,22 @@ public final class KafkaCheckpointStore implements CheckpointStore {
   private List<ProducerRecord<String, byte[]>> chunkRecords(byte[] bytes, CheckpointRef ref) {
     int count = ChunkHeader.countFor(bytes.length, chunkBytes);
     int partition = partitionFor(ref.sha256(), partitions(null, ref, PUT_TIMEOUT));
+    ByteBuffer all = ByteBuffer.wrap(bytes);
     List<ProducerRecord<String, byte[]>> records = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      int from = i * chunkBytes;
-      byte[] chunk = Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + chunkBytes));
-      Headers headers = headers(ref.sha256(), i, count, bytes.length, chunkBytes);
-      records.add(new ProducerRecord<>(topic, partition, keyOf(ref.sha256(), i), chunk, headers));
+      records.add(chunkRecord(all, ref, partition, i, count));
     }
     return records;
+  }
+
+  /** Chunk {@code i} of {@code count} of the checkpoint {@code bytes}, copied out of them. */
+  private ProducerRecord<String, byte[]> chunkRecord(
+      ByteBuffer bytes, CheckpointRef ref, int partition, int i, int count) {
+    int from = i * chunkBytes;
+    byte[] chunk = new byte[(int) Math.min(chunkBytes, ref.bytes() - from)];
+    bytes.get(from, chunk);
+    Headers headers = headers(ref.sha256(), i, count, ref.bytes(), chunkBytes);
+    return new ProducerRecord<>(topic, partition, keyOf(ref.sha256(), i), chunk, headers);
   }
 
   @Override
@@ -360,24 +392,63 @@ public final class KafkaCheckpointStore implements CheckpointStore {
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     KafkaConsumer<String, ByteBuffer> consumer = null;
+    boolean reusable = false;
     try {
-      consumer =
-          clients.consumer(
-              "checkpoint-reader",
-              new StringDeserializer(),
-              new ByteBufferDeserializer(),
-              consumerConfig());
+      consumer = borrowReader();
       int partitions = partitions(consumer, ref, timeout);
-      return new Read(consumer, partitions, ref, deadline, timeout).run(awaitMissing);
+      byte[] bytes = new Read(consumer, partitions, ref, deadline, timeout).run(awaitMissing);
+      reusable = true;
+      return bytes;
     } catch (KafkaException e) {
       throw new CheckpointTransportException(
           Reason.TRANSPORT, ref, "cannot read checkpoint " + ref.sha256() + ": " + e, e);
     } finally {
       if (consumer != null) {
-        // Not waiting for the fetch pipelined after the last chunk: it would idle on the broker.
-        consumer.close(CloseOptions.timeout(Duration.ZERO));
+        release(consumer, reusable);
       }
     }
+  }
+
+  /**
+   * An idle reader's consumer, or a new one. Opening a consumer (connection, metadata) cost more
+   * than reading a 1 MB checkpoint on loopback, so finished reads hand theirs back.
+   */
+  private KafkaConsumer<String, ByteBuffer> borrowReader() {
+    KafkaConsumer<String, ByteBuffer> idle = idleReaders.pollFirst();
+    return idle != null
+        ? idle
+        : clients.consumer(
+            "checkpoint-reader",
+            new StringDeserializer(),
+            new ByteBufferDeserializer(),
+            KafkaClientSettings.checkpointConsumer());
+  }
+
+  /**
+   * Keeps the consumer of a read that succeeded for the next one (at most {@link
+   * #MAX_IDLE_READERS}); closes one whose read failed, since its state is not known.
+   */
+  private void release(KafkaConsumer<String, ByteBuffer> consumer, boolean reusable) {
+    if (reusable && !closed && idleReaders.size() < MAX_IDLE_READERS) {
+      idleReaders.offerFirst(consumer);
+      if (closed) {
+        closeIdleReaders(); // close() ran meanwhile and may have missed it
+      }
+      return;
+    }
+    closeReader(consumer);
+  }
+
+  private void closeIdleReaders() {
+    KafkaConsumer<String, ByteBuffer> idle;
+    while ((idle = idleReaders.pollFirst()) != null) {
+      closeReader(idle);
+    }
+  }
+
+  private static void closeReader(KafkaConsumer<String, ByteBuffer> consumer) {
+    // Not waiting for the fetch pipelined after the last chunk: it would idle on the broker.
+    consumer.close(CloseOptions.timeout(Duration.ZERO));
   }
 
   private CheckpointTransportException tooLarge(CheckpointRef ref) {
@@ -546,6 +617,8 @@ public final class KafkaCheckpointStore implements CheckpointStore {
 
   @Override
   public void close() {
+    closed = true;
+    closeIdleReaders();
     producer.close(Duration.ofSeconds(10));
   }
 
@@ -586,28 +659,5 @@ public final class KafkaCheckpointStore implements CheckpointStore {
 
   private static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);
-  }
-
-  private static Map<String, Object> producerConfig() {
-    Map<String, Object> config = new HashMap<>(KafkaClientSettings.durableProducer());
-    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
-    // A batch never exceeds the topic's max.message.bytes (batches of 512 KiB chunks hold three);
-    // a request carries several batches. Measured on loopback: twice the put rate of the defaults.
-    config.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, PRODUCER_BATCH_BYTES);
-    config.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * PRODUCER_BATCH_BYTES);
-    config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
-    config.putIfAbsent(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
-    config.putIfAbsent(ProducerConfig.SEND_BUFFER_CONFIG, 1024 * 1024);
-    config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) PUT_TIMEOUT.toMillis());
-    return config;
-  }
-
-  private static Map<String, Object> consumerConfig() {
-    Map<String, Object> config = new HashMap<>();
-    config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
-    config.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
-    config.putIfAbsent(ConsumerConfig.RECEIVE_BUFFER_CONFIG, 1024 * 1024);
-    config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
-    return config;
   }
 }

@@ -1,10 +1,14 @@
 package io.qatfleet.messaging.checkpoint;
 
+import io.qatfleet.core.checkpoint.EncodedCheckpoint;
 import io.qatfleet.messaging.checkpoint.CheckpointTransportException.Reason;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.UUID;
 
@@ -38,14 +42,27 @@ public final class LocalDirCheckpointStore implements CheckpointStore {
 
   @Override
   public CheckpointRef put(byte[] bytes) {
-    CheckpointRef ref = CheckpointRef.of(bytes);
+    return put(ByteBuffer.wrap(bytes), CheckpointRef.of(bytes));
+  }
+
+  @Override
+  public CheckpointRef put(EncodedCheckpoint encoded) {
+    return put(encoded.view(), new CheckpointRef(encoded.sha256(), encoded.length()));
+  }
+
+  private CheckpointRef put(ByteBuffer bytes, CheckpointRef ref) {
     Path target = pathOf(ref);
     try {
       if (Files.isRegularFile(target) && Files.size(target) == ref.bytes()) {
         return ref;
       }
       Path tmp = dir.resolve("." + ref.sha256() + "." + UUID.randomUUID() + ".tmp");
-      Files.write(tmp, bytes);
+      try (FileChannel out =
+          FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        while (bytes.hasRemaining()) {
+          out.write(bytes);
+        }
+      }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       return ref;
     } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.qatfleet.messaging.checkpoint;
 
+import io.qatfleet.core.checkpoint.EncodedCheckpoint;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.messaging.topic.Topics;
 import java.time.Duration;
@@ -61,6 +62,11 @@ public final class RetainedCheckpointStore implements CheckpointStore {
   @Override
   public CheckpointRef put(byte[] bytes) {
     return work.put(bytes);
+  }
+
+  @Override
+  public CheckpointRef put(EncodedCheckpoint encoded) {
+    return work.put(encoded);
   }
 
   @Override

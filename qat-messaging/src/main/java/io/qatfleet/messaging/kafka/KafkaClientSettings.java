@@ -1,5 +1,6 @@
 package io.qatfleet.messaging.kafka;
 
+import io.qatfleet.messaging.topic.Topics;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -139,6 +140,44 @@ public final class KafkaClientSettings {
   public static Map<String, Object> durableProducer() {
     return Map.of(
         ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+  }
+
+  /**
+   * The producer of checkpoint chunks ({@code KafkaCheckpointStore}): {@link #durableProducer()},
+   * no compression (weights hardly compress, and the chunks are hashed already), and batches as
+   * large as {@code qat.checkpoints} takes ({@link Topics#CHECKPOINT_MAX_MESSAGE_BYTES}): four
+   * default 512 KiB chunks each, sent at once ({@code linger.ms} 0). A produce request carries one
+   * batch per partition and a checkpoint's chunks share one partition, so the batch size sets how
+   * many requests a put costs. Enough buffer memory for a 50 MB checkpoint in flight.
+   *
+   * @param deliveryTimeoutMs how long a chunk may take to be acknowledged
+   */
+  public static Map<String, Object> checkpointProducer(int deliveryTimeoutMs) {
+    Map<String, Object> config = new HashMap<>(durableProducer());
+    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+    config.put(ProducerConfig.BATCH_SIZE_CONFIG, Topics.CHECKPOINT_MAX_MESSAGE_BYTES);
+    config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * Topics.CHECKPOINT_MAX_MESSAGE_BYTES);
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
+    config.put(ProducerConfig.SEND_BUFFER_CONFIG, 1024 * 1024);
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryTimeoutMs);
+    return config;
+  }
+
+  /**
+   * A reader of checkpoint chunks ({@code KafkaCheckpointStore}): fetches of up to 16 MiB of a
+   * partition (30 default chunks; the next fetch is in flight while a poll's chunks are hashed and
+   * copied), and a short {@code fetch.max.wait.ms}, because a reader is reused across gets and the
+   * fetch it pipelined after its last chunk would otherwise hold the next get's first fetch for the
+   * default 500 ms when nothing new arrives on that partition.
+   */
+  public static Map<String, Object> checkpointConsumer() {
+    return Map.of(
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024,
+        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024,
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10,
+        ConsumerConfig.RECEIVE_BUFFER_CONFIG, 1024 * 1024,
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
   }
 
   @Override

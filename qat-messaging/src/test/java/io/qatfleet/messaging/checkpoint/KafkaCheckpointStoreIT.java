@@ -7,6 +7,7 @@ import static io.qatfleet.messaging.checkpoint.KafkaCheckpointStore.HEADER_TOTAL
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.qatfleet.core.checkpoint.EncodedCheckpoint;
 import io.qatfleet.messaging.checkpoint.CheckpointTransportException.Reason;
 import io.qatfleet.messaging.testing.KafkaBrokerExtension;
 import io.qatfleet.messaging.topic.TopicAdmin;
@@ -163,6 +164,66 @@ class KafkaCheckpointStoreIT {
 
     assertThat(reader.get(first, TIMEOUT)).isEqualTo(samePartition.get(0));
     assertThat(reader.get(second, TIMEOUT)).isEqualTo(samePartition.get(1));
+  }
+
+  @Test
+  void putsEncodedCheckpointUnderTheCodecsDigest() {
+    byte[] bytes = random(1_200_000, 11);
+    CheckpointRef expected = CheckpointRef.of(bytes);
+
+    CheckpointRef ref = writer.put(new EncodedCheckpoint(bytes, expected.sha256()));
+
+    assertThat(ref).isEqualTo(expected);
+    assertThat(reader.get(ref, TIMEOUT)).isEqualTo(bytes);
+    assertThat(chunksOnTopic(ref.sha256())).hasSize(3);
+  }
+
+  /** A put trusts the codec's digest; a wrong one is caught by every reader, never accepted. */
+  @Test
+  void readerRejectsEncodedCheckpointWhoseDigestIsWrong() {
+    byte[] bytes = random(700_000, 12);
+    String wrong = CheckpointRef.of(random(700_000, 13)).sha256();
+
+    CheckpointRef ref = writer.put(new EncodedCheckpoint(bytes, wrong));
+
+    assertThatThrownBy(() -> reader.get(ref, TIMEOUT))
+        .isInstanceOfSatisfying(
+            CheckpointTransportException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.DIGEST_MISMATCH));
+  }
+
+  /**
+   * A reader keeps one consumer across gets of checkpoints on different partitions, and a failed
+   * get (its consumer closed, not kept) does not disturb the next one.
+   */
+  @Test
+  void reusesOneReaderConsumerAcrossGets() {
+    int partitions = Topics.CHECKPOINTS_SPEC.partitions();
+    boolean[] seen = new boolean[partitions];
+    List<byte[]> onEveryPartition = new ArrayList<>();
+    for (long seed = 200; onEveryPartition.size() < partitions; seed++) {
+      byte[] bytes = random(600_000, seed);
+      int p = KafkaCheckpointStore.partitionFor(CheckpointRef.of(bytes).sha256(), partitions);
+      if (!seen[p]) {
+        seen[p] = true;
+        onEveryPartition.add(bytes);
+      }
+    }
+    for (byte[] bytes : onEveryPartition) {
+      CheckpointRef ref = writer.put(bytes);
+      assertThat(reader.get(ref, TIMEOUT)).isEqualTo(bytes);
+      assertThat(reader.idleReaders()).isEqualTo(1);
+    }
+    CheckpointRef missing = CheckpointRef.of(random(100, 14));
+    assertThatThrownBy(() -> reader.get(missing, Duration.ofMillis(300)))
+        .isInstanceOf(CheckpointTransportException.class);
+    assertThat(reader.idleReaders()).isZero();
+
+    byte[] after = random(900_000, 15);
+    assertThat(reader.get(writer.put(after), TIMEOUT)).isEqualTo(after);
+    assertThat(reader.idleReaders()).isEqualTo(1);
+    reader.close();
+    assertThat(reader.idleReaders()).isZero();
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.qatfleet.messaging.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.qatfleet.core.checkpoint.EncodedCheckpoint;
 import io.qatfleet.messaging.checkpoint.CheckpointTransportException.Reason;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +32,18 @@ class LocalDirCheckpointStoreTest {
     byte[] bytes = random(10_000);
     CheckpointRef ref = store.put(bytes);
     assertThat(ref).isEqualTo(CheckpointRef.of(bytes));
+    assertThat(store.get(ref, SHORT)).isEqualTo(bytes);
+  }
+
+  @Test
+  void putsEncodedCheckpointUnderTheCodecsDigest() {
+    LocalDirCheckpointStore store = new LocalDirCheckpointStore(dir);
+    byte[] bytes = random(20_000);
+    CheckpointRef expected = CheckpointRef.of(bytes);
+
+    CheckpointRef ref = store.put(new EncodedCheckpoint(bytes, expected.sha256()));
+
+    assertThat(ref).isEqualTo(expected);
     assertThat(store.get(ref, SHORT)).isEqualTo(bytes);
   }
 

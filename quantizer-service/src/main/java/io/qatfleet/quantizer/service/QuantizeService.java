@@ -141,9 +141,10 @@ public class QuantizeService {
                 spec.model(), spec.quantization(), calibrated.state(), provenance));
     EncodedCheckpoint integerFile =
         codec.encode(ModelCheckpoints.ofQuantized(integer, spec.quantization(), provenance));
-    CheckpointRef calibratedRef = store.put(calibratedFile.bytes());
+    // Stored under the codec's digests: each file is hashed once on this side.
+    CheckpointRef calibratedRef = store.put(calibratedFile);
     checkpointBytes.get(CALIBRATED).record(calibratedRef.bytes());
-    CheckpointRef integerRef = store.put(integerFile.bytes());
+    CheckpointRef integerRef = store.put(integerFile);
     checkpointBytes.get(INTEGER).record(integerRef.bytes());
     // The deployable file: the integer model as ONNX, stored like a checkpoint. The validator runs
     // these exact bytes in ONNX Runtime, and an approval names (and signs) their digest.
@@ -197,7 +198,8 @@ public class QuantizeService {
     }
     checkpointBytes.get(INPUT).record(bytes.length);
     try {
-      return codec.decode(bytes, ref.sha256());
+      // The store verified size and SHA-256 against ref as the chunks arrived: not hashed again.
+      return codec.decode(bytes);
     } catch (CheckpointException e) {
       throw new RejectedInputException(
           RejectionReason.CORRUPT_CHECKPOINT,
