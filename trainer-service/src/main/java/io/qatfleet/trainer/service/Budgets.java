@@ -1,5 +1,8 @@
 package io.qatfleet.trainer.service;
 
+import io.qatfleet.core.data.DataLimits;
+import io.qatfleet.core.data.DatasetLoader;
+import io.qatfleet.core.job.DataCheck;
 import io.qatfleet.core.job.JobBudget;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.messaging.deadletter.RejectedInputException;
@@ -20,6 +23,7 @@ import java.util.List;
 public class Budgets {
 
   private final JobBudget budget;
+  private final DatasetLoader datasets;
 
   Budgets(TrainerConfig config) {
     TrainerConfig.Budget b = config.budget();
@@ -34,6 +38,23 @@ public class Budgets {
             b.maxTrainSamples(),
             b.maxTestSamples(),
             b.maxDeadlineMinutes());
+    this.datasets =
+        DatasetLoader.fromEnvironment(
+            new DataLimits(
+                b.maxDatasetBytes(), b.maxSourceBytes(), b.maxImagePixels(), b.maxCsvColumns()));
+  }
+
+  /** The loader the trainer reads datasets with, within the {@code qat.budget.*} data caps. */
+  public DatasetLoader datasets() {
+    return datasets;
+  }
+
+  /**
+   * Where a job's data by reference does not fit its model or cannot be read ({@link DataCheck});
+   * reads the files (once per process, through the loader's cache).
+   */
+  public List<String> dataViolations(JobSpec spec) {
+    return DataCheck.violations(spec, datasets, budget);
   }
 
   public JobBudget budget() {

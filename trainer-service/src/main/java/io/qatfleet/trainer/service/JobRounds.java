@@ -1,7 +1,7 @@
 package io.qatfleet.trainer.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.qatfleet.core.data.DatasetId;
+import io.qatfleet.core.job.DataSpec;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.JobSubmitted;
@@ -80,7 +80,9 @@ public class JobRounds {
     if (event instanceof JobSubmitted s) {
       Job job = job(s.jobId());
       synchronized (job) {
-        job.dataset = s.spec().data().datasetId();
+        DataSpec data = s.spec().data();
+        job.dataset = data.displayName();
+        job.classNames = data.source() == null ? data.datasetId().classNames() : List.of();
       }
     } else if (event instanceof StatusUpdate s && s.loss() != null) {
       Job job = job(s.jobId());
@@ -120,8 +122,8 @@ public class JobRounds {
       return Optional.of(
           new Rounds(
               jobId,
-              job.dataset == null ? null : job.dataset.dirName(),
-              job.dataset == null ? List.of() : job.dataset.classNames(),
+              job.dataset,
+              job.classNames,
               Collections.unmodifiableMap(rounds),
               List.copyOf(job.loss)));
     }
@@ -134,6 +136,7 @@ public class JobRounds {
   private static final class Job {
     final TreeMap<Integer, Map<String, JsonNode>> rounds = new TreeMap<>();
     List<LossPoint> loss = new ArrayList<>();
-    DatasetId dataset;
+    String dataset;
+    List<String> classNames = List.of();
   }
 }
