@@ -69,7 +69,10 @@ public record DataSource(
       out.add(prefix + ".sha256: must be 64 lowercase hex digits, got '" + sha256 + "'");
     }
     if (labelColumn != null && format != SourceFormat.CSV) {
-      out.add(prefix + ".labelColumn: only for format csv, got format " + format.specName());
+      out.add(
+          prefix
+              + ".labelColumn: only for format csv, got format "
+              + (format == null ? null : format.specName()));
     } else if (labelColumn != null && labelColumn.isBlank()) {
       out.add(prefix + ".labelColumn: must not be blank");
     }

@@ -58,8 +58,7 @@ public record Dataset(
               + rows
               + "x"
               + cols
-              + "x"
-              + channels
+              + (channels == 1 ? "" : "x" + channels)
               + " images need "
               + expected);
     }

@@ -1,10 +1,7 @@
 package io.qatfleet.core.data;
 
-import java.awt.geom.AffineTransform;
-import java.awt.image.AffineTransformOp;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
-import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,10 +18,11 @@ import javax.imageio.stream.ImageInputStream;
  * Reads a folder of PNG/JPEG images, one subfolder per class ({@link SourceFormat#IMAGE_FOLDER}),
  * into datasets of the model's {@link InputShape}. Each image's dimensions are read from its header
  * and checked against {@link DataLimits#maxImagePixels()} before it is decoded; it is then resized
- * bilinearly (Java2D's {@link AffineTransformOp}, on the raster, so no colour-space conversion
- * changes the values) and converted to the model's channels: grey to RGB by copying, RGB to grey by
- * the ITU-R BT.601 luma {@code 0.299 R + 0.587 G + 0.114 B} (what PIL's {@code convert("L")} does).
- * Alpha is dropped. Files with other extensions are ignored.
+ * bilinearly from its raster (so no colour-space conversion changes the values; Java2D's
+ * AffineTransformOp refuses many decoded raster layouts) and converted to the model's channels:
+ * grey to RGB by copying, RGB to grey by the ITU-R BT.601 luma {@code 0.299 R + 0.587 G + 0.114 B}
+ * (what PIL's {@code convert("L")} does). Alpha is dropped. Files with other extensions are
+ * ignored.
  */
 final class ImageFolderReader {
 
@@ -118,31 +116,60 @@ final class ImageFolderReader {
 
   /** One image as HWC bytes of {@code shape}. */
   static byte[] image(Path file, InputShape shape, DataLimits limits) throws IOException {
-    Raster raster = resized(decode(file, limits), shape);
-    int bands = raster.getNumBands();
+    Raster raster = decode(file, limits);
+    int bands = raster.getNumBands() >= 3 ? 3 : 1; // alpha dropped
+    int sw = raster.getWidth();
+    int sh = raster.getHeight();
+    int[] src = new int[sw * sh * bands];
+    int[] px = new int[raster.getNumBands()];
+    for (int y = 0; y < sh; y++) {
+      for (int x = 0; x < sw; x++) {
+        raster.getPixel(x, y, px);
+        System.arraycopy(px, 0, src, (y * sw + x) * bands, bands);
+      }
+    }
     int h = shape.height();
     int w = shape.width();
+    int channels = shape.channels();
     byte[] out = new byte[(int) shape.values()];
-    int[] px = new int[bands];
+    float[] v = new float[bands];
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
-        raster.getPixel(x, y, px);
-        int o = (y * w + x) * shape.channels();
-        if (shape.channels() == 1) {
-          out[o] =
-              (byte)
-                  (bands < 3
-                      ? px[0]
-                      : Math.min(
-                          255, Math.round(0.299f * px[0] + 0.587f * px[1] + 0.114f * px[2])));
+        bilinear(src, sw, sh, bands, (x + 0.5f) * sw / w - 0.5f, (y + 0.5f) * sh / h - 0.5f, v);
+        int o = (y * w + x) * channels;
+        if (channels == 1) {
+          float grey = bands == 1 ? v[0] : 0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2];
+          out[o] = (byte) Math.min(255, Math.round(grey));
         } else {
-          for (int c = 0; c < shape.channels(); c++) {
-            out[o + c] = (byte) (bands < 3 ? px[0] : px[Math.min(c, 2)]);
+          for (int c = 0; c < channels; c++) {
+            out[o + c] = (byte) Math.min(255, Math.round(v[bands == 1 ? 0 : Math.min(c, 2)]));
           }
         }
       }
     }
     return out;
+  }
+
+  /**
+   * The source sampled at {@code (fx, fy)} with half-pixel centres, as TensorFlow's bilinear resize
+   * with {@code half_pixel_centers}: edges clamp.
+   */
+  private static void bilinear(
+      int[] src, int sw, int sh, int bands, float fx, float fy, float[] out) {
+    float cx = Math.max(0, Math.min(sw - 1, fx));
+    float cy = Math.max(0, Math.min(sh - 1, fy));
+    int x0 = (int) cx;
+    int y0 = (int) cy;
+    int x1 = Math.min(sw - 1, x0 + 1);
+    int y1 = Math.min(sh - 1, y0 + 1);
+    float ax = cx - x0;
+    float ay = cy - y0;
+    for (int b = 0; b < bands; b++) {
+      float top = src[(y0 * sw + x0) * bands + b] * (1 - ax) + src[(y0 * sw + x1) * bands + b] * ax;
+      float bottom =
+          src[(y1 * sw + x0) * bands + b] * (1 - ax) + src[(y1 * sw + x1) * bands + b] * ax;
+      out[b] = top * (1 - ay) + bottom * ay;
+    }
   }
 
   /** The decoded image as a raster of grey (1 band, 2 with alpha) or RGB (3, 4 with alpha). */
@@ -189,19 +216,5 @@ final class ImageFolderReader {
       }
     }
     return rgb.getRaster();
-  }
-
-  private static Raster resized(Raster src, InputShape shape) {
-    if (src.getWidth() == shape.width() && src.getHeight() == shape.height()) {
-      return src;
-    }
-    AffineTransformOp op =
-        new AffineTransformOp(
-            AffineTransform.getScaleInstance(
-                (double) shape.width() / src.getWidth(), (double) shape.height() / src.getHeight()),
-            AffineTransformOp.TYPE_BILINEAR);
-    WritableRaster dst = src.createCompatibleWritableRaster(shape.width(), shape.height());
-    op.filter(src, dst);
-    return dst;
   }
 }
