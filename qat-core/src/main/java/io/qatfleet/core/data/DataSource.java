@@ -29,19 +29,32 @@ import java.util.regex.Pattern;
  *       other column a number.
  * </ul>
  *
- * @param path absolute path on the services' file system
- * @param sha256 the {@link SourceDigest} the files must have, or null to record it unchecked
+ * <p>Instead of a {@code path}, a {@code url} ({@code https://} only, {@code sha256} required)
+ * names a file each service fetches once into its cache ({@link SourceFetcher}): a CSV file, or a
+ * {@code .zip} archive that unpacks to what {@code path} would hold for the other formats; the
+ * digest is then the SHA-256 of the downloaded bytes.
+ *
+ * @param path absolute path on the services' file system; null when {@code url} names the data
+ * @param url an HTTPS URL of the data; null when {@code path} names it
+ * @param sha256 the {@link SourceDigest} the files must have (the downloaded bytes' SHA-256 for a
+ *     {@code url}, where it is required), or null to record it unchecked
  * @param labelColumn the CSV column holding the class; null for {@value #DEFAULT_LABEL_COLUMN}
  */
 public record DataSource(
     SourceFormat format,
-    String path,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String path,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String url,
     @JsonInclude(JsonInclude.Include.NON_NULL) String sha256,
     @JsonInclude(JsonInclude.Include.NON_NULL) String labelColumn) {
 
   public static final String DEFAULT_LABEL_COLUMN = "label";
 
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+
+  /** A source on the file system. */
+  public DataSource(SourceFormat format, String path, String sha256, String labelColumn) {
+    this(format, path, null, sha256, labelColumn);
+  }
 
   /** The CSV label column, defaulted. */
   public String label() {
@@ -54,8 +67,24 @@ public record DataSource(
     if (format == null) {
       out.add(prefix + ".format: required, one of idx, imageFolder, cifar10, cifar100, csv");
     }
-    if (path == null || path.isBlank()) {
-      out.add(prefix + ".path: required, an absolute path on the services' file system");
+    if (url != null) {
+      if (path != null) {
+        out.add(prefix + ".url: name a path or a url, not both");
+      }
+      java.net.URI uri = null;
+      try {
+        uri = new java.net.URI(url);
+      } catch (java.net.URISyntaxException e) {
+        out.add(prefix + ".url: not a URL: " + e.getMessage());
+      }
+      if (uri != null && (!"https".equals(uri.getScheme()) || uri.getHost() == null)) {
+        out.add(prefix + ".url: must be an https:// URL with a host, got '" + url + "'");
+      }
+      if (sha256 == null) {
+        out.add(prefix + ".sha256: required with a url (the SHA-256 of the file it serves)");
+      }
+    } else if (path == null || path.isBlank()) {
+      out.add(prefix + ".path: required (or a url), an absolute path on the services' file system");
     } else {
       try {
         if (!Path.of(path).isAbsolute()) {
@@ -81,6 +110,6 @@ public record DataSource(
 
   /** How people and provenance name it, e.g. {@code imageFolder:/data/flowers}. */
   public String displayName() {
-    return format.specName() + ":" + path;
+    return format.specName() + ":" + (url != null ? url : path);
   }
 }

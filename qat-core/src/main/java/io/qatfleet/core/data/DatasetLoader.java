@@ -44,6 +44,14 @@ public final class DatasetLoader {
   /** System property naming the data dir; wins over {@value #DATA_DIR_ENV}. */
   public static final String DATA_DIR_PROPERTY = "qat.data.dir";
 
+  /** Environment variable naming where sources by URL are cached (a writable directory). */
+  public static final String DOWNLOAD_DIR_ENV = "QAT_DATA_DOWNLOAD_DIR";
+
+  /** System property naming it; wins over {@value #DOWNLOAD_DIR_ENV}. */
+  public static final String DOWNLOAD_DIR_PROPERTY = "qat.data.download-dir";
+
+  private static final String DOWNLOADS = "downloads";
+
   /** Where system packages install datasets. */
   public static final Path SYSTEM_DATASETS_DIR = Path.of("/usr/share/datasets");
 
@@ -55,6 +63,8 @@ public final class DatasetLoader {
   private final Path dataDir;
   private final List<Path> systemRoots;
   private final DataLimits limits;
+  private final Path downloadDir;
+  private final javax.net.ssl.SSLContext ssl;
 
   /** A loader that searches {@code dataDir}, then {@link #SYSTEM_DATASETS_DIR}. */
   public DatasetLoader(Path dataDir) {
@@ -68,9 +78,36 @@ public final class DatasetLoader {
 
   /** A loader that searches as above and reads sources within {@code limits}. */
   public DatasetLoader(Path dataDir, List<Path> systemRoots, DataLimits limits) {
+    this(dataDir, systemRoots, limits, dataDir.resolve(DOWNLOADS), defaultSsl());
+  }
+
+  private DatasetLoader(
+      Path dataDir,
+      List<Path> systemRoots,
+      DataLimits limits,
+      Path downloadDir,
+      javax.net.ssl.SSLContext ssl) {
     this.dataDir = Objects.requireNonNull(dataDir, "dataDir must not be null");
     this.systemRoots = List.copyOf(systemRoots);
     this.limits = Objects.requireNonNull(limits, "limits must not be null");
+    this.downloadDir = Objects.requireNonNull(downloadDir, "downloadDir must not be null");
+    this.ssl = Objects.requireNonNull(ssl, "ssl must not be null");
+  }
+
+  /**
+   * This loader with sources by URL fetched into {@code downloadDir} over connections trusting what
+   * {@code ssl} trusts (the JVM's default trust store otherwise).
+   */
+  public DatasetLoader withDownloads(Path downloadDir, javax.net.ssl.SSLContext ssl) {
+    return new DatasetLoader(dataDir, systemRoots, limits, downloadDir, ssl);
+  }
+
+  private static javax.net.ssl.SSLContext defaultSsl() {
+    try {
+      return javax.net.ssl.SSLContext.getDefault();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no default TLS context", e);
+    }
   }
 
   /** A loader configured from system properties and the environment of this process. */
@@ -78,12 +115,20 @@ public final class DatasetLoader {
     return fromEnvironment(DataLimits.fromEnvironment());
   }
 
-  /** A loader with the data dir of this process and the given limits. */
+  /**
+   * A loader with the data dir of this process and the given limits; sources by URL are cached in
+   * {@value #DOWNLOAD_DIR_PROPERTY} (or {@value #DOWNLOAD_DIR_ENV}), else {@code
+   * <dataDir>/downloads}.
+   */
   public static DatasetLoader fromEnvironment(DataLimits limits) {
-    return new DatasetLoader(
-        resolveDataDir(System.getenv(), System.getProperties()),
-        List.of(SYSTEM_DATASETS_DIR),
-        limits);
+    Path dataDir = resolveDataDir(System.getenv(), System.getProperties());
+    String downloads = System.getProperty(DOWNLOAD_DIR_PROPERTY, System.getenv(DOWNLOAD_DIR_ENV));
+    return new DatasetLoader(dataDir, List.of(SYSTEM_DATASETS_DIR), limits)
+        .withDownloads(
+            downloads == null || downloads.isBlank()
+                ? dataDir.resolve(DOWNLOADS)
+                : Path.of(downloads),
+            defaultSsl());
   }
 
   public DataLimits limits() {
@@ -171,6 +216,10 @@ public final class DatasetLoader {
   /** Reads {@code source} (or takes it from the cache) without splitting it. */
   public Loaded read(DataSource source, InputShape shape) {
     Objects.requireNonNull(source, "source must not be null");
+    if (source.url() != null) {
+      Path local = new SourceFetcher(downloadDir, limits, ssl).fetch(source.url(), source.sha256());
+      return cachedSource(source, local, shape, source.sha256());
+    }
     Path path = Path.of(source.path());
     if (!Files.exists(path)) {
       throw new DatasetFormatException(
@@ -186,6 +235,10 @@ public final class DatasetLoader {
               + ", the spec expects "
               + source.sha256());
     }
+    return cachedSource(source, path, shape, digest);
+  }
+
+  private Loaded cachedSource(DataSource source, Path path, InputShape shape, String digest) {
     SourceKey key = new SourceKey(source.format(), source.label(), shape, digest);
     SourceData data = SOURCES.computeIfAbsent(key, k -> readSource(source, path, shape));
     return new Loaded(
