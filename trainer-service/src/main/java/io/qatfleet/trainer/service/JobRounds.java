@@ -100,6 +100,9 @@ public class JobRounds {
       JsonNode tree = codec.toTree(event);
       Job job = job(event.jobId());
       synchronized (job) {
+        if (event instanceof ValidationCompleted v && v.classNames() != null) {
+          job.classNames = v.classNames(); // a dataset by reference names its classes here
+        }
         job.rounds
             .computeIfAbsent(event.round(), r -> new TreeMap<>())
             .put(tree.path("type").asText(event.getClass().getSimpleName()), tree);
