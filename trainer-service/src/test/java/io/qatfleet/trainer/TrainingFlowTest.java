@@ -159,6 +159,29 @@ class TrainingFlowTest {
   }
 
   @Test
+  void deadLettersSubmittedJobWhoseDataDoesNotFitItsModel() throws Exception {
+    Path cifar = Files.createTempDirectory("qat-cifar");
+    Files.write(cifar.resolve("data_batch_1.bin"), new byte[2 * 3073]);
+    Files.write(cifar.resolve("test_batch.bin"), new byte[3073]);
+    JobSpec spec =
+        JobSpec.fromJson(
+            "{\"name\": \"cifar\", \"data\": {\"source\": {\"format\": \"cifar10\","
+                + " \"path\": \""
+                + cifar
+                + "\"}, \"calibrationSize\": 1}}");
+    String jobId = UUID.randomUUID().toString();
+
+    topics.send(Topics.JOBS, submitted(jobId, spec, null));
+
+    DeadLetter letter = deadLetter(jobId);
+    assertThat(letter.errorType()).isEqualTo("INVALID_SPEC");
+    assertThat(letter.reason())
+        .contains(
+            "model.inputHeight x model.inputWidth x model.inputChannels: must be the 32x32x3"
+                + " images of cifar10:");
+  }
+
+  @Test
   void skipsDuplicateJobSubmitted() {
     String jobId = UUID.randomUUID().toString();
     JobSubmitted job = submitted(jobId, TestJobs.tiny(1), null);

@@ -74,6 +74,21 @@ public class Budgets {
   }
 
   /**
+   * Throws {@link RejectedInputException} ({@link RejectionReason#INVALID_SPEC}) naming every way
+   * the job's data by reference does not fit its model or cannot be read, for a job that reached
+   * {@code qat.jobs} without passing the API; reads the files once (the loader caches them for the
+   * training that follows).
+   */
+  void requireData(JobSpec spec) {
+    List<String> problems = dataViolations(spec);
+    if (!problems.isEmpty()) {
+      throw new RejectedInputException(
+          RejectionReason.INVALID_SPEC,
+          "the job's data does not fit its model: " + String.join("; ", problems));
+    }
+  }
+
+  /**
    * Throws {@link RejectedInputException} ({@link RejectionReason#OVER_BUDGET}) naming every cap
    * {@code spec} exceeds.
    */

@@ -240,6 +240,7 @@ public class TrainingService {
   /** Round 0: the float baseline of a submitted job, then the request for the first QAT round. */
   public void baseline(JobSubmitted job) throws Exception {
     budgets.require(job.spec());
+    budgets.requireData(job.spec());
     String stage = TrainerMetrics.BASELINE;
     if (ledger.isDone(job.jobId(), 0, stage)) {
       LOG.infof("job %s: baseline already done, skipping duplicate %s", job.jobId(), job.eventId());
