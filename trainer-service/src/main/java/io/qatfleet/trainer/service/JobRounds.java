@@ -56,7 +56,8 @@ public class JobRounds {
   /**
    * What the console shows of a job's rounds.
    *
-   * @param dataset the spec's dataset, null until the submission has been read
+   * @param dataset the spec's dataset (its directory name, or {@code format:path} of data by
+   *     reference), null until the submission has been read
    * @param classNames the dataset's label names, by label (empty while the dataset is unknown)
    * @param rounds per round, its events by type name ({@code ValidationCompleted}, ...) as JSON
    * @param loss the training-loss curve, oldest first
@@ -81,7 +82,7 @@ public class JobRounds {
       Job job = job(s.jobId());
       synchronized (job) {
         DataSpec data = s.spec().data();
-        job.dataset = data.displayName();
+        job.dataset = data.source() == null ? data.datasetId().dirName() : data.displayName();
         job.classNames = data.source() == null ? data.datasetId().classNames() : List.of();
       }
     } else if (event instanceof StatusUpdate s && s.loss() != null) {
