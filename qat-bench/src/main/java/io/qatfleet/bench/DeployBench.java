@@ -191,7 +191,6 @@ final class DeployBench implements Callable<Integer> {
   /** ONNX Runtime's predicted class of every test image. */
   static int[] predict(byte[] model, Dataset data) throws OrtException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    byte[] pixels = data.pixels();
     int per = data.pixelsPerImage();
     int[] out = new int[data.size()];
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
@@ -199,10 +198,9 @@ final class DeployBench implements Callable<Integer> {
       for (int from = 0; from < data.size(); from += BATCH) {
         int n = Math.min(BATCH, data.size() - from);
         ByteBuffer batch = ByteBuffer.allocateDirect(n * per);
-        batch.put(pixels, from * per, n * per).flip();
+        batch.put(data.planarPixels(from, n)).flip();
         try (OnnxTensor t =
-                OnnxTensor.createTensor(
-                    env, batch, new long[] {n, 1, data.rows(), data.cols()}, OnnxJavaType.UINT8);
+                OnnxTensor.createTensor(env, batch, data.planarShape(n), OnnxJavaType.UINT8);
             OrtSession.Result r = session.run(Map.of(OnnxExporter.INPUT, t))) {
           float[][] logits = (float[][]) r.get(0).getValue();
           for (int i = 0; i < n; i++) {

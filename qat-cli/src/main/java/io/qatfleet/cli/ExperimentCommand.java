@@ -104,7 +104,7 @@ final class ExperimentCommand implements Callable<Integer> {
         String.format(
             Locale.ROOT,
             "%n%s, %s, float %d epochs, QAT %d epochs, batch %d, seed %d, wall %.0f s%n%n%s",
-            job.data().dataset(),
+            job.data().displayName(),
             job.model().architecture().name().toLowerCase(Locale.ROOT),
             job.training().floatEpochs(),
             job.training().qatEpochs(),
@@ -126,11 +126,16 @@ final class ExperimentCommand implements Callable<Integer> {
             : JobSpec.fromJson(Files.readString(specFile));
     DataSpec d = base.data();
     DataSpec data =
-        new DataSpec(
-            dataset != null ? dataset : d.dataset(),
-            trainLimit != null ? trainLimit : d.trainLimit(),
-            testLimit != null ? testLimit : d.testLimit(),
-            d.calibrationSize());
+        dataset != null
+            ? new DataSpec(
+                dataset,
+                trainLimit != null ? trainLimit : d.trainLimit(),
+                testLimit != null ? testLimit : d.testLimit(),
+                d.calibrationSize())
+            : d.withLimits(
+                trainLimit != null ? trainLimit : d.trainLimit(),
+                testLimit != null ? testLimit : d.testLimit(),
+                d.calibrationSize());
     ModelSpec model =
         architecture == null
             ? base.model()

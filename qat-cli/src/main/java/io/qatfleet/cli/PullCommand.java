@@ -171,7 +171,10 @@ final class PullCommand extends FleetCommand {
       onnx.put("bytes", a.onnxModel().bytes());
       onnx.put(
           "format", "ONNX opset " + OnnxExporter.OPSET + ", IR version " + OnnxExporter.IR_VERSION);
-      onnx.put("input", OnnxExporter.INPUT + ": uint8 [N,1,H,W], raw pixel bytes (k means k/255)");
+      onnx.put(
+          "input",
+          OnnxExporter.INPUT
+              + ": uint8 [N,C,H,W], raw pixel bytes, channels as planes (k means k/255)");
       onnx.put("output", OnnxExporter.OUTPUT + ": float32 [N,classes]");
     }
     card.set("spec", Json.MAPPER.valueToTree(a.spec()));

@@ -9,7 +9,6 @@ import io.qatfleet.cli.fleet.LocalAuth;
 import io.qatfleet.cli.fleet.LocalFleet;
 import io.qatfleet.cli.fleet.RunningFleet;
 import io.qatfleet.cli.report.ReportWriter;
-import io.qatfleet.core.job.DataSpec;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.train.TrainingSpec;
 import io.qatfleet.messaging.approval.ApprovalKeys;
@@ -155,7 +154,7 @@ final class RunCommand implements Callable<Integer> {
     TrainingSpec t = spec.training();
     return new JobSpec(
         spec.name(),
-        new DataSpec(spec.data().dataset(), 3000, 1000, 500),
+        spec.data().withLimits(3000, 1000, 500),
         spec.model(),
         spec.quantization(),
         new TrainingSpec(

@@ -93,6 +93,25 @@ public interface TrainerConfig {
      */
     @WithDefault("1440")
     int maxDeadlineMinutes();
+
+    /**
+     * Decoded bytes of a dataset by reference (images × values, train and test): 1 GiB. The other
+     * services read the same key from the environment ({@code DataLimits.fromEnvironment}).
+     */
+    @WithDefault("1073741824")
+    long maxDatasetBytes();
+
+    /** Bytes of the files a dataset by reference reads: 4 GiB. */
+    @WithDefault("4294967296")
+    long maxSourceBytes();
+
+    /** Pixels of one image of an image folder, checked from its header before decoding. */
+    @WithDefault("16777216")
+    long maxImagePixels();
+
+    /** Columns of a CSV dataset, label included. */
+    @WithDefault("65536")
+    int maxCsvColumns();
   }
 
   /** Who owns jobs and model names ({@code qat.auth.*}; the token itself: {@code mp.jwt.*}). */

@@ -22,12 +22,16 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.http.ContentType;
+import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
+import javax.imageio.ImageIO;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -71,6 +75,39 @@ class JobBudgetApiTest {
   void disconnect() {
     RestAssured.requestSpecification = null;
     topics.close();
+  }
+
+  @Test
+  void rejectsImageFolderWhoseClassesAndCifarWhoseShapeDifferFromTheModel() throws Exception {
+    Path folder = Files.createTempDirectory("qat-image-folder");
+    for (String c : List.of("ant", "bee", "wasp")) {
+      Path file = Files.createDirectories(folder.resolve(c)).resolve("1.png");
+      ImageIO.write(new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_GRAY), "png", file.toFile());
+    }
+    assertThat(
+            violations(
+                "{\"name\": \"insects\", \"data\": {\"source\": {\"format\":"
+                    + " \"imageFolder\", \"path\": \""
+                    + folder
+                    + "\"}, \"calibrationSize\": 1}}"))
+        .containsExactly(
+            "model.numClasses: must be the 3 classes of imageFolder:"
+                + folder
+                + " [ant, bee, wasp], got 10");
+    Path cifar = Files.createTempDirectory("qat-cifar");
+    Files.write(cifar.resolve("data_batch_1.bin"), new byte[2 * 3073]);
+    Files.write(cifar.resolve("test_batch.bin"), new byte[3073]);
+    assertThat(
+            violations(
+                "{\"name\": \"cifar\", \"data\": {\"source\": {\"format\": \"cifar10\","
+                    + " \"path\": \""
+                    + cifar
+                    + "\"}, \"calibrationSize\": 1}}"))
+        .containsExactly(
+            "model.inputHeight x model.inputWidth x model.inputChannels: must be the 32x32x3"
+                + " images of cifar10:"
+                + cifar
+                + ", got 28x28x1");
   }
 
   @Test

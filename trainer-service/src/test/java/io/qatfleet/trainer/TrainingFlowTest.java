@@ -8,6 +8,7 @@ import io.qatfleet.core.checkpoint.Checkpoint;
 import io.qatfleet.core.checkpoint.CheckpointCodec;
 import io.qatfleet.core.checkpoint.Provenance;
 import io.qatfleet.core.data.DatasetLoader;
+import io.qatfleet.core.data.SourceDigest;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.job.Strategy;
 import io.qatfleet.core.json.Json;
@@ -45,6 +46,7 @@ import io.qatfleet.trainer.service.EpochCheckpoints;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +57,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -111,6 +114,71 @@ class TrainingFlowTest {
       assertThat(topics.get(Topics.TRAIN).partitions()).hasSize(Topics.WORK_PARTITIONS);
       assertThat(topics.get(Topics.MODELS).partitions()).hasSize(1);
     }
+  }
+
+  @Test
+  void trainsBaselineFromRgbImageFolderByReferenceAndRecordsItsDigestAndClasses() throws Exception {
+    Path folder = Files.createTempDirectory("qat-rgb-folder");
+    java.util.Random random = new java.util.Random(5);
+    for (String c : List.of("blue", "red")) {
+      for (int i = 0; i < 40; i++) {
+        BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+        for (int p = 0; p < 64; p++) {
+          int v = 128 + random.nextInt(128);
+          image.setRGB(p % 8, p / 8, c.equals("red") ? v << 16 : v);
+        }
+        Path file = Files.createDirectories(folder.resolve(c)).resolve(i + ".png");
+        ImageIO.write(image, "png", file.toFile());
+      }
+    }
+    JobSpec spec =
+        JobSpec.fromJson(
+            "{\"name\": \"rgb\", \"data\": {\"source\": {\"format\": \"imageFolder\","
+                + " \"path\": \""
+                + folder
+                + "\", \"sha256\": \""
+                + SourceDigest.of(folder)
+                + "\"}, \"calibrationSize\": 8},"
+                + " \"model\": {\"convChannels\": [4], \"denseUnits\": [], \"inputHeight\": 8,"
+                + " \"inputWidth\": 8, \"inputChannels\": 3, \"numClasses\": 2},"
+                + " \"training\": {\"floatEpochs\": 1, \"batchSize\": 16, \"seed\": 3}}");
+    assertThat(spec.violations()).isEmpty();
+    String jobId = UUID.randomUUID().toString();
+
+    topics.send(Topics.JOBS, submitted(jobId, spec, null));
+
+    FloatCheckpointReady baseline =
+        topics
+            .await(
+                Topics.VALIDATE, FloatCheckpointReady.class, e -> e.jobId().equals(jobId), 1, WAIT)
+            .get(0);
+    Provenance provenance = fetchCheckpoint(baseline.checkpoint()).provenance();
+    assertThat(provenance.dataset()).isEqualTo("imageFolder:" + folder);
+    assertThat(provenance.datasetSha256()).isEqualTo(SourceDigest.of(folder));
+    assertThat(provenance.classNames()).containsExactly("blue", "red");
+  }
+
+  @Test
+  void deadLettersSubmittedJobWhoseDataDoesNotFitItsModel() throws Exception {
+    Path cifar = Files.createTempDirectory("qat-cifar");
+    Files.write(cifar.resolve("data_batch_1.bin"), new byte[2 * 3073]);
+    Files.write(cifar.resolve("test_batch.bin"), new byte[3073]);
+    JobSpec spec =
+        JobSpec.fromJson(
+            "{\"name\": \"cifar\", \"data\": {\"source\": {\"format\": \"cifar10\","
+                + " \"path\": \""
+                + cifar
+                + "\"}, \"calibrationSize\": 1}}");
+    String jobId = UUID.randomUUID().toString();
+
+    topics.send(Topics.JOBS, submitted(jobId, spec, null));
+
+    DeadLetter letter = deadLetter(jobId);
+    assertThat(letter.errorType()).isEqualTo("INVALID_SPEC");
+    assertThat(letter.reason())
+        .contains(
+            "model.inputHeight x model.inputWidth x model.inputChannels: must be the 32x32x3"
+                + " images of cifar10:");
   }
 
   @Test

@@ -101,12 +101,7 @@ public final class ReportWriter {
                 outcome.put("bestRound", f.bestRound());
               }
             });
-    report.set(
-        "classNames",
-        Json.MAPPER.valueToTree(
-            spec(events)
-                .map(sp -> MetricTables.classNames(sp.data().dataset()))
-                .orElse(List.of())));
+    report.set("classNames", Json.MAPPER.valueToTree(classNames(events)));
     report.put("roundsUsed", summary.validations().size());
     report.put("totalSeconds", summary.total().toMillis() / 1000.0);
 
@@ -311,13 +306,29 @@ public final class ReportWriter {
     }
   }
 
+  /**
+   * The job's class names by label: as the validator recorded them (any dataset, by name or by
+   * reference), else as this build knows them for the spec's named dataset, else none.
+   */
+  static List<String> classNames(List<QatEvent> events) {
+    List<String> recorded = null;
+    for (QatEvent e : events) {
+      if (e instanceof ValidationCompleted v && v.classNames() != null) {
+        recorded = v.classNames();
+      }
+    }
+    if (recorded != null) {
+      return recorded;
+    }
+    return spec(events).map(s -> MetricTables.classNames(s.data().dataset())).orElse(List.of());
+  }
+
   /** The report's sections, in reading order. */
   static List<Section> sections(List<QatEvent> events, JobSummary summary) {
     List<Section> out = new ArrayList<>();
     chosenBits(events)
         .ifPresent(line -> out.add(new Section("Weight bits", List.of(line), null, null, null)));
-    List<String> classNames =
-        spec(events).map(s -> MetricTables.classNames(s.data().dataset())).orElse(List.of());
+    List<String> classNames = classNames(events);
     Optional<ValidationCompleted> last = last(summary);
     last.ifPresent(
         v ->

@@ -330,6 +330,34 @@ class ReportWriterTest {
   }
 
   @Test
+  void namesClassesAsTheValidatorRecordedThemForDataByReference() {
+    ValidationCompleted v = validation(50, 1, 0.9, true, FLOAT_CONFUSION);
+    ValidationCompleted named =
+        new ValidationCompleted(
+            v.eventId(),
+            v.jobId(),
+            v.round(),
+            v.checkpoint(),
+            v.timestamp(),
+            v.floatMetrics(),
+            v.quantizedMetrics(),
+            v.thresholdResults(),
+            v.agreement(),
+            v.decision(),
+            v.floatConfusion(),
+            v.quantizedConfusion(),
+            v.thresholdSource(),
+            null,
+            List.of("ant", "bee"));
+    JobSubmitted submitted = new JobSubmitted(QatEvent.newEventId(), JOB, 0, null, at(0), SPEC);
+    assertThat(ReportWriter.classNames(List.of(submitted, named))).containsExactly("ant", "bee");
+    // Without recorded names: the spec's named dataset (Fashion-MNIST by default) names them.
+    assertThat(ReportWriter.classNames(List.of(submitted, v)))
+        .hasSize(10)
+        .startsWith("T-shirt/top");
+  }
+
+  @Test
   void rendersTheSameSectionsInMarkdownAndHtml() throws Exception {
     new ReportWriter().write(dir, JOB, twoRounds());
 

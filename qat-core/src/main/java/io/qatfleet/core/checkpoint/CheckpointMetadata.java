@@ -7,8 +7,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qatfleet.core.checkpoint.CheckpointException.Reason;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -58,6 +60,12 @@ final class CheckpointMetadata {
     node.put("dataset", p.dataset());
     node.put("codeVersion", p.codeVersion());
     node.put("createdAt", p.createdAt());
+    if (p.datasetSha256() != null) {
+      node.put("datasetSha256", p.datasetSha256());
+    }
+    if (p.classNames() != null) {
+      p.classNames().forEach(node.putArray("classNames")::add);
+    }
     return node;
   }
 
@@ -145,10 +153,29 @@ final class CheckpointMetadata {
           parent == null || parent.isNull() ? null : provenanceText(node, "parentSha256"),
           provenanceText(node, "dataset"),
           provenanceText(node, "codeVersion"),
-          provenanceText(node, "createdAt"));
+          provenanceText(node, "createdAt"),
+          node.has("datasetSha256") ? provenanceText(node, "datasetSha256") : null,
+          classNames(node.get("classNames")));
     } catch (IllegalArgumentException e) {
       throw malformed("invalid provenance: " + e.getMessage(), e);
     }
+  }
+
+  private static List<String> classNames(JsonNode names) {
+    if (names == null) {
+      return null;
+    }
+    if (!names.isArray() || names.size() > 256) {
+      throw malformed("provenance 'classNames' must be an array of at most 256 strings", null);
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode n : names) {
+      if (!n.isTextual()) {
+        throw malformed("provenance 'classNames' holds a non-string " + n, null);
+      }
+      out.add(n.textValue());
+    }
+    return out;
   }
 
   private static String provenanceText(JsonNode node, String field) {

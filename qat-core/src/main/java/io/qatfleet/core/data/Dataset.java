@@ -4,18 +4,20 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * An in-memory image classification set: {@code size()} grayscale images of {@code rows × cols}
- * unsigned bytes, stored image after image, and one unsigned-byte class label per image. Produced
- * by {@link IdxReader} and {@link DatasetLoader}; consumed by the training loop through {@link
- * #fillBatch}, which writes scaled pixels and one-hot labels into caller-owned buffers so a
- * training step allocates nothing. Arrays are copied in and out, so a dataset can be cached and
- * shared between jobs.
+ * An in-memory image classification set: {@code size()} images of {@code rows × cols × channels}
+ * unsigned bytes (grayscale when {@code channels} is 1, RGB when 3), stored image after image, each
+ * image row-major with its channels interleaved (HWC, the order TensorFlow's NHWC input takes), and
+ * one unsigned-byte class label per image. A table of numeric features is a {@code 1 × features}
+ * image. Produced by {@link IdxReader} and {@link DatasetLoader}; consumed by the training loop
+ * through {@link #fillBatch}, which writes scaled pixels and one-hot labels into caller-owned
+ * buffers so a training step allocates nothing. Arrays are copied in and out, so a dataset can be
+ * cached and shared between jobs.
  *
- * @param pixels {@code size() * rows * cols} unsigned bytes, row-major per image
+ * @param pixels {@code size() * rows * cols * channels} unsigned bytes, HWC per image
  * @param labels one unsigned byte per image, each below {@code numClasses}
  */
 public record Dataset(
-    String name, int rows, int cols, int numClasses, byte[] pixels, byte[] labels) {
+    String name, int rows, int cols, int channels, int numClasses, byte[] pixels, byte[] labels) {
 
   private static final float[] SCALED = new float[256];
 
@@ -36,13 +38,16 @@ public record Dataset(
     if (cols <= 0) {
       throw new IllegalArgumentException("cols must be positive but was " + cols);
     }
+    if (channels <= 0) {
+      throw new IllegalArgumentException("channels must be positive but was " + channels);
+    }
     if (numClasses < 1 || numClasses > 256) {
       throw new IllegalArgumentException(
           "numClasses must be in 1..256 (labels are unsigned bytes) but was " + numClasses);
     }
     Objects.requireNonNull(pixels, "pixels must not be null");
     Objects.requireNonNull(labels, "labels must not be null");
-    long expected = (long) labels.length * rows * cols;
+    long expected = (long) labels.length * rows * cols * channels;
     if (pixels.length != expected) {
       throw new IllegalArgumentException(
           "pixels has "
@@ -53,6 +58,7 @@ public record Dataset(
               + rows
               + "x"
               + cols
+              + (channels == 1 ? "" : "x" + channels)
               + " images need "
               + expected);
     }
@@ -67,14 +73,40 @@ public record Dataset(
     labels = labels.clone();
   }
 
+  /** A grayscale dataset. */
+  public Dataset(String name, int rows, int cols, int numClasses, byte[] pixels, byte[] labels) {
+    this(name, rows, cols, 1, numClasses, pixels, labels);
+  }
+
   /** Number of images. */
   public int size() {
     return labels.length;
   }
 
-  /** Pixels per image, {@code rows * cols}. */
+  /** Bytes per image, {@code rows * cols * channels}. */
   public int pixelsPerImage() {
-    return rows * cols;
+    return rows * cols * channels;
+  }
+
+  /**
+   * The images {@code from..from+count} with their channels as planes (NCHW, the input order of
+   * ONNX convolutions): channel 0 of the first image, then its channel 1, ..., then the next image.
+   */
+  public byte[] planarPixels(int from, int count) {
+    Objects.checkFromIndexSize(from, count, labels.length);
+    int plane = rows * cols;
+    int ppi = pixelsPerImage();
+    byte[] out = new byte[Math.multiplyExact(count, ppi)];
+    for (int k = 0; k < count; k++) {
+      int src = (from + k) * ppi;
+      int dst = k * ppi;
+      for (int p = 0; p < plane; p++) {
+        for (int c = 0; c < channels; c++) {
+          out[dst + c * plane + p] = pixels[src + p * channels + c];
+        }
+      }
+    }
+    return out;
   }
 
   /** Class of image {@code i}, in {@code 0..numClasses-1}. */
@@ -118,7 +150,7 @@ public record Dataset(
       System.arraycopy(pixels, i * ppi, px, k * ppi, ppi);
       lb[k] = labels[i];
     }
-    return new Dataset(subsetName, rows, cols, numClasses, px, lb);
+    return new Dataset(subsetName, rows, cols, channels, numClasses, px, lb);
   }
 
   /**
@@ -166,6 +198,11 @@ public record Dataset(
     }
   }
 
+  /** The NCHW shape of {@code count} images as {@link #planarPixels} lays them out. */
+  public long[] planarShape(int count) {
+    return new long[] {count, channels, rows, cols};
+  }
+
   private int checkSample(int[] indices, int k) {
     int i = indices[k];
     if (i < 0 || i >= labels.length) {
@@ -181,6 +218,7 @@ public record Dataset(
         && name.equals(d.name)
         && rows == d.rows
         && cols == d.cols
+        && channels == d.channels
         && numClasses == d.numClasses
         && Arrays.equals(labels, d.labels)
         && Arrays.equals(pixels, d.pixels);
@@ -188,7 +226,7 @@ public record Dataset(
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, rows, cols, numClasses, Arrays.hashCode(labels));
+    return Objects.hash(name, rows, cols, channels, numClasses, Arrays.hashCode(labels));
   }
 
   @Override
@@ -201,6 +239,7 @@ public record Dataset(
         + rows
         + "x"
         + cols
+        + (channels == 1 ? "" : "x" + channels)
         + ", "
         + numClasses
         + " classes]";

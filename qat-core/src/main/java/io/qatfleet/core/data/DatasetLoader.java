@@ -27,12 +27,15 @@ import java.util.stream.IntStream;
  * $HOME/.cache/qat-fleet/datasets}. A dataset found nowhere is a {@link DatasetNotFoundException}
  * that says how to install it.
  *
- * <p>Raw datasets are cached in a static map keyed by directory, because every service loads the
- * same data for every job; an entry is re-read when a file's size or modification time changes. The
- * cache holds one entry per dataset directory (a few tens of MB each: the IDX bytes as read), so it
- * is bounded by the datasets a process uses. Services fill it when they start ({@link #preload});
- * the splits of a job are cut from it per job (milliseconds, against seconds for reading and
- * unpacking the files).
+ * <p>A job may instead name its data by reference ({@link DataSource}): files at any path in one of
+ * the {@link SourceFormat}s, read to the model's {@link InputShape}, their canonical digest ({@link
+ * SourceDigest}) checked against the spec's and recorded, sizes bounded by {@link DataLimits}.
+ *
+ * <p>Raw datasets are cached in static maps, because every service loads the same data for every
+ * job: named datasets by directory, re-read when a file's size or modification time changes;
+ * sources by (format, label column, input shape, digest), so the digest, computed on every load,
+ * decides whether the cached copy is still the data the files hold. Services fill the named
+ * datasets' cache when they start ({@link #preload}).
  */
 public final class DatasetLoader {
 
@@ -42,15 +45,27 @@ public final class DatasetLoader {
   /** System property naming the data dir; wins over {@value #DATA_DIR_ENV}. */
   public static final String DATA_DIR_PROPERTY = "qat.data.dir";
 
+  /** Environment variable naming where sources by URL are cached (a writable directory). */
+  public static final String DOWNLOAD_DIR_ENV = "QAT_DATA_DOWNLOAD_DIR";
+
+  /** System property naming it; wins over {@value #DOWNLOAD_DIR_ENV}. */
+  public static final String DOWNLOAD_DIR_PROPERTY = "qat.data.download-dir";
+
+  private static final String DOWNLOADS = "downloads";
+
   /** Where system packages install datasets. */
   public static final Path SYSTEM_DATASETS_DIR = Path.of("/usr/share/datasets");
 
   private static final String GZ = ".gz";
 
   private static final ConcurrentMap<Path, Raw> CACHE = new ConcurrentHashMap<>();
+  private static final ConcurrentMap<SourceKey, SourceData> SOURCES = new ConcurrentHashMap<>();
 
   private final Path dataDir;
   private final List<Path> systemRoots;
+  private final DataLimits limits;
+  private final Path downloadDir;
+  private final javax.net.ssl.SSLContext ssl;
 
   /** A loader that searches {@code dataDir}, then {@link #SYSTEM_DATASETS_DIR}. */
   public DatasetLoader(Path dataDir) {
@@ -59,13 +74,66 @@ public final class DatasetLoader {
 
   /** A loader that searches {@code dataDir}, then each of {@code systemRoots} in order. */
   public DatasetLoader(Path dataDir, List<Path> systemRoots) {
+    this(dataDir, systemRoots, DataLimits.DEFAULTS);
+  }
+
+  /** A loader that searches as above and reads sources within {@code limits}. */
+  public DatasetLoader(Path dataDir, List<Path> systemRoots, DataLimits limits) {
+    this(dataDir, systemRoots, limits, dataDir.resolve(DOWNLOADS), defaultSsl());
+  }
+
+  private DatasetLoader(
+      Path dataDir,
+      List<Path> systemRoots,
+      DataLimits limits,
+      Path downloadDir,
+      javax.net.ssl.SSLContext ssl) {
     this.dataDir = Objects.requireNonNull(dataDir, "dataDir must not be null");
     this.systemRoots = List.copyOf(systemRoots);
+    this.limits = Objects.requireNonNull(limits, "limits must not be null");
+    this.downloadDir = Objects.requireNonNull(downloadDir, "downloadDir must not be null");
+    this.ssl = Objects.requireNonNull(ssl, "ssl must not be null");
+  }
+
+  /**
+   * This loader with sources by URL fetched into {@code downloadDir} over connections trusting what
+   * {@code ssl} trusts (the JVM's default trust store otherwise).
+   */
+  public DatasetLoader withDownloads(Path downloadDir, javax.net.ssl.SSLContext ssl) {
+    return new DatasetLoader(dataDir, systemRoots, limits, downloadDir, ssl);
+  }
+
+  private static javax.net.ssl.SSLContext defaultSsl() {
+    try {
+      return javax.net.ssl.SSLContext.getDefault();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no default TLS context", e);
+    }
   }
 
   /** A loader configured from system properties and the environment of this process. */
   public static DatasetLoader fromEnvironment() {
-    return new DatasetLoader(resolveDataDir(System.getenv(), System.getProperties()));
+    return fromEnvironment(DataLimits.fromEnvironment());
+  }
+
+  /**
+   * A loader with the data dir of this process and the given limits; sources by URL are cached in
+   * {@value #DOWNLOAD_DIR_PROPERTY} (or {@value #DOWNLOAD_DIR_ENV}), else {@code
+   * <dataDir>/downloads}.
+   */
+  public static DatasetLoader fromEnvironment(DataLimits limits) {
+    Path dataDir = resolveDataDir(System.getenv(), System.getProperties());
+    String downloads = System.getProperty(DOWNLOAD_DIR_PROPERTY, System.getenv(DOWNLOAD_DIR_ENV));
+    return new DatasetLoader(dataDir, List.of(SYSTEM_DATASETS_DIR), limits)
+        .withDownloads(
+            downloads == null || downloads.isBlank()
+                ? dataDir.resolve(DOWNLOADS)
+                : Path.of(downloads),
+            defaultSsl());
+  }
+
+  public DataLimits limits() {
+    return limits;
   }
 
   /** The data dir that {@link #fromEnvironment()} would use for these settings. */
@@ -109,7 +177,131 @@ public final class DatasetLoader {
   public DatasetSplits load(DatasetId id, SplitSpec spec) {
     Objects.requireNonNull(spec, "spec must not be null");
     Raw raw = raw(id, new boolean[1]);
-    int trainFileSize = raw.train.size();
+    return split(
+        new DatasetDescription(id.displayName(), raw.digest(), id.classNames()),
+        id.dirName(),
+        raw.train,
+        raw.test,
+        spec);
+  }
+
+  /**
+   * Loads {@code source} as images of {@code shape} (image folders are resized and converted to it;
+   * fixed-shape formats keep their own, which {@link #read} callers check) and splits it as {@code
+   * spec} says: the calibration split is drawn from the source's training samples, the test split
+   * is the source's own.
+   *
+   * @throws DatasetFormatException if the files are not what the format says, their digest is not
+   *     {@code source.sha256()}, or a size is over the {@link DataLimits}
+   * @throws IllegalArgumentException if the calibration split would leave no training images
+   * @throws UncheckedIOException if a file cannot be read
+   */
+  public DatasetSplits load(DataSource source, InputShape shape, SplitSpec spec) {
+    Objects.requireNonNull(spec, "spec must not be null");
+    Loaded loaded = read(source, shape);
+    return split(
+        loaded.description(), source.displayName(), loaded.data.train(), loaded.data.test(), spec);
+  }
+
+  /** A source read and checked, with its description; cached as {@link #load} is. */
+  public record Loaded(DatasetDescription description, SourceData data) {
+    public Dataset train() {
+      return data.train();
+    }
+
+    public Dataset test() {
+      return data.test();
+    }
+  }
+
+  /** Reads {@code source} (or takes it from the cache) without splitting it. */
+  public Loaded read(DataSource source, InputShape shape) {
+    Objects.requireNonNull(source, "source must not be null");
+    if (source.url() != null) {
+      Path local = new SourceFetcher(downloadDir, limits, ssl).fetch(source.url(), source.sha256());
+      return cachedSource(source, local, shape, source.sha256());
+    }
+    Path path = Path.of(source.path());
+    if (!Files.exists(path)) {
+      throw new DatasetFormatException(
+          "data.source.path: " + path + " does not exist on this service's file system");
+    }
+    String digest = SourceDigest.of(path);
+    if (source.sha256() != null && !source.sha256().equals(digest)) {
+      throw new DatasetFormatException(
+          "data.source.sha256: "
+              + path
+              + " has digest "
+              + digest
+              + ", the spec expects "
+              + source.sha256());
+    }
+    return cachedSource(source, path, shape, digest);
+  }
+
+  private Loaded cachedSource(DataSource source, Path path, InputShape shape, String digest) {
+    SourceKey key = new SourceKey(source.format(), source.label(), shape, digest);
+    SourceData data = SOURCES.computeIfAbsent(key, k -> readSource(source, path, shape));
+    return new Loaded(
+        new DatasetDescription(source.displayName(), digest, data.classNames()), data);
+  }
+
+  private SourceData readSource(DataSource source, Path path, InputShape shape) {
+    try {
+      requireDirectory(path, source.format() != SourceFormat.CSV);
+      return switch (source.format()) {
+        case IDX -> idx(path);
+        case IMAGE_FOLDER -> ImageFolderReader.read(path, shape, limits);
+        case CIFAR10 -> CifarReader.read(path, false, limits);
+        case CIFAR100 -> CifarReader.read(path, true, limits);
+        case CSV -> CsvReader.read(path, source.label(), limits);
+      };
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void requireDirectory(Path path, boolean directory) {
+    if (directory && !Files.isDirectory(path)) {
+      throw new DatasetFormatException("data.source.path: " + path + " is not a directory");
+    }
+  }
+
+  private SourceData idx(Path dir) throws IOException {
+    List<Path> files = new ArrayList<>();
+    for (String stem : DatasetId.FILE_STEMS) {
+      Path file = existing(dir, stem);
+      if (file == null) {
+        throw new DatasetFormatException(dir + ": missing " + stem + "[" + GZ + "]");
+      }
+      files.add(file);
+    }
+    Dataset train = IdxReader.read(dir + "/train", files.get(0), files.get(1), 256, limits);
+    Dataset test = IdxReader.read(dir + "/test", files.get(2), files.get(3), 256, limits);
+    int classes = Math.max(maxLabel(train), maxLabel(test)) + 1;
+    return new SourceData(
+        withClasses(train, classes), withClasses(test, classes), SourceData.numbered(classes));
+  }
+
+  private static int maxLabel(Dataset d) {
+    int max = 0;
+    for (byte b : d.labels()) {
+      max = Math.max(max, b & 0xFF);
+    }
+    return max;
+  }
+
+  private static Dataset withClasses(Dataset d, int classes) {
+    return new Dataset(d.name(), d.rows(), d.cols(), d.channels(), classes, d.pixels(), d.labels());
+  }
+
+  private static DatasetSplits split(
+      DatasetDescription description,
+      String prefixName,
+      Dataset train,
+      Dataset test,
+      SplitSpec spec) {
+    int trainFileSize = train.size();
     if (spec.calibrationSize() >= trainFileSize) {
       throw new IllegalArgumentException(
           "calibrationSize "
@@ -117,25 +309,25 @@ public final class DatasetLoader {
               + " must be smaller than the "
               + trainFileSize
               + " training images of "
-              + id.displayName());
+              + description.name());
     }
     Random random = new Random(spec.seed());
     int[] order = permutation(trainFileSize, random);
     int calibrationEnd = spec.calibrationSize();
     int trainCount = limit(spec.trainLimit(), trainFileSize - calibrationEnd);
     int[] calibration = sortedSlice(order, 0, calibrationEnd);
-    int[] train = sortedSlice(order, calibrationEnd, calibrationEnd + trainCount);
-    int testCount = limit(spec.testLimit(), raw.test.size());
-    int[] test =
-        testCount == raw.test.size()
+    int[] trainIdx = sortedSlice(order, calibrationEnd, calibrationEnd + trainCount);
+    int testCount = limit(spec.testLimit(), test.size());
+    int[] testIdx =
+        testCount == test.size()
             ? IntStream.range(0, testCount).toArray()
-            : sortedSlice(permutation(raw.test.size(), random), 0, testCount);
-    String prefix = id.dirName() + "/";
+            : sortedSlice(permutation(test.size(), random), 0, testCount);
+    String prefix = prefixName + "/";
     return new DatasetSplits(
-        id,
-        raw.train.subset(prefix + "train", train),
-        raw.train.subset(prefix + "calibration", calibration),
-        raw.test.subset(prefix + "test", test));
+        description,
+        train.subset(prefix + "train", trainIdx),
+        train.subset(prefix + "calibration", calibration),
+        test.subset(prefix + "test", testIdx));
   }
 
   /**
@@ -155,6 +347,7 @@ public final class DatasetLoader {
   /** Drops every cached dataset, e.g. to free memory in a long-lived tool. */
   public static void clearCache() {
     CACHE.clear();
+    SOURCES.clear();
   }
 
   /** The cached files of {@code id}, read first if need be ({@code read[0]} set then). */
@@ -227,7 +420,7 @@ public final class DatasetLoader {
           IdxReader.read(id.dirName() + "/train", files.get(0), files.get(1), id.numClasses());
       Dataset test =
           IdxReader.read(id.dirName() + "/test", files.get(2), files.get(3), id.numClasses());
-      return new Raw(stamp, train, test);
+      return new Raw(stamp, train, test, files);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -254,5 +447,32 @@ public final class DatasetLoader {
     return limit == 0 ? available : Math.min(limit, available);
   }
 
-  private record Raw(List<String> stamp, Dataset train, Dataset test) {}
+  private record SourceKey(SourceFormat format, String label, InputShape shape, String digest) {}
+
+  /** A named dataset's files and contents; the digest is computed on first use. */
+  private static final class Raw {
+    final List<String> stamp;
+    final Dataset train;
+    final Dataset test;
+    final List<Path> files;
+    private String digest;
+
+    Raw(List<String> stamp, Dataset train, Dataset test, List<Path> files) {
+      this.stamp = stamp;
+      this.train = train;
+      this.test = test;
+      this.files = files;
+    }
+
+    synchronized String digest() {
+      if (digest == null) {
+        try {
+          digest = SourceDigest.manifest(files.get(0).getParent(), files);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      return digest;
+    }
+  }
 }

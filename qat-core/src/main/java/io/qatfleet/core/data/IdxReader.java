@@ -40,6 +40,15 @@ public final class IdxReader {
    */
   public static Dataset read(String name, Path images, Path labels, int numClasses)
       throws IOException {
+    return read(name, images, labels, numClasses, DataLimits.DEFAULTS);
+  }
+
+  /**
+   * As {@link #read(String, Path, Path, int)}, refusing a header that declares more than {@code
+   * limits.maxDatasetBytes()} before reading the body.
+   */
+  public static Dataset read(
+      String name, Path images, Path labels, int numClasses, DataLimits limits) throws IOException {
     int rows;
     int cols;
     byte[] pixels;
@@ -49,6 +58,8 @@ public final class IdxReader {
       rows = dimension(in, images, "rows");
       cols = dimension(in, images, "cols");
       long bytes = (long) count * rows * cols;
+      limits.checkDatasetBytes(
+          images + ": header declares " + count + " images of " + rows + "x" + cols, bytes);
       if (bytes > Integer.MAX_VALUE - 8) {
         throw new IdxFormatException(
             images + ": " + count + " images of " + rows + "x" + cols + " are too many to load");
@@ -59,6 +70,7 @@ public final class IdxReader {
     try (DataInputStream in = open(labels)) {
       expectMagic(in, labels, LABELS_MAGIC, "unsigned-byte 1-D labels");
       int count = dimension(in, labels, "label count");
+      limits.checkDatasetBytes(labels + ": header declares " + count + " labels", count);
       labelBytes = body(in, labels, count, count + " labels");
     }
     long imageCount = rows == 0 || cols == 0 ? 0 : pixels.length / ((long) rows * cols);

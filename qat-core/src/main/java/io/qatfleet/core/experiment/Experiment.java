@@ -78,7 +78,7 @@ public final class Experiment {
     log.printf(
         Locale.ROOT,
         "dataset %s: %d train, %d calibration, %d test%n",
-        data.id().displayName(),
+        data.description().name(),
         data.train().size(),
         data.calibration().size(),
         data.test().size());

@@ -51,7 +51,7 @@ public final class IntegerEngine {
 
   /** Float logits of sample {@code index} (integer accumulators times their step size). */
   public float[] logits(Dataset data, int index) {
-    int pixels = data.rows() * data.cols();
+    int pixels = data.pixelsPerImage();
     int[] x = new int[pixels];
     byte[] raw = data.pixels();
     for (int p = 0; p < pixels; p++) {

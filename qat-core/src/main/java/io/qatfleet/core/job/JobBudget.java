@@ -117,7 +117,7 @@ public record JobBudget(
     cap(out, "training.batchSize", "samples", t.batchSize(), maxBatchSize, "max-batch-size");
     cap(out, "maxRounds", "rounds", spec.maxRounds(), maxRounds, "max-rounds");
     DataSpec data = spec.data();
-    if (data.violations().isEmpty()) {
+    if (data.violations().isEmpty() && data.source() == null) {
       DatasetId id = data.datasetId();
       long available = Math.max(0, id.trainImages() - data.calibrationSize());
       long train = data.trainLimit() == 0 ? available : Math.min(data.trainLimit(), available);
@@ -134,6 +134,20 @@ public record JobBudget(
           maxDeadlineMinutes,
           "max-deadline-minutes");
     }
+    return out;
+  }
+
+  /**
+   * The sample caps for data whose sizes are known only once read ({@link DataSpec#source()}):
+   * {@code trainFileSize} and {@code testFileSize} samples in the source's own splits.
+   */
+  public List<String> sampleViolations(DataSpec data, int trainFileSize, int testFileSize) {
+    List<String> out = new ArrayList<>();
+    long available = Math.max(0, trainFileSize - data.calibrationSize());
+    long train = data.trainLimit() == 0 ? available : Math.min(data.trainLimit(), available);
+    long test = data.testLimit() == 0 ? testFileSize : Math.min(data.testLimit(), testFileSize);
+    cap(out, "data.trainLimit", "training images", train, maxTrainSamples, "max-train-samples");
+    cap(out, "data.testLimit", "test images", test, maxTestSamples, "max-test-samples");
     return out;
   }
 

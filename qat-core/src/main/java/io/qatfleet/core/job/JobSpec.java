@@ -210,6 +210,9 @@ public record JobSpec(
    */
   private List<String> datasetMismatches() {
     List<String> out = new ArrayList<>();
+    if (data.source() != null) {
+      return out; // known once the files are read: DataCheck
+    }
     DatasetId id;
     try {
       id = data.datasetId();
@@ -238,6 +241,13 @@ public record JobSpec(
               + model.inputHeight()
               + "x"
               + model.inputWidth());
+    }
+    if (model.inputChannels() != 1) {
+      out.add(
+          "model.inputChannels: must be the 1 channel of "
+              + id.displayName()
+              + ", got "
+              + model.inputChannels());
     }
     return out;
   }

@@ -30,7 +30,7 @@ public record LayerShape(
     List<LayerShape> out = new ArrayList<>();
     int h = spec.inputHeight();
     int w = spec.inputWidth();
-    int channels = 1;
+    int channels = spec.inputChannels();
     for (int c : spec.convChannels()) {
       out.add(new LayerShape(out.size(), true, channels, c, h, w, true, spec.batchNorm()));
       channels = c;

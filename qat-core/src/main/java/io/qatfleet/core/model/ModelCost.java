@@ -22,7 +22,7 @@ public record ModelCost(long parameters, long flopsPerSample) {
     long flops = 0;
     long h = spec.inputHeight();
     long w = spec.inputWidth();
-    long channels = 1;
+    long channels = spec.inputChannels();
     long bn = spec.batchNorm() ? 4 : 0;
     long kernel = (long) LayerShape.KERNEL * LayerShape.KERNEL;
     for (int out : spec.convChannels()) {

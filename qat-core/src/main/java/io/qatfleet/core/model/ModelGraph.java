@@ -172,8 +172,8 @@ public final class ModelGraph implements AutoCloseable {
       ModelSpec spec = config.model();
       Shape inputShape =
           spec.convChannels().isEmpty()
-              ? Shape.of(-1, (long) spec.inputHeight() * spec.inputWidth())
-              : Shape.of(-1, spec.inputHeight(), spec.inputWidth(), 1);
+              ? Shape.of(-1, (long) spec.inputHeight() * spec.inputWidth() * spec.inputChannels())
+              : Shape.of(-1, spec.inputHeight(), spec.inputWidth(), spec.inputChannels());
       images = tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(inputShape));
       labels =
           tf.withName("labels")

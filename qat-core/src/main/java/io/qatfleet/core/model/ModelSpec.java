@@ -1,13 +1,15 @@
 package io.qatfleet.core.model;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A JSON-able description of a classifier for H×W single-channel images. For {@link
- * Architecture#CNN}: one conv-ReLU-maxpool block per entry of {@code convChannels}, then one dense
- * ReLU layer per entry of {@code denseUnits}, then the output layer. For {@link Architecture#MLP}:
- * {@code convChannels} must be empty. Missing JSON fields take the defaults below.
+ * A JSON-able description of a classifier for H×W images of {@code inputChannels} channels (1
+ * grayscale, 3 RGB; absent in JSON means 1). For {@link Architecture#CNN}: one conv-ReLU-maxpool
+ * block per entry of {@code convChannels}, then one dense ReLU layer per entry of {@code
+ * denseUnits}, then the output layer. For {@link Architecture#MLP}: {@code convChannels} must be
+ * empty. Missing JSON fields take the defaults below.
  *
  * @param batchNorm batch normalisation after each hidden layer (conv and dense), folded into the
  *     preceding layer's weights for quantized training and export
@@ -19,7 +21,9 @@ public record ModelSpec(
     Boolean batchNorm,
     Integer inputHeight,
     Integer inputWidth,
-    Integer numClasses) {
+    Integer numClasses,
+    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = SingleChannel.class)
+        Integer inputChannels) {
 
   public static final int DEFAULT_IMAGE_SIZE = 28;
   public static final int DEFAULT_CLASSES = 10;
@@ -43,6 +47,47 @@ public record ModelSpec(
     inputHeight = inputHeight == null ? DEFAULT_IMAGE_SIZE : inputHeight;
     inputWidth = inputWidth == null ? DEFAULT_IMAGE_SIZE : inputWidth;
     numClasses = numClasses == null ? DEFAULT_CLASSES : numClasses;
+    inputChannels = inputChannels == null ? 1 : inputChannels;
+  }
+
+  /**
+   * Leaves {@code inputChannels} out of the JSON when 1, so older specs and checkpoints read alike.
+   */
+  static final class SingleChannel {
+    @Override
+    public boolean equals(Object value) {
+      return Integer.valueOf(1).equals(value);
+    }
+
+    @Override
+    public int hashCode() {
+      return 1;
+    }
+  }
+
+  /** A single-channel model. */
+  public ModelSpec(
+      Architecture architecture,
+      List<Integer> convChannels,
+      List<Integer> denseUnits,
+      Boolean batchNorm,
+      Integer inputHeight,
+      Integer inputWidth,
+      Integer numClasses) {
+    this(architecture, convChannels, denseUnits, batchNorm, inputHeight, inputWidth, numClasses, 1);
+  }
+
+  /** This spec for inputs of {@code channels} channels. */
+  public ModelSpec withInputChannels(int channels) {
+    return new ModelSpec(
+        architecture,
+        convChannels,
+        denseUnits,
+        batchNorm,
+        inputHeight,
+        inputWidth,
+        numClasses,
+        channels);
   }
 
   /** The default small CNN: conv32-conv64-dense128-dense10 on 28×28 inputs. */
@@ -99,6 +144,9 @@ public record ModelSpec(
                 + " (one 2x2 pool per conv layer), got "
                 + inputWidth);
       }
+    }
+    if (inputChannels < 1 || inputChannels > 4) {
+      out.add("model.inputChannels: must be in 1..4 (1 grayscale, 3 RGB), got " + inputChannels);
     }
     if (numClasses < 2) {
       out.add("model.numClasses: must be at least 2, got " + numClasses);

@@ -25,10 +25,11 @@ import java.util.Map;
  * executes: the integer model of a quantized checkpoint in the QOperator form, and the float model
  * of a float checkpoint, both with the same interface.
  *
- * <p>Interface: input {@value #INPUT} is the raw image, {@code uint8 [N, 1, H, W]} (the dataset's
- * bytes, pixel {@code k} meaning {@code k/255}); output {@value #OUTPUT} is {@code float32 [N,
- * classes]}, the logits. Opset {@value #OPSET} of the default domain, IR version {@value
- * #IR_VERSION}; no contrib operators.
+ * <p>Interface: input {@value #INPUT} is the raw image, {@code uint8 [N, C, H, W]} (the dataset's
+ * bytes with the channels as planes, {@link io.qatfleet.core.data.Dataset#planarPixels}, pixel
+ * {@code k} meaning {@code k/255}); output {@value #OUTPUT} is {@code float32 [N, classes]}, the
+ * logits. Opset {@value #OPSET} of the default domain, IR version {@value #IR_VERSION}; no contrib
+ * operators.
  *
  * <p>Integer model (QOperator rather than QDQ, so that the file states the integer computation
  * itself and a runtime runs integer kernels whatever its graph optimizer does; QDQ leaves the
@@ -90,9 +91,10 @@ public final class OnnxExporter {
     List<LayerShape> shapes = layers.stream().map(QuantizedLayer::shape).toList();
     ModelSpec spec = model.spec();
     OnnxGraph g = new OnnxGraph("qat_fleet_integer");
-    g.input(INPUT, OnnxGraph.UINT8, -1, 1, spec.inputHeight(), spec.inputWidth());
+    g.input(
+        INPUT, OnnxGraph.UINT8, -1, spec.inputChannels(), spec.inputHeight(), spec.inputWidth());
     String zeroU8 = g.uint8("zero_u8", new long[0], new byte[1]);
-    String x = INPUT;
+    String x = denseInput(g, spec, shapes, INPUT);
     for (QuantizedLayer l : layers) {
       LayerShape s = l.shape();
       QuantizedTensor w = l.weights();
@@ -185,7 +187,7 @@ public final class OnnxExporter {
         IR_VERSION,
         OPSET,
         BuildInfo.codeVersion(),
-        "qat-fleet integer model (QOperator): uint8 image [N,1,H,W] (pixel k = k/255) -> float"
+        "qat-fleet integer model (QOperator): uint8 image [N,C,H,W] (pixel k = k/255) -> float"
             + " logits",
         metadata);
   }
@@ -195,11 +197,12 @@ public final class OnnxExporter {
       ModelSpec spec, ModelState state, Map<String, String> extraMetadata) {
     List<LayerShape> shapes = LayerShape.of(spec);
     OnnxGraph g = new OnnxGraph("qat_fleet_float");
-    g.input(INPUT, OnnxGraph.UINT8, -1, 1, spec.inputHeight(), spec.inputWidth());
+    g.input(
+        INPUT, OnnxGraph.UINT8, -1, spec.inputChannels(), spec.inputHeight(), spec.inputWidth());
     g.node("Cast", List.of(INPUT), List.of("image_float"), integer("to", 1));
     String scale = g.floats("pixel_divisor", new long[0], 255f);
     g.node("Div", List.of("image_float", scale), List.of("pixels"));
-    String x = "pixels";
+    String x = denseInput(g, spec, shapes, "pixels");
     for (LayerShape s : shapes) {
       String p = "layer" + s.index() + ".";
       float[] kernel = floats(state, s.name(ModelGraph.KERNEL), s.kernelSize());
@@ -264,7 +267,7 @@ public final class OnnxExporter {
         IR_VERSION,
         OPSET,
         BuildInfo.codeVersion(),
-        "qat-fleet float model: uint8 image [N,1,H,W] (pixel k = k/255) -> float logits",
+        "qat-fleet float model: uint8 image [N,C,H,W] (pixel k = k/255) -> float logits",
         metadata);
   }
 
@@ -272,7 +275,7 @@ public final class OnnxExporter {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("qat.kind", kind);
     m.put("qat.model_spec", Json.MAPPER.valueToTree(spec).toString());
-    m.put("qat.input", "uint8 [N,1,H,W], raw pixel bytes, k means k/255");
+    m.put("qat.input", "uint8 [N,C,H,W], raw pixel bytes, k means k/255");
     m.put("qat.output", "float32 [N,classes], logits");
     return m;
   }
@@ -355,6 +358,19 @@ public final class OnnxExporter {
       }
     }
     return order;
+  }
+
+  /**
+   * The input a first dense layer flattens: for several channels, the image transposed to NHWC so
+   * that it flattens in the (h, w, c) order of the engine's dense weights; otherwise as it is.
+   */
+  private static String denseInput(
+      OnnxGraph g, ModelSpec spec, List<LayerShape> shapes, String input) {
+    if (shapes.get(0).conv() || spec.inputChannels() == 1) {
+      return input;
+    }
+    g.node("Transpose", List.of(input), List.of(input + "_nhwc"), ints("perm", 0, 2, 3, 1));
+    return input + "_nhwc";
   }
 
   private static byte[] rows(List<LayerShape> shapes, LayerShape s, byte[] kernel) {

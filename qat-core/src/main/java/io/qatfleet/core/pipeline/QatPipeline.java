@@ -1,5 +1,6 @@
 package io.qatfleet.core.pipeline;
 
+import io.qatfleet.core.data.DataSource;
 import io.qatfleet.core.data.Dataset;
 import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.data.DatasetSplits;
@@ -8,6 +9,7 @@ import io.qatfleet.core.eval.ClassificationMetrics;
 import io.qatfleet.core.infer.IntegerEngine;
 import io.qatfleet.core.infer.QuantizedLayer;
 import io.qatfleet.core.infer.QuantizedModel;
+import io.qatfleet.core.job.DataCheck;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.model.LayerShape;
 import io.qatfleet.core.model.ModelGraph;
@@ -58,14 +60,17 @@ public final class QatPipeline {
    * seeded by the job's training seed, so every service holds out the same images).
    */
   public static QatPipeline forJob(JobSpec job, DatasetLoader loader) {
+    SplitSpec split =
+        new SplitSpec(
+            job.data().calibrationSize(),
+            job.data().trainLimit(),
+            job.data().testLimit(),
+            job.training().seed());
+    DataSource source = job.data().source();
     DatasetSplits data =
-        loader.load(
-            job.data().datasetId(),
-            new SplitSpec(
-                job.data().calibrationSize(),
-                job.data().trainLimit(),
-                job.data().testLimit(),
-                job.training().seed()));
+        source == null
+            ? loader.load(job.data().datasetId(), split)
+            : loader.load(source, DataCheck.inputShape(job.model()), split);
     return new QatPipeline(job, data);
   }
 

@@ -28,7 +28,7 @@ public final class BatchFeeder {
   public BatchFeeder(Dataset data, ModelSpec model, int capacity) {
     this.data = data;
     this.model = model;
-    this.pixels = model.inputHeight() * model.inputWidth();
+    this.pixels = model.inputHeight() * model.inputWidth() * model.inputChannels();
     this.classes = model.numClasses();
     this.x = new float[capacity * pixels];
     this.y = new float[capacity * classes];
@@ -71,7 +71,7 @@ public final class BatchFeeder {
     Shape shape =
         model.convChannels().isEmpty()
             ? Shape.of(count, pixels)
-            : Shape.of(count, model.inputHeight(), model.inputWidth(), 1);
+            : Shape.of(count, model.inputHeight(), model.inputWidth(), model.inputChannels());
     return TFloat32.tensorOf(shape, DataBuffers.of(x, true, false).narrow((long) count * pixels));
   }
 

@@ -158,6 +158,30 @@ class CheckpointCodecTest {
   }
 
   @Test
+  void roundTripsDatasetDigestAndClassNames() {
+    Checkpoint original =
+        new Checkpoint(
+            CheckpointKind.FLOAT,
+            Map.of("w", TensorData.ofFloats(new long[] {1}, new float[] {7f})),
+            JSON.createObjectNode().put("arch", "mlp"),
+            null,
+            Provenance.of(
+                "j",
+                0,
+                null,
+                new io.qatfleet.core.data.DatasetDescription(
+                    "imageFolder:/data/insects", PARENT, java.util.List.of("ant", "bee")),
+                "t",
+                "2025-01-01T00:00:00Z"));
+
+    Checkpoint decoded = codec.decode(codec.encode(original).bytes());
+
+    assertThat(decoded.provenance()).isEqualTo(original.provenance());
+    assertThat(decoded.provenance().datasetSha256()).isEqualTo(PARENT);
+    assertThat(decoded.provenance().classNames()).containsExactly("ant", "bee");
+  }
+
+  @Test
   void roundTripsFloatCheckpointWithoutQuantization() {
     Checkpoint original =
         new Checkpoint(

@@ -30,6 +30,17 @@ class ProvenanceTest {
   }
 
   @Test
+  void rejectsDatasetDigestThatIsNotSha256() {
+    assertThatThrownBy(
+            () ->
+                new Provenance(
+                    "job", 0, null, "csv:/t.csv", "v1", "2025-01-01T00:00:00Z", "XYZ", null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "datasetSha256 must be 64 lowercase hex digits or null but was 'XYZ'");
+  }
+
+  @Test
   void rejectsBlankJobId() {
     assertThatThrownBy(() -> new Provenance(" ", 0, null, "mnist", "v1", "2025-01-01T00:00:00Z"))
         .isInstanceOf(IllegalArgumentException.class)

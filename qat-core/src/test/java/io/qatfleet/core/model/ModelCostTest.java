@@ -15,6 +15,16 @@ class ModelCostTest {
   }
 
   @Test
+  void countsInputChannelsInTheFirstConv() {
+    ModelSpec rgb = new ModelSpec(Architecture.CNN, List.of(4), List.of(), false, 4, 4, 2, 3);
+    // conv 3x3x3x4 + 4 = 112; pooled 2x2x4 = 16 features, dense 16 x 2 + 2 = 34.
+    assertThat(ModelCost.of(rgb).parameters()).isEqualTo(146L);
+    // 2*108*4*4 = 3,456 for the conv; 2*16*2 = 64 for the dense layer.
+    assertThat(ModelCost.of(rgb).flopsPerSample()).isEqualTo(3_520L);
+    assertThat(LayerShape.of(rgb).get(0).kernelShape()).containsExactly(3, 3, 3, 4);
+  }
+
+  @Test
   void countsFlopsOfDemoCnn() {
     // 2*9*1*32*28*28 = 451,584; 2*9*32*64*14*14 = 7,225,344; 2*3136*128 = 802,816; 2*128*10 =
     // 2,560.

@@ -24,16 +24,14 @@ final class OrtRunner implements AutoCloseable {
 
   /** Logits of every sample. */
   float[][] logits(Dataset data) throws OrtException {
-    byte[] pixels = data.pixels();
     int per = data.pixelsPerImage();
     float[][] out = new float[data.size()][];
     for (int from = 0; from < data.size(); from += BATCH) {
       int n = Math.min(BATCH, data.size() - from);
       ByteBuffer batch = ByteBuffer.allocateDirect(n * per);
-      batch.put(pixels, from * per, n * per).flip();
+      batch.put(data.planarPixels(from, n)).flip();
       try (OnnxTensor t =
-              OnnxTensor.createTensor(
-                  env, batch, new long[] {n, 1, data.rows(), data.cols()}, OnnxJavaType.UINT8);
+              OnnxTensor.createTensor(env, batch, data.planarShape(n), OnnxJavaType.UINT8);
           OrtSession.Result r = session.run(Map.of(OnnxExporter.INPUT, t))) {
         float[][] logits = (float[][]) r.get(0).getValue();
         System.arraycopy(logits, 0, out, from, n);

@@ -29,6 +29,8 @@ import java.util.Map;
  * @param sensitivity per-layer sensitivity of this round's model on the calibration split, entry
  *     {@code i} for layer {@code i} (at most {@link LayerSensitivity#MAX_LAYERS}); null when not
  *     measured (reports written before it was, or a validator configured not to)
+ * @param classNames the test data's class names by label (the folder names of an image folder,
+ *     ...), for the report's per-class tables; null in reports written before they were recorded
  */
 public record ValidationCompleted(
     String eventId,
@@ -44,7 +46,8 @@ public record ValidationCompleted(
     List<List<Integer>> floatConfusion,
     List<List<Integer>> quantizedConfusion,
     @OptionalField ThresholdSource thresholdSource,
-    @OptionalField List<LayerSensitivity> sensitivity)
+    @OptionalField List<LayerSensitivity> sensitivity,
+    @OptionalField List<String> classNames)
     implements QatEvent {
 
   /**
@@ -83,6 +86,13 @@ public record ValidationCompleted(
               + quantizedConfusion.size());
     }
     sensitivity = LayerSensitivity.perLayer("sensitivity", sensitivity);
+    if (classNames != null) {
+      if (classNames.size() > MAX_CLASS_NAMES || classNames.stream().anyMatch(n -> n == null)) {
+        throw new IllegalArgumentException(
+            "classNames must hold at most " + MAX_CLASS_NAMES + " names, none null");
+      }
+      classNames = List.copyOf(classNames);
+    }
     boolean allPassed = thresholdResults.stream().allMatch(ThresholdResult::passed);
     if (allPassed != (decision == Decision.PASS)) {
       throw new IllegalArgumentException(
@@ -91,6 +101,43 @@ public record ValidationCompleted(
               + " with "
               + (allPassed ? "all thresholds passed" : "a failed threshold"));
     }
+  }
+
+  /** Labels are unsigned bytes: at most this many classes. */
+  public static final int MAX_CLASS_NAMES = 256;
+
+  /** A report without class names. */
+  public ValidationCompleted(
+      String eventId,
+      String jobId,
+      int round,
+      CheckpointRef checkpoint,
+      Instant timestamp,
+      Map<String, Double> floatMetrics,
+      Map<String, Double> quantizedMetrics,
+      List<ThresholdResult> thresholdResults,
+      double agreement,
+      Decision decision,
+      List<List<Integer>> floatConfusion,
+      List<List<Integer>> quantizedConfusion,
+      ThresholdSource thresholdSource,
+      List<LayerSensitivity> sensitivity) {
+    this(
+        eventId,
+        jobId,
+        round,
+        checkpoint,
+        timestamp,
+        floatMetrics,
+        quantizedMetrics,
+        thresholdResults,
+        agreement,
+        decision,
+        floatConfusion,
+        quantizedConfusion,
+        thresholdSource,
+        sensitivity,
+        null);
   }
 
   /** A report without per-layer sensitivity. */

@@ -150,6 +150,32 @@ class EventCodecTest {
   }
 
   @Test
+  void readsClassNamesAndReportsWrittenWithoutThem() throws Exception {
+    ValidationCompleted named =
+        (ValidationCompleted)
+            codec.decode(edit(4, n -> n.putArray("classNames").add("ant").add("bee")));
+    assertThat(named.classNames()).containsExactly("ant", "bee");
+    ValidationCompleted older =
+        (ValidationCompleted) codec.decode(edit(4, n -> n.remove("classNames")));
+    assertThat(older.classNames()).isNull();
+  }
+
+  @Test
+  void rejectsMoreClassNamesThanLabels() {
+    assertFails(
+            edit(
+                4,
+                n -> {
+                  ArrayNode names = n.putArray("classNames");
+                  for (int i = 0; i <= ValidationCompleted.MAX_CLASS_NAMES; i++) {
+                    names.add("c" + i);
+                  }
+                }),
+            Reason.INVALID_FIELD)
+        .hasMessageContaining("classNames must hold at most 256 names");
+  }
+
+  @Test
   void readsSensitivityByLayer() throws Exception {
     ValidationCompleted report = (ValidationCompleted) codec.decode(edit(4, n -> {}));
     assertThat(report.sensitivityByLayer().get(0).accuracyDrop()).isEqualTo(0.012);

@@ -128,11 +128,11 @@ public class QuantizeService {
     double projectionSeconds = (System.nanoTime() - t0) / 1e9;
 
     Provenance provenance =
-        new Provenance(
+        Provenance.of(
             event.jobId(),
             event.round(),
             inputRef.sha256(),
-            spec.data().dataset(),
+            pipeline.data().description(),
             BuildInfo.codeVersion(),
             clock.instant().toString());
     EncodedCheckpoint calibratedFile =

@@ -171,6 +171,9 @@ public class JobResource {
     }
     List<String> violations = new ArrayList<>(spec.violations());
     violations.addAll(budgets.violations(spec));
+    if (violations.isEmpty()) {
+      violations.addAll(budgets.dataViolations(spec));
+    }
     if (!violations.isEmpty()) {
       return badRequest(violations);
     }

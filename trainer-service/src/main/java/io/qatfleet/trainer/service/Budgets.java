@@ -1,5 +1,8 @@
 package io.qatfleet.trainer.service;
 
+import io.qatfleet.core.data.DataLimits;
+import io.qatfleet.core.data.DatasetLoader;
+import io.qatfleet.core.job.DataCheck;
 import io.qatfleet.core.job.JobBudget;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.messaging.deadletter.RejectedInputException;
@@ -20,6 +23,7 @@ import java.util.List;
 public class Budgets {
 
   private final JobBudget budget;
+  private final DatasetLoader datasets;
 
   Budgets(TrainerConfig config) {
     TrainerConfig.Budget b = config.budget();
@@ -34,6 +38,23 @@ public class Budgets {
             b.maxTrainSamples(),
             b.maxTestSamples(),
             b.maxDeadlineMinutes());
+    this.datasets =
+        DatasetLoader.fromEnvironment(
+            new DataLimits(
+                b.maxDatasetBytes(), b.maxSourceBytes(), b.maxImagePixels(), b.maxCsvColumns()));
+  }
+
+  /** The loader the trainer reads datasets with, within the {@code qat.budget.*} data caps. */
+  public DatasetLoader datasets() {
+    return datasets;
+  }
+
+  /**
+   * Where a job's data by reference does not fit its model or cannot be read ({@link DataCheck});
+   * reads the files (once per process, through the loader's cache).
+   */
+  public List<String> dataViolations(JobSpec spec) {
+    return DataCheck.violations(spec, datasets, budget);
   }
 
   public JobBudget budget() {
@@ -50,6 +71,21 @@ public class Budgets {
   /** Every cap {@code spec} exceeds; empty when it fits. */
   public List<String> violations(JobSpec spec) {
     return budget.violations(spec);
+  }
+
+  /**
+   * Throws {@link RejectedInputException} ({@link RejectionReason#INVALID_SPEC}) naming every way
+   * the job's data by reference does not fit its model or cannot be read, for a job that reached
+   * {@code qat.jobs} without passing the API; reads the files once (the loader caches them for the
+   * training that follows).
+   */
+  void requireData(JobSpec spec) {
+    List<String> problems = dataViolations(spec);
+    if (!problems.isEmpty()) {
+      throw new RejectedInputException(
+          RejectionReason.INVALID_SPEC,
+          "the job's data does not fit its model: " + String.join("; ", problems));
+    }
   }
 
   /**

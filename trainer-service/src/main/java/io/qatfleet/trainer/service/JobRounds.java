@@ -1,7 +1,7 @@
 package io.qatfleet.trainer.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.qatfleet.core.data.DatasetId;
+import io.qatfleet.core.job.DataSpec;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.JobSubmitted;
@@ -56,7 +56,8 @@ public class JobRounds {
   /**
    * What the console shows of a job's rounds.
    *
-   * @param dataset the spec's dataset, null until the submission has been read
+   * @param dataset the spec's dataset (its directory name, or {@code format:path} of data by
+   *     reference), null until the submission has been read
    * @param classNames the dataset's label names, by label (empty while the dataset is unknown)
    * @param rounds per round, its events by type name ({@code ValidationCompleted}, ...) as JSON
    * @param loss the training-loss curve, oldest first
@@ -80,7 +81,9 @@ public class JobRounds {
     if (event instanceof JobSubmitted s) {
       Job job = job(s.jobId());
       synchronized (job) {
-        job.dataset = s.spec().data().datasetId();
+        DataSpec data = s.spec().data();
+        job.dataset = data.source() == null ? data.datasetId().dirName() : data.displayName();
+        job.classNames = data.source() == null ? data.datasetId().classNames() : List.of();
       }
     } else if (event instanceof StatusUpdate s && s.loss() != null) {
       Job job = job(s.jobId());
@@ -98,6 +101,9 @@ public class JobRounds {
       JsonNode tree = codec.toTree(event);
       Job job = job(event.jobId());
       synchronized (job) {
+        if (event instanceof ValidationCompleted v && v.classNames() != null) {
+          job.classNames = v.classNames(); // a dataset by reference names its classes here
+        }
         job.rounds
             .computeIfAbsent(event.round(), r -> new TreeMap<>())
             .put(tree.path("type").asText(event.getClass().getSimpleName()), tree);
@@ -120,8 +126,8 @@ public class JobRounds {
       return Optional.of(
           new Rounds(
               jobId,
-              job.dataset == null ? null : job.dataset.dirName(),
-              job.dataset == null ? List.of() : job.dataset.classNames(),
+              job.dataset,
+              job.classNames,
               Collections.unmodifiableMap(rounds),
               List.copyOf(job.loss)));
     }
@@ -134,6 +140,7 @@ public class JobRounds {
   private static final class Job {
     final TreeMap<Integer, Map<String, JsonNode>> rounds = new TreeMap<>();
     List<LossPoint> loss = new ArrayList<>();
-    DatasetId dataset;
+    String dataset;
+    List<String> classNames = List.of();
   }
 }

@@ -6,6 +6,7 @@ import io.qatfleet.core.checkpoint.CheckpointCodec;
 import io.qatfleet.core.checkpoint.CheckpointKind;
 import io.qatfleet.core.checkpoint.EncodedCheckpoint;
 import io.qatfleet.core.checkpoint.Provenance;
+import io.qatfleet.core.data.DatasetDescription;
 import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.model.LayerShape;
@@ -96,7 +97,7 @@ public class TrainingService {
   private final TrainerMetrics metrics;
   private final TrainerConfig config;
   private final EpochCheckpoints epochs;
-  private final DatasetLoader datasets = DatasetLoader.fromEnvironment();
+  private final DatasetLoader datasets;
   private final CheckpointCodec checkpointCodec = new CheckpointCodec();
   private final FleetConfig fleetConfig;
   private final RoundLeases leases;
@@ -134,6 +135,7 @@ public class TrainingService {
     this.config = config;
     this.fleetConfig = fleetConfig;
     this.budgets = budgets;
+    this.datasets = budgets.datasets();
     this.epochs = new EpochCheckpoints(fleetConfig.stateDir());
     // No job lives past the longest deadline: what a round left behind before that is an orphan.
     int pruned =
@@ -238,6 +240,7 @@ public class TrainingService {
   /** Round 0: the float baseline of a submitted job, then the request for the first QAT round. */
   public void baseline(JobSubmitted job) throws Exception {
     budgets.require(job.spec());
+    budgets.requireData(job.spec());
     String stage = TrainerMetrics.BASELINE;
     if (ledger.isDone(job.jobId(), 0, stage)) {
       LOG.infof("job %s: baseline already done, skipping duplicate %s", job.jobId(), job.eventId());
@@ -283,7 +286,7 @@ public class TrainingService {
         } else {
           status(job.jobId(), 0, stage, 0, "float baseline started", null);
         }
-        String dataset = pipeline.data().id().displayName();
+        DatasetDescription dataset = pipeline.data().description();
         ProgressReporter reporter =
             new ProgressReporter(
                 job.jobId(),
@@ -489,7 +492,7 @@ public class TrainingService {
         throw new JobStoppedException(jobId, "over budget: " + overBudget);
       }
       QatPipeline pipeline = QatPipeline.forJob(spec, datasets);
-      String dataset = pipeline.data().id().displayName();
+      DatasetDescription dataset = pipeline.data().description();
       String parent = startFrom == null ? null : startFrom.sha256();
       QuantizationSpec quantization = spec.quantization();
       Optional<EpochCheckpoints.Saved> saved = epochs.latest(jobId, round, stage);
@@ -674,8 +677,9 @@ public class TrainingService {
     return ref;
   }
 
-  private Provenance provenance(String jobId, int round, String parent, String dataset) {
-    return new Provenance(
+  private Provenance provenance(
+      String jobId, int round, String parent, DatasetDescription dataset) {
+    return Provenance.of(
         jobId, round, parent, dataset, BuildInfo.codeVersion(), Instant.now().toString());
   }
 

@@ -80,14 +80,16 @@ public final class ModelEvaluator {
   /**
    * The quantized model's metrics, its confusion matrix, the integer engine's agreement with the
    * fake-quant graph, the seconds the whole evaluation took (the test split already loaded), and
-   * the per-layer sensitivity of the round's model (null when not measured).
+   * the per-layer sensitivity of the round's model (null when not measured), and the test data's
+   * class names by label.
    */
   public record QuantizedEvaluation(
       Map<String, Double> metrics,
       List<List<Integer>> confusion,
       double agreement,
       double seconds,
-      List<LayerSensitivity> sensitivity) {}
+      List<LayerSensitivity> sensitivity,
+      List<String> classNames) {}
 
   /** Seconds the per-layer sensitivity took, among the quantized model's metrics. */
   public static final String SENSITIVITY_SECONDS = "sensitivitySeconds";
@@ -145,7 +147,8 @@ public final class ModelEvaluator {
           confusion(exact.metrics()),
           exact.agreement(fake),
           secondsSince(t0),
-          sensitivity);
+          sensitivity,
+          pipeline.data().description().classNames());
     }
     int[] ort;
     try (OnnxRuntimeModel runtime = OnnxRuntimeModel.load(onnx, onnxThreads, "ONNX model")) {
@@ -175,7 +178,8 @@ public final class ModelEvaluator {
         confusion(deployed.metrics()),
         exact.agreement(fake),
         secondsSince(t0),
-        sensitivity);
+        sensitivity,
+        pipeline.data().description().classNames());
   }
 
   /**

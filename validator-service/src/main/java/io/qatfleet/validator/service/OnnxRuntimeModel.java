@@ -13,7 +13,7 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 
 /**
- * An exported model ({@link OnnxExporter}'s interface: uint8 image {@code [N, 1, H, W]} in, float
+ * An exported model ({@link OnnxExporter}'s interface: uint8 image {@code [N, C, H, W]} in, float
  * logits out) loaded into ONNX Runtime's CPU provider, predicting the classes of a dataset in
  * batches. A file ONNX Runtime cannot load, or whose interface is not the exporter's, is rejected
  * input ({@link RejectionReason#CORRUPT_CHECKPOINT}) with ONNX Runtime's reason.
@@ -68,16 +68,14 @@ final class OnnxRuntimeModel implements AutoCloseable {
 
   /** The predicted class of every sample of {@code data}. */
   int[] predict(Dataset data) {
-    byte[] pixels = data.pixels();
     int per = data.pixelsPerImage();
     int[] out = new int[data.size()];
     for (int from = 0; from < data.size(); from += BATCH) {
       int n = Math.min(BATCH, data.size() - from);
       ByteBuffer batch = ByteBuffer.allocateDirect(n * per);
-      batch.put(pixels, from * per, n * per).flip();
+      batch.put(data.planarPixels(from, n)).flip();
       try (OnnxTensor t =
-              OnnxTensor.createTensor(
-                  env, batch, new long[] {n, 1, data.rows(), data.cols()}, OnnxJavaType.UINT8);
+              OnnxTensor.createTensor(env, batch, data.planarShape(n), OnnxJavaType.UINT8);
           OrtSession.Result r = session.run(Map.of(OnnxExporter.INPUT, t))) {
         float[][] logits = (float[][]) r.get(OnnxExporter.OUTPUT).orElseThrow().getValue();
         for (int i = 0; i < n; i++) {

@@ -232,7 +232,8 @@ public class ValidationService {
             floatConfusion,
             evaluation.confusion(),
             bar.source(),
-            evaluation.sensitivity());
+            evaluation.sensitivity(),
+            evaluation.classNames());
     RoundResult result =
         new RoundResult(
             round,
