@@ -1,7 +1,6 @@
 package io.qatfleet.bench;
 
 import io.qatfleet.bench.FleetRun.TrainerShare;
-import io.qatfleet.cli.fleet.JobSummary;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.topic.Topics;
@@ -68,7 +67,7 @@ final class FleetReport {
             "calibration s (%)",
             "validation s (%)",
             "other s (%)",
-            "float baseline evaluation s (beside QAT)");
+            "beside the critical path s");
     List<StageSplit> all = new ArrayList<>();
     List<String> missing = new ArrayList<>();
     for (FleetRun run : runs) {
@@ -91,7 +90,7 @@ final class FleetReport {
         }
         StageSplit x = s.get();
         all.add(x);
-        x.missing().forEach(m -> missing.add("job " + id + ": " + m));
+        x.notes().forEach(m -> missing.add("job " + id + ": " + m));
         split.row(
             Integer.toString(run.trainers()),
             Integer.toString(index),
@@ -101,7 +100,7 @@ final class FleetReport {
             part(x, x.calibrationSeconds()),
             part(x, x.validationSeconds()),
             part(x, x.otherSeconds()),
-            String.format(Locale.ROOT, "%.1f", x.baselineEvaluationSeconds()));
+            beside(x));
       }
     }
     out.append(split.render()).append('\n');
@@ -132,7 +131,7 @@ final class FleetReport {
                       + " others (run with --jobs 1 for a job alone)."));
     }
     if (!missing.isEmpty()) {
-      out.append("Stage times the events did not carry (counted as 0): ")
+      out.append("What the events did not carry: ")
           .append(String.join("; ", missing))
           .append(".\n\n");
     }
@@ -186,18 +185,32 @@ final class FleetReport {
         List<String> row =
             new ArrayList<>(List.of(Integer.toString(run.trainers()), Integer.toString(index)));
         s.get()
-            .otherByPlace(JobSummary.of(id, events).stageTimes())
+            .otherByPlace()
             .values()
             .forEach(v -> row.add(String.format(Locale.ROOT, "%.1f", v)));
         row.add(String.format(Locale.ROOT, "%.1f", s.get().otherSeconds()));
         table.row(row.toArray(String[]::new));
       }
     }
-    return "Where the other time goes: in a service, a stage's time from the event that requested"
-        + " it to the event it published, less its computation (waiting for the service, loading"
-        + " the dataset, the QAT round's observer pass, fetching, decoding, encoding and putting"
-        + " checkpoints); between stages, the wall time no stage covers (event delivery).\n\n"
+    return "Where the other time goes, along the critical path: in a service, its stages' time"
+        + " from the event that requested them to the event they published, less their"
+        + " computation (waiting for the service, also behind work beside the path, loading the"
+        + " dataset, the QAT round's observer pass, fetching, decoding, encoding and putting"
+        + " checkpoints); between stages, the wall time no stage of the path covers (event"
+        + " delivery).\n\n"
         + table.render();
+  }
+
+  /** The computation beside the critical path: the total, then each part. */
+  private static String beside(StageSplit x) {
+    if (x.beside().isEmpty()) {
+      return "0.0";
+    }
+    List<String> parts = new ArrayList<>();
+    x.beside()
+        .forEach(
+            (stage, seconds) -> parts.add(String.format(Locale.ROOT, "%s %.1f", stage, seconds)));
+    return String.format(Locale.ROOT, "%.1f (%s)", x.besideSeconds(), String.join(", ", parts));
   }
 
   private static String part(StageSplit x, double seconds) {
@@ -229,16 +242,25 @@ final class FleetReport {
         - **Wall time** of a job: from its `JobSubmitted` (stamped by the trainer's job API) to its
           `ModelApproved` (stamped by the validator), both from the events on the topics; all
           processes run on this machine's clock.
-        - **Training** = `trainingMetrics.seconds` of every `FloatCheckpointReady` (float baseline and
-          QAT rounds: building the training graph and running the epochs). **Calibration** =
-          `calibrationSeconds` + `projectionSeconds` of every `QuantizedModelReady`. **Validation**
-          = `quantizedMetrics.evaluationSeconds` of every `ValidationCompleted` (integer engine and
-          fake-quant graph on the test split). **Other** = wall − those three: dataset loading in
-          each service, the QAT round's observer pass, checkpoint encoding, hashing, transfer and
-          decoding, Kafka delivery and polling, JVM warm-up, and waiting for a busy service.
-        - **Float baseline evaluation**: the validator evaluates the float baseline while the
-          trainer runs QAT round 1, so it is off the job's critical path and not subtracted; it
-          competes with training for the CPU, which shows in the training seconds.
+        - **Critical path**: the chain of stages that decided when the approval came, walked back
+          from `ModelApproved` through the events that requested each stage: float baseline → QAT
+          round 1 → quantize → validate (→ `RetrainRequested` → next round ...) of the approving
+          round. Each of its stages spans from the event that requested it to the event it
+          published; the spans follow one another, so they never overlap.
+        - **Training** = `trainingMetrics.seconds` of each `FloatCheckpointReady` on the path (float
+          baseline and QAT rounds: building the training graph and running the epochs).
+          **Calibration** = `calibrationSeconds` + `projectionSeconds` of each `QuantizedModelReady`
+          on it. **Validation** = `quantizedMetrics.evaluationSeconds` of each `ValidationCompleted`
+          on it. **Other** = wall − those three (never negative: the path's stages do not overlap):
+          dataset loading in each service, the QAT round's observer pass, checkpoint encoding,
+          hashing, transfer and decoding, Kafka delivery and polling, JVM warm-up, and waiting for a
+          busy service.
+        - **Beside the critical path**: computation that ran alongside it and is not subtracted:
+          round 0 (post-training quantization: quantize and validate) while QAT round 1 trains,
+          unless round 0 led to the approval (`ptq_first`), and the validator's evaluation of the
+          float baseline. It competes with the path for the CPU, which shows in the path's
+          seconds; where it keeps a service busy when the path needs it, the wait shows as that
+          service's other time.
         - **Jobs per hour**: approved jobs / (last `ModelApproved` − first `JobSubmitted`) of a
           batch submitted at once; each trainer count gets a fresh fleet (broker and services), whose
           start-up is outside every job's wall time (last column, for reference).

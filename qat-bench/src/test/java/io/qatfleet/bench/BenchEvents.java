@@ -111,4 +111,25 @@ final class BenchEvents {
             Map.of("accuracy", 0.895, "evaluationSeconds", 15.0)),
         approved(job, 1, start + 192));
   }
+
+  /**
+   * {@link #approvedJob} with round 0 (post-training quantization) beside QAT round 1: quantized
+   * from 100 s to 130 s (21 s of calibration), validated until 165 s (30 s of evaluation), so that
+   * the stages' seconds add up to more than the 192 s of wall time.
+   */
+  static List<QatEvent> approvedJobWithPtq(String job, double start) {
+    List<QatEvent> events = new java.util.ArrayList<>(approvedJob(job, start));
+    events.add(
+        quantized(
+            job, 0, start + 130, Map.of("calibrationSeconds", 20.0, "projectionSeconds", 1.0)));
+    events.add(
+        validated(
+            job,
+            0,
+            start + 165,
+            false,
+            Map.of("accuracy", 0.90, "evaluationSeconds", 8.0),
+            Map.of("accuracy", 0.85, "evaluationSeconds", 30.0)));
+    return List.copyOf(events);
+  }
 }

@@ -1,6 +1,7 @@
 package io.qatfleet.bench;
 
 import static io.qatfleet.bench.BenchEvents.approvedJob;
+import static io.qatfleet.bench.BenchEvents.approvedJobWithPtq;
 import static io.qatfleet.bench.BenchEvents.failed;
 import static io.qatfleet.bench.BenchEvents.submitted;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,7 +59,7 @@ class FleetReportTest {
         .contains("Job: `job`; 2 submitted at once to each fleet.")
         .contains(
             "| 1 | 1 | 1 | 192.0 | 145.0 (75.5 %) | 6.5 (3.4 %) | 15.0 (7.8 %) | 25.5 (13.3 %) |"
-                + " 8.0 |")
+                + " 8.0 (float baseline evaluation 8.0) |")
         .contains("| 2 | 2 | — | not approved | — | — | — | — | — |")
         .contains("other 13.3 (13.3–13.3) %")
         .contains("| trainers | job | trainer s | quantizer s | validator s | between stages s |")
@@ -81,5 +82,20 @@ class FleetReportTest {
             "`job`", 1, List.of(new FleetRun(1, 20, List.of("a"), one, List.of())), 2, "threads");
 
     assertThat(report).contains("Median here: 13.3 %; not met.");
+  }
+
+  @Test
+  void reportsRoundZeroBesideTheCriticalPathAndNotInOther() {
+    Map<String, List<QatEvent>> one = Map.of("a", approvedJobWithPtq("a", 0));
+    String report =
+        FleetReport.markdown(
+            "`job`", 1, List.of(new FleetRun(1, 20, List.of("a"), one, List.of())), 2, "threads");
+
+    assertThat(report)
+        .contains(
+            "| 1 | 1 | 1 | 192.0 | 145.0 (75.5 %) | 6.5 (3.4 %) | 15.0 (7.8 %) | 25.5 (13.3 %) |"
+                + " 59.0 (quantize round 0 21.0, validate round 0 30.0, float baseline evaluation"
+                + " 8.0) |")
+        .contains("| 1 | 1 | 15.0 | 3.5 | 5.0 | 2.0 | 25.5 |");
   }
 }
