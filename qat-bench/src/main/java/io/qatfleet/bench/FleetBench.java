@@ -46,10 +46,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code qat bench fleet}: a batch of identical jobs through the local fleet (broker and packaged
  * services as processes), once per trainer count. For every approved job its wall time is split
- * into training, calibration, validation and the rest ({@link StageSplit}); for every trainer
- * count, the batch's jobs per hour ({@link Throughput}). Each trainer count gets a fresh fleet, so
- * the runs start alike. This class runs the batches and collects each one's events and trainer
- * metrics ({@link FleetRun}); {@link FleetReport} writes the tables.
+ * along its critical path into training, calibration, validation and the rest ({@link StageSplit});
+ * for every trainer count, the batch's jobs per hour ({@link Throughput}). Each trainer count gets
+ * a fresh fleet, so the runs start alike. This class runs the batches and collects each one's
+ * events and trainer metrics ({@link FleetRun}); {@link FleetReport} writes the tables.
  */
 @Command(
     name = "fleet",
