@@ -173,6 +173,7 @@ final class FleetReport {
     StageSplit.PLACES.forEach(p -> header.add(p + " s"));
     header.add("other s");
     MarkdownTable table = new MarkdownTable(header.toArray(String[]::new));
+    StringBuilder paths = new StringBuilder();
     for (FleetRun run : runs) {
       int index = 0;
       for (String id : run.jobIds()) {
@@ -190,6 +191,13 @@ final class FleetReport {
             .forEach(v -> row.add(String.format(Locale.ROOT, "%.1f", v)));
         row.add(String.format(Locale.ROOT, "%.1f", s.get().otherSeconds()));
         table.row(row.toArray(String[]::new));
+        paths.append(
+            String.format(
+                Locale.ROOT,
+                "- %d trainer(s), job %d: %s%n",
+                run.trainers(),
+                index,
+                path(s.get())));
       }
     }
     return "Where the other time goes, along the critical path: in a service, its stages' time"
@@ -198,7 +206,27 @@ final class FleetReport {
         + " dataset, the QAT round's observer pass, fetching, decoding, encoding and putting"
         + " checkpoints); between stages, the wall time no stage of the path covers (event"
         + " delivery).\n\n"
-        + table.render();
+        + table.render()
+        + "\nThe critical path, stage by stage (seconds from the job's start: start–end, and the"
+        + " stage's computation in brackets):\n\n"
+        + paths;
+  }
+
+  /** Each stage of the critical path: its span from the job's start and its computation. */
+  private static String path(StageSplit x) {
+    List<String> stages = new ArrayList<>();
+    for (StageSplit.Stage st : x.path()) {
+      stages.add(
+          String.format(
+              Locale.ROOT,
+              "%s %.1f–%.1f (%.1f)",
+              st.name(),
+              st.start(),
+              st.end(),
+              st.computeSeconds()));
+    }
+    return String.format(
+        Locale.ROOT, "%s; approved at %.1f", String.join(", ", stages), x.wallSeconds());
   }
 
   /** The computation beside the critical path: the total, then each part. */

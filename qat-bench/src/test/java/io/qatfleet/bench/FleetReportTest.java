@@ -96,6 +96,10 @@ class FleetReportTest {
             "| 1 | 1 | 1 | 192.0 | 145.0 (75.5 %) | 6.5 (3.4 %) | 15.0 (7.8 %) | 25.5 (13.3 %) |"
                 + " 59.0 (quantize round 0 21.0, validate round 0 30.0, float baseline evaluation"
                 + " 8.0) |")
-        .contains("| 1 | 1 | 15.0 | 3.5 | 5.0 | 2.0 | 25.5 |");
+        .contains("| 1 | 1 | 15.0 | 3.5 | 5.0 | 2.0 | 25.5 |")
+        .contains(
+            "- 1 trainer(s), job 1: baseline 0.0–100.0 (90.0), qat round 1 101.0–161.0 (55.0),"
+                + " quantize round 1 161.0–171.0 (6.5), validate round 1 171.0–191.0 (15.0);"
+                + " approved at 192.0");
   }
 }
