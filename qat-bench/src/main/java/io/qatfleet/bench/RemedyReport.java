@@ -370,23 +370,16 @@ final class RemedyReport {
         maxRounds,
         v.approved(),
         v.seeds(),
-        spread(v.finalDelta()),
+        BenchReport.quote(v.finalDelta(), 2),
         oneRoundEpochs,
         oneRoundEpochs == 1 ? "" : "s",
-        spread(v.round1Delta()),
+        BenchReport.quote(v.round1Delta(), 2),
         BenchReport.quote(v.epochsSpent(), 0),
         oneRoundEpochs,
         num(maxDropPp),
         maxRounds,
         v.met() ? "met" : "missed",
         delta(v.finalDelta().median()));
-  }
-
-  /** "−4.79 [−5.71, −4.64]" as quality.md quotes Δ over seeds; the median alone for one seed. */
-  private static String spread(Stats s) {
-    return s.count() == 1
-        ? delta(s.median())
-        : delta(s.median()) + " [" + delta(s.min()) + ", " + delta(s.max()) + "]";
   }
 
   private static String acc(double a) {
