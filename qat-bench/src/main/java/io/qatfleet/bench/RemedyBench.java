@@ -245,8 +245,9 @@ public final class RemedyBench implements Callable<Integer> {
           are not the same measurement.
         - **Rounds**: round 1 trains the job's QAT epochs from the float baseline; a missed round
           goes back (`RetrainRequested`) with the validator's remedy (docs/fleet.md, "The remedy
-          policy") and the next round starts from the missed round's quantized checkpoint, so the
-          epochs add up (the cumulative column). Round 0 is post-training quantization, reported
+          policy") and the next round starts from the missed round's calibrated checkpoint (its
+          float shadow weights with their learned step sizes), so the epochs add up (the
+          cumulative column). Round 0 is post-training quantization, reported
           beside and never approved under strategy `qat`. With no `maxBits`, no layer's bits are
           raised.
         - **The one-round budget** of quality.md is round 1 here; every later round is extra QAT
