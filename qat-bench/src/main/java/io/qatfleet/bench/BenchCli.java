@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       SpeedCommand.class,
       TransferBench.class,
       FleetBench.class,
+      RemedyBench.class,
       DeployBench.class,
       ChaosBench.class
     })

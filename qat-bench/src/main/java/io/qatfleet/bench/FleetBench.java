@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -142,11 +143,7 @@ public final class FleetBench implements Callable<Integer> {
       try {
         runs.add(runBatch(job, k, benchDir.resolve("trainers-" + k), console));
       } catch (FleetStartException e) {
-        System.err.println("qat: " + e.getMessage());
-        if (!e.logTail().isBlank()) {
-          System.err.println("--- last lines of its log ---\n" + e.logTail());
-        }
-        return 1;
+        return startFailed(e);
       }
     }
     String text =
@@ -166,6 +163,15 @@ public final class FleetBench implements Callable<Integer> {
     boolean allApproved =
         runs.stream().allMatch(r -> r.throughput().approved() == r.jobIds().size());
     return allApproved ? 0 : 1;
+  }
+
+  /** Says on stderr why the fleet did not start, with the tail of its log; the exit code, 1. */
+  static int startFailed(FleetStartException e) {
+    System.err.println("qat: " + e.getMessage());
+    if (!e.logTail().isBlank()) {
+      System.err.println("--- last lines of its log ---\n" + e.logTail());
+    }
+    return 1;
   }
 
   /** What is wrong with the arguments; empty when nothing is. */
@@ -200,6 +206,29 @@ public final class FleetBench implements Callable<Integer> {
 
   private FleetRun runBatch(JobSpec job, int k, Path runDir, PrintStream console)
       throws InterruptedException {
+    return runBatch(
+        repo, Collections.nCopies(jobs, job), k, runDir, timeoutMinutes, "at once", console);
+  }
+
+  /**
+   * Starts a fresh local fleet with {@code k} trainer instances (its logs under {@code runDir}),
+   * waits until the trainers hold their partitions, submits {@code specs} in order, follows each
+   * job to its verdict and reads back every job's events and each trainer's share; stops the fleet.
+   * Shared by the benchmarks that run jobs through the fleet ({@code fleet}, {@code remedy}).
+   *
+   * @param label how the submission is described in the progress line ("at once")
+   * @throws FleetStartException when the fleet does not start
+   * @throws IllegalStateException when a service dies or the batch outlasts {@code timeoutMinutes}
+   */
+  static FleetRun runBatch(
+      Path repo,
+      List<JobSpec> specs,
+      int k,
+      Path runDir,
+      int timeoutMinutes,
+      String label,
+      PrintStream console)
+      throws InterruptedException {
     console.printf(
         Locale.ROOT,
         "starting the local fleet with %d trainer instance%s (logs: %s) ...%n",
@@ -215,10 +244,10 @@ public final class FleetBench implements Callable<Integer> {
       try (EventTail tail = new EventTail(fleet.bootstrapServers(), Topics.EVENT_TOPICS)) {
         JobClient client = new JobClient(fleet.url(fleet.trainers().get(0)), fleet.token());
         List<String> ids = new ArrayList<>();
-        for (int i = 0; i < jobs; i++) {
-          ids.add(client.submit(job.toJson()));
+        for (JobSpec spec : specs) {
+          ids.add(client.submit(spec.toJson()));
         }
-        console.printf(Locale.ROOT, "submitted %d job(s) at once%n", ids.size());
+        console.printf(Locale.ROOT, "submitted %d job(s) %s%n", ids.size(), label);
         long deadline = System.nanoTime() + Duration.ofMinutes(timeoutMinutes).toNanos();
         Map<String, List<QatEvent>> events = new LinkedHashMap<>();
         for (int i = 0; i < ids.size(); i++) {

@@ -11,7 +11,8 @@ class BenchCliTest {
     CommandLine cli = new CommandLine(new BenchCli());
 
     assertThat(cli.getSubcommands())
-        .containsOnlyKeys("quality", "precision", "speed", "transfer", "fleet", "deploy", "chaos");
+        .containsOnlyKeys(
+            "quality", "precision", "speed", "transfer", "fleet", "remedy", "deploy", "chaos");
     assertThat(cli.getSubcommands().get("speed").getUsageMessage())
         .startsWith("Usage: qat bench speed ");
   }
