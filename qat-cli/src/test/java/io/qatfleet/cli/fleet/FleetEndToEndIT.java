@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.qatfleet.core.checkpoint.Checkpoint;
 import io.qatfleet.core.checkpoint.CheckpointCodec;
+import io.qatfleet.core.checkpoint.Provenance;
+import io.qatfleet.core.data.DatasetLoader;
+import io.qatfleet.core.data.RgbImageFolders;
+import io.qatfleet.core.data.SourceDigest;
+import io.qatfleet.core.json.Json;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.core.quant.LayerSensitivity;
 import io.qatfleet.core.train.Distillation;
@@ -28,6 +33,7 @@ import io.qatfleet.messaging.event.ValidationCompleted;
 import io.qatfleet.messaging.integrity.EventSeal;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.messaging.topic.Topics;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,10 +41,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -61,7 +69,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * packaged services. One job must fail its bar in round 1 because its bits are too low and pass in
  * round 2 by the send-back's remedy, which raises them; a {@code ptq_first} job must be approved
  * from round 0 without a QAT round; another must finish exactly once although its trainer is killed
- * with SIGKILL in the middle of training.
+ * with SIGKILL in the middle of training; a CNN on an RGB image folder named by path and digest
+ * (data by reference) must be approved with the folder's digest and class names in its provenance,
+ * and the same folder under a wrong digest refused.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetEndToEndIT {
@@ -145,6 +155,32 @@ class FleetEndToEndIT {
        "maxRounds": 1}
       """;
 
+  /** Training and test images per class of the image-folder job's dataset. */
+  private static final int FOLDER_TRAIN_PER_CLASS = 100;
+
+  private static final int FOLDER_TEST_PER_CLASS = 50;
+
+  /**
+   * Data by reference: a CNN on three input channels, W8A8, one round, trained on the RGB image
+   * folder of {@link RgbImageFolders} ({@value #FOLDER_TRAIN_PER_CLASS} training and {@value
+   * #FOLDER_TEST_PER_CLASS} test PNGs of each of its four classes), named by path and digest; every
+   * stage reads it from the same file system. Placeholders: name, path (a JSON string), digest,
+   * class count.
+   */
+  private static final String IMAGE_FOLDER_JOB =
+      """
+      {"name": "%s",
+       "data": {"source": {"format": "imageFolder", "path": %s, "sha256": "%s"},
+                "calibrationSize": 100},
+       "model": {"architecture": "cnn", "convChannels": [4, 8], "denseUnits": [16],
+                 "numClasses": %d, "inputChannels": 3},
+       "quantization": {"weightBits": 8, "activationBits": 8, "method": "lsq_pact"},
+       "training": {"floatEpochs": 2, "qatEpochs": 1, "calibrationEpochs": 1, "batchSize": 32,
+                    "learningRate": 0.002, "qatLearningRate": 0.0005, "seed": 13},
+       "thresholds": {"accuracy": {"maxAbsDrop": 0.1}},
+       "maxRounds": 1}
+      """;
+
   private static final Duration JOB_TIMEOUT = Duration.ofMinutes(8);
 
   /**
@@ -156,14 +192,16 @@ class FleetEndToEndIT {
   /** The trainer's stage name in the baseline's progress statuses. */
   private static final String BASELINE_STAGE = "baseline";
 
+  private static Path runDir;
   private static LocalFleet fleet;
   private static EventTail events;
   private static JobClient jobs;
+  private static Path imageFolder;
 
   @BeforeAll
   static void startFleet() throws Exception {
     Path root = Path.of(System.getProperty("qat.repo.root", "..")).toAbsolutePath().normalize();
-    Path runDir = Files.createTempDirectory(root.resolve("qat-cli/target"), "e2e-");
+    runDir = Files.createTempDirectory(root.resolve("qat-cli/target"), "e2e-");
     fleet = LocalFleet.start(root, runDir, null, 200);
     events = new EventTail(fleet.bootstrapServers(), Topics.EVENT_TOPICS);
     jobs = new JobClient(fleet.url("trainer-service"), fleet.token());
@@ -601,6 +639,125 @@ class FleetEndToEndIT {
       assertThat(browser.count("#jobs img, #jobs b, #jobs script")).isZero();
       assertThat(browser.script("return typeof window.__pwned")).isEqualTo("undefined");
     }
+  }
+
+  /**
+   * A job whose {@code data.source.sha256} is not the image folder's digest is refused at {@code
+   * POST /jobs} (400, naming the field, both digests), before any event; the services stay up and
+   * ready.
+   */
+  @Test
+  @Order(8)
+  void refusesImageFolderUnderAWrongDigestAndStaysUp() throws Exception {
+    Path folder = imageFolder();
+    String digest = SourceDigest.of(folder);
+    String wrong =
+        HexFormat.of()
+            .formatHex(
+                MessageDigest.getInstance("SHA-256")
+                    .digest("not this folder".getBytes(StandardCharsets.UTF_8)));
+    assertThat(wrong).isNotEqualTo(digest);
+
+    assertThatThrownBy(() -> jobs.submit(imageFolderJob("e2e-image-folder-wrong", folder, wrong)))
+        .isInstanceOf(JobClient.JobApiException.class)
+        .hasMessageStartingWith("invalid job spec: data.source.sha256: ")
+        .hasMessageContaining("has digest " + digest)
+        .hasMessageContaining("the spec expects " + wrong);
+    assertThat(events.seen())
+        .extracting(EventTail.Seen::event)
+        .noneMatch(
+            e -> e instanceof JobSubmitted j && j.spec().name().equals("e2e-image-folder-wrong"));
+    fleet.requireAlive();
+    for (String service : LocalFleet.START_ORDER) {
+      assertThat(get(service, "/q/health/ready")).contains("\"status\": \"UP\"");
+    }
+  }
+
+  /**
+   * Data by reference through the whole fleet: the image folder's job runs every stage to an
+   * approval; the validator reports the folder names as class names and evaluated the folder's test
+   * split, the integer model is far above chance, and the approved checkpoint's provenance carries
+   * the folder's digest and class names.
+   */
+  @Test
+  @Order(9)
+  void approvesCnnTrainedOnImageFolderByReference() throws Exception {
+    Path folder = imageFolder();
+    String digest = SourceDigest.of(folder);
+    List<String> classes = RgbImageFolders.CLASS_NAMES;
+    String jobId = jobs.submit(imageFolderJob("e2e-image-folder", folder, digest));
+    awaitEnd(jobId);
+
+    List<QatEvent> flow = decisions(jobId);
+    assertThat(flow)
+        .extracting(FleetEndToEndIT::describe)
+        .containsExactly(
+            "FloatCheckpointReady round 0 baseline",
+            "TrainRequested round 1",
+            "FloatCheckpointReady round 1",
+            "QuantizedModelReady round 1",
+            "ValidationCompleted round 1 PASS",
+            "ModelApproved round 1");
+    assertThat(postTrainingQuantization(jobId))
+        .extracting(FleetEndToEndIT::describe)
+        .containsExactly("QuantizedModelReady round 0", "ValidationCompleted round 0 PASS");
+
+    ValidationCompleted validation = (ValidationCompleted) flow.get(4);
+    assertThat(validation.classNames()).isEqualTo(classes);
+    int testImages = classes.size() * FOLDER_TEST_PER_CLASS;
+    assertThat(validation.quantizedConfusion())
+        .as("the quantized confusion matrix counts the folder's test images, per class")
+        .hasSize(classes.size())
+        .allSatisfy(
+            row ->
+                assertThat(row.stream().mapToInt(Integer::intValue).sum())
+                    .isEqualTo(FOLDER_TEST_PER_CLASS));
+    // A model guessing at random is right with probability 1/k on each of n test images: its
+    // accuracy has mean 1/k and standard deviation sqrt(p(1-p)/n) (0.031 for 4 classes and 200
+    // images). The bar is twice chance and at least six standard deviations above it.
+    double chance = 1.0 / classes.size();
+    double sd = Math.sqrt(chance * (1 - chance) / testImages);
+    double bar = Math.max(2 * chance, chance + 6 * sd);
+    System.out.printf(
+        Locale.ROOT,
+        "image folder by reference: float accuracy %.4f, integer %.4f, bar %.4f (chance %.2f)%n",
+        validation.floatMetrics().get("accuracy"),
+        validation.quantizedMetrics().get("accuracy"),
+        bar,
+        chance);
+    assertThat(validation.quantizedMetrics().get("accuracy"))
+        .as(
+            "integer accuracy on %d test images of %d classes (chance %.2f)",
+            testImages, classes.size(), chance)
+        .isGreaterThan(bar);
+
+    ModelApproved approved = (ModelApproved) flow.get(5);
+    assertThat(approved.modelName()).isEqualTo("e2e-image-folder");
+    assertThat(approved.spec().data().source().sha256()).isEqualTo(digest);
+    ApprovalKeys.verifier(fleet.approvalPublicKeyFile()).verify(approved);
+    Provenance provenance = approvedCheckpoint(approved).provenance();
+    assertThat(provenance.jobId()).isEqualTo(jobId);
+    assertThat(provenance.datasetSha256()).isEqualTo(digest);
+    assertThat(provenance.classNames()).isEqualTo(classes);
+  }
+
+  /** The RGB image folder of the data-by-reference tests, written once under the run directory. */
+  private static synchronized Path imageFolder() throws IOException {
+    if (imageFolder == null) {
+      Path folder = runDir.resolve("rgb-image-folder");
+      RgbImageFolders.write(folder, FOLDER_TRAIN_PER_CLASS, FOLDER_TEST_PER_CLASS);
+      DatasetLoader.clearCache();
+      imageFolder = folder;
+    }
+    return imageFolder;
+  }
+
+  private static String imageFolderJob(String name, Path folder, String sha256) throws IOException {
+    return IMAGE_FOLDER_JOB.formatted(
+        name,
+        Json.MAPPER.writeValueAsString(folder.toString()),
+        sha256,
+        RgbImageFolders.CLASS_NAMES.size());
   }
 
   /** The approval's integer checkpoint, fetched from the fleet's store as `qat pull` does. */
