@@ -75,6 +75,26 @@ final class FleetProcesses {
     }
   }
 
+  /**
+   * Fails when something already listens on {@code port}: a service started there would exit on the
+   * clash, while the readiness check answered by the other process made the fleet look started (and
+   * talk to a stranger).
+   */
+  static void requireFree(String part, String what, int port) {
+    try (ServerSocket bound = new ServerSocket(port)) {
+      // bound on every address: nobody listens there
+    } catch (IOException e) {
+      throw new FleetStartException(
+          part,
+          what
+              + " "
+              + port
+              + " is in use by another process (another fleet? `./qat down` stops one started by"
+              + " `qat up`; tests and `qat up` take a port offset)",
+          "");
+    }
+  }
+
   static void sleep(Duration d) {
     try {
       Thread.sleep(d.toMillis());

@@ -155,6 +155,14 @@ public final class LocalFleet implements AutoCloseable {
             instance,
             extraTrainer ? FleetProcesses.freePort() : MANAGEMENT_PORTS.get(service) + portOffset);
       }
+      for (String instance : fleet.instances()) {
+        FleetProcesses.requireFree(instance, "HTTP port", fleet.ports.get(instance));
+        FleetProcesses.requireFree(
+            instance, "management port", fleet.managementPorts.get(instance));
+      }
+      if (externalBootstrap == null && brokerPort != 0) {
+        FleetProcesses.requireFree(KAFKA, "broker port", brokerPort);
+      }
       Files.createDirectories(fleet.logDir());
       fleet.approvalKeys =
           FleetKeys.approvalKeys(

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.qatfleet.messaging.approval.ApprovalKeys;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.jar.Attributes;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A service that dies while starting is reported by name with the tail of its log, and the fleet
  * leaves no process behind. The "services" are jars whose manifest names a main class that does not
  * exist, so {@code java -jar} starts and exits with an error; the bootstrap address is a dummy, so
- * no broker is started.
+ * no broker is started. A port another process listens on is refused before anything starts.
  */
 class LocalFleetFailureTest {
   private static final String MISSING_MAIN = "io.qatfleet.fake.NoSuchMain";
@@ -56,6 +57,28 @@ class LocalFleetFailureTest {
     assertThat(e.part()).isEqualTo("trainer-service");
     assertThat(e.getMessage()).contains("quarkus-run.jar is missing");
     assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)).isEmpty();
+  }
+
+  @Test
+  void refusesToStartOnAPortAnotherProcessListensOn() throws IOException {
+    for (String service : LocalFleet.START_ORDER) {
+      writeJarWithMissingMain(root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar"));
+    }
+    try (ServerSocket stranger = new ServerSocket(0)) {
+      int taken = stranger.getLocalPort();
+      int offset = taken - LocalFleet.MANAGEMENT_PORTS.get("quantizer-service");
+
+      FleetStartException e =
+          catchThrowableOfType(
+              FleetStartException.class,
+              () -> LocalFleet.start(root, root.resolve("run"), "127.0.0.1:1", offset));
+
+      assertThat(e.part()).isEqualTo("quantizer-service");
+      assertThat(e.getMessage()).contains("management port " + taken + " is in use");
+      assertThat(ProcessHandle.current().descendants())
+          .as("nothing is started when a port is taken")
+          .isEmpty();
+    }
   }
 
   @Test
