@@ -2,6 +2,7 @@ package io.qatfleet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.qatfleet.cli.fleet.FleetJobs;
 import io.qatfleet.cli.fleet.LocalPrometheus;
 import io.qatfleet.cli.fleet.RunningFleet;
 import java.io.PrintWriter;
@@ -28,22 +29,11 @@ class FleetCommandsIT {
   private static final String PORT_OFFSET = "300";
 
   /** One float and one QAT epoch on 1,000 images, W8A8, a wide bar: approved in round 1. */
-  private static final String JOB =
-      """
-      {"name": "cli-e2e",
-       "data": {"dataset": "fashion-mnist", "trainLimit": 1000, "testLimit": 300,
-                "calibrationSize": 300},
-       "model": {"architecture": "cnn", "convChannels": [8, 16], "denseUnits": [32]},
-       "quantization": {"weightBits": 8, "activationBits": 8, "method": "lsq_pact"},
-       "training": {"floatEpochs": 1, "qatEpochs": 1, "calibrationEpochs": 1, "batchSize": 64,
-                    "learningRate": 0.002, "qatLearningRate": 0.0005, "seed": 11},
-       "thresholds": {"accuracy": {"maxAbsDrop": 0.5}},
-       "maxRounds": 1}
-      """;
+  private static final String JOB = FleetJobs.small("cli-e2e");
 
   /** Forty float epochs: still training when it is cancelled. */
   private static final String LONG_JOB =
-      JOB.replace("cli-e2e", "cli-e2e-long").replace("\"floatEpochs\": 1", "\"floatEpochs\": 40");
+      FleetJobs.small("cli-e2e-long", "{\"training\": {\"floatEpochs\": 40}}");
 
   /** What one command printed and returned. */
   record Result(int exit, String out, String err) {}

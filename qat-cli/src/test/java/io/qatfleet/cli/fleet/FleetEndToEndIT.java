@@ -1,62 +1,47 @@
 package io.qatfleet.cli.fleet;
 
+import static io.qatfleet.cli.fleet.FleetJobs.BITS_MISS;
+import static io.qatfleet.cli.fleet.FleetJobs.CONSOLE_JOB;
+import static io.qatfleet.cli.fleet.FleetJobs.FOLDER_TEST_PER_CLASS;
+import static io.qatfleet.cli.fleet.FleetJobs.KILL_JOB;
+import static io.qatfleet.cli.fleet.FleetJobs.PTQ_FIRST_JOB;
+import static io.qatfleet.cli.fleet.FleetJobs.RETRAIN_JOB;
+import static io.qatfleet.cli.fleet.FleetJobs.VICTIM_JOB;
+import static io.qatfleet.cli.fleet.FleetJobs.expectedRetrainRemedy;
+import static io.qatfleet.cli.fleet.FleetJobs.imageFolderJob;
+import static io.qatfleet.cli.fleet.FleetProbe.APPROVED_IN_ROUND_1;
+import static io.qatfleet.cli.fleet.FleetProbe.JOB_TIMEOUT;
+import static io.qatfleet.cli.fleet.FleetProbe.progress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.qatfleet.core.checkpoint.Checkpoint;
-import io.qatfleet.core.checkpoint.CheckpointCodec;
 import io.qatfleet.core.checkpoint.Provenance;
-import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.data.RgbImageFolders;
 import io.qatfleet.core.data.SourceDigest;
-import io.qatfleet.core.json.Json;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
 import io.qatfleet.core.quant.LayerSensitivity;
-import io.qatfleet.core.train.Distillation;
-import io.qatfleet.messaging.approval.ApprovalKeys;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
-import io.qatfleet.messaging.checkpoint.RetainedCheckpointStore;
-import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.FloatCheckpointReady;
-import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.JobSubmitted;
 import io.qatfleet.messaging.event.ModelApproved;
-import io.qatfleet.messaging.event.ModelClaimed;
 import io.qatfleet.messaging.event.QatEvent;
-import io.qatfleet.messaging.event.QuantizedModelReady;
 import io.qatfleet.messaging.event.Remedy;
 import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.event.ValidationCompleted;
-import io.qatfleet.messaging.integrity.EventSeal;
-import io.qatfleet.messaging.kafka.KafkaClientSettings;
 import io.qatfleet.messaging.topic.Topics;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -75,136 +60,19 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetEndToEndIT {
-  /**
-   * W2A2 on 2,000 images, the hidden layers' weights (layers 1 and 2; first and last are 8-bit) at
-   * 2 bits with an allowance of 3 ({@code maxBits}), and a 10-point bar. Measured here (seed 42,
-   * 500 test images): float 71.8 %; round 1 has no QAT epochs (post-training quantization plus
-   * calibration) and reaches 27.8 %, missing the bar by 34 points, far more than the 0.02 per layer
-   * the bits step asks; so the send-back's remedy is one epoch, distillation from the float
-   * baseline and both 2-bit layers raised to 3 bits, the more sensitive first. Round 2 reaches 71.0
-   * % and passes by 9 points; with the same remedy but the bits left at 2 (the job without {@code
-   * maxBits}) it reached 57.0 % and would fail by 5: the raised bits are what passes it. Round 0,
-   * post-training quantization of the baseline, is reported beside them and fails too.
-   */
-  private static final String RETRAIN_JOB =
-      """
-      {"name": "e2e-retrain",
-       "data": {"dataset": "fashion-mnist", "trainLimit": 2000, "testLimit": 500, "calibrationSize": 500},
-       "model": {"architecture": "cnn", "convChannels": [8, 16], "denseUnits": [32]},
-       "quantization": {"weightBits": 2, "activationBits": 2, "method": "lsq_pact", "maxBits": 3},
-       "training": {"floatEpochs": 2, "qatEpochs": 0, "calibrationEpochs": 1, "batchSize": 64,
-                    "learningRate": 0.002, "qatLearningRate": 0.001, "seed": 42},
-       "thresholds": {"accuracy": {"maxAbsDrop": 0.1}},
-       "maxRounds": 2}
-      """;
-
-  /**
-   * Under {@code ptq_first} on 600 images, W8A8 and a 5-point bar: the baseline's post-training
-   * quantization lost nothing here (39.5 % float and quantized on 200 test images after one float
-   * epoch), so round 0 is approved and no QAT round runs.
-   */
-  private static final String PTQ_FIRST_JOB =
-      """
-      {"name": "e2e-ptq-first",
-       "data": {"dataset": "fashion-mnist", "trainLimit": 600, "testLimit": 200, "calibrationSize": 200},
-       "model": {"architecture": "cnn", "convChannels": [4, 8], "denseUnits": [16]},
-       "quantization": {"weightBits": 8, "activationBits": 8, "method": "lsq_pact"},
-       "training": {"floatEpochs": 1, "qatEpochs": 1, "calibrationEpochs": 1, "batchSize": 64,
-                    "learningRate": 0.002, "qatLearningRate": 0.0005, "seed": 3},
-       "thresholds": {"accuracy": {"maxAbsDrop": 0.05}},
-       "maxRounds": 2,
-       "strategy": "ptq_first"}
-      """;
-
-  /** Long enough a baseline (6 epochs) to be killed in the middle; passes in round 1. */
-  private static final String KILL_JOB =
-      """
-      {"name": "e2e-kill",
-       "data": {"dataset": "fashion-mnist", "trainLimit": 3000, "testLimit": 500, "calibrationSize": 500},
-       "model": {"architecture": "cnn", "convChannels": [8, 16], "denseUnits": [32]},
-       "quantization": {"weightBits": 8, "activationBits": 8, "method": "lsq_pact"},
-       "training": {"floatEpochs": 6, "qatEpochs": 1, "calibrationEpochs": 1, "batchSize": 64,
-                    "learningRate": 0.002, "qatLearningRate": 0.0005, "seed": 7},
-       "thresholds": {"accuracy": {"maxAbsDrop": 0.5}},
-       "maxRounds": 1}
-      """;
-
-  /** A short job (one float, one QAT epoch, W8A8, a wide bar): the victim of a forgery. */
-  private static final String VICTIM_JOB =
-      """
-      {"name": "e2e-victim",
-       "data": {"dataset": "fashion-mnist", "trainLimit": 1000, "testLimit": 300, "calibrationSize": 300},
-       "model": {"architecture": "cnn", "convChannels": [8, 16], "denseUnits": [32]},
-       "quantization": {"weightBits": 8, "activationBits": 8, "method": "lsq_pact"},
-       "training": {"floatEpochs": 1, "qatEpochs": 1, "calibrationEpochs": 1, "batchSize": 64,
-                    "learningRate": 0.002, "qatLearningRate": 0.0005, "seed": 11},
-       "thresholds": {"accuracy": {"maxAbsDrop": 0.5}},
-       "maxRounds": 1}
-      """;
-
-  /** The smallest job that runs every stage: watched in the web console until it is approved. */
-  private static final String CONSOLE_JOB =
-      """
-      {"name": "e2e-console",
-       "data": {"dataset": "fashion-mnist", "trainLimit": 600, "testLimit": 200, "calibrationSize": 200},
-       "model": {"architecture": "cnn", "convChannels": [4, 8], "denseUnits": [16]},
-       "quantization": {"weightBits": 8, "activationBits": 8, "method": "lsq_pact"},
-       "training": {"floatEpochs": 1, "qatEpochs": 1, "calibrationEpochs": 1, "batchSize": 64,
-                    "learningRate": 0.002, "qatLearningRate": 0.0005, "seed": 5},
-       "thresholds": {"accuracy": {"maxAbsDrop": 0.5}},
-       "maxRounds": 1}
-      """;
-
-  /** Training and test images per class of the image-folder job's dataset. */
-  private static final int FOLDER_TRAIN_PER_CLASS = 100;
-
-  private static final int FOLDER_TEST_PER_CLASS = 50;
-
-  /**
-   * Data by reference: a CNN on three input channels, W8A8, one round, trained on the RGB image
-   * folder of {@link RgbImageFolders} ({@value #FOLDER_TRAIN_PER_CLASS} training and {@value
-   * #FOLDER_TEST_PER_CLASS} test PNGs of each of its four classes), named by path and digest; every
-   * stage reads it from the same file system. Placeholders: name, path (a JSON string), digest,
-   * class count.
-   */
-  private static final String IMAGE_FOLDER_JOB =
-      """
-      {"name": "%s",
-       "data": {"source": {"format": "imageFolder", "path": %s, "sha256": "%s"},
-                "calibrationSize": 100},
-       "model": {"architecture": "cnn", "convChannels": [4, 8], "denseUnits": [16],
-                 "numClasses": %d, "inputChannels": 3},
-       "quantization": {"weightBits": 8, "activationBits": 8, "method": "lsq_pact"},
-       "training": {"floatEpochs": 2, "qatEpochs": 1, "calibrationEpochs": 1, "batchSize": 32,
-                    "learningRate": 0.002, "qatLearningRate": 0.0005, "seed": 13},
-       "thresholds": {"accuracy": {"maxAbsDrop": 0.1}},
-       "maxRounds": 1}
-      """;
-
-  private static final Duration JOB_TIMEOUT = Duration.ofMinutes(8);
-
-  /**
-   * Miss per layer whose bits the remedy raises (validator-service's {@code
-   * RemedyPolicy.BITS_MISS}, docs/fleet.md "The remedy policy").
-   */
-  private static final double BITS_MISS = 0.02;
-
-  /** The trainer's stage name in the baseline's progress statuses. */
-  private static final String BASELINE_STAGE = "baseline";
-
-  private static Path runDir;
   private static LocalFleet fleet;
   private static EventTail events;
   private static JobClient jobs;
-  private static Path imageFolder;
+  private static FleetProbe probe;
 
   @BeforeAll
   static void startFleet() throws Exception {
     Path root = Path.of(System.getProperty("qat.repo.root", "..")).toAbsolutePath().normalize();
-    runDir = Files.createTempDirectory(root.resolve("qat-cli/target"), "e2e-");
+    Path runDir = Files.createTempDirectory(root.resolve("qat-cli/target"), "e2e-");
     fleet = LocalFleet.start(root, runDir, null, 200);
     events = new EventTail(fleet.bootstrapServers(), Topics.EVENT_TOPICS);
     jobs = new JobClient(fleet.url("trainer-service"), fleet.token());
+    probe = new FleetProbe(fleet, events, runDir);
   }
 
   @AfterAll
@@ -221,11 +89,11 @@ class FleetEndToEndIT {
   @Order(1)
   void retrainsAfterAFailedRoundThenApprovesAndRegisters() throws Exception {
     String jobId = jobs.submit(RETRAIN_JOB);
-    awaitEnd(jobId);
+    probe.awaitEnd(jobId);
 
-    List<QatEvent> flow = decisions(jobId);
+    List<QatEvent> flow = probe.decisions(jobId);
     assertThat(flow)
-        .extracting(FleetEndToEndIT::describe)
+        .extracting(FleetProbe::describe)
         .containsExactly(
             "FloatCheckpointReady round 0 baseline",
             "TrainRequested round 1",
@@ -237,8 +105,8 @@ class FleetEndToEndIT {
             "QuantizedModelReady round 2",
             "ValidationCompleted round 2 PASS",
             "ModelApproved round 2");
-    assertThat(postTrainingQuantization(jobId))
-        .extracting(FleetEndToEndIT::describe)
+    assertThat(probe.postTrainingQuantization(jobId))
+        .extracting(FleetProbe::describe)
         .containsExactly("QuantizedModelReady round 0", "ValidationCompleted round 0 RETRAIN");
 
     // The send-back's remedy: round 1 trained no epochs, so round 2 trains max(1, qatEpochs = 0);
@@ -258,32 +126,7 @@ class FleetEndToEndIT {
     assertThat(failed.sensitivityByLayer().values())
         .extracting(LayerSensitivity::bits)
         .containsExactly(8, 2, 2, 8);
-    List<String> raised =
-        failed.sensitivityByLayer().values().stream()
-            .filter(s -> s.bits() == 2)
-            .sorted(
-                Comparator.comparingDouble(LayerSensitivity::accuracyDrop)
-                    .reversed()
-                    .thenComparingInt(LayerSensitivity::layer))
-            .map(
-                s ->
-                    String.format(
-                        Locale.ROOT,
-                        "layer %d weights 2 → 3 bits: the most sensitive layer left (%.4f accuracy"
-                            + " lost quantized alone), within maxBits 3",
-                        s.layer(),
-                        s.accuracyDrop()))
-            .toList();
-    List<String> expected = new ArrayList<>();
-    expected.add("epochs 0 → 1: the round trained none (post-training quantization)");
-    expected.add(
-        String.format(
-            Locale.ROOT,
-            "distillation on (alpha %.2f, T %.1f) from the float baseline: missed the bar by %.4f",
-            Distillation.DEFAULT_ALPHA,
-            Distillation.DEFAULT_TEMPERATURE,
-            remedy.miss()));
-    expected.addAll(raised);
+    List<String> expected = expectedRetrainRemedy(failed, remedy.miss());
     assertThat(remedy.changes()).containsExactlyElementsOf(expected);
     // Round 2 ran with it: its spec says so all the way to the approval, its report measured the
     // raised layers at 3 bits, and the approved checkpoint's grids are 3-bit there.
@@ -308,8 +151,7 @@ class FleetEndToEndIT {
                             assertThat(u.message())
                                 .contains("distilling from " + baseline.checkpoint().shortId())));
     // Every stage reported its CPU-seconds; the report states what retraining bought over PTQ.
-    JobSummary summary =
-        JobSummary.of(jobId, events.ofJob(jobId).stream().map(EventTail.Seen::event).toList());
+    JobSummary summary = probe.summary(jobId);
     assertThat(summary.rounds()).extracting(RoundRow::round).containsExactly(0, 1, 2);
     assertThat(summary.rounds()).allSatisfy(r -> assertThat(r.cpuSeconds()).isPositive());
     assertThat(summary.rounds().get(2).remedy()).isEqualTo(remedy.changes());
@@ -319,31 +161,15 @@ class FleetEndToEndIT {
     ModelApproved approved = (ModelApproved) flow.get(flow.size() - 1);
     assertThat(approved.spec().training().distillation()).isEqualTo(remedy.distillation());
     assertThat(approved.spec().quantization().layers()).containsOnlyKeys("1", "2");
-    assertThat(ModelCheckpoints.metadata(approvedCheckpoint(approved)).layers())
+    assertThat(ModelCheckpoints.metadata(probe.approvedCheckpoint(approved)).layers())
         .extracting(l -> l.weights().bits())
         .containsExactly(8, 3, 3, 8);
     assertThat(approved.modelName()).isEqualTo("e2e-retrain");
     // Signed by the key pair the local fleet generated; its public key alone verifies it.
     assertThat(approved.keyId()).isNotBlank();
-    ApprovalKeys.verifier(fleet.approvalPublicKeyFile()).verify(approved);
+    probe.verifyApproval(approved);
     // Submitted with the local user's token: the job and its model name are the user's.
-    assertThat(events.ofJob(jobId))
-        .extracting(EventTail.Seen::event)
-        .anySatisfy(
-            e ->
-                assertThat(e)
-                    .isInstanceOfSatisfying(
-                        JobSubmitted.class,
-                        j -> assertThat(j.owner()).isEqualTo(LocalAuth.localUser())))
-        .anySatisfy(
-            e ->
-                assertThat(e)
-                    .isInstanceOfSatisfying(
-                        ModelClaimed.class,
-                        c -> {
-                          assertThat(c.modelName()).isEqualTo("e2e-retrain");
-                          assertThat(c.owner()).isEqualTo(LocalAuth.localUser());
-                        }));
+    probe.assertOwnedBy(jobId, "e2e-retrain", LocalAuth.localUser());
     assertThat(
             events.await(
                 s ->
@@ -364,26 +190,26 @@ class FleetEndToEndIT {
   @Order(2)
   void approvesPostTrainingQuantizationWithoutQatUnderPtqFirst() throws Exception {
     String jobId = jobs.submit(PTQ_FIRST_JOB);
-    awaitEnd(jobId);
+    probe.awaitEnd(jobId);
 
-    assertThat(decisions(jobId))
-        .extracting(FleetEndToEndIT::describe)
+    assertThat(probe.decisions(jobId))
+        .extracting(FleetProbe::describe)
         .containsExactly("FloatCheckpointReady round 0 baseline", "ModelApproved round 0");
-    assertThat(postTrainingQuantization(jobId))
-        .extracting(FleetEndToEndIT::describe)
+    assertThat(probe.postTrainingQuantization(jobId))
+        .extracting(FleetProbe::describe)
         .containsExactly("QuantizedModelReady round 0", "ValidationCompleted round 0 PASS");
     assertThat(events.ofJob(jobId))
         .extracting(EventTail.Seen::event)
         .noneMatch(e -> e instanceof TrainRequested || e instanceof RetrainRequested)
         .noneMatch(e -> e instanceof FloatCheckpointReady f && !f.baseline())
         .noneMatch(e -> e.round() > 0);
-    ModelApproved approved = (ModelApproved) decisions(jobId).get(decisions(jobId).size() - 1);
+    ModelApproved approved =
+        (ModelApproved) probe.decisions(jobId).get(probe.decisions(jobId).size() - 1);
     assertThat(approved.round()).isZero();
     assertThat(approved.modelName()).isEqualTo("e2e-ptq-first");
     assertThat(approved.spec().ptqFirst()).isTrue();
-    ApprovalKeys.verifier(fleet.approvalPublicKeyFile()).verify(approved);
-    JobSummary summary =
-        JobSummary.of(jobId, events.ofJob(jobId).stream().map(EventTail.Seen::event).toList());
+    probe.verifyApproval(approved);
+    JobSummary summary = probe.summary(jobId);
     assertThat(summary.rounds()).extracting(RoundRow::round).containsExactly(0);
     assertThat(summary.headline())
         .startsWith("APPROVED as e2e-ptq-first v")
@@ -406,51 +232,23 @@ class FleetEndToEndIT {
   @Order(3)
   void finishesExactlyOnceWhenTheTrainerIsKilledMidRound() throws Exception {
     String jobId = jobs.submit(KILL_JOB);
-    assertThat(
-            events.await(
-                s ->
-                    s.event() instanceof StatusUpdate u
-                        && u.jobId().equals(jobId)
-                        && u.round() == 0
-                        && u.stage().equals(BASELINE_STAGE)
-                        && u.epoch() != null
-                        && u.epoch() >= 2,
-                Duration.ofMinutes(4)))
-        .as("the baseline reached its second epoch")
-        .isPresent();
+    probe.assertBaselineReachesSecondEpoch(jobId);
     Instant killedAt = Instant.now();
     fleet.kill("trainer-service");
     fleet.restart("trainer-service");
-    awaitEnd(jobId);
+    probe.awaitEnd(jobId);
 
-    assertThat(decisions(jobId))
-        .extracting(FleetEndToEndIT::describe)
-        .containsExactly(
-            "FloatCheckpointReady round 0 baseline",
-            "TrainRequested round 1",
-            "FloatCheckpointReady round 1",
-            "QuantizedModelReady round 1",
-            "ValidationCompleted round 1 PASS",
-            "ModelApproved round 1");
-    assertThat(postTrainingQuantization(jobId))
-        .extracting(FleetEndToEndIT::describe)
+    assertThat(probe.decisions(jobId))
+        .extracting(FleetProbe::describe)
+        .containsExactly(APPROVED_IN_ROUND_1);
+    assertThat(probe.postTrainingQuantization(jobId))
+        .extracting(FleetProbe::describe)
         .containsExactly("QuantizedModelReady round 0", "ValidationCompleted round 0 PASS");
     // The restarted trainer resumed the baseline instead of starting it again: it announced the
     // epochs it found done (at least the first: the kill came during the second), and none of its
     // progress statuses of round 0 is about epoch 1 again (the quantizer's calibration of round 0,
     // post-training quantization, counts its own epochs).
-    List<StatusUpdate> afterKill =
-        events.ofJob(jobId).stream()
-            .map(EventTail.Seen::event)
-            .filter(
-                e ->
-                    e instanceof StatusUpdate u
-                        && u.round() == 0
-                        && u.stage().equals(BASELINE_STAGE)
-                        && u.epoch() != null)
-            .filter(e -> e.timestamp().isAfter(killedAt))
-            .map(StatusUpdate.class::cast)
-            .collect(Collectors.toList());
+    List<StatusUpdate> afterKill = probe.baselineEpochsAfter(jobId, killedAt);
     assertThat(afterKill)
         .filteredOn(u -> u.message().startsWith("resuming after epoch"))
         .singleElement()
@@ -473,14 +271,7 @@ class FleetEndToEndIT {
   @Order(4)
   void deadLettersForgedTrainRequestAndApprovesTheVictimExactlyOnce() throws Exception {
     String jobId = jobs.submit(VICTIM_JOB);
-    JobSubmitted submitted =
-        (JobSubmitted)
-            events
-                .await(
-                    s -> s.event() instanceof JobSubmitted && s.event().jobId().equals(jobId),
-                    Duration.ofSeconds(30))
-                .orElseThrow()
-                .event();
+    JobSubmitted submitted = probe.awaitSubmitted(jobId);
     CheckpointRef planted = CheckpointRef.of("attacker's weights".getBytes(StandardCharsets.UTF_8));
     TrainRequested forged =
         new TrainRequested(
@@ -494,15 +285,7 @@ class FleetEndToEndIT {
             0,
             0.0005,
             planted);
-    try (KafkaProducer<String, byte[]> outsider =
-        new KafkaProducer<>(
-            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fleet.bootstrapServers()),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
-      outsider
-          .send(new ProducerRecord<>(Topics.TRAIN, jobId, new EventCodec().encode(forged)))
-          .get(30, TimeUnit.SECONDS);
-    }
+    probe.publish(Topics.TRAIN, jobId, forged);
 
     assertThat(
             events.await(
@@ -514,21 +297,15 @@ class FleetEndToEndIT {
                 Duration.ofMinutes(2)))
         .as("the forged request dead-lettered as unsealed")
         .isPresent();
-    awaitEnd(jobId);
-    assertThat(decisions(jobId))
+    probe.awaitEnd(jobId);
+    assertThat(probe.decisions(jobId))
         .filteredOn(e -> !e.eventId().equals(forged.eventId()))
-        .extracting(FleetEndToEndIT::describe)
-        .containsExactly(
-            "FloatCheckpointReady round 0 baseline",
-            "TrainRequested round 1",
-            "FloatCheckpointReady round 1",
-            "QuantizedModelReady round 1",
-            "ValidationCompleted round 1 PASS",
-            "ModelApproved round 1");
-    assertThat(postTrainingQuantization(jobId))
-        .extracting(FleetEndToEndIT::describe)
+        .extracting(FleetProbe::describe)
+        .containsExactly(APPROVED_IN_ROUND_1);
+    assertThat(probe.postTrainingQuantization(jobId))
+        .extracting(FleetProbe::describe)
         .containsExactly("QuantizedModelReady round 0", "ValidationCompleted round 0 PASS");
-    assertThat(decisions(jobId))
+    assertThat(probe.decisions(jobId))
         .filteredOn(e -> e instanceof FloatCheckpointReady f && !f.baseline())
         .singleElement()
         .satisfies(
@@ -545,17 +322,17 @@ class FleetEndToEndIT {
   @Order(5)
   void exposesKafkaReadinessStageAndKafkaClientMetrics() throws Exception {
     for (String service : LocalFleet.START_ORDER) {
-      assertThat(get(service, "/q/health/ready"))
+      assertThat(probe.get(service, "/q/health/ready"))
           .contains("SmallRye Reactive Messaging - readiness check")
           .contains("\"status\": \"UP\"");
     }
-    assertThat(metrics("trainer-service"))
+    assertThat(probe.metrics("trainer-service"))
         .contains("qat_train_duration_seconds_count")
         .contains("kafka_consumer_");
-    assertThat(metrics("quantizer-service"))
+    assertThat(probe.metrics("quantizer-service"))
         .contains("qat_quantize_duration_seconds_count")
         .contains("kafka_consumer_");
-    assertThat(metrics("validator-service"))
+    assertThat(probe.metrics("validator-service"))
         .contains("qat_validate_decisions_total{outcome=\"pass\"")
         .contains("qat_validate_decisions_total{outcome=\"retrain\"")
         .contains("kafka_consumer_");
@@ -568,13 +345,7 @@ class FleetEndToEndIT {
     assertThatThrownBy(() -> new JobClient(fleet.url("trainer-service"), null).submit(KILL_JOB))
         .isInstanceOf(JobClient.JobApiException.class)
         .hasMessageContaining("HTTP 401");
-    HttpResponse<String> health =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(fleet.url("trainer-service") + "/q/health/ready"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(health.statusCode()).isEqualTo(404);
+    assertThat(probe.apiStatus("trainer-service", "/q/health/ready")).isEqualTo(404);
   }
 
   /**
@@ -608,30 +379,7 @@ class FleetEndToEndIT {
 
       String hostileId = "<img src=x onerror=window.__pwned=1>";
       String script = "<script>window.__pwned=2</script>";
-      StatusUpdate hostile =
-          new StatusUpdate(
-              QatEvent.newEventId(),
-              hostileId,
-              0,
-              null,
-              Instant.now(),
-              "<b>bold</b>",
-              0.5,
-              script,
-              null,
-              null,
-              null);
-      ProducerRecord<String, byte[]> record =
-          new ProducerRecord<>(Topics.STATUS, hostileId, new EventCodec().encode(hostile));
-      EventSeal.fromBase64("QAT_EVENT_KEY", fleet.eventKey())
-          .sealInto(record.headers(), record.key(), record.value());
-      try (KafkaProducer<String, byte[]> insider =
-          new KafkaProducer<>(
-              Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fleet.bootstrapServers()),
-              new StringSerializer(),
-              new ByteArraySerializer())) {
-        insider.send(record).get(30, TimeUnit.SECONDS);
-      }
+      probe.publishSealed(Topics.STATUS, hostileId, progress(hostileId, "<b>bold</b>", script));
       browser.awaitJob(hostileId, Duration.ofSeconds(30));
       assertThat(browser.cellTitle(hostileId, "job-id")).isEqualTo(hostileId);
       assertThat(browser.cell(hostileId, "stage")).isEqualTo("<b>bold</b>");
@@ -649,7 +397,7 @@ class FleetEndToEndIT {
   @Test
   @Order(8)
   void refusesImageFolderUnderAWrongDigestAndStaysUp() throws Exception {
-    Path folder = imageFolder();
+    Path folder = probe.imageFolder();
     String digest = SourceDigest.of(folder);
     String wrong =
         HexFormat.of()
@@ -669,7 +417,7 @@ class FleetEndToEndIT {
             e -> e instanceof JobSubmitted j && j.spec().name().equals("e2e-image-folder-wrong"));
     fleet.requireAlive();
     for (String service : LocalFleet.START_ORDER) {
-      assertThat(get(service, "/q/health/ready")).contains("\"status\": \"UP\"");
+      assertThat(probe.get(service, "/q/health/ready")).contains("\"status\": \"UP\"");
     }
   }
 
@@ -682,24 +430,16 @@ class FleetEndToEndIT {
   @Test
   @Order(9)
   void approvesCnnTrainedOnImageFolderByReference() throws Exception {
-    Path folder = imageFolder();
+    Path folder = probe.imageFolder();
     String digest = SourceDigest.of(folder);
     List<String> classes = RgbImageFolders.CLASS_NAMES;
     String jobId = jobs.submit(imageFolderJob("e2e-image-folder", folder, digest));
-    awaitEnd(jobId);
+    probe.awaitEnd(jobId);
 
-    List<QatEvent> flow = decisions(jobId);
-    assertThat(flow)
-        .extracting(FleetEndToEndIT::describe)
-        .containsExactly(
-            "FloatCheckpointReady round 0 baseline",
-            "TrainRequested round 1",
-            "FloatCheckpointReady round 1",
-            "QuantizedModelReady round 1",
-            "ValidationCompleted round 1 PASS",
-            "ModelApproved round 1");
-    assertThat(postTrainingQuantization(jobId))
-        .extracting(FleetEndToEndIT::describe)
+    List<QatEvent> flow = probe.decisions(jobId);
+    assertThat(flow).extracting(FleetProbe::describe).containsExactly(APPROVED_IN_ROUND_1);
+    assertThat(probe.postTrainingQuantization(jobId))
+        .extracting(FleetProbe::describe)
         .containsExactly("QuantizedModelReady round 0", "ValidationCompleted round 0 PASS");
 
     ValidationCompleted validation = (ValidationCompleted) flow.get(4);
@@ -734,128 +474,10 @@ class FleetEndToEndIT {
     ModelApproved approved = (ModelApproved) flow.get(5);
     assertThat(approved.modelName()).isEqualTo("e2e-image-folder");
     assertThat(approved.spec().data().source().sha256()).isEqualTo(digest);
-    ApprovalKeys.verifier(fleet.approvalPublicKeyFile()).verify(approved);
-    Provenance provenance = approvedCheckpoint(approved).provenance();
+    probe.verifyApproval(approved);
+    Provenance provenance = probe.approvedCheckpoint(approved).provenance();
     assertThat(provenance.jobId()).isEqualTo(jobId);
     assertThat(provenance.datasetSha256()).isEqualTo(digest);
     assertThat(provenance.classNames()).isEqualTo(classes);
-  }
-
-  /** The RGB image folder of the data-by-reference tests, written once under the run directory. */
-  private static synchronized Path imageFolder() throws IOException {
-    if (imageFolder == null) {
-      Path folder = runDir.resolve("rgb-image-folder");
-      RgbImageFolders.write(folder, FOLDER_TRAIN_PER_CLASS, FOLDER_TEST_PER_CLASS);
-      DatasetLoader.clearCache();
-      imageFolder = folder;
-    }
-    return imageFolder;
-  }
-
-  private static String imageFolderJob(String name, Path folder, String sha256) throws IOException {
-    return IMAGE_FOLDER_JOB.formatted(
-        name,
-        Json.MAPPER.writeValueAsString(folder.toString()),
-        sha256,
-        RgbImageFolders.CLASS_NAMES.size());
-  }
-
-  /** The approval's integer checkpoint, fetched from the fleet's store as `qat pull` does. */
-  private static Checkpoint approvedCheckpoint(ModelApproved approved) {
-    try (RetainedCheckpointStore store =
-        RetainedCheckpointStore.of(
-            KafkaClientSettings.bootstrap(fleet.bootstrapServers(), "e2e-test"))) {
-      return new CheckpointCodec()
-          .decode(
-              store.get(approved.checkpoint(), Duration.ofSeconds(60)),
-              approved.checkpoint().sha256());
-    }
-  }
-
-  private static String metrics(String service) throws Exception {
-    return get(service, "/q/metrics");
-  }
-
-  private static String get(String service, String path) throws Exception {
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(fleet.managementUrl(service) + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
-    return response.body();
-  }
-
-  private static void awaitEnd(String jobId) {
-    assertThat(
-            events.await(
-                s ->
-                    s.event().jobId().equals(jobId)
-                        && (s.event() instanceof ModelApproved || s.event() instanceof JobFailed),
-                JOB_TIMEOUT))
-        .as(
-            "job %s approved or failed within %s; logs under %s",
-            jobId, JOB_TIMEOUT, fleet.logDir())
-        .isPresent();
-    // Let duplicates, if any were to come, arrive before asserting there are none.
-    sleep(Duration.ofSeconds(3));
-  }
-
-  /**
-   * The job's stage events (not progress), excluding the registry copy on qat.models and round 0's
-   * post-training quantization, which runs beside round 1 ({@link #postTrainingQuantization}).
-   */
-  private static List<QatEvent> decisions(String jobId) {
-    return events.ofJob(jobId).stream()
-        .filter(s -> !s.topic().equals(Topics.MODELS) && !s.topic().equals(Topics.JOBS))
-        .filter(s -> !s.topic().equals(Topics.OWNERS))
-        .filter(s -> !s.topic().equals(Topics.DLQ))
-        .filter(s -> !isPostTrainingQuantization(s))
-        .map(EventTail.Seen::event)
-        .filter(e -> !(e instanceof StatusUpdate))
-        .collect(Collectors.toList());
-  }
-
-  /** Round 0's quantization and validation, in the order they were published. */
-  private static List<QatEvent> postTrainingQuantization(String jobId) {
-    return events.ofJob(jobId).stream()
-        .filter(s -> s.event().round() == 0)
-        .map(EventTail.Seen::event)
-        .filter(e -> e instanceof QuantizedModelReady || e instanceof ValidationCompleted)
-        .collect(Collectors.toList());
-  }
-
-  /** The baseline handed to the quantizer, and what the quantizer and validator make of it. */
-  private static boolean isPostTrainingQuantization(EventTail.Seen s) {
-    QatEvent e = s.event();
-    return e.round() == 0
-        && ((e instanceof FloatCheckpointReady && s.topic().equals(Topics.QUANTIZE))
-            || e instanceof QuantizedModelReady
-            || e instanceof ValidationCompleted);
-  }
-
-  private static String describe(QatEvent e) {
-    String base = e.getClass().getSimpleName() + " round " + e.round();
-    if (e instanceof FloatCheckpointReady f && f.baseline()) {
-      return base + " baseline";
-    }
-    if (e instanceof ValidationCompleted v) {
-      return base + " " + v.decision();
-    }
-    if (e instanceof RetrainRequested r) {
-      return base + " -> " + r.nextRound();
-    }
-    if (e instanceof TrainRequested || e instanceof QuantizedModelReady) {
-      return base;
-    }
-    return base;
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }
