@@ -81,7 +81,9 @@ import org.jboss.logging.Logger;
  * acknowledged, and run under the stage's lease ({@link RoundLeases}), so that two trainers never
  * work on one round at once; a redelivered request for a finished stage is skipped, one for an
  * unfinished stage resumes after the last checkpointed epoch. Failures propagate to the caller,
- * which routes the record to the dead-letter topic.
+ * which routes the record to the dead-letter topic. A stage that succeeds logs one line of where
+ * its time went ({@link StageLaps}): how long after its request event's timestamp it started
+ * ("queued": publishing and delivering that event), then each step, training among them.
  */
 @ApplicationScoped
 public class TrainingService {
@@ -239,6 +241,8 @@ public class TrainingService {
 
   /** Round 0: the float baseline of a submitted job, then the request for the first QAT round. */
   public void baseline(JobSubmitted job) throws Exception {
+    StageLaps laps = new StageLaps();
+    Duration queued = Duration.between(job.timestamp(), Instant.now());
     budgets.require(job.spec());
     budgets.requireData(job.spec());
     String stage = TrainerMetrics.BASELINE;
@@ -249,11 +253,14 @@ public class TrainingService {
       return;
     }
     stops.apply(job);
-    leased(job.jobId(), 0, stage, lease -> baseline(job, stage, lease));
+    laps.lap("checks");
+    leased(job.jobId(), 0, stage, lease -> baseline(job, stage, lease, laps, queued));
   }
 
-  private void baseline(JobSubmitted job, String stage, RoundLeases.Lease lease) {
+  private void baseline(
+      JobSubmitted job, String stage, RoundLeases.Lease lease, StageLaps laps, Duration queued) {
     long t0 = System.nanoTime();
+    laps.lap("lease");
     String outcome = TrainerMetrics.OUTCOME_ERROR;
     try {
       stops.check(job.jobId());
@@ -263,13 +270,14 @@ public class TrainingService {
       ModelState baselineState;
       Map<String, Double> trainingMetrics = new LinkedHashMap<>();
       if (job.checkpoint() != null) {
-        Checkpoint start = fetch(job.checkpoint());
+        Checkpoint start = fetch(job.checkpoint(), laps);
         requireFloat(start, job.checkpoint());
         ref = job.checkpoint();
         baselineState = ModelCheckpoints.state(start);
         status(job.jobId(), 0, stage, 1, "starting from checkpoint " + ref.shortId(), null);
       } else {
         pipeline = QatPipeline.forJob(spec, datasets);
+        laps.lap("data");
         Optional<EpochCheckpoints.Saved> saved = epochs.latest(job.jobId(), 0, stage);
         ModelState start = pipeline.initialState();
         int startEpoch = 0;
@@ -301,14 +309,17 @@ public class TrainingService {
                 state ->
                     ModelCheckpoints.ofFloat(
                         spec.model(), null, state, provenance(job.jobId(), 0, null, dataset)));
+        laps.lap("start");
         StageResult result = pipeline.trainFloat(start, startEpoch, reporter);
+        laps.lap("training");
         putFinite(trainingMetrics, result);
         baselineState = result.state();
         ref =
             put(
                 ModelCheckpoints.ofFloat(
                     spec.model(), null, result.state(), provenance(job.jobId(), 0, null, dataset)),
-                stage);
+                stage,
+                laps);
       }
       // The spec every later stage runs under: an automatic one with its bits chosen.
       JobSpec run =
@@ -319,6 +330,7 @@ public class TrainingService {
                   pipeline != null ? pipeline : QatPipeline.forJob(spec, datasets),
                   baselineState,
                   stage);
+      laps.lap("bits");
       FloatCheckpointReady ready =
           new FloatCheckpointReady(
               QatEvent.newEventId(),
@@ -344,6 +356,7 @@ public class TrainingService {
       if (!stillHeld(lease, job.jobId(), 0)) {
         return;
       }
+      laps.lap("events");
       publisher.publish(Channels.VALIDATE_OUT, ready);
       // The quantizer makes the baseline round 0, post-training quantization, which the validator
       // reports beside the QAT rounds; under ptq_first it is judged first, and the validator, not
@@ -352,10 +365,16 @@ public class TrainingService {
       if (!spec.ptqFirst()) {
         publisher.publish(Channels.TRAIN_OUT, next);
       }
+      laps.lap("publish");
       ledger.markDone(
           job.jobId(), 0, stage, new String(codec.encode(ready), StandardCharsets.UTF_8));
       epochs.clear(job.jobId(), 0, stage);
+      laps.lap("ledger");
       status(job.jobId(), 0, stage, 1, "baseline done: checkpoint " + ref.shortId(), null);
+      laps.lap("status");
+      LOG.infof(
+          "job %s baseline: queued %.3f s; %s",
+          job.jobId(), queued.toNanos() / 1e9, laps.describe());
       outcome = TrainerMetrics.OUTCOME_OK;
     } catch (JobStoppedException e) {
       stopped(job.jobId(), 0, stage, e);
@@ -398,9 +417,13 @@ public class TrainingService {
           RejectionReason.UNSUPPORTED_ROUND,
           "TrainRequested for round 0: the float baseline starts from JobSubmitted on qat.jobs");
     }
+    StageLaps laps = new StageLaps();
+    Duration queued = Duration.between(request.timestamp(), Instant.now());
     JobSpec spec = request.spec();
     budgets.require(spec);
     qatRound(
+        laps,
+        queued,
         request.jobId(),
         request.round(),
         spec,
@@ -417,6 +440,8 @@ public class TrainingService {
    * really ran with.
    */
   public void qatRound(RetrainRequested request) throws Exception {
+    StageLaps laps = new StageLaps();
+    Duration queued = Duration.between(request.timestamp(), Instant.now());
     // The failed round's spec must fit the budget; the remedy's epochs are checked as the round's
     // (over the cap, the job fails rather than its send-back being dead-lettered).
     budgets.require(request.spec());
@@ -435,6 +460,8 @@ public class TrainingService {
               + String.join("; ", violations));
     }
     qatRound(
+        laps,
+        queued,
         request.jobId(),
         request.nextRound(),
         spec,
@@ -445,6 +472,8 @@ public class TrainingService {
   }
 
   private void qatRound(
+      StageLaps laps,
+      Duration queued,
       String jobId,
       int round,
       JobSpec spec,
@@ -464,12 +493,23 @@ public class TrainingService {
       metrics.countDuplicate(stage);
       return;
     }
+    laps.lap("checks");
     leased(
         jobId,
         round,
         stage,
         lease ->
-            qatRound(jobId, round, spec, startFrom, teacher, roundEpochs, learningRate, lease));
+            qatRound(
+                jobId,
+                round,
+                spec,
+                startFrom,
+                teacher,
+                roundEpochs,
+                learningRate,
+                lease,
+                laps,
+                queued));
   }
 
   private void qatRound(
@@ -480,9 +520,12 @@ public class TrainingService {
       CheckpointRef teacher,
       int roundEpochs,
       double learningRate,
-      RoundLeases.Lease lease) {
+      RoundLeases.Lease lease,
+      StageLaps laps,
+      Duration queued) {
     String stage = TrainerMetrics.QAT;
     long t0 = System.nanoTime();
+    laps.lap("lease");
     String outcome = TrainerMetrics.OUTCOME_ERROR;
     try {
       stops.check(jobId);
@@ -493,6 +536,7 @@ public class TrainingService {
       }
       QatPipeline pipeline = QatPipeline.forJob(spec, datasets);
       DatasetDescription dataset = pipeline.data().description();
+      laps.lap("data");
       String parent = startFrom == null ? null : startFrom.sha256();
       QuantizationSpec quantization = spec.quantization();
       Optional<EpochCheckpoints.Saved> saved = epochs.latest(jobId, round, stage);
@@ -513,16 +557,18 @@ public class TrainingService {
         if (startFrom == null) {
           initial = pipeline.initialState();
         } else {
-          Checkpoint checkpoint = fetch(startFrom);
+          Checkpoint checkpoint = fetch(startFrom, laps);
           requireFloat(checkpoint, startFrom);
           initial = ModelCheckpoints.state(checkpoint);
           QuantizationSpec trainedFor = ModelCheckpoints.quantizationSpec(checkpoint);
           if (trainedFor != null && !trainedFor.equals(quantization)) {
             initial = pipeline.carryStepSizes(initial, trainedFor);
           }
+          laps.lap("state");
         }
         if (!hasQuantization(spec, initial)) {
           initial = pipeline.initQuantization(initial);
+          laps.lap("observers");
         }
         start = initial;
         status(
@@ -539,7 +585,7 @@ public class TrainingService {
       }
       ModelState teacherState = null;
       if (spec.training().distillation() != null) {
-        Checkpoint teacherCheckpoint = fetch(teacher);
+        Checkpoint teacherCheckpoint = fetch(teacher, laps);
         requireFloat(teacherCheckpoint, teacher);
         teacherState = ModelCheckpoints.state(teacherCheckpoint);
       }
@@ -560,8 +606,10 @@ public class TrainingService {
                       quantization,
                       state,
                       provenance(jobId, round, parent, dataset)));
+      laps.lap("start");
       StageResult result =
           pipeline.trainQat(start, teacherState, roundEpochs, learningRate, startEpoch, reporter);
+      laps.lap("training");
       Map<String, Double> trainingMetrics = new LinkedHashMap<>();
       putFinite(trainingMetrics, result);
       CheckpointRef ref =
@@ -571,7 +619,8 @@ public class TrainingService {
                   quantization,
                   result.state(),
                   provenance(jobId, round, parent, dataset)),
-              stage);
+              stage,
+              laps);
       FloatCheckpointReady ready =
           new FloatCheckpointReady(
               QatEvent.newEventId(),
@@ -585,10 +634,17 @@ public class TrainingService {
       if (!stillHeld(lease, jobId, round)) {
         return;
       }
+      laps.lap("events");
       publisher.publish(Channels.QUANTIZE_OUT, ready);
+      laps.lap("publish");
       ledger.markDone(jobId, round, stage, new String(codec.encode(ready), StandardCharsets.UTF_8));
       epochs.clear(jobId, round, stage);
+      laps.lap("ledger");
       status(jobId, round, stage, 1, "QAT round " + round + " done: " + ref.shortId(), null);
+      laps.lap("status");
+      LOG.infof(
+          "job %s QAT round %d: queued %.3f s; %s",
+          jobId, round, queued.toNanos() / 1e9, laps.describe());
       outcome = TrainerMetrics.OUTCOME_OK;
     } catch (JobStoppedException e) {
       stopped(jobId, round, stage, e);
@@ -626,7 +682,8 @@ public class TrainingService {
   private void diverged(
       String jobId, int round, String stage, NonFiniteLossException e, CheckpointRef startedFrom) {
     Optional<EpochCheckpoints.Saved> saved = epochs.latest(jobId, round, stage);
-    CheckpointRef lastGood = saved.isPresent() ? put(saved.get().checkpoint(), stage) : startedFrom;
+    CheckpointRef lastGood =
+        saved.isPresent() ? put(saved.get().checkpoint(), stage, new StageLaps()) : startedFrom;
     String reason =
         (round == 0 ? "float baseline" : "QAT round " + round)
             + " diverged: "
@@ -647,9 +704,13 @@ public class TrainingService {
     epochs.clear(jobId, round, stage);
   }
 
-  private Checkpoint fetch(CheckpointRef ref) {
+  private Checkpoint fetch(CheckpointRef ref, StageLaps laps) {
     // The store verified size and SHA-256 against ref as the chunks arrived: not hashed again.
-    return checkpointCodec.decode(store.get(ref, fleetConfig.checkpointTimeout()));
+    byte[] bytes = store.get(ref, fleetConfig.checkpointTimeout());
+    laps.lap("fetch");
+    Checkpoint checkpoint = checkpointCodec.decode(bytes);
+    laps.lap("decode");
+    return checkpoint;
   }
 
   private static void requireFloat(Checkpoint checkpoint, CheckpointRef ref) {
@@ -670,9 +731,11 @@ public class TrainingService {
         .allMatch(l -> state.has(l.name(ModelGraph.W_SCALE)));
   }
 
-  private CheckpointRef put(Checkpoint checkpoint, String stage) {
+  private CheckpointRef put(Checkpoint checkpoint, String stage, StageLaps laps) {
     EncodedCheckpoint encoded = checkpointCodec.encode(checkpoint);
+    laps.lap("encode");
     CheckpointRef ref = store.put(encoded); // under the codec's digest: hashed once
+    laps.lap("put");
     metrics.recordCheckpointBytes(stage, ref.bytes());
     return ref;
   }
