@@ -83,18 +83,18 @@ public final class IntegerEngine {
     for (int oh = 0; oh < h; oh++) {
       for (int ow = 0; ow < w; ow++) {
         System.arraycopy(layer.bias(), 0, acc, 0, cout);
-        for (int kh = 0; kh < LayerShape.KERNEL; kh++) {
+        for (int kh = 0; kh < s.kernel(); kh++) {
           int ih = oh + kh - 1;
           if (ih < 0 || ih >= h) {
             continue;
           }
-          for (int kw = 0; kw < LayerShape.KERNEL; kw++) {
+          for (int kw = 0; kw < s.kernel(); kw++) {
             int iw = ow + kw - 1;
             if (iw < 0 || iw >= w) {
               continue;
             }
             int in = (ih * w + iw) * cin;
-            int row = (kh * LayerShape.KERNEL + kw) * cin * cout;
+            int row = (kh * s.kernel() + kw) * cin * cout;
             for (int ci = 0; ci < cin; ci++) {
               int v = x[in + ci];
               if (v != 0) {

@@ -1,6 +1,7 @@
 package io.qatfleet.core.job;
 
 import io.qatfleet.core.data.DatasetId;
+import io.qatfleet.core.model.Architecture;
 import io.qatfleet.core.model.ModelCost;
 import io.qatfleet.core.model.ModelSpec;
 import io.qatfleet.core.train.TrainingSpec;
@@ -16,7 +17,8 @@ import java.util.List;
  *
  * @param maxParameters weights, biases and batch-norm values of the model ({@link ModelCost})
  * @param maxFlopsPerSample forward-pass FLOPs of one sample
- * @param maxLayers hidden layers: conv layers plus hidden dense layers
+ * @param maxLayers hidden layers: conv layers plus hidden dense layers (every weight layer but the
+ *     output)
  * @param maxEpochs epochs of any one phase (float, QAT, calibration) and of any one QAT round
  * @param maxRounds QAT rounds ({@code maxRounds} of the spec)
  * @param maxBatchSize samples per training step
@@ -85,15 +87,21 @@ public record JobBudget(
   public List<String> violations(JobSpec spec) {
     List<String> out = new ArrayList<>();
     ModelSpec model = spec.model();
-    int layers = model.convChannels().size() + model.denseUnits().size();
+    boolean valid = model.violations().isEmpty();
+    boolean preset =
+        model.architecture() == Architecture.CNN || model.architecture() == Architecture.MLP;
+    int layers =
+        preset || !valid
+            ? model.convChannels().size() + model.denseUnits().size()
+            : model.layerCount() - 1;
     cap(
         out,
-        "model.convChannels + model.denseUnits",
+        preset ? "model.convChannels + model.denseUnits" : "model.layers",
         "hidden layers",
         layers,
         maxLayers,
         "max-layers");
-    if (model.violations().isEmpty()) {
+    if (valid) {
       ModelCost cost = ModelCost.of(model);
       cap(out, "model", "parameters", cost.parameters(), maxParameters, "max-parameters");
       cap(

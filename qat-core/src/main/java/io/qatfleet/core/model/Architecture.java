@@ -1,9 +1,23 @@
 package io.qatfleet.core.model;
 
-/** The model families qat-core can build. */
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** The model families qat-core can build: presets that expand to layer graphs, or a graph. */
 public enum Architecture {
   /** Fully connected layers with ReLU between them. */
   MLP,
   /** 3×3 convolutions, each followed by ReLU and 2×2 max pooling, then dense layers. */
-  CNN
+  CNN,
+  /** LeNet-5: 5×5 convolutions with ReLU and 2×2 average pooling, dense 120-84-classes. */
+  @JsonProperty("lenet5")
+  LENET5,
+  /** A CIFAR-style ResNet-8: a stem and three basic blocks (16, 32, 64 channels). */
+  @JsonProperty("resnet8")
+  RESNET8,
+  /** Depthwise-separable blocks with batch norm and ReLU6, as in MobileNet v1. */
+  @JsonProperty("mobilenet-tiny")
+  MOBILENET_TINY,
+  /** The spec's own {@code layers}. */
+  @JsonProperty("graph")
+  GRAPH
 }

@@ -38,6 +38,7 @@ import org.tensorflow.types.TInt32;
  */
 final class ForwardPass {
   private final Ops tf;
+  private final LayerGraph graph;
   private final List<LayerShape> layers;
   private final ModelQuantization quantization;
   private final ModelVariables vars;
@@ -48,10 +49,10 @@ final class ForwardPass {
   private final List<Operand<TFloat32>> effectiveBiases = new ArrayList<>();
 
   /** {@code quantization} is null for a float graph. */
-  ForwardPass(
-      Ops tf, List<LayerShape> layers, ModelQuantization quantization, ModelVariables vars) {
+  ForwardPass(Ops tf, LayerGraph graph, ModelQuantization quantization, ModelVariables vars) {
     this.tf = tf;
-    this.layers = layers;
+    this.graph = graph;
+    this.layers = graph.layers();
     this.quantization = quantization;
     this.vars = vars;
   }
@@ -77,67 +78,118 @@ final class ForwardPass {
   }
 
   /**
-   * Builds the layers on {@code images}.
+   * Builds the layers on {@code images}, walking the graph's nodes in order.
    *
    * @param training float graphs with batch norm: normalise with the batch's statistics and update
    *     the moving ones
    * @param record keep the layer inputs and effective weights of this pass
    */
   Operand<TFloat32> logits(Operand<TFloat32> images, boolean training, boolean record) {
-    ModelQuantization q = quantization;
-    Operand<TFloat32> x = images;
-    for (LayerShape l : layers) {
-      if (l.flattensInput(layers)) {
-        x = tf.reshape(x, tf.constant(new long[] {-1, l.inChannels()}));
-      }
-      if (record) {
-        layerInputs.add(x);
-      }
-      boolean quantized = q != null && q.quantizes(l.index());
-      if (quantized && l.index() > 0) {
-        x = quantizeInput(l, x, q);
-      }
-      Operand<TFloat32> w = vars.value(l, KERNEL);
-      Operand<TFloat32> b = vars.value(l, BIAS);
-      if (q != null && l.batchNorm()) {
-        Operand<TFloat32> factor =
-            tf.math.mul(
-                vars.value(l, BN_GAMMA),
-                tf.math.rsqrt(tf.math.add(vars.value(l, BN_VAR), tf.constant(BN_EPSILON))));
-        w = tf.math.mul(w, factor);
-        b =
-            tf.math.add(
-                vars.value(l, BN_BETA),
-                tf.math.mul(tf.math.sub(b, vars.value(l, BN_MEAN)), factor));
-      }
-      if (record) {
-        effectiveKernels.add(w);
-        effectiveBiases.add(b);
-      }
-      if (quantized) {
-        w = quantizeWeights(l, w, q);
-        b = quantizeBias(l, b, q);
-      }
-      Operand<TFloat32> z =
-          l.conv() ? tf.nn.conv2d(x, w, List.of(1L, 1L, 1L, 1L), "SAME") : tf.linalg.matMul(x, w);
-      z = tf.nn.biasAdd(z, b);
-      if (q == null && l.batchNorm()) {
-        z = batchNorm(l, z, training);
-      }
-      if (l.hidden()) {
-        z = tf.nn.relu(z);
-        if (l.conv()) {
-          z =
-              tf.nn.maxPool(
-                  z,
-                  tf.constant(new int[] {1, 2, 2, 1}),
-                  tf.constant(new int[] {1, 2, 2, 1}),
-                  "VALID");
-        }
-      }
-      x = z;
+    List<Operand<TFloat32>> values = new ArrayList<>();
+    for (LayerGraph.Node n : graph.nodes()) {
+      Operand<TFloat32> x = n.input() < 0 ? images : values.get(n.input());
+      Operand<TFloat32> y =
+          switch (n.kind()) {
+            case CONV2D, DENSE -> weightLayer(n.layer(), x, record);
+            case BATCH_NORM -> {
+              LayerShape l = graph.nodes().get(n.input()).layer();
+              // Quantized graphs fold batch norm into the layer's kernel and bias.
+              yield quantization == null ? batchNorm(l, x, training) : x;
+            }
+            case RELU -> tf.nn.relu(x);
+            case RELU6 -> tf.nn.relu6(x);
+            case MAX_POOL ->
+                tf.nn.maxPool(
+                    x,
+                    tf.constant(new int[] {1, n.size(), n.size(), 1}),
+                    tf.constant(new int[] {1, n.stride(), n.stride(), 1}),
+                    "VALID");
+            case AVG_POOL ->
+                tf.nn.avgPool(
+                    x,
+                    List.of(1L, (long) n.size(), (long) n.size(), 1L),
+                    List.of(1L, (long) n.stride(), (long) n.stride(), 1L),
+                    "VALID");
+            case GLOBAL_AVG_POOL -> tf.math.mean(x, tf.constant(new int[] {1, 2}));
+            case ADD -> tf.math.add(x, n.other() < 0 ? images : values.get(n.other()));
+            case FLATTEN ->
+                n.inShape().flat()
+                    ? x
+                    : tf.reshape(x, tf.constant(new long[] {-1, n.outShape().elements()}));
+          };
+      values.add(y);
     }
-    return x;
+    return values.get(values.size() - 1);
+  }
+
+  /**
+   * A conv2d or dense layer on {@code x}: its input quantized, batch norm folded and its weights
+   * quantized in a quantized graph; the pre-activation out (bias added).
+   */
+  private Operand<TFloat32> weightLayer(LayerShape l, Operand<TFloat32> x, boolean record) {
+    ModelQuantization q = quantization;
+    if (record) {
+      layerInputs.add(x);
+    }
+    boolean quantized = q != null && q.quantizes(l.index());
+    if (quantized && !l.readsImage()) {
+      x = quantizeInput(l, x, q);
+    }
+    Operand<TFloat32> w = vars.value(l, KERNEL);
+    Operand<TFloat32> b = vars.value(l, BIAS);
+    if (q != null && l.batchNorm()) {
+      // Per output channel, the kernel's last axis (also for depthwise kernels [k, k, 1, C]).
+      Operand<TFloat32> factor =
+          tf.math.mul(
+              vars.value(l, BN_GAMMA),
+              tf.math.rsqrt(tf.math.add(vars.value(l, BN_VAR), tf.constant(BN_EPSILON))));
+      w = tf.math.mul(w, factor);
+      b =
+          tf.math.add(
+              vars.value(l, BN_BETA), tf.math.mul(tf.math.sub(b, vars.value(l, BN_MEAN)), factor));
+    }
+    if (record) {
+      effectiveKernels.add(w);
+      effectiveBiases.add(b);
+    }
+    if (quantized) {
+      w = quantizeWeights(l, w, q);
+      b = quantizeBias(l, b, q);
+    }
+    Operand<TFloat32> z = l.conv() ? conv(l, x, w) : tf.linalg.matMul(x, w);
+    return tf.nn.biasAdd(z, b);
+  }
+
+  /**
+   * The convolution of layer {@code l}: zero padding on every side, then a VALID convolution (TF's
+   * SAME pads stride-2 inputs unevenly, unlike PyTorch, ONNX and the integer engine); at stride 1
+   * with an odd kernel and half-kernel padding, SAME is the same and needs no padded copy. A
+   * depthwise kernel {@code [k, k, 1, C]} runs as a dense conv with the block-diagonal kernel
+   * {@code [k, k, C, C]}: TensorFlow's C++ gradients, which graphs built from Java use, have none
+   * for DepthwiseConv2dNative, and the zeros cost C times the (small) depthwise FLOPs.
+   */
+  private Operand<TFloat32> conv(LayerShape l, Operand<TFloat32> x, Operand<TFloat32> w) {
+    if (l.depthwise()) {
+      int c = l.outChannels();
+      float[] eye = new float[c * c];
+      for (int i = 0; i < c; i++) {
+        eye[i * c + i] = 1f;
+      }
+      Operand<TFloat32> diagonal =
+          tf.constant(
+              org.tensorflow.ndarray.Shape.of(1, 1, c, c),
+              org.tensorflow.ndarray.buffer.DataBuffers.of(eye, true, false));
+      w = tf.math.mul(w, diagonal);
+    }
+    List<Long> strides = List.of(1L, (long) l.stride(), (long) l.stride(), 1L);
+    if (l.stride() == 1 && l.kernel() % 2 == 1 && l.padding() == l.kernel() / 2) {
+      return tf.nn.conv2d(x, w, strides, "SAME");
+    }
+    if (l.padding() > 0) {
+      long p = l.padding();
+      x = tf.pad(x, tf.constant(new long[][] {{0, 0}, {p, p}, {p, p}, {0, 0}}), tf.constant(0f));
+    }
+    return tf.nn.conv2d(x, w, strides, "VALID");
   }
 
   private Operand<TFloat32> batchNorm(LayerShape l, Operand<TFloat32> z, boolean training) {
@@ -190,9 +242,9 @@ final class ForwardPass {
     return tf.math.add(b, tf.stopGradient(tf.math.sub(onGrid, b)));
   }
 
-  /** Step size of the activations entering layer {@code l} (pixels for layer 0). */
+  /** Step size of the activations entering layer {@code l} (pixels when it reads the image). */
   private Operand<TFloat32> inputStep(LayerShape l, ModelQuantization q) {
-    if (l.index() == 0) {
+    if (l.readsImage()) {
       return tf.constant(PIXEL_STEP);
     }
     if (q.method() == QatMethod.LSQ_PACT) {

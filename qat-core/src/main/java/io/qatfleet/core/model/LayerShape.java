@@ -1,17 +1,23 @@
 package io.qatfleet.core.model;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One weight layer of a {@link ModelSpec}, with the shapes the graph, the projection and the
- * integer engine agree on. Conv layers are 3×3, stride 1, SAME padding, kernels HWIO; each hidden
- * conv is followed by ReLU and 2×2 max pooling; dense weights are [in, out]; hidden layers end in
- * ReLU, the last layer gives logits. Feature maps are NHWC and flatten in (h, w, c) order.
+ * One weight layer (conv2d or dense) of a {@link ModelSpec}'s {@link LayerGraph}, with the shapes
+ * the graph, the projection and the integer engine agree on. Conv kernels are HWIO with {@code I =
+ * inChannels / groups} (a depthwise kernel is {@code [k, k, 1, C]}), applied with {@code padding}
+ * zeros on every side; dense kernels are [in, out]. The layer's quantized input has its own step
+ * size unless the layer {@linkplain #readsImage() reads the image}.
  *
  * @param height input height (conv layers; 1 for dense)
  * @param width input width (conv layers; 1 for dense)
- * @param batchNorm whether a batch norm follows (hidden layers of a batch-norm model only)
+ * @param hidden every weight layer but the last (which gives the logits)
+ * @param batchNorm whether a batch norm follows (folded into this layer when quantized)
+ * @param kernel kernel height and width (1 for dense)
+ * @param groups 1, or inChannels for a depthwise conv
+ * @param outHeight output height (1 for dense)
+ * @param outWidth output width (1 for dense)
+ * @param readsImage whether the input is the image's bytes (through flattening or max pooling)
  */
 public record LayerShape(
     int index,
@@ -21,49 +27,68 @@ public record LayerShape(
     int height,
     int width,
     boolean hidden,
-    boolean batchNorm) {
+    boolean batchNorm,
+    int kernel,
+    int stride,
+    int padding,
+    int groups,
+    int outHeight,
+    int outWidth,
+    boolean readsImage) {
 
-  public static final int KERNEL = 3;
-
-  /** The layers of {@code spec}, input to output. */
+  /** The weight layers of {@code spec}, input to output. */
   public static List<LayerShape> of(ModelSpec spec) {
-    List<LayerShape> out = new ArrayList<>();
-    int h = spec.inputHeight();
-    int w = spec.inputWidth();
-    int channels = spec.inputChannels();
-    for (int c : spec.convChannels()) {
-      out.add(new LayerShape(out.size(), true, channels, c, h, w, true, spec.batchNorm()));
-      channels = c;
-      h /= 2;
-      w /= 2;
-    }
-    int features = h * w * channels;
-    for (int units : spec.denseUnits()) {
-      out.add(new LayerShape(out.size(), false, features, units, 1, 1, true, spec.batchNorm()));
-      features = units;
-    }
-    out.add(new LayerShape(out.size(), false, features, spec.numClasses(), 1, 1, false, false));
-    return List.copyOf(out);
+    return LayerGraph.of(spec).layers();
+  }
+
+  /** This layer marked hidden or not, and followed by batch norm or not. */
+  LayerShape with(boolean isHidden, boolean followedByBatchNorm) {
+    return new LayerShape(
+        index,
+        conv,
+        inChannels,
+        outChannels,
+        height,
+        width,
+        isHidden,
+        followedByBatchNorm,
+        kernel,
+        stride,
+        padding,
+        groups,
+        outHeight,
+        outWidth,
+        readsImage);
+  }
+
+  /** Whether this is a depthwise convolution (one input channel per output channel). */
+  public boolean depthwise() {
+    return conv && groups > 1;
+  }
+
+  /** Input channels each output channel sums over. */
+  public int channelsPerGroup() {
+    return inChannels / groups;
   }
 
   public long[] kernelShape() {
     return conv
-        ? new long[] {KERNEL, KERNEL, inChannels, outChannels}
+        ? new long[] {kernel, kernel, channelsPerGroup(), outChannels}
         : new long[] {inChannels, outChannels};
   }
 
   public int kernelSize() {
-    return conv ? KERNEL * KERNEL * inChannels * outChannels : inChannels * outChannels;
+    return conv ? kernel * kernel * channelsPerGroup() * outChannels : inChannels * outChannels;
+  }
+
+  /** Inputs each output sums over (He initialisation's fan-in). */
+  public int fanIn() {
+    return conv ? kernel * kernel * channelsPerGroup() : inChannels;
   }
 
   /** Elements of this layer's input per sample: the N of LSQ's activation gradient scale. */
   public int inputFeatures() {
     return height * width * inChannels;
-  }
-
-  /** Whether the input is a feature map that must be flattened first (first dense after conv). */
-  public boolean flattensInput(List<LayerShape> all) {
-    return !conv && index > 0 && all.get(index - 1).conv;
   }
 
   public String name(String variable) {

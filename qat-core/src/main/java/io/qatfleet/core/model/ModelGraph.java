@@ -97,7 +97,7 @@ public final class ModelGraph implements AutoCloseable {
       if (hardProjection && quantization == null) {
         throw new IllegalArgumentException("hardProjection: needs a quantized graph");
       }
-      if (hardProjection && model.batchNorm()) {
+      if (hardProjection && model.graph().hasBatchNorm()) {
         throw new IllegalArgumentException(
             "hardProjection: not supported with batch norm (kernels are projected after folding)");
       }
@@ -165,13 +165,14 @@ public final class ModelGraph implements AutoCloseable {
 
   private ModelGraph(Config config) {
     this.config = config;
-    this.layers = LayerShape.of(config.model());
+    LayerGraph layerGraph = config.model().graph();
+    this.layers = layerGraph.layers();
     this.graph = new Graph();
     try {
       Ops tf = Ops.create(graph);
       ModelSpec spec = config.model();
       Shape inputShape =
-          spec.convChannels().isEmpty()
+          layerGraph.flatInput()
               ? Shape.of(-1, (long) spec.inputHeight() * spec.inputWidth() * spec.inputChannels())
               : Shape.of(-1, spec.inputHeight(), spec.inputWidth(), spec.inputChannels());
       images = tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(inputShape));
@@ -179,9 +180,9 @@ public final class ModelGraph implements AutoCloseable {
           tf.withName("labels")
               .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, spec.numClasses())));
       variables = new ModelVariables(tf, layers, config.quantization());
-      forward = new ForwardPass(tf, layers, config.quantization(), variables);
+      forward = new ForwardPass(tf, layerGraph, config.quantization(), variables);
 
-      boolean batchStatistics = spec.batchNorm() && config.quantization() == null;
+      boolean batchStatistics = layerGraph.hasBatchNorm() && config.quantization() == null;
       Operand<TFloat32> evalLogits = forward.logits(images, false, true);
       Operand<TFloat32> trainLogits =
           batchStatistics && config.trainable() != Trainable.NONE
@@ -199,7 +200,7 @@ public final class ModelGraph implements AutoCloseable {
         Ops teacherOps = tf.withSubScope("teacher");
         teacherVariables = new ModelVariables(teacherOps, layers, null);
         Operand<TFloat32> teacherLogits =
-            new ForwardPass(teacherOps, layers, null, teacherVariables)
+            new ForwardPass(teacherOps, layerGraph, null, teacherVariables)
                 .logits(images, false, false);
         objective = config.teacher().distillation().loss(tf, trainLogits, teacherLogits, labels);
       }

@@ -18,9 +18,7 @@ public final class ModelInit {
     SplittableRandom random = new SplittableRandom(seed);
     Map<String, TensorData> out = new LinkedHashMap<>();
     for (LayerShape l : LayerShape.of(spec)) {
-      int fanIn =
-          l.conv() ? LayerShape.KERNEL * LayerShape.KERNEL * l.inChannels() : l.inChannels();
-      double std = Math.sqrt(2.0 / fanIn);
+      double std = Math.sqrt(2.0 / l.fanIn());
       float[] kernel = new float[l.kernelSize()];
       for (int i = 0; i < kernel.length; i++) {
         kernel[i] = (float) (gaussian(random) * std);

@@ -6,13 +6,17 @@ import java.util.List;
 
 /**
  * A JSON-able description of a classifier for H×W images of {@code inputChannels} channels (1
- * grayscale, 3 RGB; absent in JSON means 1). For {@link Architecture#CNN}: one conv-ReLU-maxpool
- * block per entry of {@code convChannels}, then one dense ReLU layer per entry of {@code
- * denseUnits}, then the output layer. For {@link Architecture#MLP}: {@code convChannels} must be
- * empty. Missing JSON fields take the defaults below.
+ * grayscale, 3 RGB; absent in JSON means 1): a preset architecture or the spec's own layer graph.
+ * For {@link Architecture#CNN}: one conv-ReLU-maxpool block per entry of {@code convChannels}, then
+ * one dense ReLU layer per entry of {@code denseUnits}, then the output layer. For {@link
+ * Architecture#MLP}: {@code convChannels} must be empty. {@code lenet5}, {@code resnet8} and {@code
+ * mobilenet-tiny} are fixed graphs ({@code convChannels}, {@code denseUnits} and {@code batchNorm}
+ * do not apply); {@code layers} (architecture {@code graph}, implied when absent) is the user's own
+ * graph, checked by {@link LayerGraph}. Missing JSON fields take the defaults below.
  *
- * @param batchNorm batch normalisation after each hidden layer (conv and dense), folded into the
- *     preceding layer's weights for quantized training and export
+ * @param batchNorm cnn and mlp: batch normalisation after each hidden layer (conv and dense),
+ *     folded into the preceding layer's weights for quantized training and export
+ * @param layers the layer graph of architecture {@code graph}; null otherwise
  */
 public record ModelSpec(
     Architecture architecture,
@@ -23,7 +27,8 @@ public record ModelSpec(
     Integer inputWidth,
     Integer numClasses,
     @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = SingleChannel.class)
-        Integer inputChannels) {
+        Integer inputChannels,
+    @JsonInclude(JsonInclude.Include.NON_NULL) List<LayerSpec> layers) {
 
   public static final int DEFAULT_IMAGE_SIZE = 28;
   public static final int DEFAULT_CLASSES = 10;
@@ -31,18 +36,28 @@ public record ModelSpec(
   /** Most conv layers a spec may have: each one's 2x2 pool halves an input of at most 2^30. */
   public static final int MAX_POOLED_LAYERS = 30;
 
+  /** Largest input height or width. */
+  public static final int MAX_IMAGE_SIZE = 1024;
+
   public ModelSpec {
     if (architecture == null) {
-      architecture = Architecture.CNN;
+      architecture = layers != null ? Architecture.GRAPH : Architecture.CNN;
     }
     if (convChannels == null) {
       convChannels = architecture == Architecture.CNN ? List.of(32, 64) : List.of();
     }
     if (denseUnits == null) {
-      denseUnits = architecture == Architecture.CNN ? List.of(128) : List.of(256, 128);
+      denseUnits =
+          architecture == Architecture.CNN
+              ? List.of(128)
+              : architecture == Architecture.MLP ? List.of(256, 128) : List.of();
     }
-    convChannels = List.copyOf(convChannels);
-    denseUnits = List.copyOf(denseUnits);
+    // Copies that keep nulls, so that violations() can name them instead of a crash here.
+    convChannels = java.util.Collections.unmodifiableList(new ArrayList<>(convChannels));
+    denseUnits = java.util.Collections.unmodifiableList(new ArrayList<>(denseUnits));
+    if (layers != null) {
+      layers = java.util.Collections.unmodifiableList(new ArrayList<>(layers));
+    }
     batchNorm = batchNorm != null && batchNorm;
     inputHeight = inputHeight == null ? DEFAULT_IMAGE_SIZE : inputHeight;
     inputWidth = inputWidth == null ? DEFAULT_IMAGE_SIZE : inputWidth;
@@ -74,7 +89,38 @@ public record ModelSpec(
       Integer inputHeight,
       Integer inputWidth,
       Integer numClasses) {
-    this(architecture, convChannels, denseUnits, batchNorm, inputHeight, inputWidth, numClasses, 1);
+    this(
+        architecture,
+        convChannels,
+        denseUnits,
+        batchNorm,
+        inputHeight,
+        inputWidth,
+        numClasses,
+        1,
+        null);
+  }
+
+  /** A model of the layer graph {@code layers} for H×W images of {@code channels} channels. */
+  public static ModelSpec graph(
+      List<LayerSpec> layers, int inputHeight, int inputWidth, int channels, int numClasses) {
+    return new ModelSpec(
+        Architecture.GRAPH,
+        null,
+        null,
+        false,
+        inputHeight,
+        inputWidth,
+        numClasses,
+        channels,
+        layers);
+  }
+
+  /** A preset architecture for H×W images of {@code channels} channels. */
+  public static ModelSpec preset(
+      Architecture architecture, int inputHeight, int inputWidth, int channels, int numClasses) {
+    return new ModelSpec(
+        architecture, null, null, false, inputHeight, inputWidth, numClasses, channels, null);
   }
 
   /** This spec for inputs of {@code channels} channels. */
@@ -87,7 +133,8 @@ public record ModelSpec(
         inputHeight,
         inputWidth,
         numClasses,
-        channels);
+        channels,
+        layers);
   }
 
   /** The default small CNN: conv32-conv64-dense128-dense10 on 28×28 inputs. */
@@ -100,16 +147,54 @@ public record ModelSpec(
     return new ModelSpec(Architecture.MLP, null, null, false, null, null, null);
   }
 
-  /** Number of weight layers (conv + hidden dense + output), i.e. of quantized layers. */
+  /**
+   * The layers this spec stands for: the preset's graph, or {@code layers}. Check {@link
+   * #violations()} before building them.
+   */
+  public List<LayerSpec> layerSpecs() {
+    return ModelPresets.layers(this);
+  }
+
+  /** The checked layer graph; the spec must be valid. */
+  public LayerGraph graph() {
+    return LayerGraph.of(this);
+  }
+
+  /**
+   * Number of weight layers (conv2d and dense, output included), i.e. of quantized layers; counted
+   * from the layer specs, so also for a spec with violations.
+   */
   public int layerCount() {
-    return convChannels.size() + denseUnits.size() + 1;
+    int n = 0;
+    for (LayerSpec l : layerSpecs()) {
+      n += l != null && l.kind() != null && l.kind().weighted() ? 1 : 0;
+    }
+    return n;
   }
 
   /** Every problem with this spec, each naming the field and the bad value; empty when valid. */
   public List<String> violations() {
     List<String> out = new ArrayList<>();
+    boolean preset = architecture == Architecture.CNN || architecture == Architecture.MLP;
     if (architecture == Architecture.MLP && !convChannels.isEmpty()) {
       out.add("model.convChannels: must be empty for an MLP, got " + convChannels);
+    }
+    if (!preset) {
+      String arch = architecture.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+      if (!convChannels.isEmpty() || !denseUnits.isEmpty() || batchNorm) {
+        out.add(
+            "model: convChannels, denseUnits and batchNorm apply to cnn and mlp only, not to "
+                + arch
+                + " (its layers are fixed or given as model.layers)");
+      }
+    }
+    if (architecture == Architecture.GRAPH && layers == null) {
+      out.add("model.layers: required for architecture graph");
+    }
+    if (architecture != Architecture.GRAPH && layers != null) {
+      out.add(
+          "model.layers: only for architecture graph (or none), got "
+              + architecture.name().toLowerCase(java.util.Locale.ROOT));
     }
     for (int i = 0; i < convChannels.size(); i++) {
       if (convChannels.get(i) == null || convChannels.get(i) < 1 || convChannels.get(i) > 1024) {
@@ -121,35 +206,46 @@ public record ModelSpec(
         out.add("model.denseUnits[" + i + "]: must be in 1..65536, got " + denseUnits.get(i));
       }
     }
-    if (convChannels.size() > MAX_POOLED_LAYERS) {
-      // Each conv layer halves the input; beyond this, 1 << n no longer fits an int.
-      out.add(
-          "model.convChannels: at most "
-              + MAX_POOLED_LAYERS
-              + " conv layers (each halves the input with a 2x2 pool), got "
-              + convChannels.size());
-    } else {
-      int pooled = 1 << convChannels.size();
-      if (inputHeight < pooled || inputHeight % pooled != 0) {
+    if (inputHeight < 1 || inputHeight > MAX_IMAGE_SIZE) {
+      out.add("model.inputHeight: must be in 1.." + MAX_IMAGE_SIZE + ", got " + inputHeight);
+    }
+    if (inputWidth < 1 || inputWidth > MAX_IMAGE_SIZE) {
+      out.add("model.inputWidth: must be in 1.." + MAX_IMAGE_SIZE + ", got " + inputWidth);
+    }
+    if (architecture == Architecture.CNN) {
+      if (convChannels.size() > MAX_POOLED_LAYERS) {
+        // Each conv layer halves the input; beyond this, 1 << n no longer fits an int.
         out.add(
-            "model.inputHeight: must be a positive multiple of "
-                + pooled
-                + " (one 2x2 pool per conv layer), got "
-                + inputHeight);
-      }
-      if (inputWidth < pooled || inputWidth % pooled != 0) {
-        out.add(
-            "model.inputWidth: must be a positive multiple of "
-                + pooled
-                + " (one 2x2 pool per conv layer), got "
-                + inputWidth);
+            "model.convChannels: at most "
+                + MAX_POOLED_LAYERS
+                + " conv layers (each halves the input with a 2x2 pool), got "
+                + convChannels.size());
+      } else {
+        int pooled = 1 << convChannels.size();
+        if (inputHeight < pooled || inputHeight % pooled != 0) {
+          out.add(
+              "model.inputHeight: must be a positive multiple of "
+                  + pooled
+                  + " (one 2x2 pool per conv layer), got "
+                  + inputHeight);
+        }
+        if (inputWidth < pooled || inputWidth % pooled != 0) {
+          out.add(
+              "model.inputWidth: must be a positive multiple of "
+                  + pooled
+                  + " (one 2x2 pool per conv layer), got "
+                  + inputWidth);
+        }
       }
     }
     if (inputChannels < 1 || inputChannels > 4) {
       out.add("model.inputChannels: must be in 1..4 (1 grayscale, 3 RGB), got " + inputChannels);
     }
-    if (numClasses < 2) {
-      out.add("model.numClasses: must be at least 2, got " + numClasses);
+    if (numClasses < 2 || numClasses > LayerGraph.MAX_UNITS) {
+      out.add("model.numClasses: must be in 2.." + LayerGraph.MAX_UNITS + ", got " + numClasses);
+    }
+    if (out.isEmpty()) {
+      out.addAll(LayerGraph.violations(this));
     }
     return out;
   }

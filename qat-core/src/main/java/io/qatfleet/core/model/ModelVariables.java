@@ -49,7 +49,7 @@ final class ModelVariables {
   /**
    * Creates, layer by layer, the kernel, bias, batch-norm parameters where the layer has batch
    * norm, and for a quantized graph the weight step sizes and the input step size (or PACT clipping
-   * value) of every layer after the first.
+   * value) of every layer that does not read the image.
    */
   ModelVariables(Ops tf, List<LayerShape> layers, ModelQuantization quantization) {
     for (LayerShape l : layers) {
@@ -63,7 +63,7 @@ final class ModelVariables {
       if (quantization != null) {
         LayerQuantSpec spec = quantization.layers().get(l.index());
         create(tf, l.name(W_SCALE), new long[] {spec.weights().scaleCount(l.kernelShape())});
-        if (l.index() > 0) {
+        if (!l.readsImage()) {
           String input = quantization.method() == QatMethod.LSQ_PACT ? IN_ALPHA : IN_SCALE;
           create(tf, l.name(input), new long[0]);
         }

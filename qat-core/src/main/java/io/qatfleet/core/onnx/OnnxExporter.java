@@ -340,7 +340,7 @@ public final class OnnxExporter {
    */
   private static int[] rowOrder(List<LayerShape> shapes, LayerShape s) {
     int[] order = new int[s.inChannels()];
-    if (!s.flattensInput(shapes)) {
+    if (s.conv() || s.index() == 0 || !shapes.get(s.index() - 1).conv()) {
       for (int r = 0; r < order.length; r++) {
         order[r] = r;
       }

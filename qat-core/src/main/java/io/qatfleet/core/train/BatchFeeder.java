@@ -19,6 +19,7 @@ import org.tensorflow.types.TFloat32;
 public final class BatchFeeder {
   private final Dataset data;
   private final ModelSpec model;
+  private final boolean flatInput;
   private final int pixels;
   private final int classes;
   private final float[] x;
@@ -28,6 +29,7 @@ public final class BatchFeeder {
   public BatchFeeder(Dataset data, ModelSpec model, int capacity) {
     this.data = data;
     this.model = model;
+    this.flatInput = model.graph().flatInput();
     this.pixels = model.inputHeight() * model.inputWidth() * model.inputChannels();
     this.classes = model.numClasses();
     this.x = new float[capacity * pixels];
@@ -69,7 +71,7 @@ public final class BatchFeeder {
 
   private TFloat32 imageTensor(int count) {
     Shape shape =
-        model.convChannels().isEmpty()
+        flatInput
             ? Shape.of(count, pixels)
             : Shape.of(count, model.inputHeight(), model.inputWidth(), model.inputChannels());
     return TFloat32.tensorOf(shape, DataBuffers.of(x, true, false).narrow((long) count * pixels));

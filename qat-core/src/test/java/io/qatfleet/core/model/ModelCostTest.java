@@ -16,7 +16,7 @@ class ModelCostTest {
 
   @Test
   void countsInputChannelsInTheFirstConv() {
-    ModelSpec rgb = new ModelSpec(Architecture.CNN, List.of(4), List.of(), false, 4, 4, 2, 3);
+    ModelSpec rgb = new ModelSpec(Architecture.CNN, List.of(4), List.of(), false, 4, 4, 2, 3, null);
     // conv 3x3x3x4 + 4 = 112; pooled 2x2x4 = 16 features, dense 16 x 2 + 2 = 34.
     assertThat(ModelCost.of(rgb).parameters()).isEqualTo(146L);
     // 2*108*4*4 = 3,456 for the conv; 2*16*2 = 64 for the dense layer.
@@ -50,12 +50,21 @@ class ModelCostTest {
   }
 
   @Test
-  void saturatesInsteadOfOverflowing() {
-    ModelSpec wide =
+  void refusesHugeImagesBeforeCostingAndCostsTheLargestValidLayerExactly() {
+    ModelSpec huge =
         new ModelSpec(Architecture.MLP, List.of(), List.of(65_536), false, 1 << 30, 1 << 30, 10);
+    assertThat(huge.violations())
+        .contains(
+            "model.inputHeight: must be in 1..1024, got 1073741824",
+            "model.inputWidth: must be in 1..1024, got 1073741824");
 
-    // 2^60 input pixels x 2^16 units = 2^76 weights: more than a long holds.
-    assertThat(ModelCost.of(wide).parameters()).isEqualTo(Long.MAX_VALUE);
-    assertThat(ModelCost.of(wide).flopsPerSample()).isEqualTo(Long.MAX_VALUE);
+    // 1024 x 1024 x 4 = 2^22 inputs (the activation cap) x 2^16 units: 2^38 weights, past an int.
+    ModelSpec widest =
+        new ModelSpec(Architecture.MLP, List.of(), List.of(65_536), false, 1024, 1024, 10, 4, null);
+    assertThat(widest.violations()).isEmpty();
+    long hidden = (1L << 38) + (1L << 16);
+    long output = (1L << 16) * 10 + 10;
+    assertThat(ModelCost.of(widest).parameters()).isEqualTo(hidden + output);
+    assertThat(ModelCost.of(widest).flopsPerSample()).isEqualTo(2 * ((1L << 38) + (1L << 16) * 10));
   }
 }
