@@ -186,8 +186,9 @@ final class ForwardPass {
       return tf.nn.conv2d(x, w, strides, "SAME");
     }
     if (l.padding() > 0) {
-      long p = l.padding();
-      x = tf.pad(x, tf.constant(new long[][] {{0, 0}, {p, p}, {p, p}, {0, 0}}), tf.constant(0f));
+      // int32 paddings: the C++ gradient of Pad slices with them against an int32 shape.
+      int p = l.padding();
+      x = tf.pad(x, tf.constant(new int[][] {{0, 0}, {p, p}, {p, p}, {0, 0}}), tf.constant(0f));
     }
     return tf.nn.conv2d(x, w, strides, "VALID");
   }
