@@ -391,7 +391,7 @@ public final class ChaosBench implements Callable<Integer> {
         "`%s`: %s %s on %s (%d training images), W%dA%d, %d float + %d QAT epochs, up to %d"
             + " rounds (qat-bench/src/main/resources%s)",
         job.name(),
-        job.model().architecture().name().toLowerCase(Locale.ROOT),
+        job.model().architecture().label(),
         job.model().convChannels(),
         job.data().dataset(),
         job.data().trainLimit(),

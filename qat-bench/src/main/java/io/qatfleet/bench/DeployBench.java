@@ -134,7 +134,7 @@ final class DeployBench implements Callable<Integer> {
                     + " writes (float32 weights; integer levels packed below 8 bits). ONNX Runtime"
                     + " %s, CPU provider, default threads, batches of %d.%n%n",
                 spec.data().dataset(),
-                spec.model().architecture().name().toLowerCase(Locale.ROOT),
+                spec.model().architecture().label(),
                 spec.data().trainLimit() == 0 ? "all" : spec.data().trainLimit(),
                 t.floatEpochs(),
                 t.qatEpochs(),

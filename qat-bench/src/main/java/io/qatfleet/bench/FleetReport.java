@@ -35,7 +35,7 @@ final class FleetReport {
         limit(d.trainLimit()),
         limit(d.testLimit()),
         d.calibrationSize(),
-        job.model().architecture().name().toLowerCase(Locale.ROOT),
+        job.model().architecture().label(),
         q.weightBits(),
         q.activationBits(),
         q.firstLastBits(),

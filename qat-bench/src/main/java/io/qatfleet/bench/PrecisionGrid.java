@@ -263,7 +263,7 @@ final class PrecisionGrid {
   }
 
   static String name(Architecture model) {
-    return model.name().toLowerCase(Locale.ROOT);
+    return model.label();
   }
 
   private static PrecisionRow row(

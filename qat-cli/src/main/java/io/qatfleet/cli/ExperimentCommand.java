@@ -42,7 +42,7 @@ final class ExperimentCommand implements Callable<Integer> {
   @Option(names = "--dataset", description = "fashion-mnist or mnist.")
   String dataset;
 
-  @Option(names = "--model", description = "cnn or mlp.")
+  @Option(names = "--model", description = "cnn, mlp, lenet5, resnet8 or mobilenet-tiny.")
   Architecture architecture;
 
   @Option(
@@ -105,7 +105,7 @@ final class ExperimentCommand implements Callable<Integer> {
             Locale.ROOT,
             "%n%s, %s, float %d epochs, QAT %d epochs, batch %d, seed %d, wall %.0f s%n%n%s",
             job.data().displayName(),
-            job.model().architecture().name().toLowerCase(Locale.ROOT),
+            job.model().architecture().label(),
             job.training().floatEpochs(),
             job.training().qatEpochs(),
             job.training().batchSize(),
@@ -139,7 +139,12 @@ final class ExperimentCommand implements Callable<Integer> {
     ModelSpec model =
         architecture == null
             ? base.model()
-            : new ModelSpec(architecture, null, null, null, null, null, null);
+            : ModelSpec.preset(
+                architecture,
+                base.model().inputHeight(),
+                base.model().inputWidth(),
+                base.model().inputChannels(),
+                base.model().numClasses());
     QuantizationSpec quantization = base.quantization().with(method, granularity);
     TrainingSpec t = base.training();
     TrainingSpec training =

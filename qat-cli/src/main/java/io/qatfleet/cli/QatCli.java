@@ -1,6 +1,7 @@
 package io.qatfleet.cli;
 
 import io.qatfleet.core.BuildInfo;
+import io.qatfleet.core.model.Architecture;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -60,11 +61,13 @@ public final class QatCli {
   }
 
   /**
-   * Runs {@code cli} on {@code args} as every {@code qat} command runs: enum values in any case, a
-   * failure printed as one {@code qat: <message>} line with exit code 1.
+   * Runs {@code cli} on {@code args} as every {@code qat} command runs: enum values in any case
+   * (architectures as written in job specs, {@code mobilenet-tiny}), a failure printed as one
+   * {@code qat: <message>} line with exit code 1.
    */
   public static int execute(CommandLine cli, String... args) {
     cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.registerConverter(Architecture.class, Architecture::parse);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("qat: " + e.getMessage());

@@ -1,6 +1,7 @@
 package io.qatfleet.core.model;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Locale;
 
 /** The model families qat-core can build: presets that expand to layer graphs, or a graph. */
 public enum Architecture {
@@ -19,5 +20,23 @@ public enum Architecture {
   MOBILENET_TINY,
   /** The spec's own {@code layers}. */
   @JsonProperty("graph")
-  GRAPH
+  GRAPH;
+
+  /** The name a user writes: {@code cnn}, {@code mobilenet-tiny}. */
+  public String label() {
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** The architecture labelled {@code text} (any case; '_' for '-' too). */
+  public static Architecture parse(String text) {
+    for (Architecture a : values()) {
+      if (a.label().equalsIgnoreCase(text.replace('_', '-'))) {
+        return a;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown architecture \""
+            + text
+            + "\", expected one of cnn, mlp, lenet5, resnet8, mobilenet-tiny, graph");
+  }
 }
