@@ -422,14 +422,15 @@ class FleetEndToEndIT {
   }
 
   /**
-   * Data by reference through the whole fleet: the image folder's job runs every stage to an
-   * approval; the validator reports the folder names as class names and evaluated the folder's test
+   * Your own model and data through the whole fleet: a ResNet-8 job on the image folder runs every
+   * stage (float training, QAT, projection with batch norm folded, the integer engine's residual
+   * adds, the ONNX export) to an approval; the validator reports the folder names as class names and evaluated the folder's test
    * split, the integer model is far above chance, and the approved checkpoint's provenance carries
    * the folder's digest and class names.
    */
   @Test
   @Order(9)
-  void approvesCnnTrainedOnImageFolderByReference() throws Exception {
+  void approvesResnet8TrainedOnImageFolderByReference() throws Exception {
     Path folder = probe.imageFolder();
     String digest = SourceDigest.of(folder);
     List<String> classes = RgbImageFolders.CLASS_NAMES;
@@ -460,7 +461,8 @@ class FleetEndToEndIT {
     double bar = Math.max(2 * chance, chance + 6 * sd);
     System.out.printf(
         Locale.ROOT,
-        "image folder by reference: float accuracy %.4f, integer %.4f, bar %.4f (chance %.2f)%n",
+        "resnet8 on an image folder by reference: float accuracy %.4f, integer %.4f, bar %.4f"
+            + " (chance %.2f)%n",
         validation.floatMetrics().get("accuracy"),
         validation.quantizedMetrics().get("accuracy"),
         bar,

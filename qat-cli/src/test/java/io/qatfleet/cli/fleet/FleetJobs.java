@@ -148,8 +148,9 @@ public final class FleetJobs {
   static final int FOLDER_TEST_PER_CLASS = 50;
 
   /**
-   * Data by reference: a CNN on three input channels, W8A8, one round, trained on the RGB image
-   * folder of {@link RgbImageFolders} ({@value #FOLDER_TRAIN_PER_CLASS} training and {@value
+   * Data by reference and a layer graph: a ResNet-8 (residual adds, stride-2 convs, projection
+   * shortcuts, batch norm) on three input channels, W8A8, one round, trained on the RGB image folder
+   * of {@link RgbImageFolders} ({@value #FOLDER_TRAIN_PER_CLASS} training and {@value
    * #FOLDER_TEST_PER_CLASS} test PNGs of each of its four classes), named by path and digest; every
    * stage reads it from the same file system. Placeholders: name, path (a JSON string), digest,
    * class count.
@@ -159,8 +160,7 @@ public final class FleetJobs {
       {"name": "%s",
        "data": {"source": {"format": "imageFolder", "path": %s, "sha256": "%s"},
                 "calibrationSize": 100},
-       "model": {"architecture": "cnn", "convChannels": [4, 8], "denseUnits": [16],
-                 "numClasses": %d, "inputChannels": 3},
+       "model": {"architecture": "resnet8", "numClasses": %d, "inputChannels": 3},
        "quantization": {"weightBits": 8, "activationBits": 8, "method": "lsq_pact"},
        "training": {"floatEpochs": 2, "qatEpochs": 1, "calibrationEpochs": 1, "batchSize": 32,
                     "learningRate": 0.002, "qatLearningRate": 0.0005, "seed": 13},
