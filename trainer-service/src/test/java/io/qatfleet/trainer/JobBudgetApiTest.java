@@ -136,6 +136,25 @@ class JobBudgetApiTest {
   }
 
   @Test
+  void rejectsLayerGraphsThatLoopOrRunLongNamingTheLayer() {
+    String loop =
+        "{\"name\": \"loop\", \"model\": {\"layers\": ["
+            + "{\"type\": \"conv2d\", \"filters\": 8, \"input\": \"later\"},"
+            + "{\"type\": \"relu\", \"name\": \"later\"}, {\"type\": \"flatten\"},"
+            + " {\"type\": \"dense\"}]}}";
+    String endless =
+        "{\"name\": \"endless\", \"model\": {\"layers\": ["
+            + String.join(",", Collections.nCopies(10_000, "{\"type\": \"relu\"}"))
+            + "]}}";
+
+    assertThat(violations(loop))
+        .containsExactly(
+            "model.layers[0] (conv2d0).input: \"later\" is not an earlier layer (a layer reads"
+                + " only earlier ones)");
+    assertThat(violations(endless)).contains("model.layers: at most 256 layers, got 10000");
+  }
+
+  @Test
   void rejectsBillionEpochsNamingEpochCap() {
     String body = "{\"name\": \"forever\", \"training\": {\"qatEpochs\": 1000000000}}";
 
