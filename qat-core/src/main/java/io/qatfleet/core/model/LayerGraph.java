@@ -146,6 +146,19 @@ public final class LayerGraph {
     throw new IllegalArgumentException("no weight layer " + index);
   }
 
+  /**
+   * How reports name weight layer {@code index}: {@code conv0}, {@code dense2}, {@code output3}
+   * (kind and index), followed by the layer's own name where the graph gives it one ({@code conv3
+   * b1_conv1}).
+   */
+  public String label(int index) {
+    Node n = nodeOf(index);
+    LayerShape l = n.layer();
+    String kind = l.conv() ? "conv" : (l.hidden() ? "dense" : "output");
+    boolean named = !n.name().equals(defaultName(n.kind().json(), n.position()));
+    return kind + index + (named ? " " + n.name() : "");
+  }
+
   /** The node whose value the network outputs (the logits). */
   public Node output() {
     return nodes.get(nodes.size() - 1);
@@ -288,7 +301,11 @@ public final class LayerGraph {
   }
 
   private static String defaultName(LayerSpec s, int position) {
-    return (s.type() == null ? "layer" : s.type()) + position;
+    return defaultName(s.type() == null ? "layer" : s.type(), position);
+  }
+
+  private static String defaultName(String type, int position) {
+    return type + position;
   }
 
   /** Position of the layer named {@code ref} (null: the previous one; "image": -1); < -1 if bad. */

@@ -70,10 +70,9 @@ public final class Sensitivity {
     try (ModelGraph g = ModelGraph.build(config, state)) {
       quantized = reference(g.score(data, samples), data);
     }
-    LayerShape shape = LayerShape.of(model).get(layer);
     return new LayerSensitivity(
         layer,
-        name(shape, model.layerCount()),
+        model.graph().label(layer),
         quantization.layers().get(layer).weights().bits(),
         reference.accuracy() - quantized.accuracy(),
         quantized.meanLoss() - reference.meanLoss());
@@ -106,12 +105,6 @@ public final class Sensitivity {
       }
     }
     return out;
-  }
-
-  /** {@code conv0}, {@code dense2}, {@code output3}: kind and index. */
-  public static String name(LayerShape l, int layerCount) {
-    String kind = l.conv() ? "conv" : (l.index() == layerCount - 1 ? "output" : "dense");
-    return kind + l.index();
   }
 
   private static Reference reference(ModelGraph.Scores scores, Dataset data) {
