@@ -30,12 +30,9 @@ public final class PrecisionCost {
     List<Layer> out = new ArrayList<>();
     int n = model.layerCount();
     for (LayerShape l : LayerShape.of(model)) {
-      long weights =
-          (long) l.kernelShape()[0]
-              * l.kernelShape()[1]
-              * (l.conv() ? l.kernelShape()[2] * l.kernelShape()[3] : 1);
-      // SAME padding, stride 1: one kernel application per input position.
-      long macs = l.conv() ? weights * l.height() * l.width() : weights;
+      long weights = (long) l.fanIn() * l.outChannels();
+      // One kernel application per output position (stride and padding decide how many).
+      long macs = l.conv() ? weights * l.outHeight() * l.outWidth() : weights;
       out.add(new Layer(weights, l.outChannels(), macs, quantization.inputBits(l.index(), n)));
     }
     return new PrecisionCost(out);
