@@ -176,11 +176,12 @@ public record ModelSpec(
   public List<String> violations() {
     List<String> out = new ArrayList<>();
     boolean preset = architecture == Architecture.CNN || architecture == Architecture.MLP;
+    // As the JSON writes it ("mobilenet-tiny"), not as the enum spells it.
+    String arch = architecture.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     if (architecture == Architecture.MLP && !convChannels.isEmpty()) {
       out.add("model.convChannels: must be empty for an MLP, got " + convChannels);
     }
     if (!preset) {
-      String arch = architecture.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
       if (!convChannels.isEmpty() || !denseUnits.isEmpty() || batchNorm) {
         out.add(
             "model: convChannels, denseUnits and batchNorm apply to cnn and mlp only, not to "
@@ -192,9 +193,7 @@ public record ModelSpec(
       out.add("model.layers: required for architecture graph");
     }
     if (architecture != Architecture.GRAPH && layers != null) {
-      out.add(
-          "model.layers: only for architecture graph (or none), got "
-              + architecture.name().toLowerCase(java.util.Locale.ROOT));
+      out.add("model.layers: only for architecture graph (or none), got " + arch);
     }
     for (int i = 0; i < convChannels.size(); i++) {
       if (convChannels.get(i) == null || convChannels.get(i) < 1 || convChannels.get(i) > 1024) {
