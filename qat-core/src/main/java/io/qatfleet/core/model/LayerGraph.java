@@ -300,8 +300,12 @@ public final class LayerGraph {
     return new LayerGraph(image, finalNodes, marked);
   }
 
+  /**
+   * The type and position ("conv2d3"); "layer3" for an unknown type, whose text (reported on its
+   * own) may not make a valid name.
+   */
   private static String defaultName(LayerSpec s, int position) {
-    return defaultName(s.type() == null ? "layer" : s.type(), position);
+    return defaultName(s.kind() == null ? "layer" : s.kind().json(), position);
   }
 
   private static String defaultName(String type, int position) {
