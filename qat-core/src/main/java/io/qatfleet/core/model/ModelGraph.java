@@ -301,6 +301,22 @@ public final class ModelGraph implements AutoCloseable {
     return out;
   }
 
+  /** Test hook: {@link #trainStep}'s loss on a batch, then its gradient per named variable. */
+  List<float[]> lossAndGradients(TFloat32 xs, TFloat32 ys, List<String> names) {
+    Output<?>[] wrt = names.stream().map(n -> variables.named(n).asOutput()).toArray(Output[]::new);
+    Session.Runner runner = session.runner().feed(images, xs).feed(labels, ys).fetch(loss);
+    for (Output<?> g : wrt.length == 0 ? wrt : graph.addGradients(loss.asOutput(), wrt)) {
+      runner.fetch(g);
+    }
+    List<float[]> out = new ArrayList<>();
+    try (Result result = runner.run()) {
+      for (int i = 0; i <= wrt.length; i++) {
+        out.add(toArray((TFloat32) result.get(i)));
+      }
+    }
+    return out;
+  }
+
   // ---------------------------------------------------------------- training steps
 
   /** Whether this graph has an optimizer: its config trains at least one of its variables. */

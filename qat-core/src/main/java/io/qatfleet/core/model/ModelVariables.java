@@ -92,6 +92,16 @@ final class ModelVariables {
     return variables.get(l.name(kind));
   }
 
+  /** The variable named {@code name} ({@code layer0.kernel}), for tests. */
+  Variable<TFloat32> named(String name) {
+    Variable<TFloat32> v = variables.get(name);
+    if (v == null) {
+      throw new IllegalArgumentException(
+          "no variable " + name + "; present: " + variables.keySet());
+    }
+    return v;
+  }
+
   /** Whether {@code name} is a step size or clipping value, held as its logarithm. */
   static boolean isQuantParameter(String name) {
     String kind = name.substring(name.indexOf('.') + 1);
