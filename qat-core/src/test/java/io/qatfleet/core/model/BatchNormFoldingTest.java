@@ -122,4 +122,77 @@ class BatchNormFoldingTest {
     assertThat(seen).hasSize(1);
     return seen.get(0);
   }
+
+  /**
+   * A depthwise 3×3 conv over the 2 channels of a 4×4 image, batch norm, the logits. The depthwise
+   * kernel is [3, 3, 1, 2]: entry i belongs to output channel i % 2, and folding scales each
+   * channel by its own f = γ/sqrt(σ²+ε): with the values above, f = [3, 0.25].
+   */
+  private static final ModelSpec DEPTHWISE =
+      ModelSpec.graph(
+          List.of(
+              LayerSpec.depthwise("dw", 2, 1),
+              LayerSpec.of("batchNorm"),
+              LayerSpec.of("flatten"),
+              LayerSpec.of("dense")),
+          4,
+          4,
+          2,
+          2);
+
+  @Test
+  void foldsBatchNormIntoDepthwiseKernelPerChannel() {
+    float[] kernel = new float[18];
+    for (int i = 0; i < kernel.length; i++) {
+      kernel[i] = (i % 3 - 1) * 0.05f * (i + 1);
+    }
+    float[] bias = {0.1f, 0.7f};
+    float[] gamma = {1.5f, 0.5f};
+    float[] beta = {0.5f, -0.2f};
+    float[] mean = {0.2f, 0.3f};
+    float[] variance = {0.249f, 3.999f};
+    float[] dense = new float[32 * 2];
+    for (int i = 0; i < dense.length; i++) {
+      dense[i] = 0.01f * (i % 7 - 3);
+    }
+    ModelState state =
+        new ModelState(Map.of())
+            .with("layer0.kernel", new long[] {3, 3, 1, 2}, kernel)
+            .with("layer0.bias", new long[] {2}, bias)
+            .with("layer0.bn_gamma", new long[] {2}, gamma)
+            .with("layer0.bn_beta", new long[] {2}, beta)
+            .with("layer0.bn_mean", new long[] {2}, mean)
+            .with("layer0.bn_var", new long[] {2}, variance)
+            .with("layer1.kernel", new long[] {32, 2}, dense)
+            .with("layer1.bias", new long[] {2}, new float[] {0.05f, -0.05f})
+            .with("layer0.w_scale", new long[] {2}, new float[] {0.01f, 0.01f})
+            .with("layer1.w_scale", new long[] {2}, new float[] {0.01f, 0.01f})
+            .with("layer1.in_scale", new long[0], new float[] {0.01f});
+    ModelQuantization w8a8 =
+        ModelQuantization.of(QuantizationSpec.of(8, 8, QatMethod.LSQ), DEPTHWISE.layerCount());
+    LayerShape dw = DEPTHWISE.graph().layers().get(0);
+    assertThat(dw.depthwise()).isTrue();
+    assertThat(dw.batchNorm()).isTrue();
+
+    float[] expectedKernel = new float[kernel.length];
+    for (int i = 0; i < kernel.length; i++) {
+      int c = i % 2;
+      expectedKernel[i] =
+          (float) (kernel[i] * gamma[c] / Math.sqrt(variance[c] + (double) ModelGraph.BN_EPSILON));
+    }
+    float[] expectedBias = new float[2];
+    for (int c = 0; c < 2; c++) {
+      double f = gamma[c] / Math.sqrt(variance[c] + (double) ModelGraph.BN_EPSILON);
+      expectedBias[c] = (float) (beta[c] + (bias[c] - mean[c]) * f);
+    }
+    // By hand: f = [3, 0.25], b' = [0.5 + (0.1 - 0.2)·3, -0.2 + (0.7 - 0.3)·0.25] = [0.2, -0.1].
+    assertThat(expectedBias).containsExactly(new float[] {0.2f, -0.1f}, within(TOLERANCE));
+    try (ModelGraph g = ModelGraph.build(ModelGraph.Config.inference(DEPTHWISE, w8a8), state)) {
+      List<float[]> weights = g.effectiveWeights();
+      assertThat(weights.get(0)).containsExactly(expectedKernel, within(TOLERANCE));
+      assertThat(weights.get(1)).containsExactly(expectedBias, within(TOLERANCE));
+      // The logits layer has no batch norm: as loaded.
+      assertThat(weights.get(2)).containsExactly(dense);
+    }
+  }
 }
