@@ -653,7 +653,7 @@ class LayerGraphTest {
     JobSpec spec = job("{'layers': " + layers + "}");
     assertThat(spec.model().violations())
         .containsExactly("model.layers: at most 256 layers, got 10000");
-    assertThat(spec.violations()).contains("model.layers: at most 256 layers, got 10000");
+    assertThat(spec.violations()).containsExactly("model.layers: at most 256 layers, got 10000");
     assertThatThrownBy(spec.model()::graph)
         .hasMessage("model: model.layers: at most 256 layers, got 10000");
   }
