@@ -176,8 +176,7 @@ public record ModelSpec(
   public List<String> violations() {
     List<String> out = new ArrayList<>();
     boolean preset = architecture == Architecture.CNN || architecture == Architecture.MLP;
-    // As the JSON writes it ("mobilenet-tiny"), not as the enum spells it.
-    String arch = architecture.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    String arch = architecture.label(); // as JSON writes it: mobilenet-tiny, not mobilenet_tiny
     if (architecture == Architecture.MLP && !convChannels.isEmpty()) {
       out.add("model.convChannels: must be empty for an MLP, got " + convChannels);
     }
