@@ -195,4 +195,100 @@ class BatchNormFoldingTest {
       assertThat(weights.get(2)).containsExactly(dense);
     }
   }
+
+  /**
+   * The depthwise layer's output as the next layer sees it, against a depthwise convolution written
+   * out here (each output channel sums its own input channel only; zero padding 1), then batch norm
+   * with the moving statistics. γ = 1 and σ² + ε = 0.25 and 4 give f = [2, 0.5]; kernel entries are
+   * hundredths, so the folded kernel lies on the per-channel weight grids of steps 0.02 and 0.005,
+   * and the folded bias β + (b − μ)·f = β (b = μ) on the accumulator grids of steps 0.02/255 and
+   * 0.005/255: the quantized graph must compute what the float graph computes.
+   */
+  @Test
+  void foldedDepthwiseLayerComputesPerChannelConvolutionThenBatchNorm() {
+    float[] kernel = new float[18];
+    for (int i = 0; i < kernel.length; i++) {
+      kernel[i] = 0.01f * ((i * 7) % 11 - 5);
+    }
+    float[] mean = {0.1f, -0.3f};
+    float[] variance = {0.249f, 3.999f};
+    float[] beta = {0.2f, -0.1f};
+    float[] f = {2f, 0.5f};
+    ModelState state =
+        new ModelState(Map.of())
+            .with("layer0.kernel", new long[] {3, 3, 1, 2}, kernel)
+            .with("layer0.bias", new long[] {2}, mean)
+            .with("layer0.bn_gamma", new long[] {2}, new float[] {1f, 1f})
+            .with("layer0.bn_beta", new long[] {2}, beta)
+            .with("layer0.bn_mean", new long[] {2}, mean)
+            .with("layer0.bn_var", new long[] {2}, variance)
+            .with("layer1.kernel", new long[] {32, 2}, new float[64])
+            .with("layer1.bias", new long[] {2}, new float[2])
+            .with("layer0.w_scale", new long[] {2}, new float[] {0.02f, 0.005f})
+            .with("layer1.w_scale", new long[] {2}, new float[] {0.01f, 0.01f})
+            .with("layer1.in_scale", new long[0], new float[] {0.01f});
+    // Two 4×4 images of two channels, HWC bytes.
+    byte[] pixels = new byte[2 * 4 * 4 * 2];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = (byte) ((i * 37 + 11) % 256);
+    }
+    Dataset images = new Dataset("hand", 4, 4, 2, 2, pixels, new byte[] {0, 1});
+
+    // By hand, in double: out[y][x][c] = Σ k[dy][dx][c] · in[y+dy−1][x+dx−1][c] (zero outside),
+    // then (out + b − μ)·f + β with b = μ.
+    float[] expected = new float[2 * 4 * 4 * 2];
+    for (int n = 0; n < 2; n++) {
+      for (int y = 0; y < 4; y++) {
+        for (int x = 0; x < 4; x++) {
+          for (int c = 0; c < 2; c++) {
+            double sum = 0;
+            for (int dy = 0; dy < 3; dy++) {
+              for (int dx = 0; dx < 3; dx++) {
+                int iy = y + dy - 1;
+                int ix = x + dx - 1;
+                if (iy >= 0 && iy < 4 && ix >= 0 && ix < 4) {
+                  double in = (pixels[((n * 4 + iy) * 4 + ix) * 2 + c] & 0xff) / 255.0;
+                  sum += kernel[(dy * 3 + dx) * 2 + c] * in;
+                }
+              }
+            }
+            expected[((n * 4 + y) * 4 + x) * 2 + c] = (float) (sum * f[c] + beta[c]);
+          }
+        }
+      }
+    }
+    ModelQuantization w8a8 =
+        ModelQuantization.of(QuantizationSpec.of(8, 8, QatMethod.LSQ), DEPTHWISE.layerCount());
+    for (ModelQuantization q : Arrays.asList(null, w8a8)) {
+      try (ModelGraph g = ModelGraph.build(ModelGraph.Config.inference(DEPTHWISE, q), state)) {
+        assertThat(layerOneInput(g, images))
+            .as(q == null ? "float graph" : "quantized graph")
+            .containsExactly(expected, within(TOLERANCE));
+      }
+    }
+  }
+
+  private static float[] layerOneInput(ModelGraph g, Dataset data) {
+    List<float[]> seen = new ArrayList<>();
+    RangeObserver capture =
+        new RangeObserver() {
+          @Override
+          public void observe(float[] values, int from, int to) {
+            seen.add(Arrays.copyOfRange(values, from, to));
+          }
+
+          @Override
+          public float scale() {
+            return 1f;
+          }
+
+          @Override
+          public int zeroPoint() {
+            return 0;
+          }
+        };
+    g.observeLayerInputs(data, data.size(), Arrays.asList(null, capture));
+    assertThat(seen).hasSize(1);
+    return seen.get(0);
+  }
 }
