@@ -37,6 +37,23 @@ class JobSpecTest {
   }
 
   @Test
+  void refusesFractionsAndStringsForNumbersInsteadOfGuessing() {
+    String fraction = "{\"model\": {\"layers\": [{\"type\": \"dense\", \"units\": 4.7}]}}";
+    String text = "{\"training\": {\"floatEpochs\": \"4\"}}";
+    String rate = "{\"training\": {\"learningRate\": \"0.1\"}}";
+
+    assertThatThrownBy(() -> JobSpec.fromJson(fraction))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("model.layers[0].units: Cannot coerce");
+    assertThatThrownBy(() -> JobSpec.fromJson(text))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("training.floatEpochs: ");
+    assertThatThrownBy(() -> JobSpec.fromJson(rate))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("training.learningRate: ");
+  }
+
+  @Test
   void namesEveryBadFieldAtOnce() {
     JobSpec spec =
         JobSpec.fromJson(

@@ -67,4 +67,27 @@ class ModelCostTest {
     assertThat(ModelCost.of(widest).parameters()).isEqualTo(hidden + output);
     assertThat(ModelCost.of(widest).flopsPerSample()).isEqualTo(2 * ((1L << 38) + (1L << 16) * 10));
   }
+
+  @Test
+  void budgetsADepthwiseConvAsTheBlockDiagonalConvTheTrainerRuns() {
+    // 1x1 conv to 64 channels on 8x8, depthwise 3x3 over the 64, pooled, logits.
+    ModelSpec spec =
+        ModelSpec.graph(
+            List.of(
+                LayerSpec.conv("pw", 64, 1, 1, 0),
+                LayerSpec.depthwise("dw", 64, 1),
+                LayerSpec.of("globalAvgPool"),
+                LayerSpec.dense(10)),
+            8,
+            8,
+            1,
+            10);
+    assertThat(spec.violations()).isEmpty();
+
+    long pointwise = 2L * 64 * 64; // 64 weights, 64 positions
+    long depthwise = 2L * (9 * 64) * 64 * 64; // 9·64 weights, 64 times that computed, 64 positions
+    long dense = 2L * 64 * 10;
+    assertThat(ModelCost.of(spec).flopsPerSample()).isEqualTo(pointwise + depthwise + dense);
+    assertThat(ModelCost.of(spec).parameters()).isEqualTo(64 + 64 + 9 * 64 + 64 + 640 + 10);
+  }
 }
