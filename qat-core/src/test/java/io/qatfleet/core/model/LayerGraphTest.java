@@ -680,7 +680,9 @@ class LayerGraphTest {
   void refusesUnknownLayerFieldAsInvalidJson() {
     assertThatThrownBy(() -> violations("[{'type': 'flatten', 'channels': 3}, {'type': 'dense'}]"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("job spec is not valid JSON: Unrecognized field \"channels\"");
+        .hasMessageStartingWith(
+            "job spec is not valid JSON: model.layers[0].channels: Unrecognized field"
+                + " \"channels\"");
   }
 
   @Test
