@@ -38,6 +38,17 @@ public record FixedPointMultiplier(int m0, int shift) {
     return (int) ((product + (1L << (total - 1))) >> total);
   }
 
+  /**
+   * {@code round(value·M)}, ties rounded up, saturated to the int32 range (for multipliers above 1,
+   * where the product may not fit).
+   */
+  public int applySaturating(int value) {
+    int total = 31 + shift;
+    long product = (long) value * m0;
+    long q = (product + (1L << (total - 1))) >> total;
+    return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, q));
+  }
+
   public double value() {
     return m0 / (double) ONE_Q31 * Math.scalb(1.0, -shift);
   }

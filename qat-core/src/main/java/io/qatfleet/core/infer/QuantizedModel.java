@@ -1,13 +1,15 @@
 package io.qatfleet.core.infer;
 
 import io.qatfleet.core.checkpoint.PackedLevels;
+import io.qatfleet.core.model.LayerShape;
 import io.qatfleet.core.model.ModelSpec;
 import io.qatfleet.core.quant.QuantSpec;
 import java.util.List;
 
 /**
- * An integer model: what the quantizer produces by projection and the validator runs. Layer 0's
- * input is the raw pixel byte (step 1/255).
+ * An integer model: what the quantizer produces by projection and the validator runs. One {@link
+ * QuantizedLayer} per weight layer of the spec's {@link io.qatfleet.core.model.LayerGraph}, in
+ * order; a layer that reads the image takes the raw pixel bytes (step 1/255).
  */
 public record QuantizedModel(ModelSpec spec, List<QuantizedLayer> layers) {
   public QuantizedModel {
@@ -15,6 +17,18 @@ public record QuantizedModel(ModelSpec spec, List<QuantizedLayer> layers) {
     if (layers.size() != spec.layerCount()) {
       throw new IllegalArgumentException(
           "layers: " + layers.size() + " for a model of " + spec.layerCount() + " layers");
+    }
+    List<LayerShape> shapes = spec.graph().layers();
+    for (int i = 0; i < layers.size(); i++) {
+      if (!layers.get(i).shape().equals(shapes.get(i))) {
+        throw new IllegalArgumentException(
+            "layers["
+                + i
+                + "]: shape "
+                + layers.get(i).shape()
+                + " is not the model's weight layer "
+                + shapes.get(i));
+      }
     }
   }
 

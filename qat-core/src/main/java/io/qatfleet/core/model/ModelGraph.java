@@ -451,19 +451,35 @@ public final class ModelGraph implements AutoCloseable {
         Math.min(maxSamples, data.size()),
         (from, xs, count) -> {
           Session.Runner runner = session.runner().feed(images, xs);
-          List<Integer> fetched = new ArrayList<>();
+          // Layers reading the same value (e.g. a residual block's conv and its shortcut) share
+          // one fetch: a run may not fetch one output twice.
+          List<Operand<TFloat32>> fetched = new ArrayList<>();
+          int[] slot = new int[layers.size()];
           for (int i = 0; i < layers.size(); i++) {
+            slot[i] = -1;
             if (observers.get(i) != null) {
-              runner.fetch(forward.layerInputs().get(i));
-              fetched.add(i);
+              Operand<TFloat32> input = forward.layerInputs().get(i);
+              int k = fetched.indexOf(input);
+              if (k < 0) {
+                k = fetched.size();
+                fetched.add(input);
+                runner.fetch(input);
+              }
+              slot[i] = k;
             }
           }
           if (fetched.isEmpty()) {
             return;
           }
           try (Result result = runner.run()) {
-            for (int k = 0; k < fetched.size(); k++) {
-              observers.get(fetched.get(k)).observe(toArray((TFloat32) result.get(k)));
+            float[][] values = new float[fetched.size()][];
+            for (int i = 0; i < layers.size(); i++) {
+              if (slot[i] >= 0) {
+                if (values[slot[i]] == null) {
+                  values[slot[i]] = toArray((TFloat32) result.get(slot[i]));
+                }
+                observers.get(i).observe(values[slot[i]]);
+              }
             }
           }
         });

@@ -121,7 +121,7 @@ public final class QatPipeline {
     List<RangeObserver> observers = new ArrayList<>();
     for (LayerShape l : layers) {
       observers.add(
-          l.index() == 0
+          l.readsImage()
               ? null
               : RangeObservers.create(
                   qs.activationObserver(),
@@ -150,7 +150,7 @@ public final class QatPipeline {
                 qs.weightObserver(), spec.weights(), kernel, channels, qs.percentile());
       }
       out = out.with(l.name(ModelGraph.W_SCALE), new long[] {channels}, scales);
-      if (l.index() > 0) {
+      if (!l.readsImage()) {
         float s = observers.get(l.index()).scale();
         if (quantization().method() == QatMethod.LSQ_PACT) {
           out =
@@ -177,7 +177,7 @@ public final class QatPipeline {
       LayerQuantSpec was = old.layers().get(l.index());
       LayerQuantSpec now = quantization().layers().get(l.index());
       out = rescale(out, l.name(ModelGraph.W_SCALE), was.weights().qp(), now.weights().qp());
-      if (l.index() > 0 && quantization().method() != QatMethod.LSQ_PACT) {
+      if (!l.readsImage() && quantization().method() != QatMethod.LSQ_PACT) {
         out = rescale(out, l.name(ModelGraph.IN_SCALE), was.input().qp(), now.input().qp());
       }
     }
@@ -197,7 +197,9 @@ public final class QatPipeline {
 
   /**
    * The kernel the quantized graph will quantize: with batch norm, scaled by {@code γ/sqrt(σ²+ε)}
-   * per output channel (computed here in Java: this only seeds the step sizes).
+   * per output channel, the kernel's last axis for every layer kind (HWIO conv kernels, depthwise
+   * {@code [k, k, 1, C]}, dense {@code [in, out]}); computed here in Java: this only seeds the step
+   * sizes.
    */
   private static float[] foldedKernel(LayerShape l, ModelState state, float[] kernel) {
     if (!l.batchNorm()) {
@@ -311,8 +313,9 @@ public final class QatPipeline {
   }
 
   /**
-   * Projects the weights onto the integer grid: int8 levels per layer (batch norm folded), int32
-   * biases at the accumulator scale, and the activation step sizes.
+   * Projects the weights onto the integer grid: int8 levels per weight layer of the graph (batch
+   * norm folded), int32 biases at the accumulator scale {@code s_in·s_w}, and the step size of each
+   * layer's input (the pixel step 1/255 for a layer that reads the image).
    */
   public QuantizedModel project(ModelState state) {
     List<float[]> weights;
@@ -339,7 +342,7 @@ public final class QatPipeline {
   }
 
   private float inputScale(LayerShape l, QuantSpec input, ModelState state) {
-    if (l.index() == 0) {
+    if (l.readsImage()) {
       return ModelGraph.PIXEL_STEP;
     }
     if (quantization().method() == QatMethod.LSQ_PACT) {

@@ -33,7 +33,10 @@ public final class PrecisionCost {
       long weights = (long) l.fanIn() * l.outChannels();
       // One kernel application per output position (stride and padding decide how many).
       long macs = l.conv() ? weights * l.outHeight() * l.outWidth() : weights;
-      out.add(new Layer(weights, l.outChannels(), macs, quantization.inputBits(l.index(), n)));
+      // A layer that reads the image multiplies pixel bytes, whatever its index.
+      int inputBits =
+          l.readsImage() ? QuantizationSpec.INPUT_BITS : quantization.inputBits(l.index(), n);
+      out.add(new Layer(weights, l.outChannels(), macs, inputBits));
     }
     return new PrecisionCost(out);
   }
