@@ -53,6 +53,7 @@ public final class IntegerEngine {
   private final List<Node> nodes;
   private final Step[] steps;
   private final int[] lastReader;
+  private final double[][] scales;
   private final double[] logitScales;
   private final int imageElements;
 
@@ -68,7 +69,7 @@ public final class IntegerEngine {
     this.imageElements = graph.imageShape().elements();
     double[] imageScales = new double[model.spec().inputChannels()];
     Arrays.fill(imageScales, ModelGraph.PIXEL_STEP);
-    double[][] scales = new double[nodes.size()][];
+    scales = new double[nodes.size()][];
     long[] bounds = new long[nodes.size()];
     steps = new Step[nodes.size()];
     lastReader = new int[nodes.size()];
@@ -231,16 +232,45 @@ public final class IntegerEngine {
     }
   }
 
+  /**
+   * Every node's int32 value for sample {@code index}, by node position (for tests: the integers a
+   * hand-worked case expects).
+   */
+  int[][] trace(Dataset data, int index) {
+    checkInput(data);
+    int[][] values = new int[nodes.size()][];
+    run(data.subset(new int[] {index}).pixels(), 0, values, false);
+    return values;
+  }
+
+  /** The step size of each channel of node {@code position}'s value. */
+  double[] scales(int position) {
+    return scales[position].clone();
+  }
+
   private float[] logits(byte[] raw, int offset) {
+    int[][] values = new int[nodes.size()][];
+    run(raw, offset, values, true);
+    int[] acc = values[nodes.size() - 1];
+    float[] logits = new float[acc.length];
+    for (int c = 0; c < acc.length; c++) {
+      logits[c] = (float) (acc[c] * logitScales[c]);
+    }
+    return logits;
+  }
+
+  private void run(byte[] raw, int offset, int[][] values, boolean free) {
     int[] image = new int[imageElements];
     for (int p = 0; p < imageElements; p++) {
       image[p] = raw[offset + p] & 0xff;
     }
-    int[][] values = new int[nodes.size()][];
     for (Node n : nodes) {
       int[] x = n.input() < 0 ? image : values[n.input()];
       int[] y = n.other() < 0 ? image : values[n.other()];
       values[n.position()] = steps[n.position()].apply(x, y);
+      if (!free) {
+        continue;
+      }
       // Free what no later node reads (the output is never read).
       if (n.input() >= 0 && lastReader[n.input()] == n.position()) {
         values[n.input()] = null;
@@ -251,12 +281,6 @@ public final class IntegerEngine {
         values[n.other()] = null;
       }
     }
-    int[] acc = values[nodes.size() - 1];
-    float[] logits = new float[acc.length];
-    for (int c = 0; c < acc.length; c++) {
-      logits[c] = (float) (acc[c] * logitScales[c]);
-    }
-    return logits;
   }
 
   // ---------------------------------------------------------------- weight layers
