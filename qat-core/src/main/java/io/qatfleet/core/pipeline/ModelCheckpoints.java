@@ -27,8 +27,9 @@ import java.util.Map;
 /**
  * Converts models to and from {@link Checkpoint}s. A float checkpoint holds the {@link ModelState}
  * (float shadow weights, and step sizes once quantization has started). A quantized checkpoint
- * holds the integer model: per layer {@code weight_q} (the weight levels), {@code weight_scale},
- * {@code bias_q} (int32 at the accumulator step) and {@code input_scale}; its quantization metadata
+ * holds the integer model: per weight layer of the graph {@code weight_q} (the weight levels),
+ * {@code weight_scale}, {@code bias_q} (int32 at the accumulator step) and {@code input_scale} (the
+ * pixel step 1/255 for a layer that reads the image, which must have it); its quantization metadata
  * carries the job's spec, the resolved per-layer grids and the packing of the levels.
  *
  * <p>Levels of a grid that fits 4 (or 2) bits are stored packed, two (or four) per byte ({@link
@@ -141,20 +142,23 @@ public final class ModelCheckpoints {
       LayerQuantSpec grid = meta.layers().get(s.index());
       QuantSpec weights = grid.weights();
       float[] scales = checkpoint.tensor(s.name(WEIGHT_SCALE)).floats();
-      QuantizedTensor w =
-          new QuantizedTensor(
-              s.kernelShape(),
-              levels(checkpoint, meta, s),
-              scales,
-              new int[scales.length],
-              weights);
-      layers.add(
-          new QuantizedLayer(
-              s,
-              w,
-              checkpoint.tensor(s.name(BIAS_LEVELS)).ints(),
-              checkpoint.tensor(s.name(INPUT_SCALE)).floats()[0],
-              grid.input()));
+      byte[] levels = levels(checkpoint, meta, s);
+      try {
+        QuantizedTensor w =
+            new QuantizedTensor(s.kernelShape(), levels, scales, new int[scales.length], weights);
+        layers.add(
+            new QuantizedLayer(
+                s,
+                w,
+                checkpoint.tensor(s.name(BIAS_LEVELS)).ints(),
+                checkpoint.tensor(s.name(INPUT_SCALE)).floats()[0],
+                grid.input()));
+      } catch (IllegalArgumentException e) {
+        throw new CheckpointException(
+            CheckpointException.Reason.MALFORMED_HEADER,
+            "layer " + s.index() + " of the quantized checkpoint: " + e.getMessage(),
+            e);
+      }
     }
     return new QuantizedModel(spec, layers);
   }

@@ -160,4 +160,21 @@ class PackedCheckpointTest {
         .isInstanceOf(CheckpointException.class)
         .hasMessageContaining("tensor 'layer0.weight_q' is U8 but the metadata lists no packing");
   }
+
+  @Test
+  void rejectsAnImageReadingLayerWithAnotherInputStep() {
+    Checkpoint good =
+        ModelCheckpoints.ofQuantized(
+            model(8, Granularity.PER_TENSOR, 5), QuantizationSpec.of(8, 8, null), PROVENANCE);
+    // Layer 0 reads the image (through flatten): its input step is the pixel step, nothing else.
+    java.util.Map<String, TensorData> tensors = new java.util.LinkedHashMap<>(good.tensors());
+    tensors.put("layer0.input_scale", TensorData.ofFloats(new long[0], new float[] {0.5f}));
+    Checkpoint broken =
+        new Checkpoint(
+            good.kind(), tensors, good.modelSpec(), good.quantization(), good.provenance());
+    assertThatThrownBy(() -> ModelCheckpoints.quantizedModel(broken))
+        .isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("layer 0 of the quantized checkpoint")
+        .hasMessageContaining("reads the image, whose step is 1/255, got 0.5");
+  }
 }
