@@ -10,6 +10,7 @@ import io.qatfleet.core.data.SplitSpec;
 import io.qatfleet.core.job.DataSpec;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.model.Architecture;
+import io.qatfleet.core.model.LayerSpec;
 import io.qatfleet.core.model.ModelSpec;
 import io.qatfleet.core.model.ModelState;
 import io.qatfleet.core.pipeline.ModelCheckpoints;
@@ -21,6 +22,7 @@ import io.qatfleet.core.train.TrainingListener;
 import io.qatfleet.core.train.TrainingSpec;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -75,6 +77,40 @@ class IntegerEngineAgreementTest {
               ModelCheckpoints.ofQuantized(integer, p.job().quantization(), PROVENANCE));
       assertThat(new IntegerEngine(restored).predict(data.test()))
           .containsExactly(exact.predictions());
+    }
+  }
+
+  @Test
+  void integerEngineAgreesOnAUserGraphWithNegativeLayerInputs() {
+    // c2 reads c1's pre-activation (negative values reach its input quantizer), the add joins
+    // two accumulator grids, and the dense layer reads a flattened multi-channel map.
+    ModelSpec model =
+        ModelSpec.graph(
+            List.of(
+                LayerSpec.conv("c1", 8, 3, 2, 1),
+                LayerSpec.conv("c2", 8, 3, 1, 1),
+                LayerSpec.add("sum", "c1"),
+                LayerSpec.of("relu"),
+                LayerSpec.pool("maxPool", 2, 2),
+                LayerSpec.of("flatten"),
+                LayerSpec.of("dense")),
+            28,
+            28,
+            1,
+            10);
+    QatPipeline floatPipeline = new QatPipeline(job(model, 8), data);
+    ModelState floatState =
+        floatPipeline.trainFloat(floatPipeline.initialState(), 0, TrainingListener.NONE).state();
+    for (int bits : new int[] {8, 4}) {
+      QatPipeline p = new QatPipeline(job(model, bits), data);
+      ModelState qat = p.trainQat(p.initQuantization(floatState), TrainingListener.NONE).state();
+      ModelState calibrated = p.calibrate(qat, TrainingListener.NONE).state();
+      QatPipeline.Evaluation fake = p.evaluateFakeQuant(calibrated);
+      QatPipeline.Evaluation exact = p.evaluateInteger(p.project(calibrated));
+      assertThat(exact.agreement(fake))
+          .as("user graph W%dA%d: integer engine vs fake quant", bits, bits)
+          .isGreaterThanOrEqualTo(MIN_AGREEMENT);
+      assertThat(exact.metrics().accuracy()).isGreaterThan(0.3);
     }
   }
 
