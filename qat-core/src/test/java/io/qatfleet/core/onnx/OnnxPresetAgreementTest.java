@@ -36,11 +36,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The layer-graph presets (LeNet-5, ResNet-8, MobileNet-tiny) and a user graph, trained two epochs
- * on 2,000 Fashion-MNIST images, exported and run in ONNX Runtime on 500 test images: the float
- * export agrees with TensorFlow's float model, and the integer export (W4A4 per channel, 8-bit
- * first and last layers, calibrated one epoch) with the integer engine on at least 99.5 % of the
- * images, and with the fake-quant graph the model was calibrated in. Needs Debian's
- * dataset-fashion-mnist.
+ * on 2,000 Fashion-MNIST images, exported and run in ONNX Runtime on 1,000 test images: the float
+ * export agrees with TensorFlow's float model, and the integer export (W4A4 per channel, plus
+ * ResNet-8 at W8A8 per tensor and LeNet-5 at W3A3; 8-bit first and last layers; calibrated one
+ * epoch) with the integer engine on at least 99.5 % of the images, and with the fake-quant graph
+ * the model was calibrated in. Needs Debian's dataset-fashion-mnist.
  */
 class OnnxPresetAgreementTest {
   private static final double MIN_AGREEMENT = 0.995;
@@ -79,32 +79,27 @@ class OnnxPresetAgreementTest {
   static void trainFloatModels() {
     data =
         DatasetLoader.fromEnvironment()
-            .load(DatasetId.FASHION_MNIST, new SplitSpec(500, 2000, 500, 42));
+            .load(DatasetId.FASHION_MNIST, new SplitSpec(500, 2000, 1000, 42));
     for (ModelSpec spec : List.of(LENET5, RESNET8, MOBILENET, USER_GRAPH)) {
-      QatPipeline p = new QatPipeline(job(spec), data);
+      QatPipeline p = new QatPipeline(job(spec, W4_PER_CHANNEL), data);
       FLOAT.put(spec, p.trainFloat(p.initialState(), 0, TrainingListener.NONE).state());
     }
   }
 
-  private static JobSpec job(ModelSpec model) {
+  private static final QuantizationSpec W4_PER_CHANNEL =
+      quant(4, QatMethod.LSQ_PACT, Granularity.PER_CHANNEL);
+
+  private static QuantizationSpec quant(int bits, QatMethod method, Granularity granularity) {
+    return new QuantizationSpec(
+        bits, bits, 8, method, granularity, null, null, null, null, null, null);
+  }
+
+  private static JobSpec job(ModelSpec model, QuantizationSpec q) {
     TrainingSpec training =
         new TrainingSpec(2, 1, 1, 64, null, 2e-3, 5e-4, 1e-3, null, null, 42L, false);
-    QuantizationSpec q =
-        new QuantizationSpec(
-            4,
-            4,
-            8,
-            QatMethod.LSQ_PACT,
-            Granularity.PER_CHANNEL,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null);
     return new JobSpec(
         "onnx-presets",
-        new DataSpec("fashion-mnist", 2000, 500, 500),
+        new DataSpec("fashion-mnist", 2000, 1000, 500),
         model,
         q,
         training,
@@ -117,7 +112,7 @@ class OnnxPresetAgreementTest {
   }
 
   private static void assertFloatAgrees(ModelSpec spec) throws OrtException {
-    QatPipeline p = new QatPipeline(job(spec), data);
+    QatPipeline p = new QatPipeline(job(spec, W4_PER_CHANNEL), data);
     int[] tf = p.evaluateFloat(FLOAT.get(spec)).predictions();
     int[] ort;
     try (OrtRunner runner =
@@ -131,8 +126,8 @@ class OnnxPresetAgreementTest {
     assertThat(agreement).isGreaterThanOrEqualTo(MIN_AGREEMENT);
   }
 
-  private static void assertIntegerAgrees(ModelSpec spec) throws OrtException {
-    QatPipeline p = new QatPipeline(job(spec), data);
+  private static void assertIntegerAgrees(ModelSpec spec, QuantizationSpec q) throws OrtException {
+    QatPipeline p = new QatPipeline(job(spec, q), data);
     ModelState calibrated =
         p.calibrate(p.initQuantization(FLOAT.get(spec)), TrainingListener.NONE).state();
     QuantizedModel model = p.project(calibrated);
@@ -146,9 +141,12 @@ class OnnxPresetAgreementTest {
     double agreement = ClassificationMetrics.agreement(engine, ort);
     double fakeQuantAgreement = ClassificationMetrics.agreement(fakeQuant, ort);
     System.out.printf(
-        "ORT integer vs integer engine: %s W4A4 per channel agreement %.4f, vs fake-quant %.4f;"
+        "ORT integer vs integer engine: %s W%dA%d %s agreement %.4f, vs fake-quant %.4f;"
             + " accuracy ORT %.4f engine %.4f fake-quant %.4f%n",
         name(spec),
+        q.weightBits(),
+        q.activationBits(),
+        q.granularity(),
         agreement,
         fakeQuantAgreement,
         ClassificationMetrics.agreement(ort, truth),
@@ -181,21 +179,31 @@ class OnnxPresetAgreementTest {
 
   @Test
   void integerExportAgreesOnLenet5() throws OrtException {
-    assertIntegerAgrees(LENET5);
+    assertIntegerAgrees(LENET5, W4_PER_CHANNEL);
   }
 
   @Test
   void integerExportAgreesOnResnet8() throws OrtException {
-    assertIntegerAgrees(RESNET8);
+    assertIntegerAgrees(RESNET8, W4_PER_CHANNEL);
   }
 
   @Test
   void integerExportAgreesOnMobilenetTiny() throws OrtException {
-    assertIntegerAgrees(MOBILENET);
+    assertIntegerAgrees(MOBILENET, W4_PER_CHANNEL);
   }
 
   @Test
   void integerExportAgreesOnUserGraph() throws OrtException {
-    assertIntegerAgrees(USER_GRAPH);
+    assertIntegerAgrees(USER_GRAPH, W4_PER_CHANNEL);
+  }
+
+  @Test
+  void integerExportAgreesOnResnet8W8PerTensor() throws OrtException {
+    assertIntegerAgrees(RESNET8, quant(8, QatMethod.LSQ, Granularity.PER_TENSOR));
+  }
+
+  @Test
+  void integerExportAgreesOnLenet5W3() throws OrtException {
+    assertIntegerAgrees(LENET5, quant(3, QatMethod.LSQ_PACT, Granularity.PER_CHANNEL));
   }
 }
