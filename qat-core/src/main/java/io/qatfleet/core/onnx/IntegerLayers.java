@@ -48,6 +48,10 @@ final class IntegerLayers implements LayerGraphWriter.WeightLayers {
     String p = "layer" + shape.index() + ".";
     String v = "v/layer" + shape.index();
     String zeroU8 = g.uint8("zero_u8", new long[0], new byte[1]);
+    if (x.pixels() != shape.readsImage()) {
+      throw new IllegalStateException(
+          "layer " + shape.index() + ": the graph and its readsImage flag disagree");
+    }
     String q = x.name();
     if (!x.pixels()) {
       String scale = g.floats(p + "x_scale", new long[0], l.inputScale());
