@@ -75,7 +75,7 @@ class ExportCommandTest {
     assertThat(onnx[0]).isEqualTo((byte) 0x08);
     assertThat(onnx[1]).isEqualTo((byte) OnnxExporter.IR_VERSION);
     assertThat(new String(onnx, java.nio.charset.StandardCharsets.ISO_8859_1))
-        .contains("QLinearConv", "MatMulInteger", "qat.checkpoint_sha256");
+        .contains("QuantizeLinear", "MatMulInteger", "qat.checkpoint_sha256");
   }
 
   @Test

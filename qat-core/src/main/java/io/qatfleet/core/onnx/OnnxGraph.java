@@ -3,6 +3,8 @@ package io.qatfleet.core.onnx;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +32,7 @@ final class OnnxGraph {
   private final List<ProtoMessage> initializers = new ArrayList<>();
   private final List<ProtoMessage> inputs = new ArrayList<>();
   private final List<ProtoMessage> outputs = new ArrayList<>();
+  private final Map<String, Constant> constants = new HashMap<>();
   private int nodeCount;
 
   OnnxGraph(String name) {
@@ -81,8 +84,24 @@ final class OnnxGraph {
     nodes.add(n);
   }
 
-  /** Adds an initializer (a constant tensor) of {@code dataType} from its little-endian bytes. */
+  private record Constant(int dataType, long[] dims, byte[] raw) {
+    boolean same(int type, long[] d, byte[] r) {
+      return type == dataType && Arrays.equals(d, dims) && Arrays.equals(r, raw);
+    }
+  }
+
+  /**
+   * Adds an initializer (a constant tensor) of {@code dataType} from its little-endian bytes; the
+   * same constant added again under the same name is written once, a different one is an error.
+   */
   String initializer(String tensorName, int dataType, long[] dims, byte[] raw) {
+    Constant before = constants.putIfAbsent(tensorName, new Constant(dataType, dims, raw));
+    if (before != null) {
+      if (!before.same(dataType, dims, raw)) {
+        throw new IllegalStateException("two different constants named " + tensorName);
+      }
+      return tensorName;
+    }
     ProtoMessage t = new ProtoMessage().int64s(1, dims).int32(2, dataType).string(8, tensorName);
     t.bytes(9, raw);
     initializers.add(t);
