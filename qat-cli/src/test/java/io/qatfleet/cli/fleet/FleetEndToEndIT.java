@@ -424,9 +424,9 @@ class FleetEndToEndIT {
   /**
    * Your own model and data through the whole fleet: a ResNet-8 job on the image folder runs every
    * stage (float training, QAT, projection with batch norm folded, the integer engine's residual
-   * adds, the ONNX export) to an approval; the validator reports the folder names as class names and evaluated the folder's test
-   * split, the integer model is far above chance, and the approved checkpoint's provenance carries
-   * the folder's digest and class names.
+   * adds, the ONNX export) to an approval; the validator reports the folder names as class names
+   * and evaluated the folder's test split, the integer model is far above chance, and the approved
+   * checkpoint's provenance carries the folder's digest and class names.
    */
   @Test
   @Order(9)

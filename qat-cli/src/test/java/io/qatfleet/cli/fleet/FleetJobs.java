@@ -149,8 +149,8 @@ public final class FleetJobs {
 
   /**
    * Data by reference and a layer graph: a ResNet-8 (residual adds, stride-2 convs, projection
-   * shortcuts, batch norm) on three input channels, W8A8, one round, trained on the RGB image folder
-   * of {@link RgbImageFolders} ({@value #FOLDER_TRAIN_PER_CLASS} training and {@value
+   * shortcuts, batch norm) on three input channels, W8A8, one round, trained on the RGB image
+   * folder of {@link RgbImageFolders} ({@value #FOLDER_TRAIN_PER_CLASS} training and {@value
    * #FOLDER_TEST_PER_CLASS} test PNGs of each of its four classes), named by path and digest; every
    * stage reads it from the same file system. Placeholders: name, path (a JSON string), digest,
    * class count.
