@@ -51,7 +51,8 @@ class OnnxPresetAgreementTest {
 
   /**
    * Max pooling of the image into a stride-2 conv (reads the image's bytes), a depthwise conv and a
-   * residual add with relu6, average pooling, flatten of a multi-channel map, dense.
+   * residual add with relu6, a 1×1 conv reading the sum (no ReLU before it: its quantizer clips
+   * negative values at 0), average pooling, flatten of a multi-channel map, dense.
    */
   private static final ModelSpec USER_GRAPH =
       ModelSpec.graph(
@@ -63,6 +64,7 @@ class OnnxPresetAgreementTest {
               depthwise("dw", 8, 1),
               of("batchNorm"),
               add("sum", "r0"),
+              conv("mix", 8, 1, 1, 0),
               of("relu"),
               pool("avgPool", 2, 2),
               of("flatten"),
