@@ -24,7 +24,8 @@ final class FloatLayers implements LayerGraphWriter.WeightLayers {
   }
 
   @Override
-  public String weightLayer(LayerShape l, LayerGraphWriter.Value x) {
+  public LayerGraphWriter.Value weightLayer(
+      LayerShape l, LayerGraphWriter.Value x, LayerShape requantizeFor) {
     String p = "layer" + l.index() + ".";
     int cout = l.outChannels();
     float[] kernel = floats(l.name(ModelGraph.KERNEL), l.kernelSize());
@@ -46,7 +47,7 @@ final class FloatLayers implements LayerGraphWriter.WeightLayers {
       String w = g.floats(p + "kernel", new long[] {l.inChannels(), cout}, kernel);
       g.node("Gemm", List.of(writer.floatOf(x), w, bias), List.of(out));
     }
-    return out;
+    return LayerGraphWriter.real(out);
   }
 
   @Override

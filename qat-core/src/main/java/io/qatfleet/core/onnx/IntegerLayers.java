@@ -1,6 +1,7 @@
 package io.qatfleet.core.onnx;
 
 import static io.qatfleet.core.onnx.OnnxGraph.Attribute.integer;
+import static io.qatfleet.core.onnx.OnnxGraph.Attribute.ints;
 
 import io.qatfleet.core.infer.QuantizedLayer;
 import io.qatfleet.core.infer.QuantizedModel;
@@ -17,23 +18,38 @@ import java.util.List;
  * with the int8 levels); the int32 bias is added in int32; the accumulator is cast to float and
  * multiplied by its step {@code s_in·s_w[c]} per output channel. Batch norm was folded into the
  * levels and bias by the projection.
+ *
+ * <p>Where the writer plans it ({@link LayerGraphWriter#fusedConsumers}: the output reaches one
+ * weight layer's quantizer through relu, relu6 at the grid's top, max pooling and flattening only),
+ * the layer is instead one {@code QLinearConv} whose uint8 output is already the next layer's input
+ * levels: the same {@code round(a·s_acc / s_next)} clamped to the next grid, with the float ops and
+ * the quantizer in between gone (the QOperator form of the conv-relu-pool chains).
  */
 final class IntegerLayers implements LayerGraphWriter.WeightLayers {
   private static final int UINT8_MAX = 255;
   private static final int INT8_OFFSET = 128;
+  private static final double RELU6_MAX = 6;
+  private static final double RELU6_MARGIN = 1e-6;
 
   private final OnnxGraph g;
   private final LayerGraphWriter writer;
   private final QuantizedModel model;
+  private final boolean requantize;
 
-  IntegerLayers(OnnxGraph g, LayerGraphWriter writer, QuantizedModel model) {
+  /**
+   * @param requantize whether weight layers may requantize straight to the next layer's input
+   *     ({@link #requantizes()})
+   */
+  IntegerLayers(OnnxGraph g, LayerGraphWriter writer, QuantizedModel model, boolean requantize) {
     this.g = g;
     this.writer = writer;
     this.model = model;
+    this.requantize = requantize;
   }
 
   @Override
-  public String weightLayer(LayerShape shape, LayerGraphWriter.Value x) {
+  public LayerGraphWriter.Value weightLayer(
+      LayerShape shape, LayerGraphWriter.Value x, LayerShape requantizeFor) {
     QuantizedLayer l = model.layers().get(shape.index());
     requireSymmetric(shape, l.weights());
     if (l.weights().levels().length != shape.kernelSize()) {
@@ -53,7 +69,7 @@ final class IntegerLayers implements LayerGraphWriter.WeightLayers {
           "layer " + shape.index() + ": the graph and its readsImage flag disagree");
     }
     String q = x.name();
-    if (!x.pixels()) {
+    if (x.form() == LayerGraphWriter.Form.REAL) {
       String scale = g.floats(p + "x_scale", new long[0], l.inputScale());
       g.node("QuantizeLinear", List.of(writer.floatOf(x), scale, zeroU8), List.of(v + "/x_q"));
       q = v + "/x_q";
@@ -63,6 +79,9 @@ final class IntegerLayers implements LayerGraphWriter.WeightLayers {
         g.node("Clip", List.of(q, zeroU8, max), List.of(v + "/x_clipped"));
         q = v + "/x_clipped";
       }
+    }
+    if (requantizeFor != null) {
+      return requantized(shape, l, q, model.layers().get(requantizeFor.index()));
     }
     int cout = shape.outChannels();
     byte[] levels = l.weights().levels();
@@ -100,7 +119,93 @@ final class IntegerLayers implements LayerGraphWriter.WeightLayers {
     }
     String step = g.floats(p + "acc_step", channelDims, steps);
     g.node("Mul", List.of(v + "/acc_float", step), List.of(v));
-    return v;
+    return LayerGraphWriter.real(v);
+  }
+
+  /**
+   * {@code shape}'s output on uint8 input {@code q}, requantized to {@code next}'s input levels by
+   * one {@code QLinearConv} (a dense layer as a 1×1 one on an {@code [N, K, 1, 1]} view, which
+   * unlike {@code QLinearMatMul} takes the int32 bias): int8 weights with their per-channel or
+   * per-tensor steps, the int32 bias, output step {@code next}'s input step, zero points 0 (so the
+   * output saturates at 0, which is relu), then {@code Clip} to {@code next}'s grid below 8 bits.
+   * ONNX Runtime computes it as the general form's {@code QuantizeLinear} does: the int32
+   * accumulator times a float32 scale, rounded half to even and saturated.
+   */
+  private LayerGraphWriter.Value requantized(
+      LayerShape shape, QuantizedLayer l, String q, QuantizedLayer next) {
+    String p = "layer" + shape.index() + ".";
+    String v = "v/layer" + shape.index();
+    String zeroU8 = g.uint8("zero_u8", new long[0], new byte[1]);
+    QuantizedTensor w = l.weights();
+    int cout = shape.outChannels();
+    long[] scaleDims = w.scales().length > 1 ? new long[] {cout} : new long[0];
+    String in = q;
+    String weights;
+    OnnxGraph.Attribute[] attributes;
+    if (shape.conv()) {
+      int[] order = LayerGraphWriter.oihwOrder(shape);
+      byte[] oihw = new byte[order.length];
+      for (int i = 0; i < oihw.length; i++) {
+        oihw[i] = w.levels()[order[i]];
+      }
+      weights = g.int8(p + "weight_q", LayerGraphWriter.oihwDims(shape), oihw);
+      attributes = LayerGraphWriter.convAttributes(shape);
+    } else {
+      int k = shape.inChannels();
+      byte[] rows = w.levels();
+      byte[] columns = new byte[rows.length];
+      for (int r = 0; r < k; r++) {
+        for (int c = 0; c < cout; c++) {
+          columns[c * k + r] = rows[r * cout + c];
+        }
+      }
+      weights = g.int8(p + "weight_q", new long[] {cout, k, 1, 1}, columns);
+      String axes = g.longs("view_axes_hw", new long[] {2}, 2, 3);
+      g.node("Unsqueeze", List.of(q, axes), List.of(v + "/x_view"));
+      in = v + "/x_view";
+      attributes = new OnnxGraph.Attribute[] {ints("kernel_shape", 1, 1)};
+    }
+    List<String> inputs =
+        List.of(
+            in,
+            g.floats(p + "x_scale", new long[0], l.inputScale()),
+            zeroU8,
+            weights,
+            g.floats(p + "w_scale", scaleDims, w.scales()),
+            g.int8(p + "w_zero_point", scaleDims, new byte[w.scales().length]),
+            g.floats(p + "y_scale", new long[0], next.inputScale()),
+            zeroU8,
+            g.ints(p + "bias_q", new long[] {cout}, l.bias()));
+    String y = v + "/y_q";
+    g.node("QLinearConv", inputs, List.of(y), attributes);
+    int qmax = next.inputSpec().qmax();
+    if (qmax < UINT8_MAX) {
+      String max = g.uint8(p + "y_qmax", new long[0], new byte[] {(byte) qmax});
+      g.node("Clip", List.of(y, zeroU8, max), List.of(v + "/y_clipped"));
+      y = v + "/y_clipped";
+    }
+    if (!shape.conv()) {
+      g.node("Flatten", List.of(y), List.of(v + "/y_flat"), integer("axis", 1));
+      y = v + "/y_flat";
+    }
+    return new LayerGraphWriter.Value(y, LayerGraphWriter.Form.LEVELS);
+  }
+
+  @Override
+  public boolean requantizes() {
+    return requantize;
+  }
+
+  /**
+   * True where {@code QuantizeLinear} maps 6 to at least {@code qmax + 1} before the clip, i.e.
+   * {@code 6 / s ≥ qmax + 1/2} with a relative margin of 1e-6 over float32's rounding of the
+   * division (or of a multiplication by {@code 1/s}): then relu6 and the quantizer's clamp give the
+   * same level {@code qmax} to every value from 6 up.
+   */
+  @Override
+  public boolean relu6IsGridTop(LayerShape consumer) {
+    QuantizedLayer c = model.layers().get(consumer.index());
+    return RELU6_MAX >= (c.inputSpec().qmax() + 0.5) * c.inputScale() * (1 + RELU6_MARGIN);
   }
 
   @Override

@@ -90,11 +90,20 @@ public final class OnnxExporter {
 
   /** The integer model (see the class comment). */
   public static byte[] exportQuantized(QuantizedModel model, Map<String, String> extraMetadata) {
+    return exportQuantized(model, extraMetadata, true);
+  }
+
+  /**
+   * The integer model; {@code requantize} false writes the general form at every weight layer (for
+   * comparing the two forms).
+   */
+  static byte[] exportQuantized(
+      QuantizedModel model, Map<String, String> extraMetadata, boolean requantize) {
     ModelSpec spec = model.spec();
     OnnxGraph g = new OnnxGraph("qat_fleet_integer");
     input(g, spec);
     LayerGraphWriter writer = new LayerGraphWriter(g);
-    String logits = writer.write(spec, INPUT, new IntegerLayers(g, writer, model));
+    String logits = writer.write(spec, INPUT, new IntegerLayers(g, writer, model, requantize));
     g.node("Identity", List.of(logits), List.of(OUTPUT));
     g.output(OUTPUT, OnnxGraph.FLOAT, -1, spec.numClasses());
     Map<String, String> metadata = baseMetadata("quantized", spec);
