@@ -74,8 +74,10 @@ class ExportCommandTest {
     // ModelProto field 1, ir_version
     assertThat(onnx[0]).isEqualTo((byte) 0x08);
     assertThat(onnx[1]).isEqualTo((byte) OnnxExporter.IR_VERSION);
+    // The hidden dense layer requantizes straight into the logits layer's input (a 1x1
+    // QLinearConv); the logits layer accumulates with MatMulInteger.
     assertThat(new String(onnx, java.nio.charset.StandardCharsets.ISO_8859_1))
-        .contains("QuantizeLinear", "MatMulInteger", "qat.checkpoint_sha256");
+        .contains("QLinearConv", "MatMulInteger", "qat.checkpoint_sha256");
   }
 
   @Test

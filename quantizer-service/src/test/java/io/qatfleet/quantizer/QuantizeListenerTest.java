@@ -130,7 +130,7 @@ class QuantizeListenerTest {
     assertThat(ready.onnxModel()).isNotNull();
     byte[] onnx = store.get(ready.onnxModel(), java.time.Duration.ofSeconds(30));
     assertThat(new String(onnx, java.nio.charset.StandardCharsets.ISO_8859_1))
-        .contains("ConvInteger", integer.provenance().jobId());
+        .contains("QLinearConv", integer.provenance().jobId());
     assertThat(ready.calibrationMetrics().get("onnxModelBytes")).isEqualTo((double) onnx.length);
     assertThat(integer.provenance().parentSha256()).isEqualTo(input.sha256());
     assertThat(integer.provenance().jobId()).isEqualTo(job);

@@ -7,6 +7,7 @@ import io.qatfleet.core.infer.QuantizedLayer;
 import io.qatfleet.core.infer.QuantizedModel;
 import io.qatfleet.core.model.LayerShape;
 import io.qatfleet.core.quant.QuantizedTensor;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -142,28 +143,45 @@ final class IntegerLayers implements LayerGraphWriter.WeightLayers {
     String in = q;
     String weights;
     OnnxGraph.Attribute[] attributes;
+    byte[] ordered;
+    long[] weightDims;
     if (shape.conv()) {
       int[] order = LayerGraphWriter.oihwOrder(shape);
-      byte[] oihw = new byte[order.length];
-      for (int i = 0; i < oihw.length; i++) {
-        oihw[i] = w.levels()[order[i]];
+      ordered = new byte[order.length];
+      for (int i = 0; i < ordered.length; i++) {
+        ordered[i] = w.levels()[order[i]];
       }
-      weights = g.int8(p + "weight_q", LayerGraphWriter.oihwDims(shape), oihw);
+      weightDims = LayerGraphWriter.oihwDims(shape);
       attributes = LayerGraphWriter.convAttributes(shape);
     } else {
       int k = shape.inChannels();
       byte[] rows = w.levels();
-      byte[] columns = new byte[rows.length];
+      ordered = new byte[rows.length];
       for (int r = 0; r < k; r++) {
         for (int c = 0; c < cout; c++) {
-          columns[c * k + r] = rows[r * cout + c];
+          ordered[c * k + r] = rows[r * cout + c];
         }
       }
-      weights = g.int8(p + "weight_q", new long[] {cout, k, 1, 1}, columns);
+      weightDims = new long[] {cout, k, 1, 1};
       String axes = g.longs("view_axes_hw", new long[] {2}, 2, 3);
       g.node("Unsqueeze", List.of(q, axes), List.of(v + "/x_view"));
       in = v + "/x_view";
       attributes = new OnnxGraph.Attribute[] {ints("kernel_shape", 1, 1)};
+    }
+    int inputMax = shape.readsImage() ? UINT8_MAX : l.inputSpec().qmax();
+    String weightZero;
+    if (pairSumsFitInt16(ordered, inputMax)) {
+      weights = g.int8(p + "weight_q", weightDims, ordered);
+      weightZero = g.int8(p + "w_zero_point", scaleDims, new byte[w.scales().length]);
+    } else {
+      byte[] shifted = new byte[ordered.length];
+      for (int i = 0; i < shifted.length; i++) {
+        shifted[i] = (byte) (ordered[i] + INT8_OFFSET);
+      }
+      byte[] zeros = new byte[w.scales().length];
+      Arrays.fill(zeros, (byte) INT8_OFFSET);
+      weights = g.uint8(p + "weight_q_plus_128", weightDims, shifted);
+      weightZero = g.uint8(p + "w_zero_point_128", scaleDims, zeros);
     }
     List<String> inputs =
         List.of(
@@ -172,7 +190,7 @@ final class IntegerLayers implements LayerGraphWriter.WeightLayers {
             zeroU8,
             weights,
             g.floats(p + "w_scale", scaleDims, w.scales()),
-            g.int8(p + "w_zero_point", scaleDims, new byte[w.scales().length]),
+            weightZero,
             g.floats(p + "y_scale", new long[0], next.inputScale()),
             zeroU8,
             g.ints(p + "bias_q", new long[] {cout}, l.bias()));
@@ -189,6 +207,21 @@ final class IntegerLayers implements LayerGraphWriter.WeightLayers {
       y = v + "/y_flat";
     }
     return new LayerGraphWriter.Value(y, LayerGraphWriter.Form.LEVELS);
+  }
+
+  /**
+   * Whether the int8 weights are safe from ONNX Runtime's u8×s8 kernels on x86 CPUs without VNNI,
+   * which add two adjacent u8·s8 products in int16 with saturation ({@code vpmaddubsw}): exact when
+   * {@code inputMax · 2 · max|q| ≤ 32767}, e.g. for weight grids up to 7 bits. Otherwise the levels
+   * are stored as uint8 {@code q + 128} with zero point 128 (exact, u8×u8 kernels widen to 16 bits
+   * before multiplying), as for ConvInteger.
+   */
+  private static boolean pairSumsFitInt16(byte[] levels, int inputMax) {
+    int largest = 0;
+    for (byte q : levels) {
+      largest = Math.max(largest, Math.abs(q));
+    }
+    return (long) inputMax * 2 * largest <= Short.MAX_VALUE;
   }
 
   @Override

@@ -80,9 +80,92 @@ class OnnxLayerGraphExportTest {
           1,
           3);
 
+  /**
+   * A chain whose weight layers requantize straight into the next one's input: conv, relu6, max
+   * pooling into a conv; that conv with batch norm and no relu, max pooling and flattening into a
+   * dense layer; dense, relu, dense (the logits).
+   */
+  private static final ModelSpec CHAIN =
+      ModelSpec.graph(
+          List.of(
+              conv("c0", 6, 3, 1, 1),
+              of("relu6"),
+              pool("maxPool", 2, 2),
+              conv("c1", 5, 3, 1, 1),
+              of("batchNorm"),
+              pool("maxPool", 2, 2),
+              of("flatten"),
+              dense(7),
+              of("relu"),
+              dense(3)),
+          8,
+          8,
+          2,
+          3);
+
   @Test
   void matchesReferenceOnResidualDepthwiseGraph() throws OrtException {
     assertMatchesReference(RESIDUAL, new int[] {8, 4, 8}, new int[] {8, 4, 8}, 1);
+  }
+
+  @Test
+  void matchesReferenceOnRequantizingChain() throws OrtException {
+    // Sub-8-bit grids (the requantized output clipped to 2^b - 1, int8 weights) and W8A8 (8-bit
+    // weights on 8-bit inputs: uint8 weights with zero point 128).
+    assertMatchesReference(CHAIN, new int[] {8, 4, 3, 8}, new int[] {8, 4, 3, 8}, 4);
+    assertMatchesReference(CHAIN, new int[] {8, 8, 8, 8}, new int[] {8, 8, 8, 8}, 5);
+  }
+
+  /**
+   * Which weight layers requantize into the next one: only along a chain of single readers through
+   * batch norm, relu, relu6 (where its clip is the grid's top), max pooling and flattening into a
+   * weight layer; not into an add, from a value read twice, nor the logits.
+   */
+  @Test
+  void requantizesOnlyAlongSingleReaderChains() {
+    assertThat(fusedLayers(CHAIN, true)).isEqualTo(Map.of(0, 1, 1, 2, 2, 3));
+    // relu6 clipping below the grid's top: its clip is not the quantizer's clamp.
+    assertThat(fusedLayers(CHAIN, false)).isEqualTo(Map.of(1, 2, 2, 3));
+    // c0's relu6 output is read by dw and by the add, dw's output by the add; dense is the logits.
+    assertThat(fusedLayers(RESIDUAL, true)).isEmpty();
+    // The first dense layer reads the image; it requantizes into the second through relu.
+    assertThat(fusedLayers(POOLED_IMAGE, true)).isEqualTo(Map.of(0, 1));
+    // c0 into c1 through relu; c1's output goes through a global average pool.
+    assertThat(fusedLayers(GLOBAL_POOL, true)).isEqualTo(Map.of(0, 1));
+  }
+
+  /** Producer layer index to consumer layer index, as the writer plans it. */
+  private static Map<Integer, Integer> fusedLayers(ModelSpec spec, boolean relu6IsGridTop) {
+    LayerGraph graph = LayerGraph.of(spec);
+    LayerGraphWriter.WeightLayers planner =
+        new LayerGraphWriter.WeightLayers() {
+          @Override
+          public LayerGraphWriter.Value weightLayer(
+              LayerShape layer, LayerGraphWriter.Value x, LayerShape requantizeFor) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public String batchNorm(LayerShape layer, String z) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public boolean requantizes() {
+            return true;
+          }
+
+          @Override
+          public boolean relu6IsGridTop(LayerShape consumer) {
+            return relu6IsGridTop;
+          }
+        };
+    Map<Integer, Integer> layers = new java.util.HashMap<>();
+    LayerGraphWriter.fusedConsumers(graph, planner)
+        .forEach(
+            (node, consumer) ->
+                layers.put(graph.nodes().get(node).layer().index(), consumer.index()));
+    return layers;
   }
 
   @Test
@@ -112,7 +195,16 @@ class OnnxLayerGraphExportTest {
             images,
             new byte[SAMPLES]);
     float[][] ort;
-    try (OrtRunner runner = new OrtRunner(OnnxExporter.exportQuantized(model, Map.of()))) {
+    byte[] onnx = OnnxExporter.exportQuantized(model, Map.of());
+    boolean fused =
+        !LayerGraphWriter.fusedConsumers(
+                LayerGraph.of(spec), new IntegerLayers(new OnnxGraph("plan"), null, model, true))
+            .isEmpty();
+    assertThat(
+            new String(onnx, java.nio.charset.StandardCharsets.ISO_8859_1).contains("QLinearConv"))
+        .as("QLinearConv in the file")
+        .isEqualTo(fused);
+    try (OrtRunner runner = new OrtRunner(onnx)) {
       ort = runner.logits(data);
     }
     double largest = 0;
