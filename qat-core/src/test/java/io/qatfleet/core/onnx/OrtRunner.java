@@ -45,7 +45,35 @@ final class OrtRunner implements AutoCloseable {
   }
 
   int[] predict(Dataset data) throws OrtException {
-    float[][] logits = logits(data);
+    return argmax(logits(data));
+  }
+
+  /**
+   * Runs the integer model of {@code model} in both forms, the requantizing one (as exported) and
+   * the general one ({@code QuantizeLinear} at every weight layer); prints how many samples have
+   * bit-identical logits and returns the requantizing form's predictions and the general form's.
+   */
+  static int[][] predictBothForms(io.qatfleet.core.infer.QuantizedModel model, Dataset data)
+      throws OrtException {
+    float[][] requantizing;
+    float[][] general;
+    try (OrtRunner r = new OrtRunner(OnnxExporter.exportQuantized(model, Map.of()))) {
+      requantizing = r.logits(data);
+    }
+    try (OrtRunner r = new OrtRunner(OnnxExporter.exportQuantized(model, Map.of(), false))) {
+      general = r.logits(data);
+    }
+    int identical = 0;
+    for (int i = 0; i < general.length; i++) {
+      identical += java.util.Arrays.equals(requantizing[i], general[i]) ? 1 : 0;
+    }
+    System.out.printf(
+        "ORT requantizing vs general form: identical logits on %d of %d samples%n",
+        identical, general.length);
+    return new int[][] {argmax(requantizing), argmax(general)};
+  }
+
+  static int[] argmax(float[][] logits) {
     int[] out = new int[logits.length];
     for (int i = 0; i < logits.length; i++) {
       int best = 0;
