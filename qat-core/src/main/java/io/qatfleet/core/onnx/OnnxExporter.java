@@ -40,15 +40,18 @@ import java.util.Map;
  * quantizer (ONNX rounds half to even in float32, the engine half up with a fixed-point
  * multiplier). The validator measures that agreement.
  *
- * <p>Why not the QOperator form ({@code QLinearConv} from uint8 to uint8) the export used for the
- * conv-relu-pool chains: it requantizes every conv output to 8 bits, while between weight layers
- * the model has no quantizer (a residual add, an average pool or a batch-norm-folded shortcut sees
- * the unquantized accumulators); the uint8 outputs would add rounding points the model was not
- * trained with and could not hold the negative values before a ReLU or an add. Nor QDQ: its integer
- * kernels depend on a runtime's fusion pass. ONNX Runtime's {@code ConvInteger} takes uint8 weights
- * only, so conv levels are stored as {@code q + 128} with weight zero point 128 (exact: the kernel
- * subtracts the zero point before multiplying); {@code MatMulInteger} takes the int8 levels.
- * Sub-8-bit weight grids are stored in those 8-bit types; the packed form lives in the checkpoint.
+ * <p>Where a weight layer's output reaches only the next weight layer's quantizer (through relu,
+ * relu6 at the top of that grid, max pooling and flattening), the layer is instead one {@code
+ * QLinearConv} whose uint8 output is already the next layer's input ({@link
+ * LayerGraphWriter#fusedConsumers}): the same rounding of the same value, and the QOperator form
+ * the export wrote for the conv-relu-pool chains. Not everywhere: a {@code QLinearConv} requantizes
+ * its output to 8 bits, while before a residual add, an average pool or a shortcut read twice the
+ * model has no quantizer; uint8 outputs there would add rounding points the model was not trained
+ * with and could not hold the negative values before an add. Nor QDQ: its integer kernels depend on
+ * a runtime's fusion pass. ONNX Runtime's {@code ConvInteger} takes uint8 weights only, so conv
+ * levels are stored as {@code q + 128} with weight zero point 128 (exact: the kernel subtracts the
+ * zero point before multiplying); {@code MatMulInteger} takes the int8 levels. Sub-8-bit weight
+ * grids are stored in those 8-bit types; the packed form lives in the checkpoint.
  *
  * <p>Feature maps are NCHW here and NHWC in the engine: conv kernels go from HWIO to OIHW, and a
  * feature map is transposed to NHWC before it is flattened, so dense kernels keep the engine's (h,
