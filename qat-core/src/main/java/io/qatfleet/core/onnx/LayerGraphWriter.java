@@ -16,14 +16,17 @@ import java.util.Map;
  * Walks a {@link LayerGraph}'s nodes in order and writes them into an {@link OnnxGraph}, from the
  * {@code uint8 [N, C, H, W]} image to the float logits. The weight layers (and the batch norm after
  * them) are written by a {@link WeightLayers} (float or integer); everything between weight layers
- * is the same in both models: float ONNX operators on real values.
+ * is the same in both models: float ONNX operators on real values, except along the chains where an
+ * integer weight layer requantizes straight into the next one's input ({@link #fusedConsumers}).
  *
- * <p>Values are NCHW feature maps or {@code [N, K]} vectors. A value is either float (real values)
- * or, while it is the image's bytes passed only through flattening and max pooling, uint8 pixels
- * ({@code k} meaning {@code k/255}, the {@linkplain LayerShape#readsImage() readsImage} case); it
- * becomes float ({@code Cast}, {@code Div} by 255, the same {@code k/255f} as training) where an
- * operator needs real values. Flattening a feature map transposes it to NHWC first, so that it
- * flattens in the engine's (h, w, c) order and dense kernels keep their rows.
+ * <p>Values are NCHW feature maps or {@code [N, K]} vectors ({@link Form}). A value is float (real
+ * values); or, while it is the image's bytes passed only through flattening and max pooling, uint8
+ * pixels ({@code k} meaning {@code k/255}, the {@linkplain LayerShape#readsImage() readsImage}
+ * case); or uint8 levels of a requantized chain, which relu, relu6 and batch norm pass as they are
+ * and max pooling and flattening keep. Pixels become float ({@code Cast}, {@code Div} by 255, the
+ * same {@code k/255f} as training) where an operator needs real values. Flattening a feature map
+ * transposes it to NHWC first, so that it flattens in the engine's (h, w, c) order and dense
+ * kernels keep their rows.
  */
 final class LayerGraphWriter {
   /** Writes a weight layer and the batch norm that follows it. */
