@@ -253,6 +253,265 @@ class MLP(nn.Module):
         return self.dequant(x)
 
 
+# Layer graphs from the Java side (qat-bench's PeerGraph): the model we train, node by node, so
+# that presets such as resnet8 and mobilenet-tiny are not copied here.
+GRAPH_VERSION = 1
+BN_EPS = 1e-3       # ModelGraph.BN_EPSILON
+BN_MOMENTUM = 0.1   # ours keeps 0.9 of the moving average per step: torch's momentum is the rest
+PASS_THROUGH = ("maxPool", "avgPool", "globalAvgPool", "flatten")
+
+
+class GlobalAvgPool(nn.Module):
+    """globalAvgPool: the mean over height and width, as a vector (works on quantized tensors)."""
+
+    def forward(self, x):
+        return torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+
+
+class AddNode(nn.Module):
+    """add (a residual join), with the ReLU that reads it folded in when it is the only reader."""
+
+    def __init__(self, relu):
+        super().__init__()
+        self.relu = relu
+        self.ff = nn.quantized.FloatFunctional()
+
+    def forward(self, a, b):
+        return self.ff.add_relu(a, b) if self.relu else self.ff.add(a, b)
+
+
+class Requant(nn.Module):
+    """A weight layer's own input quantizer where the value it reads also goes elsewhere.
+
+    Eager mode quantizes a value once, at the module that produces it; a value read by a weight
+    layer (at that layer's input bits) and by an add (a residual shortcut, ours keeps it in int32)
+    is quantized at 8 bits there and requantized here to the layer's bits.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.dequant = tq.DeQuantStub()
+        self.quant = tq.QuantStub()
+
+    def forward(self, x):
+        return self.quant(self.dequant(x))
+
+
+def _sources(node):
+    return [node["input"]] + ([node["other"]] if node["kind"] == "add" else [])
+
+
+class GraphNet(nn.Module):
+    """The Java model's layer graph (PeerGraph JSON) as an eager-mode quantizable module.
+
+    Every node is a module named n<position>, built in node order (so a graph of the cnn or mlp
+    preset draws the same initial weights as SmallCNN / MLP for a seed). NCHW inside: flatten
+    takes (c, h, w) order where ours takes (h, w, c), a fixed permutation of the dense layer's
+    inputs, which does not matter for a model trained from scratch.
+    """
+
+    def __init__(self, graph):
+        super().__init__()
+        if graph.get("version") != GRAPH_VERSION:
+            raise ValueError("graph version %r, this peer reads %d" % (graph.get("version"), GRAPH_VERSION))
+        nodes = graph["nodes"]
+        if not nodes or nodes[-1]["kind"] != "dense":
+            raise ValueError("graph: the last node must be the dense logits layer")
+        self.graph = graph
+        self.nodes = nodes
+        self.image = graph["image"]
+        readers = [[] for _ in nodes]
+        for nd in nodes:
+            for src in _sources(nd):
+                if src >= 0:
+                    readers[src].append(nd["position"])
+        self.readers = readers
+        self.absorbed = set()  # relu nodes folded into the add they read
+        self.quant = tq.QuantStub()
+        layer_names = [None] * graph["weightLayers"]
+        for nd in nodes:
+            p, kind = nd["position"], nd["kind"]
+            if p in self.absorbed:
+                continue
+            if kind == "conv2d":
+                m = nn.Conv2d(nd["inChannels"], nd["outChannels"], nd["kernel"], stride=nd["stride"],
+                              padding=nd["padding"], groups=nd["groups"], bias=True)
+                layer_names[nd["layer"]] = "n%d" % p
+            elif kind == "dense":
+                m = nn.Linear(nd["inChannels"], nd["outChannels"])
+                layer_names[nd["layer"]] = "n%d" % p
+            elif kind == "batchNorm":
+                channels = nd["inShape"]["channels"]
+                bn = nn.BatchNorm1d if nd["inShape"]["flat"] else nn.BatchNorm2d
+                m = bn(channels, eps=BN_EPS, momentum=BN_MOMENTUM)
+            elif kind == "relu":
+                m = nn.ReLU()
+            elif kind == "relu6":
+                m = nn.ReLU6()
+            elif kind == "maxPool":
+                m = nn.MaxPool2d(nd["size"], stride=nd["stride"])
+            elif kind == "avgPool":
+                m = nn.AvgPool2d(nd["size"], stride=nd["stride"])
+            elif kind == "globalAvgPool":
+                m = GlobalAvgPool()
+            elif kind == "flatten":
+                m = nn.Flatten()
+            elif kind == "add":
+                only = readers[p][0] if len(readers[p]) == 1 else None
+                fold = only is not None and nodes[only]["kind"] == "relu"
+                if fold:
+                    self.absorbed.add(only)
+                m = AddNode(fold)
+            else:
+                raise ValueError("graph node %d: unknown kind %r" % (p, kind))
+            setattr(self, "n%d" % p, m)
+        if any(n is None for n in layer_names):
+            raise ValueError("graph: weightLayers does not match the conv2d/dense nodes")
+        self.LAYERS = tuple(layer_names)
+        self.FUSE = self._fusions()
+        self.requants = {}  # weight node position -> Requant module name
+        self._plan_quantizers()
+        self.dequant = tq.DeQuantStub()
+
+    def _fusions(self):
+        """conv/dense + batchNorm (+ relu), conv/dense + relu: the groups torch fuses for QAT."""
+        out = []
+        nodes, readers = self.nodes, self.readers
+        for nd in nodes:
+            if nd["kind"] not in ("conv2d", "dense"):
+                continue
+            chain = [nd["position"]]
+            nxt = readers[chain[-1]]
+            if len(nxt) == 1 and nodes[nxt[0]]["kind"] == "batchNorm":
+                chain.append(nxt[0])
+                nxt = readers[chain[-1]]
+            # torch fuses Linear+BatchNorm1d but not Linear+BatchNorm1d+ReLU
+            if (len(nxt) == 1 and nodes[nxt[0]]["kind"] == "relu"
+                    and not (nd["kind"] == "dense" and len(chain) == 2)):
+                chain.append(nxt[0])
+            if len(chain) > 1:
+                out.append(["n%d" % p for p in chain])
+        return out
+
+    def _plan_quantizers(self):
+        """Which module output carries each value's quantizer, who reads it, which inputs requantize.
+
+        After fusion the observed outputs are: the image (QuantStub), each fused weight module,
+        each add and each relu6; pooling, flatten, an unfused relu and the fused-away nodes pass
+        their input's quantized value on.
+        """
+        nodes = self.nodes
+        fused_away = {name for group in self.FUSE for name in group[1:]}
+        producer = {}
+        observed = set()
+        for nd in nodes:
+            p, kind = nd["position"], nd["kind"]
+            name = "n%d" % p
+            if kind in ("conv2d", "dense", "add", "relu6"):
+                producer[p] = p
+                observed.add(p)
+            elif p in self.absorbed or name in fused_away or kind in PASS_THROUGH or kind == "relu":
+                producer[p] = producer[nd["input"]] if nd["input"] >= 0 else -1
+            else:  # a batch norm that could not be fused
+                raise ValueError("graph node %d (%s): cannot place its quantizer" % (p, kind))
+        consumers = {}
+        for nd in nodes:
+            p = nd["position"]
+            if p not in observed:
+                continue
+            for src in _sources(nd):
+                prod = producer[src] if src >= 0 else -1
+                consumers.setdefault(prod, []).append(p)
+        self.producer = producer
+        self.consumers = consumers
+        n_layers = len(self.LAYERS)
+        for prod, readers in consumers.items():
+            if prod < 0:
+                continue  # the image: its readers take pixels (8 bits, no quantizer of ours)
+            weight = [q for q in readers if nodes[q]["kind"] in ("conv2d", "dense")]
+            other = [q for q in readers if q not in weight]
+            edge = {nodes[q]["layer"] in (0, n_layers - 1) for q in weight}
+            if weight and (other or len(edge) > 1):
+                for q in weight:
+                    name = "rq%d" % q
+                    setattr(self, name, Requant())
+                    self.requants[q] = name
+
+    def qat_bits(self, weight_bits, act_bits):
+        """qconfig bits per module: {name: (activation bits, weight bits or None)}."""
+        nodes = self.nodes
+        n_layers = len(self.LAYERS)
+        w_bits, in_bits = layer_bits(n_layers, weight_bits, act_bits)
+        out = {}
+        for prod in sorted(p for p in set(self.producer.values()) if p >= 0 and self.producer[p] == p):
+            nd = nodes[prod]
+            readers = self.consumers.get(prod, [])
+            weight = [q for q in readers if nodes[q]["kind"] in ("conv2d", "dense")]
+            if not readers:
+                bits = 8  # the logits (the dequant stub reads them)
+            elif len(weight) == len(readers) and not any(q in self.requants for q in weight):
+                bits = in_bits[nodes[weight[0]]["layer"]]
+            else:
+                bits = 8
+            wb = w_bits[nd["layer"]] if nd["kind"] in ("conv2d", "dense") else None
+            out["n%d" % prod] = (bits, wb)
+        for q, name in self.requants.items():
+            out[name] = (in_bits[nodes[q]["layer"]], None)
+        return out
+
+    def forward(self, x):
+        x = self.quant(x)
+        values = []
+        for nd in self.nodes:
+            p = nd["position"]
+            src = values[nd["input"]] if nd["input"] >= 0 else x
+            if p in self.absorbed:
+                y = src
+            elif nd["kind"] == "add":
+                other = values[nd["other"]] if nd["other"] >= 0 else x
+                y = getattr(self, "n%d" % p)(src, other)
+            else:
+                if p in self.requants:
+                    src = getattr(self, self.requants[p])(src)
+                y = getattr(self, "n%d" % p)(src)
+            values.append(y)
+        return self.dequant(values[-1])
+
+    def prepare_qat(self, weight_bits, act_bits, granularity, learnable=False):
+        """Copy, fuse, a qconfig per quantizer (bits from qat_bits), prepare_qat."""
+        model = copy.deepcopy(self)
+        model.train()
+        if model.FUSE:
+            tq.fuse_modules_qat(model, [list(g) for g in model.FUSE], inplace=True)
+        model.qconfig = None
+        placeholder_w = weight_fake_quant(8, "per_tensor", 1)
+        model.quant.qconfig = tq.QConfig(activation=act_fake_quant(8, learnable), weight=placeholder_w)
+        model.dequant.qconfig = tq.QConfig(activation=act_fake_quant(8), weight=placeholder_w)
+        for name, (bits, wb) in model.qat_bits(weight_bits, act_bits).items():
+            module = getattr(model, name)
+            if wb is None:
+                weight = placeholder_w
+            else:
+                holder = module[0] if isinstance(module, nn.Sequential) else module
+                weight = weight_fake_quant(wb, granularity, holder.weight.shape[0], learnable)
+            module.qconfig = tq.QConfig(activation=act_fake_quant(bits, learnable), weight=weight)
+        tq.prepare_qat(model, inplace=True)
+        return model
+
+
+def load_graph(path, model_name):
+    with open(path) as f:
+        graph = json.load(f)
+    if graph.get("model") != model_name:
+        raise SystemExit("--graph %s is the graph of %r, not of --model %r" % (path, graph.get("model"), model_name))
+    image = graph["image"]
+    shape = (image["channels"],) if image["flat"] else (image["height"], image["width"], image["channels"])
+    if shape not in ((28 * 28,), (28, 28, 1)):
+        raise SystemExit("--graph: the peer reads 28x28 grayscale IDX images, the graph takes %s"
+                         % (shape,))
+    return graph
+
+
 def he_normal_init(model):
     """He-normal kernels (std sqrt(2/fan_in)), zero biases, in layer order."""
     for name in model.LAYERS:
@@ -267,9 +526,13 @@ def he_normal_init(model):
             layer.bias.zero_()
 
 
-def build_model(kind, seed):
+def build_model(kind, seed, graph=None):
+    """SmallCNN / MLP by name, or the Java side's layer graph when one is given."""
     torch.manual_seed(seed)
-    model = SmallCNN() if kind == "cnn" else MLP()
+    if graph is not None:
+        model = GraphNet(graph)
+    else:
+        model = SmallCNN() if kind == "cnn" else MLP()
     he_normal_init(model)
     return model
 
@@ -319,6 +582,8 @@ def prepare_qat_model(float_model, weight_bits, act_bits, granularity, learnable
     (output of the last layer) are quantized at 8 bits (affine) because the
     integer model's last op must produce a quantized tensor.
     """
+    if isinstance(float_model, GraphNet):
+        return float_model.prepare_qat(weight_bits, act_bits, granularity, learnable)
     model = copy.deepcopy(float_model)
     model.train()
     tq.fuse_modules_qat(model, [list(p) for p in model.FUSE], inplace=True)
@@ -587,8 +852,12 @@ def cmd_quality(args):
             out.write(line + "\n")
             out.flush()
 
+    graph = load_graph(args.graph, args.model) if args.graph else None
+    if graph is None and args.model not in ("cnn", "mlp"):
+        raise SystemExit("--model %s needs --graph (the layer graph qat-bench writes)" % args.model)
+    layout = "cnn" if graph is not None else args.model  # a graph flattens the NCHW image itself
     for seed in seeds:
-        xtr, ytr, xte, yte = load_split(args.dataset, seed, args.train_limit, args.test_limit, args.model)
+        xtr, ytr, xte, yte = load_split(args.dataset, seed, args.train_limit, args.test_limit, layout)
         base = {"framework": "pytorch", "version": torch.__version__,
                 "torchPackage": package_version(), "dataset": args.dataset,
                 "model": args.model, "seed": seed}
@@ -596,7 +865,7 @@ def cmd_quality(args):
                 "floatEpochs": args.float_epochs, "qatEpochs": args.qat_epochs,
                 "batch": args.batch, "threads": args.threads}
         t0 = time.perf_counter()
-        float_model = build_model(args.model, seed)
+        float_model = build_model(args.model, seed, graph)
         loss = train_phase(float_model, xtr, ytr, args.float_epochs, args.batch, FLOAT_LR, seed, 0)
         train_s = time.perf_counter() - t0
         acc, f1 = metrics(predict(float_model, xte), yte.numpy())
@@ -727,6 +996,51 @@ def cmd_split(args):
                                                            int(test.sum())))
 
 
+# --------------------------------------------------------------------------
+# graph self-check
+# --------------------------------------------------------------------------
+
+def cmd_graph_check(args):
+    """The cnn / mlp graph from Java builds the very model SmallCNN / MLP builds.
+
+    Same seed: the same initial weights layer by layer, the same float outputs, and after
+    prepare_qat at each --bits the same fake-quant outputs in training mode (observers running),
+    which only holds when every quantizer sits at the same place with the same bits.
+    """
+    torch.set_num_threads(args.threads)
+    graph = load_graph(args.graph, args.model)
+    if args.model not in ("cnn", "mlp"):
+        raise SystemExit("graph-check compares the cnn or mlp graph with SmallCNN / MLP")
+    failures = 0
+    for seed in (1, 2):
+        ref = build_model(args.model, seed)
+        got = build_model(args.model, seed, graph)
+        for a, b in zip(ref.LAYERS, got.LAYERS):
+            la, lb = getattr(ref, a), getattr(got, b)
+            same = torch.equal(la.weight, lb.weight) and torch.equal(la.bias, lb.bias)
+            print("seed %d layer %s / %s weights %s" % (seed, a, b, "equal" if same else "DIFFER"))
+            failures += not same
+        g = torch.Generator()
+        g.manual_seed(seed)
+        x = torch.rand(64, 1, 28, 28, generator=g)
+        xr = x if args.model == "cnn" else x.reshape(-1, 784)
+        ref.eval()
+        got.eval()
+        same = torch.equal(ref(xr), got(x))
+        print("seed %d float outputs %s" % (seed, "equal" if same else "DIFFER"))
+        failures += not same
+        for (wb, ab) in parse_bits(args.bits):
+            qr = prepare_qat_model(ref, wb, ab, "per_channel")
+            qg = prepare_qat_model(got, wb, ab, "per_channel")
+            outs = [(qr(xr[i:i + 16]), qg(x[i:i + 16])) for i in range(0, 64, 16)]
+            same = all(torch.equal(a, b) for a, b in outs)
+            print("seed %d W%dA%d fake-quant outputs (training mode) %s" % (
+                seed, wb, ab, "equal" if same else "DIFFER"))
+            failures += not same
+    print("graph-check: %s" % ("ok" if failures == 0 else "%d differences" % failures))
+    return 0 if failures == 0 else 1
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--print-split", action="store_true",
@@ -735,7 +1049,10 @@ def main(argv=None):
 
     q = sub.add_parser("quality", help="accuracy rows as JSON lines")
     q.add_argument("--dataset", default="fashion-mnist", choices=["fashion-mnist", "mnist"])
-    q.add_argument("--model", default="cnn", choices=["cnn", "mlp"])
+    q.add_argument("--model", default="cnn",
+                   help="cnn or mlp (built here), or any model with --graph")
+    q.add_argument("--graph", default=None,
+                   help="the model's layer graph as JSON (qat-bench's PeerGraph): build that")
     q.add_argument("--seeds", default="1")
     q.add_argument("--bits", default="8/8,4/8,4/4,3/3,2/2", help="W/A pairs, comma separated")
     q.add_argument("--granularity", default="per_channel,per_tensor")
@@ -758,6 +1075,12 @@ def main(argv=None):
     s.add_argument("--repeats", type=int, default=5)
     s.add_argument("--out", default=None)
 
+    gc = sub.add_parser("graph-check", help="the cnn/mlp graph builds the same model as SmallCNN/MLP")
+    gc.add_argument("--model", default="cnn", choices=["cnn", "mlp"])
+    gc.add_argument("--graph", required=True)
+    gc.add_argument("--bits", default="8/8,4/4,2/2")
+    gc.add_argument("--threads", type=int, default=2)
+
     b = sub.add_parser("blas", help="the BLAS this process runs, as JSON")
     b.add_argument("--threads", type=int, default=2)
 
@@ -776,6 +1099,8 @@ def main(argv=None):
         return cmd_speed(args)
     if args.cmd == "split":
         return cmd_split(args)
+    if args.cmd == "graph-check":
+        return cmd_graph_check(args)
     if args.cmd == "blas":
         return cmd_blas(args)
     p.print_help()

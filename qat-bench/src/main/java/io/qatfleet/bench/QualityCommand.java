@@ -5,6 +5,7 @@ import io.qatfleet.core.data.DatasetLoader;
 import io.qatfleet.core.model.Architecture;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -39,7 +40,12 @@ public final class QualityCommand implements Callable<Integer> {
   @Option(names = "--datasets", split = ",", defaultValue = "fashion-mnist,mnist")
   List<String> datasets;
 
-  @Option(names = "--models", split = ",", defaultValue = "cnn,mlp")
+  @Option(
+      names = "--models",
+      split = ",",
+      defaultValue = "cnn,mlp",
+      converter = ModelNames.class,
+      description = "Presets: cnn, mlp, lenet5, resnet8, mobilenet-tiny.")
   List<Architecture> models;
 
   @Option(names = "--seeds", split = ",", defaultValue = "1,2,3")
@@ -92,6 +98,14 @@ public final class QualityCommand implements Callable<Integer> {
       description = "Also run the integer engine and report its accuracy (much slower).")
   boolean integer;
 
+  @Option(
+      names = "--ours",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "Measure our rows (--no-ours: only the PyTorch peer's).")
+  boolean ours;
+
   @Mixin PeerOptions peerOptions;
 
   @Option(names = "--results", defaultValue = "docs/benchmarks/data/quality.jsonl")
@@ -131,6 +145,10 @@ public final class QualityCommand implements Callable<Integer> {
             spec.commandLine(), "--methods: expected one of " + QualityGrid.METHODS + ", got " + m);
       }
     }
+    if (!ours && !peerOptions.torch && !reportOnly) {
+      throw new ParameterException(
+          spec.commandLine(), "--no-ours with --no-torch measures nothing");
+    }
     if (trainLimit < 0 || testLimit < 0 || floatEpochs < 1 || qatEpochs < 1 || batch < 1) {
       throw new ParameterException(
           spec.commandLine(),
@@ -161,7 +179,13 @@ public final class QualityCommand implements Callable<Integer> {
         (distillation ? List.of(DEFAULT_BITS.split(",")) : bits)
             .stream().map(String::toUpperCase).toList();
     String body = new QualityReport(rows).render(bitOrder);
-    List<QualityRow> kdRows = QualityRow.read(distillationResults);
+    // Only the distillation rows of the models this report is about.
+    Set<String> reported = new HashSet<>();
+    rows.forEach(r -> reported.add(r.dataset() + "/" + r.model()));
+    List<QualityRow> kdRows =
+        QualityRow.read(distillationResults).stream()
+            .filter(r -> reported.contains(r.dataset() + "/" + r.model()))
+            .toList();
     if (!kdRows.isEmpty()) {
       body += QualityReport.distillation(kdRows, rows, distillationResults);
     }
@@ -214,27 +238,32 @@ public final class QualityCommand implements Callable<Integer> {
   }
 
   private void measure(
-      QualityGrid.Budget budget, List<QualityGrid.Variant> variants, PrintStream log) {
+      QualityGrid.Budget budget, List<QualityGrid.Variant> variants, PrintStream log)
+      throws IOException {
     Set<String> expectedOurs = new HashSet<>();
     variants.forEach(v -> expectedOurs.add(v.key()));
     int expectedPeer = bits.size();
     TorchPeer peer = peerOptions.find(log);
     List<QualityRow> rows = QualityRow.read(results);
-    // Without the peer, its rows are left alone (another process may be writing them).
+    // Rows of a framework not measured now are left alone (another process may be writing them).
     List<QualityRow> kept =
-        keepCompleteGroups(rows, expectedOurs, peer == null ? -1 : expectedPeer);
+        keepCompleteGroups(rows, ours ? expectedOurs : null, peer == null ? -1 : expectedPeer);
     if (kept.size() != rows.size()) {
       QualityRow.write(results, kept);
     }
     Set<String> done = new HashSet<>();
     kept.forEach(r -> done.add(r.group()));
     DatasetLoader loader = DatasetLoader.fromEnvironment();
+    Path graphs = peer == null ? null : Files.createTempDirectory("qat-peer-graphs");
+    if (graphs != null) {
+      graphs.toFile().deleteOnExit();
+    }
     // Seed-major: an interrupted run still has every dataset and model at the first seeds.
     for (long seed : seeds) {
       for (String dataset : datasets) {
         for (Architecture model : models) {
           String name = QualityGrid.name(model);
-          if (!done.contains(QualityRow.OURS + "/" + dataset + "/" + name + "/" + seed)) {
+          if (ours && !done.contains(QualityRow.OURS + "/" + dataset + "/" + name + "/" + seed)) {
             QualityGrid.runGroup(
                 dataset,
                 model,
@@ -249,14 +278,17 @@ public final class QualityCommand implements Callable<Integer> {
           }
           if (peer != null
               && !done.contains(QualityRow.PYTORCH + "/" + dataset + "/" + name + "/" + seed)) {
-            peer.run(peerArgs(dataset, name, seed), log);
+            // The peer builds the graph we train, from its JSON (PeerGraph), not its own copy.
+            Path graph = PeerGraph.write(name, QualityGrid.modelSpec(model), graphs);
+            graph.toFile().deleteOnExit();
+            peer.run(peerArgs(dataset, name, seed, graph), log);
           }
         }
       }
     }
   }
 
-  private List<String> peerArgs(String dataset, String model, long seed) {
+  private List<String> peerArgs(String dataset, String model, long seed, Path graph) {
     List<String> peerBits = new ArrayList<>();
     for (String b : bits) {
       int[] wa = BitWidths.parse(b);
@@ -268,6 +300,8 @@ public final class QualityCommand implements Callable<Integer> {
         dataset,
         "--model",
         model,
+        "--graph",
+        graph.toString(),
         "--seeds",
         Long.toString(seed),
         "--bits",
@@ -293,8 +327,9 @@ public final class QualityCommand implements Callable<Integer> {
 
   /**
    * The rows of groups that have their float row and every expected variant; the others are dropped
-   * and measured again (their float model must be the one their variants start from). A negative
-   * {@code expectedPeerVariants} keeps every PyTorch row.
+   * and measured again (their float model must be the one their variants start from). A null {@code
+   * expectedOurs} keeps every row of ours, a negative {@code expectedPeerVariants} every PyTorch
+   * row.
    */
   static List<QualityRow> keepCompleteGroups(
       List<QualityRow> rows, Set<String> expectedOurs, int expectedPeerVariants) {
@@ -319,10 +354,10 @@ public final class QualityCommand implements Callable<Integer> {
           boolean ours = group.startsWith(QualityRow.OURS + "/");
           boolean all =
               ours
-                  ? k.containsAll(expectedOurs)
+                  ? expectedOurs == null || k.containsAll(expectedOurs)
                   : k.stream().filter(s -> s.startsWith(QualityReport.PEER_METHOD)).count()
                       >= expectedPeerVariants;
-          if (!ours && expectedPeerVariants < 0) {
+          if (ours ? expectedOurs == null : expectedPeerVariants < 0) {
             complete.add(group);
           } else if (all && hasFloat.getOrDefault(group, false)) {
             complete.add(group);
@@ -380,7 +415,37 @@ public final class QualityCommand implements Callable<Integer> {
             distinct(rows, QualityRow::floatEpochs),
             distinct(rows, QualityRow::qatEpochs),
             distinct(rows, QualityRow::batch),
-            results);
+            results)
+        + graphPeer(rows);
+  }
+
+  /**
+   * How the peer builds the models that are layer graphs (all but cnn and mlp, which it builds as
+   * before): what it fuses and where it must quantize values that ours keeps in int32.
+   */
+  static String graphPeer(List<QualityRow> rows) {
+    List<String> graphs =
+        rows.stream()
+            .filter(r -> r.framework().equals(QualityRow.PYTORCH))
+            .map(QualityRow::model)
+            .filter(m -> !m.equals("cnn") && !m.equals("mlp"))
+            .distinct()
+            .sorted()
+            .toList();
+    if (graphs.isEmpty()) {
+      return "";
+    }
+    return "PyTorch's "
+        + String.join(", ", graphs)
+        + ": the peer builds the layer graph we train from its JSON (`bench/pytorch/qat_peer.py"
+        + " --graph`, written by qat-bench), NCHW; batch norm eps 1e-3, momentum 0.1 (ours keeps"
+        + " 0.9 of the moving average); conv + batch norm (+ ReLU) fused for QAT (torch's"
+        + " ConvBn(ReLU)2d: batch statistics during QAT, ours folds the moving ones), add + ReLU as"
+        + " one quantized add_relu. Eager mode quantizes every value the integer kernels read: the"
+        + " inputs of weight layers at that layer's bits as ours (two layers reading one value"
+        + " share its quantizer, ours gives each its own); values ours keeps in int32 (conv"
+        + " outputs before an add or a ReLU6, a shortcut) at 8 bits, and a weight layer reading"
+        + " such a value requantizes it to its own bits.\n\n";
   }
 
   /** The distinct values of a budget field, "a / b" when the rows disagree. */

@@ -153,7 +153,7 @@ final class QualityGrid {
     return new JobSpec(
         name,
         data,
-        new ModelSpec(model, null, null, null, null, null, null),
+        modelSpec(model),
         quantization,
         new TrainingSpec(
             floatEpochs,
@@ -289,8 +289,14 @@ final class QualityGrid {
             t0));
   }
 
+  /** The preset's default spec: 28×28 grayscale images, 10 classes. */
+  static ModelSpec modelSpec(Architecture model) {
+    return new ModelSpec(model, null, null, null, null, null, null);
+  }
+
+  /** The model's name in rows and tables, as a job spec writes it (mobilenet-tiny). */
   static String name(Architecture model) {
-    return model.name().toLowerCase(Locale.ROOT);
+    return ModelNames.name(model);
   }
 
   private static QualityRow row(

@@ -243,6 +243,9 @@ final class QualityReport {
 
   private String hardProjection(Set<String> datasetModels) {
     StringBuilder out = new StringBuilder();
+    if (rows.stream().noneMatch(r -> r.method().equals(QualityGrid.STE_HARD))) {
+      return "";
+    }
     out.append("## Hard projection vs float shadow weights\n\n");
     out.append(
         "Fixed-range STE, per-channel weights. Shadow: the optimizer updates float weights that"

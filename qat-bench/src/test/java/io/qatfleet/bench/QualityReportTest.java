@@ -119,6 +119,58 @@ class QualityReportTest {
     assertThat(kept).hasSize(5);
   }
 
+  @Test
+  void aPeerOnlyRunLeavesEveryRowOfOursAlone() {
+    List<QualityRow> rows = new ArrayList<>();
+    rows.add(floatRow(QualityRow.OURS, 2, 0.9)); // incomplete, but not this run's to redo
+    rows.add(row(QualityRow.OURS, 2, "ste", 4, 4, "per_channel", 0.89));
+    rows.add(floatRow(QualityRow.PYTORCH, 1, 0.9)); // no quantized row: redone
+    List<QualityRow> kept = QualityCommand.keepCompleteGroups(rows, null, 1);
+    assertThat(kept).extracting(QualityRow::group).containsOnly("qat-fleet/fashion-mnist/cnn/2");
+    assertThat(kept).hasSize(2);
+  }
+
+  @Test
+  void describesHowThePeerBuildsGraphModelsOnlyWhenItHasTheirRows() {
+    List<QualityRow> rows = new ArrayList<>();
+    rows.add(floatRow(QualityRow.PYTORCH, 1, 0.9));
+    assertThat(QualityCommand.graphPeer(rows)).isEmpty();
+    QualityRow f = floatRow(QualityRow.PYTORCH, 1, 0.9);
+    rows.add(
+        new QualityRow(
+            f.framework(),
+            f.version(),
+            f.dataset(),
+            "resnet8",
+            1,
+            f.method(),
+            32,
+            32,
+            null,
+            0.9,
+            0.9,
+            null,
+            null,
+            null,
+            1000,
+            1000,
+            4,
+            1,
+            128,
+            1.0));
+    assertThat(QualityCommand.graphPeer(rows)).startsWith("PyTorch's resnet8: ");
+  }
+
+  @Test
+  void leavesOutTheHardProjectionSectionWithoutItsRows() {
+    List<QualityRow> rows = new ArrayList<>();
+    rows.add(floatRow(QualityRow.OURS, 1, 0.9));
+    rows.add(row(QualityRow.OURS, 1, "lsq_pact", 4, 4, "per_channel", 0.89));
+    assertThat(new QualityReport(rows).render(List.of("W4A4"))).doesNotContain("Hard projection");
+    rows.add(row(QualityRow.OURS, 1, QualityGrid.STE_HARD, 4, 4, "per_channel", 0.8));
+    assertThat(new QualityReport(rows).render(List.of("W4A4"))).contains("Hard projection");
+  }
+
   /**
    * Three seeds; floats 0.90, 0.88, 0.92. Without distillation W2A2 drops 5.0, 6.0, 4.0 pp; with it
    * 3.5, 4.5, 4.2 pp: gains +1.5, +1.5, −0.2.
