@@ -162,6 +162,39 @@ class QualityReportTest {
   }
 
   @Test
+  void saysWhichAccuracyOurRowsReport() {
+    List<QualityRow> rows = new ArrayList<>();
+    rows.add(floatRow(QualityRow.OURS, 1, 0.9));
+    QualityRow q = row(QualityRow.OURS, 1, "lsq_pact", 4, 4, "per_channel", 0.89);
+    rows.add(q);
+    assertThat(QualityCommand.oursAccuracy(rows)).contains("fake-quantized TensorFlow graph (");
+    rows.add(
+        new QualityRow(
+            q.framework(),
+            q.version(),
+            q.dataset(),
+            q.model(),
+            1,
+            q.method(),
+            8,
+            8,
+            q.granularity(),
+            0.9,
+            0.9,
+            0.9,
+            0.9,
+            null,
+            1000,
+            1000,
+            4,
+            1,
+            128,
+            1.0));
+    assertThat(QualityCommand.oursAccuracy(rows))
+        .contains("integer engine on the projected model (1 of 2 quantized rows");
+  }
+
+  @Test
   void leavesOutTheHardProjectionSectionWithoutItsRows() {
     List<QualityRow> rows = new ArrayList<>();
     rows.add(floatRow(QualityRow.OURS, 1, 0.9));
