@@ -297,6 +297,24 @@ class Requant(nn.Module):
         return self.quant(self.dequant(x))
 
 
+class Relu6Node(nn.Module):
+    """relu6, then its own quantizer (a Requant).
+
+    torch's quantized ReLU6 keeps its input's scale and ignores the observer eager mode gives it,
+    so a fake-quantized ReLU6 at A bits would become an 8-bit one in the integer model. Here the
+    ReLU6 has no quantizer and the Requant after it quantizes its output, the same in the
+    fake-quant and the integer model.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.relu6 = nn.ReLU6()
+        self.requant = Requant()
+
+    def forward(self, x):
+        return self.requant(self.relu6(x))
+
+
 def _sources(node):
     return [node["input"]] + ([node["other"]] if node["kind"] == "add" else [])
 
@@ -347,7 +365,7 @@ class GraphNet(nn.Module):
             elif kind == "relu":
                 m = nn.ReLU()
             elif kind == "relu6":
-                m = nn.ReLU6()
+                m = Relu6Node()
             elif kind == "maxPool":
                 m = nn.MaxPool2d(nd["size"], stride=nd["stride"])
             elif kind == "avgPool":
@@ -397,7 +415,7 @@ class GraphNet(nn.Module):
         """Which module output carries each value's quantizer, who reads it, which inputs requantize.
 
         After fusion the observed outputs are: the image (QuantStub), each fused weight module,
-        each add and each relu6; pooling, flatten, an unfused relu and the fused-away nodes pass
+        each add and each relu6 (its Requant); pooling, flatten, an unfused relu and the fused-away nodes pass
         their input's quantized value on.
         """
         nodes = self.nodes
@@ -454,7 +472,7 @@ class GraphNet(nn.Module):
             else:
                 bits = 8
             wb = w_bits[nd["layer"]] if nd["kind"] in ("conv2d", "dense") else None
-            out["n%d" % prod] = (bits, wb)
+            out["n%d.requant" % prod if nd["kind"] == "relu6" else "n%d" % prod] = (bits, wb)
         for q, name in self.requants.items():
             out[name] = (in_bits[nodes[q]["layer"]], None)
         return out
@@ -488,7 +506,7 @@ class GraphNet(nn.Module):
         model.quant.qconfig = tq.QConfig(activation=act_fake_quant(8, learnable), weight=placeholder_w)
         model.dequant.qconfig = tq.QConfig(activation=act_fake_quant(8), weight=placeholder_w)
         for name, (bits, wb) in model.qat_bits(weight_bits, act_bits).items():
-            module = getattr(model, name)
+            module = model.get_submodule(name)
             if wb is None:
                 weight = placeholder_w
             else:
