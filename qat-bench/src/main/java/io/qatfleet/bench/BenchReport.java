@@ -18,7 +18,17 @@ public final class BenchReport {
 
   /** {@code ./qat bench} followed by the arguments {@link BenchCli} was given. */
   public static String command(List<String> args) {
-    return "./qat bench " + String.join(" ", args);
+    // Arguments with spaces or shell characters in single quotes, so the line can be pasted.
+    return "./qat bench "
+        + String.join(
+            " ",
+            args.stream()
+                .map(
+                    a ->
+                        a.matches("[A-Za-z0-9_./,=:@%+-]+")
+                            ? a
+                            : "'" + a.replace("'", "'\\''") + "'")
+                .toList());
   }
 
   /** The 1-minute load average now, or NaN where the platform has none. */

@@ -31,6 +31,12 @@ class BenchReportTest {
   }
 
   @Test
+  void quotesArgumentsTheShellWouldSplit() {
+    assertThat(BenchReport.command(List.of("quality", "--title", "A b's", "--x=", "")))
+        .isEqualTo("./qat bench quality --title 'A b'\\''s' --x= ''");
+  }
+
+  @Test
   void quotesTheMedianWithTheRange() {
     assertThat(BenchReport.quote(Stats.of(130.0, 97.0, 118.0), 0)).isEqualTo("118 (97–130)");
     assertThat(BenchReport.quote(Stats.of(4.0, 1.0, 3.0, 2.0), 1)).isEqualTo("2.5 (1.0–4.0)");
