@@ -7,6 +7,7 @@ import io.qatfleet.core.model.LayerGraph;
 import io.qatfleet.core.model.LayerGraph.Node;
 import io.qatfleet.core.model.LayerGraph.TensorShape;
 import io.qatfleet.core.model.LayerShape;
+import io.qatfleet.core.model.LayerSpec.Kind;
 import io.qatfleet.core.model.ModelSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,7 +44,7 @@ final class PeerGraph {
       o.put("name", n.name());
       o.put("kind", n.kind().json());
       o.put("input", n.input());
-      if (n.kind() == io.qatfleet.core.model.LayerSpec.Kind.ADD) {
+      if (n.kind() == Kind.ADD) {
         o.put("other", n.other());
       }
       o.set("inShape", shape(n.inShape()));
