@@ -438,6 +438,10 @@ public final class QualityCommand implements Callable<Integer> {
       return "Ours: accuracy of the fake-quantized TensorFlow graph (the integer engine agrees"
           + " with it on ≥ 99.9 % of the test images in the reference runs).";
     }
+    if (integer == quantized) {
+      return "Ours: accuracy of the integer engine on the projected model (the fake-quantized"
+          + " TensorFlow graph's is in the raw rows too).";
+    }
     return String.format(
         Locale.ROOT,
         "Ours: accuracy of the integer engine on the projected model (%d of %d quantized rows;"

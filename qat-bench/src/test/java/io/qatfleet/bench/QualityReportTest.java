@@ -192,6 +192,9 @@ class QualityReportTest {
             1.0));
     assertThat(QualityCommand.oursAccuracy(rows))
         .contains("integer engine on the projected model (1 of 2 quantized rows");
+    rows.remove(q);
+    assertThat(QualityCommand.oursAccuracy(rows))
+        .contains("integer engine on the projected model (the fake-quantized");
   }
 
   @Test
