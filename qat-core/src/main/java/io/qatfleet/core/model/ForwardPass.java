@@ -133,6 +133,12 @@ final class ForwardPass {
     }
     boolean quantized = q != null && q.quantizes(l.index());
     if (quantized && !l.readsImage()) {
+      if (!graph.readsNonNegative(l.index())) {
+        // The unsigned grid has no level below 0 (the integer engine clamps there): PACT clips
+        // only at alpha, so a value no ReLU made non-negative is clipped at 0 first. Only such
+        // graphs get the extra op, so the presets' graphs stay as they were.
+        x = tf.nn.relu(x);
+      }
       x = quantizeInput(l, x, q);
     }
     Operand<TFloat32> w = vars.value(l, KERNEL);

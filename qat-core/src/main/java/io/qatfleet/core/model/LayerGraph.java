@@ -15,10 +15,11 @@ import java.util.regex.Pattern;
  * layer<i>.kernel}) and reported. The training graph, the integer engine and the ONNX export all
  * walk {@link #nodes()} in order; a node reads only earlier nodes, so that order is topological.
  *
- * <p>Where values are quantized: at the input of every weight layer (its own step size), except a
- * weight layer reading the image, whose pixels are already bytes. Everything between weight layers
- * (batch norm folded into the layer before it, ReLU, pooling, residual adds, flattening) works on
- * the unquantized values in the fake-quant graph and on int32 accumulators in the integer engine.
+ * <p>Where values are quantized: at the input of every weight layer (its own step size, on an
+ * unsigned grid, so negative inputs clip to 0), except a weight layer reading the image, whose
+ * pixels are already bytes. Everything between weight layers (batch norm folded into the layer
+ * before it, ReLU, pooling, residual adds, flattening) works on the unquantized values in the
+ * fake-quant graph and on int32 accumulators in the integer engine.
  *
  * <p>Feature maps are NHWC and flatten in (h, w, c) order.
  */
@@ -157,6 +158,14 @@ public final class LayerGraph {
     String kind = l.conv() ? "conv" : (l.hidden() ? "dense" : "output");
     boolean named = !n.name().equals(defaultName(n.kind().json(), n.position()));
     return kind + index + (named ? " " + n.name() : "");
+  }
+
+  /**
+   * Whether weight layer {@code index} reads a value that is non-negative by construction: the
+   * image or a relu / relu6 output, through pooling and flattening.
+   */
+  public boolean readsNonNegative(int index) {
+    return activationSource(nodeOf(index), nodes) == null;
   }
 
   /** The node whose value the network outputs (the logits). */
@@ -514,6 +523,27 @@ public final class LayerGraph {
       layers.add(layer);
     }
     return new Node(i, name, k, input, other, in, result, layer, size, stride);
+  }
+
+  /**
+   * The node that makes weight layer {@code n}'s input when it is not a relu, relu6 or the image
+   * (looking through pooling and flatten); null when the input is non-negative by construction.
+   */
+  private static Node activationSource(Node n, List<Node> nodes) {
+    int p = n.input();
+    while (p >= 0) {
+      Node s = nodes.get(p);
+      switch (s.kind()) {
+        case RELU, RELU6 -> {
+          return null;
+        }
+        case MAX_POOL, AVG_POOL, GLOBAL_AVG_POOL, FLATTEN -> p = s.input();
+        default -> {
+          return s;
+        }
+      }
+    }
+    return null;
   }
 
   private static int outSize(int in, int window, int stride, int pad) {

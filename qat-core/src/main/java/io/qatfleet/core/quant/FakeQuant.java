@@ -55,18 +55,17 @@ public final class FakeQuant {
 
   /**
    * PACT (Choi et al., "PACT: Parameterized Clipping Activation for Quantized Neural Networks",
-   * 2018): {@code y = clip(x, 0, α)} quantized to {@code bits} unsigned bits with step {@code
-   * α/(2^b - 1)}. The STE passes the gradient straight through the rounding, so {@code ∂x̂/∂α = 1}
-   * where {@code x > α} and 0 elsewhere, and {@code ∂x̂/∂x = 1} in {@code [0, α]}, 0 below 0. After
-   * a ReLU the lower clip changes nothing; where a layer's input can be negative (a layer graph
-   * with no activation before a weight layer) it is what the unsigned integer grid does too.
+   * 2018) for non-negative inputs (after a ReLU): {@code y = min(x, α)} quantized to {@code bits}
+   * unsigned bits with step {@code α/(2^b - 1)}. The STE passes the gradient straight through the
+   * rounding, so {@code ∂x̂/∂α = 1} where {@code x > α} and 0 elsewhere, and {@code ∂x̂/∂x = 1}
+   * below {@code α}.
    */
   public static Operand<TFloat32> pact(
       Ops tf, Operand<TFloat32> x, Operand<TFloat32> alpha, QuantSpec spec) {
     if (spec.signed()) {
       throw new IllegalArgumentException("PACT quantizes non-negative activations: spec is signed");
     }
-    Operand<TFloat32> y = tf.math.maximum(tf.math.minimum(x, alpha), tf.constant(0f));
+    Operand<TFloat32> y = tf.math.minimum(x, alpha);
     Operand<TFloat32> s = tf.math.div(tf.stopGradient(alpha), tf.constant((float) spec.qmax()));
     Operand<TFloat32> onGrid = tf.math.mul(s, tf.math.round(tf.math.div(y, s)));
     return tf.math.add(y, tf.stopGradient(tf.math.sub(onGrid, y)));

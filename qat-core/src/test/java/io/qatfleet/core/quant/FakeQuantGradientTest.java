@@ -160,20 +160,6 @@ class FakeQuantGradientTest {
   }
 
   @Test
-  void pactClipsNegativeInputsToZeroWithoutGradient() {
-    // A layer graph may feed a weight layer a value no ReLU made non-negative: the unsigned grid
-    // holds no level below 0, in the fake-quant graph as in the integer engine.
-    Variable<TFloat32> x = tf.variable(tf.constant(new float[] {-3f, -0.1f, 0.7f}));
-    Variable<TFloat32> a = tf.variable(tf.constant(2f));
-    Operand<TFloat32> xq = FakeQuant.pact(tf, x, a, A4);
-    Output<?>[] grads = gradients(xq, new float[] {1, 1, 1}, a, x);
-    float[][] r = run(xq, grads[0], grads[1]);
-    assertThat(r[0]).containsExactly(new float[] {0f, 0f, 5 * 2f / 15}, within(1e-6f));
-    assertThat(r[1][0]).isEqualTo(0f);
-    assertThat(r[2]).containsExactly(0f, 0f, 1f);
-  }
-
-  @Test
   void perChannelScalesApplyPerOutputChannel() {
     // A [2, 3] matrix, channels last: channel c uses step scales[c].
     Variable<TFloat32> w =
