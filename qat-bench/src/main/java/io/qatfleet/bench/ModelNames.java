@@ -33,7 +33,7 @@ final class ModelNames implements ITypeConverter<Architecture> {
 
   /** The name of {@code a} in rows, tables and job specs. */
   static String name(Architecture a) {
-    return a.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return a.label();
   }
 
   private static List<Architecture> presets() {

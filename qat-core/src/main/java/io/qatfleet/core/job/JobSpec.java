@@ -114,24 +114,14 @@ public record JobSpec(
     try {
       return Json.MAPPER.readValue(json, JobSpec.class);
     } catch (JsonProcessingException e) {
-      String field =
-          e instanceof com.fasterxml.jackson.databind.JsonMappingException m ? path(m) : "";
+      String place =
+          e instanceof com.fasterxml.jackson.databind.JsonMappingException m
+              ? Json.fieldPath(m)
+              : "";
+      String field = place.isEmpty() ? "" : place + ": ";
       throw new IllegalArgumentException(
           "job spec is not valid JSON: " + field + e.getOriginalMessage(), e);
     }
-  }
-
-  /** {@code model.layers[0].units: } for a value at that place; empty when Jackson has no path. */
-  private static String path(com.fasterxml.jackson.databind.JsonMappingException e) {
-    StringBuilder out = new StringBuilder();
-    for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : e.getPath()) {
-      if (r.getFieldName() != null) {
-        out.append(out.isEmpty() ? "" : ".").append(r.getFieldName());
-      } else if (r.getIndex() >= 0) {
-        out.append('[').append(r.getIndex()).append(']');
-      }
-    }
-    return out.isEmpty() ? "" : out + ": ";
   }
 
   public String toJson() {

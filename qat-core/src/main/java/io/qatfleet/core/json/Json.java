@@ -1,6 +1,7 @@
 package io.qatfleet.core.json;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import java.util.stream.Collectors;
 
 /**
  * The one Jackson configuration of the project: enums are read case-insensitively ("lsq_pact",
@@ -25,6 +27,17 @@ public final class Json {
   public static final ObjectMapper MAPPER = builder().findAndAddModules().build();
 
   private Json() {}
+
+  /**
+   * Where in the document a mapping error happened, as a spec names its fields ({@code
+   * model.layers[0].units}); empty when Jackson has no path.
+   */
+  public static String fieldPath(JsonMappingException e) {
+    return e.getPath().stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining("."))
+        .replace(".[", "[");
+  }
 
   /** A builder holding the settings above and no modules, for a mapper with stricter rules. */
   public static JsonMapper.Builder builder() {

@@ -2,6 +2,7 @@ package io.qatfleet.core.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -53,10 +54,10 @@ public record ModelSpec(
               : architecture == Architecture.MLP ? List.of(256, 128) : List.of();
     }
     // Copies that keep nulls, so that violations() can name them instead of a crash here.
-    convChannels = java.util.Collections.unmodifiableList(new ArrayList<>(convChannels));
-    denseUnits = java.util.Collections.unmodifiableList(new ArrayList<>(denseUnits));
+    convChannels = Collections.unmodifiableList(new ArrayList<>(convChannels));
+    denseUnits = Collections.unmodifiableList(new ArrayList<>(denseUnits));
     if (layers != null) {
-      layers = java.util.Collections.unmodifiableList(new ArrayList<>(layers));
+      layers = Collections.unmodifiableList(new ArrayList<>(layers));
     }
     batchNorm = batchNorm != null && batchNorm;
     inputHeight = inputHeight == null ? DEFAULT_IMAGE_SIZE : inputHeight;

@@ -38,7 +38,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -162,7 +161,9 @@ public class JobResource {
     try {
       spec = body == null || body.isBlank() ? null : Json.MAPPER.readValue(body, JobSpec.class);
     } catch (JsonMappingException e) {
-      return badRequest(List.of(path(e) + ": " + e.getOriginalMessage()));
+      String place = Json.fieldPath(e);
+      return badRequest(
+          List.of((place.isEmpty() ? "body" : place) + ": " + e.getOriginalMessage()));
     } catch (JsonProcessingException e) {
       return badRequest(List.of("body: not valid JSON: " + e.getOriginalMessage()));
     }
@@ -348,14 +349,5 @@ public class JobResource {
         .type(MediaType.APPLICATION_JSON)
         .entity(new Violations(violations))
         .build();
-  }
-
-  private static String path(JsonMappingException e) {
-    String path =
-        e.getPath().stream()
-            .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-            .collect(Collectors.joining("."))
-            .replace(".[", "[");
-    return path.isEmpty() ? "body" : path;
   }
 }
