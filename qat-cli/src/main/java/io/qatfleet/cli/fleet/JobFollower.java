@@ -6,6 +6,7 @@ import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.ValidationCompleted;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +26,9 @@ public final class JobFollower {
 
   private static final long POLL_MILLIS = 500;
 
+  /** How long to wait, after the verdict, for the approved round's validation on its topic. */
+  private static final Duration VALIDATION_GRACE = Duration.ofSeconds(30);
+
   private JobFollower() {}
 
   /**
@@ -37,6 +41,7 @@ public final class JobFollower {
       EventTail tail, String jobId, Consumer<String> out, Runnable check)
       throws InterruptedException {
     Set<String> shown = new HashSet<>();
+    long finishedAt = -1;
     while (true) {
       List<QatEvent> events = tail.ofJob(jobId).stream().map(EventTail.Seen::event).toList();
       for (QatEvent e : events) {
@@ -52,8 +57,15 @@ public final class JobFollower {
         }
       }
       JobSummary summary = JobSummary.of(jobId, events);
-      if (summary.finished() || rejection(events).isPresent()) {
+      if (rejection(events).isPresent()) {
         return summary;
+      }
+      if (summary.finished()) {
+        finishedAt = finishedAt < 0 ? System.nanoTime() : finishedAt;
+        if (summary.approvalValidationSeen()
+            || System.nanoTime() - finishedAt > VALIDATION_GRACE.toNanos()) {
+          return summary;
+        }
       }
       check.run();
       Thread.sleep(POLL_MILLIS);

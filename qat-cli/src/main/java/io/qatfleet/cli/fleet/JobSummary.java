@@ -112,6 +112,15 @@ public record JobSummary(
     return approved.isPresent() || failed.isPresent();
   }
 
+  /**
+   * Whether the validation behind an approval has been seen too: the approval and the round's
+   * validation travel on different topics, so a tail may see the approval first.
+   */
+  public boolean approvalValidationSeen() {
+    return approved.isEmpty()
+        || validations.stream().anyMatch(v -> v.round() == approved.get().round());
+  }
+
   /** The result table: float vs quantized, thresholds, agreement, rounds, stage times. */
   public String table() {
     StringBuilder out = new StringBuilder();

@@ -180,4 +180,31 @@ class JobSummaryTest {
             JOB, List.of(new JobSubmitted(QatEvent.newEventId(), JOB, 0, null, at(0), SPEC)));
     assertThat(summary.finished()).isFalse();
   }
+
+  /** An approval seen before its round's validation (another topic) is not the whole story yet. */
+  @Test
+  void knowsWhetherTheApprovedRoundsValidationWasSeen() {
+    ModelApproved approval =
+        new ModelApproved(QatEvent.newEventId(), JOB, 1, REF, at(200), "m", 1, Map.of(), SPEC, REF);
+    ValidationCompleted round1 =
+        new ValidationCompleted(
+            QatEvent.newEventId(),
+            JOB,
+            1,
+            REF,
+            at(199),
+            Map.of("accuracy", 0.90),
+            Map.of("accuracy", 0.899),
+            List.of(
+                new ThresholdResult(
+                    "accuracy", new MetricThreshold(null, 0.01, null), 0.90, 0.899, true)),
+            1.0,
+            Decision.PASS,
+            List.of(List.of(9, 1), List.of(1, 9)),
+            List.of(List.of(9, 1), List.of(1, 9)));
+    JobSummary early = JobSummary.of(JOB, List.of(approval));
+    assertThat(early.finished()).isTrue();
+    assertThat(early.approvalValidationSeen()).isFalse();
+    assertThat(JobSummary.of(JOB, List.of(approval, round1)).approvalValidationSeen()).isTrue();
+  }
 }
