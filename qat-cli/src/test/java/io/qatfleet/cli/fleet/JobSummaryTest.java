@@ -31,6 +31,25 @@ class JobSummaryTest {
     return T0.plusSeconds(seconds);
   }
 
+  /** A validation of {@code round} at second {@code second} that passed a 1 pp accuracy bar. */
+  private static ValidationCompleted passed(int round, int second) {
+    return new ValidationCompleted(
+        QatEvent.newEventId(),
+        JOB,
+        round,
+        REF,
+        at(second),
+        Map.of("accuracy", 0.90),
+        Map.of("accuracy", 0.899),
+        List.of(
+            new ThresholdResult(
+                "accuracy", new MetricThreshold(null, 0.01, null), 0.90, 0.899, true)),
+        1.0,
+        Decision.PASS,
+        List.of(List.of(9, 1), List.of(1, 9)),
+        List.of(List.of(9, 1), List.of(1, 9)));
+  }
+
   /** A ptq_first job approved from round 0 ran no QAT round, and its headline says so. */
   @Test
   void saysAnApprovalFromRoundZeroRanNoQatRound() {
@@ -41,21 +60,7 @@ class JobSummaryTest {
                 QatEvent.newEventId(), JOB, 0, REF, at(100), SPEC, true, Map.of()),
             new QuantizedModelReady(
                 QatEvent.newEventId(), JOB, 0, REF, at(110), SPEC, REF, Map.of()),
-            new ValidationCompleted(
-                QatEvent.newEventId(),
-                JOB,
-                0,
-                REF,
-                at(120),
-                Map.of("accuracy", 0.90),
-                Map.of("accuracy", 0.899),
-                List.of(
-                    new ThresholdResult(
-                        "accuracy", new MetricThreshold(null, 0.01, null), 0.90, 0.899, true)),
-                1.0,
-                Decision.PASS,
-                List.of(List.of(9, 1), List.of(1, 9)),
-                List.of(List.of(9, 1), List.of(1, 9))),
+            passed(0, 120),
             new ModelApproved(
                 QatEvent.newEventId(), JOB, 0, REF, at(121), "m", 1, Map.of(), SPEC, REF));
     JobSummary summary = JobSummary.of(JOB, events);
@@ -186,22 +191,7 @@ class JobSummaryTest {
   void knowsWhetherTheApprovedRoundsValidationWasSeen() {
     ModelApproved approval =
         new ModelApproved(QatEvent.newEventId(), JOB, 1, REF, at(200), "m", 1, Map.of(), SPEC, REF);
-    ValidationCompleted round1 =
-        new ValidationCompleted(
-            QatEvent.newEventId(),
-            JOB,
-            1,
-            REF,
-            at(199),
-            Map.of("accuracy", 0.90),
-            Map.of("accuracy", 0.899),
-            List.of(
-                new ThresholdResult(
-                    "accuracy", new MetricThreshold(null, 0.01, null), 0.90, 0.899, true)),
-            1.0,
-            Decision.PASS,
-            List.of(List.of(9, 1), List.of(1, 9)),
-            List.of(List.of(9, 1), List.of(1, 9)));
+    ValidationCompleted round1 = passed(1, 199);
     JobSummary early = JobSummary.of(JOB, List.of(approval));
     assertThat(early.finished()).isTrue();
     assertThat(early.approvalValidationSeen()).isFalse();
