@@ -69,7 +69,8 @@ import org.jboss.logging.Logger;
  *       checkpoint (a retraining trigger) skips float training and hands that checkpoint on as both
  *       the baseline and round 1's start.
  *   <li><b>QAT round</b> ({@link TrainRequested} / {@link RetrainRequested}, round r &ge; 1): loads
- *       the start checkpoint, adds step sizes with the range observers if it has none yet, trains
+ *       the start checkpoint, adds step sizes with the range observers if it has none yet (the
+ *       baseline stage ran them for round 1 before publishing, {@link QuantizerStarts}), trains
  *       with fake quantization (float shadow weights) and checkpoints every epoch; then the QAT
  *       checkpoint goes to the store and {@code FloatCheckpointReady(round r)} to {@code
  *       qat.quantize}.
@@ -113,6 +114,7 @@ public class TrainingService {
   private final Budgets budgets;
   private final JobStops stops;
   private final RecordGuard guard;
+  private final QuantizerStarts quantizerStarts = new QuantizerStarts();
 
   TrainingService(
       EventPublisher publisher,
@@ -331,6 +333,14 @@ public class TrainingService {
                   baselineState,
                   stage);
       laps.lap("bits");
+      if (!run.ptqFirst() && run.quantization() != null && !hasQuantization(run, baselineState)) {
+        // Observed now, before round 0's quantizer and validator start beside round 1.
+        QatPipeline first =
+            pipeline != null && run == spec ? pipeline : QatPipeline.forJob(run, datasets);
+        quantizerStarts.put(
+            job.jobId(), ref.sha256(), run.quantization(), first.initQuantization(baselineState));
+        laps.lap("observers");
+      }
       FloatCheckpointReady ready =
           new FloatCheckpointReady(
               QatEvent.newEventId(),
@@ -567,7 +577,12 @@ public class TrainingService {
           laps.lap("state");
         }
         if (!hasQuantization(spec, initial)) {
-          initial = pipeline.initQuantization(initial);
+          ModelState unobserved = initial;
+          initial =
+              (startFrom == null
+                      ? Optional.<ModelState>empty()
+                      : quantizerStarts.take(jobId, startFrom.sha256(), quantization))
+                  .orElseGet(() -> pipeline.initQuantization(unobserved));
           laps.lap("observers");
         }
         start = initial;
