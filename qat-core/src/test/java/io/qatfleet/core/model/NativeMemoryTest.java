@@ -58,6 +58,10 @@ class NativeMemoryTest {
             @Override
             public void onEpochEnd(TrainingProgress progress, ModelGraph g) {
               g.export();
+              // The Java heap's garbage would touch fresh heap pages and grow RSS by ~3 MB an
+              // epoch (seen in a full suite's JVM); collected, the heap reuses its own pages. The
+              // collection frees no tensor: qat-core's tests run with JavaCPP's pointer GC off.
+              System.gc();
               rss.add(residentBytes());
             }
           });
