@@ -122,6 +122,10 @@ public final class KafkaBrokerExtension implements BeforeAllCallback {
     EmbeddedKafka.BROKER_SETTINGS.forEach(
         (key, value) ->
             container.withEnv("KAFKA_" + key.toUpperCase(Locale.ROOT).replace('.', '_'), value));
+    // Testcontainers copies the broker's start script into the container while the container's
+    // command already waits to run it; now and then the shell runs it before the copy is closed
+    // ("/tmp/testcontainers_start.sh: Text file busy", exit 126). A fresh container then starts.
+    container.withStartupAttempts(3);
     container.start();
     String description = "Testcontainers Kafka container (" + image + ")";
     LOG.info(
