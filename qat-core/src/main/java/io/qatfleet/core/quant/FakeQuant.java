@@ -6,9 +6,9 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * Fake quantization as TensorFlow graph ops: the forward pass sees values on the integer grid times
- * the step size, the backward pass uses the straight-through estimator (STE). TF's Round has no
- * registered gradient, so every rounding is wrapped as {@code x + stopGradient(q(x) - x)}, whose
- * gradient is the identity.
+ * the step size, the backward pass uses the straight-through estimator (STE). Each quantizer's
+ * backward pass is written by hand ({@link FakeQuantGradients}): about half the element-wise passes
+ * of autodiff through its forward ops.
  *
  * <p>Step sizes broadcast against the last dimension: a scalar for per-tensor quantizers, a vector
  * of output channels for per-channel weights (HWIO kernels and [in, out] matrices both keep output
@@ -24,13 +24,7 @@ public final class FakeQuant {
    */
   public static Operand<TFloat32> ste(
       Ops tf, Operand<TFloat32> x, Operand<TFloat32> scale, QuantSpec spec) {
-    Operand<TFloat32> s = tf.stopGradient(scale);
-    Operand<TFloat32> clipped =
-        tf.math.minimum(
-            tf.math.maximum(x, tf.math.mul(s, tf.constant((float) spec.qmin()))),
-            tf.math.mul(s, tf.constant((float) spec.qmax())));
-    Operand<TFloat32> onGrid = tf.math.mul(s, tf.math.round(tf.math.div(clipped, s)));
-    return tf.math.add(clipped, tf.stopGradient(tf.math.sub(onGrid, clipped)));
+    return FakeQuantGradients.lsq(tf, x, tf.stopGradient(scale), spec);
   }
 
   /**
@@ -44,13 +38,7 @@ public final class FakeQuant {
    */
   public static Operand<TFloat32> lsq(
       Ops tf, Operand<TFloat32> x, Operand<TFloat32> scale, QuantSpec spec, float gradScale) {
-    Operand<TFloat32> s = scaleGradient(tf, scale, gradScale);
-    Operand<TFloat32> v =
-        tf.math.minimum(
-            tf.math.maximum(tf.math.div(x, s), tf.constant((float) spec.qmin())),
-            tf.constant((float) spec.qmax()));
-    Operand<TFloat32> rounded = tf.math.add(v, tf.stopGradient(tf.math.sub(tf.math.round(v), v)));
-    return tf.math.mul(rounded, s);
+    return FakeQuantGradients.lsq(tf, x, scaleGradient(tf, scale, gradScale), spec);
   }
 
   /**
@@ -65,10 +53,7 @@ public final class FakeQuant {
     if (spec.signed()) {
       throw new IllegalArgumentException("PACT quantizes non-negative activations: spec is signed");
     }
-    Operand<TFloat32> y = tf.math.minimum(x, alpha);
-    Operand<TFloat32> s = tf.math.div(tf.stopGradient(alpha), tf.constant((float) spec.qmax()));
-    Operand<TFloat32> onGrid = tf.math.mul(s, tf.math.round(tf.math.div(y, s)));
-    return tf.math.add(y, tf.stopGradient(tf.math.sub(onGrid, y)));
+    return FakeQuantGradients.pact(tf, x, alpha, spec);
   }
 
   /**

@@ -16,8 +16,9 @@ import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Gradients of the fake quantizers, taken by TensorFlow's autodiff, against their closed forms
- * computed here by hand. The loss is {@code sum(u ⊙ x̂)} with a known upstream gradient {@code u}.
+ * Gradients of the fake quantizers, built by TensorFlow's gradient builder from their registered
+ * gradients ({@link FakeQuantGradients}), against their closed forms computed here by hand. The
+ * loss is {@code sum(u ⊙ x̂)} with a known upstream gradient {@code u}.
  */
 class FakeQuantGradientTest {
   private static final QuantSpec W4 = QuantSpec.weights(4, Granularity.PER_TENSOR); // [-7, 7]
@@ -115,6 +116,63 @@ class FakeQuantGradientTest {
     // Forward: s·clamp(round(x/s)): 0.3→0.4, -1.1→-1.2, 2.65→2.8, 5→2.8, -4→-2.8, 0→0.
     assertThat(r[0])
         .containsExactly(new float[] {0.4f, -1.2f, 2.8f, 2.8f, -2.8f, 0f}, within(1e-6f));
+  }
+
+  @Test
+  void lsqPerChannelStepGradientsMatchClosedFormPerChannel() {
+    // A [3, 2] matrix, channels last, steps 0.5 and 0.25: channel 0 holds 1.2 (inside), -4.1
+    // (below -3.5), 2.2 (inside); channel 1 holds 0.3, 2.0 (above 1.75), -0.6.
+    float[][] w = {{1.2f, 0.3f}, {-4.1f, 2.0f}, {2.2f, -0.6f}};
+    float[][] u = {{1f, -2f}, {0.5f, 3f}, {-1.5f, 0.25f}};
+    float[] steps = {0.5f, 0.25f};
+    float g = 0.1f;
+    Variable<TFloat32> x = tf.variable(tf.constant(w));
+    Variable<TFloat32> scale = tf.variable(tf.constant(steps));
+    QuantSpec spec = QuantSpec.weights(4, Granularity.PER_CHANNEL);
+    Operand<TFloat32> xq = FakeQuant.lsq(tf, x, scale, spec, g);
+    Operand<TFloat32> loss =
+        tf.reduceSum(tf.math.mul(xq, tf.constant(u)), tf.constant(new int[] {0, 1}));
+    Output<?>[] grads =
+        graph.addGradients(loss.asOutput(), new Output<?>[] {scale.asOutput(), x.asOutput()});
+    float[][] r =
+        run(
+            tf.reshape(xq, tf.constant(new int[] {-1})),
+            grads[0],
+            tf.reshape((Operand<?>) grads[1], tf.constant(new int[] {-1})));
+
+    float[] expectedDs = new float[2];
+    float[] expectedDx = new float[6];
+    float[] expectedXq = new float[6];
+    for (int c = 0; c < 2; c++) {
+      double sum = 0;
+      for (int i = 0; i < 3; i++) {
+        double v = w[i][c] / steps[c];
+        double level = Math.max(-7, Math.min(7, Math.rint(v)));
+        expectedXq[i * 2 + c] = (float) (level * steps[c]);
+        if (v <= -7 || v >= 7) {
+          sum += u[i][c] * level;
+        } else {
+          sum += u[i][c] * (level - v);
+          expectedDx[i * 2 + c] = u[i][c];
+        }
+      }
+      expectedDs[c] = (float) (g * sum);
+    }
+    assertThat(r[0]).containsExactly(expectedXq, within(1e-6f));
+    assertThat(r[1]).containsExactly(expectedDs, within(1e-5f));
+    assertThat(r[2]).containsExactly(expectedDx);
+  }
+
+  @Test
+  void identityNOutsideTheQuantizersPassesGradientsThrough() {
+    // The quantizers register IdentityN's gradient for the process; other IdentityN ops keep
+    // IdentityN's own gradient, the identity.
+    FakeQuant.lsq(tf, tf.constant(new float[] {1f}), tf.constant(0.5f), W4, 1f);
+    Variable<TFloat32> x = tf.variable(tf.constant(new float[] {1f, -2f, 3f}));
+    @SuppressWarnings("unchecked")
+    Operand<TFloat32> y = (Operand<TFloat32>) tf.identityN(java.util.List.of(x)).output().get(0);
+    Output<?>[] g = gradients(tf.math.mul(y, y), new float[] {1f, 1f, 1f}, x);
+    assertThat(run(g[0])[0]).containsExactly(2f, -4f, 6f);
   }
 
   @Test
