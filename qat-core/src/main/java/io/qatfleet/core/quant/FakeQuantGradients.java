@@ -104,7 +104,8 @@ final class FakeQuantGradients {
 
   private static final class Holder {
     static {
-      synchronized (System.getProperties()) {
+      // The lock registerCustomGradient itself takes.
+      synchronized (TensorFlow.class) {
         if (System.getProperty(REGISTERED_PROPERTY) == null) {
           if (!TensorFlow.registerCustomGradient(IdentityN.OP_NAME, FakeQuantGradients::gradient)) {
             throw new IllegalStateException(
