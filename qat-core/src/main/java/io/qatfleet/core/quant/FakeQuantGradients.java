@@ -1,5 +1,6 @@
 package io.qatfleet.core.quant;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
@@ -54,22 +55,21 @@ final class FakeQuantGradients {
       s = tf.broadcastTo(s, tf.constant(new int[] {channels}));
     }
     Operand<TFloat32> step = tf.stopGradient(s);
-    Operand<TFloat32> v = tf.math.div(tf.stopGradient(x), step);
-    Operand<TFloat32> qmin = tf.constant((float) spec.qmin());
+    // x·(1/s): a multiply per element instead of a divide (the reciprocal is one per channel).
+    Operand<TFloat32> v = tf.math.mul(tf.stopGradient(x), tf.math.reciprocal(step));
     Operand<TFloat32> qmax = tf.constant((float) spec.qmax());
-    Operand<TFloat32> clipped = tf.clipByValue(v, qmin, qmax);
+    Operand<TFloat32> clipped = tf.clipByValue(v, tf.constant((float) spec.qmin()), qmax);
     Operand<TFloat32> levels = tf.math.round(clipped);
-    // The intermediates enter stopped: their producers (Round) have no gradient to call.
-    return route(
-        tf,
-        LSQ,
-        tf.math.mul(levels, step),
-        x,
-        s,
-        tf.stopGradient(tf.math.sub(v, qmin)),
-        tf.stopGradient(tf.math.sub(qmax, v)),
-        tf.stopGradient(clipped),
-        tf.stopGradient(levels));
+    List<Operand<?>> inputs = new ArrayList<>(List.of(x, s, clipped, levels));
+    // Features positive exactly where qmin < v < qmax, for the gradient's ReluGrad masks: one
+    // for a symmetric grid, v itself as the lower one for an unsigned grid.
+    if (spec.qmin() == -spec.qmax()) {
+      inputs.add(tf.math.sub(qmax, tf.math.abs(v)));
+    } else {
+      inputs.add(spec.qmin() == 0 ? v : tf.math.sub(v, tf.constant((float) spec.qmin())));
+      inputs.add(tf.math.sub(qmax, v));
+    }
+    return route(tf, LSQ, tf.math.mul(levels, step), inputs);
   }
 
   /**
@@ -84,15 +84,21 @@ final class FakeQuantGradients {
     Operand<TFloat32> step = tf.math.div(a, tf.constant((float) spec.qmax()));
     Operand<TFloat32> clipped = tf.math.minimum(tf.stopGradient(x), a);
     Operand<TFloat32> onGrid = tf.math.mul(tf.math.round(tf.math.div(clipped, step)), step);
-    return route(tf, PACT, onGrid, x, alpha);
+    return route(tf, PACT, onGrid, List.of(x, alpha));
   }
 
-  /** The router: output 0 is {@code value}; the gradient reads the other inputs by position. */
+  /**
+   * The router: output 0 is {@code value}; the gradient reads the other inputs by position. The
+   * inputs {@code x} and {@code s} (or α), the first two, stay live; the rest enter stopped, as
+   * their producers (Round) have no gradient to call.
+   */
   private static Operand<TFloat32> route(
-      Ops tf, String name, Operand<TFloat32> value, Operand<?>... inputs) {
-    List<Operand<?>> all = new java.util.ArrayList<>(inputs.length + 1);
+      Ops tf, String name, Operand<TFloat32> value, List<Operand<?>> inputs) {
+    List<Operand<?>> all = new ArrayList<>(inputs.size() + 1);
     all.add(tf.stopGradient(value));
-    all.addAll(List.of(inputs));
+    for (int i = 0; i < inputs.size(); i++) {
+      all.add(i < 2 ? inputs.get(i) : tf.stopGradient(inputs.get(i)));
+    }
     @SuppressWarnings("unchecked")
     Output<TFloat32> out = (Output<TFloat32>) tf.withName(name).identityN(all).output().get(0);
     return out;
@@ -131,16 +137,22 @@ final class FakeQuantGradients {
     return List.copyOf(grads);
   }
 
-  // Inputs: 0 x̂ (stopped), 1 x, 2 s, 3 v - qmin, 4 qmax - v, 5 clip(v), 6 round(clip(v)).
+  // Inputs: 0 x̂, 1 x, 2 s, 3 clip(v), 4 round(clip(v)), 5.. the inside features.
   private static List<Operand<?>> lsqGradient(Ops tf, GraphOperation op, List<Output<?>> grads) {
     Operand<TFloat32> g = floats(grads.get(0));
-    Operand<TFloat32> inside =
-        tf.nn.reluGrad(tf.nn.reluGrad(g, floats(op.input(3))), floats(op.input(4)));
+    Operand<TFloat32> inside = g;
+    for (int i = 5; i < op.numInputs(); i++) {
+      inside = tf.nn.reluGrad(inside, floats(op.input(i)));
+    }
     // Σ g·q − Σ dx·clip(v): g·(q − v) inside (where clip(v) = v), g·q outside (where dx = 0).
     Operand<TFloat32> perElement =
-        tf.math.sub(tf.math.mul(g, floats(op.input(6))), tf.math.mul(inside, floats(op.input(5))));
+        tf.math.sub(tf.math.mul(g, floats(op.input(4))), tf.math.mul(inside, floats(op.input(3))));
     Operand<TFloat32> ds = tf.reduceSum(perElement, leadingAxes(tf, g, 1));
-    return List.of(g, inside, ds, g, g, g, g);
+    List<Operand<?>> result = new ArrayList<>(List.of(g, inside, ds));
+    while (result.size() < op.numInputs()) {
+      result.add(g); // into a stopped input: never run
+    }
+    return result;
   }
 
   // Inputs: 0 x̂ (stopped), 1 x, 2 α.
