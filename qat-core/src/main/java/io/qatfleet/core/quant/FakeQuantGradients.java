@@ -17,7 +17,7 @@ import org.tensorflow.types.TInt32;
  * tensors and handed, with the live inputs, to an {@code IdentityN} op (a router) whose registered
  * gradient is the quantizer's. Autodiff through the forward ops builds a gradient op per forward op
  * (RealDiv's alone takes five passes over the tensor, Minimum's a slow boolean comparison), which
- * made a QAT step of the MLP 1.7-2.4 times its float step; the hand-written gradients take about
+ * made a QAT step of the MLP 1.4-2.4 times its float step; the hand-written gradients take about
  * half the passes, and their masks come from {@code ReluGrad} (float in, float out) rather than
  * boolean comparisons.
  *
