@@ -29,10 +29,10 @@ public final class FakeQuant {
 
   /**
    * Learned Step Size Quantization (Esser et al., "Learned Step Size Quantization", ICLR 2020):
-   * {@code v = clip(x/s, -Qn, Qp)}, {@code x̂ = s·(v + stopGradient(round(v) - v))}, with the step
-   * size's gradient scaled by {@code g}. The resulting gradient with respect to {@code s} is {@code
-   * g·(round(x/s) - x/s)} inside the range, {@code -g·Qn} below it and {@code g·Qp} above it; with
-   * respect to {@code x} it is 1 inside the range and 0 outside.
+   * {@code x̂ = s·round(clip(x/s, -Qn, Qp))} with the rounding passed straight through and the step
+   * size's gradient scaled by {@code g}. The gradient with respect to {@code s} is {@code
+   * g·(round(x/s) - x/s)} strictly inside the range, {@code -g·Qn} at or below it and {@code g·Qp}
+   * at or above it; with respect to {@code x} it is 1 strictly inside the range and 0 elsewhere.
    *
    * @param gradScale {@code g}, usually {@link #lsqGradScale(long, int)}
    */

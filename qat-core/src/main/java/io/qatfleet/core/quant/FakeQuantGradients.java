@@ -56,6 +56,9 @@ final class FakeQuantGradients {
     }
     Operand<TFloat32> step = tf.stopGradient(s);
     // x·(1/s): a multiply per element instead of a divide (the reciprocal is one per channel).
+    // TF's CPU reciprocal is not always correctly rounded, so v may be an ulp off x/s: a value
+    // exactly on a rounding boundary or on the range's edge may land on either side (measured:
+    // x/s = 7 counted inside [-7, 7]); the projection rounds x/s in double.
     Operand<TFloat32> v = tf.math.mul(tf.stopGradient(x), tf.math.reciprocal(step));
     Operand<TFloat32> qmax = tf.constant((float) spec.qmax());
     Operand<TFloat32> clipped = tf.clipByValue(v, tf.constant((float) spec.qmin()), qmax);

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -161,6 +163,52 @@ class FakeQuantGradientTest {
     assertThat(r[0]).containsExactly(expectedXq, within(1e-6f));
     assertThat(r[1]).containsExactly(expectedDs, within(1e-5f));
     assertThat(r[2]).containsExactly(expectedDx);
+  }
+
+  /**
+   * The three shapes of grid the hand-written gradient builds its inside mask for: symmetric (W4:
+   * [-7, 7]), unsigned (A4: [0, 15], 0 itself counts as the lower edge) and neither (W1: [-1, 0]).
+   * Closed form of Esser et al., eq. 3, with the range's edges counted outside.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"W4", "A4", "W1"})
+  void lsqGradientsMatchClosedFormOnEveryKindOfGrid(String grid) {
+    QuantSpec spec =
+        switch (grid) {
+          case "W4" -> W4;
+          case "A4" -> A4;
+          default -> QuantSpec.weights(1, Granularity.PER_TENSOR);
+        };
+    float s = 0.25f;
+    // v = x/s: 0, 0.4, 1.48, -0.6, 3.2, 17.2, -8.8, 7.2. Not exactly on W4's edge ±7: the graph
+    // computes x·(1/s), which may be an ulp off x/s (see FakeQuantGradients).
+    float[] xs = {0f, 0.1f, 0.37f, -0.15f, 0.8f, 4.3f, -2.2f, 1.8f};
+    float[] u = {1f, -2f, 0.5f, 3f, -1f, 2f, 0.25f, 1.5f};
+    float g = 0.5f;
+    Variable<TFloat32> x = tf.variable(tf.constant(xs));
+    Variable<TFloat32> scale = tf.variable(tf.constant(s));
+    Operand<TFloat32> xq = FakeQuant.lsq(tf, x, scale, spec, g);
+    Output<?>[] grads = gradients(xq, u, scale, x);
+    float[][] r = run(xq, grads[0], grads[1]);
+
+    double expectedDs = 0;
+    float[] expectedDx = new float[xs.length];
+    float[] expectedXq = new float[xs.length];
+    for (int i = 0; i < xs.length; i++) {
+      double v = xs[i] / s;
+      double level = Math.max(spec.qmin(), Math.min(spec.qmax(), Math.rint(v)));
+      expectedXq[i] = (float) (level * s);
+      if (v > spec.qmin() && v < spec.qmax()) {
+        expectedDs += u[i] * (level - v);
+        expectedDx[i] = u[i];
+      } else {
+        expectedDs += u[i] * level;
+      }
+    }
+    assertThat(r[0]).containsExactly(expectedXq, within(1e-6f));
+    // within(0): the mask's zeros may be -0 where the upstream gradient is negative.
+    assertThat(r[2]).containsExactly(expectedDx, within(0f));
+    assertThat(r[1][0]).isCloseTo((float) (g * expectedDs), within(1e-5f));
   }
 
   @Test
