@@ -64,10 +64,9 @@ class LocalFleetFailureTest {
     for (String service : LocalFleet.START_ORDER) {
       writeJarWithMissingMain(root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar"));
     }
-    try (ServerSocket stranger = new ServerSocket(0)) {
-      int taken = stranger.getLocalPort();
-      int offset = taken - LocalFleet.MANAGEMENT_PORTS.get("quantizer-service");
-
+    int offset = offsetWithAllPortsFree();
+    int taken = LocalFleet.MANAGEMENT_PORTS.get("quantizer-service") + offset;
+    try (ServerSocket stranger = new ServerSocket(taken)) {
       FleetStartException e =
           catchThrowableOfType(
               FleetStartException.class,
@@ -79,6 +78,33 @@ class LocalFleetFailureTest {
           .as("nothing is started when a port is taken")
           .isEmpty();
     }
+  }
+
+  /**
+   * An offset that puts every service port below the kernel's ephemeral range (32768 and up on
+   * Linux) and on ports nobody listens on right now. A port picked from the ephemeral range put the
+   * trainer's ports next to the client connections of whatever else runs, and once one of them was
+   * taken, so the trainer, not the quantizer, was refused.
+   */
+  private static int offsetWithAllPortsFree() {
+    for (int offset = 12_000; offset < 20_000; offset += 10) {
+      if (allFree(LocalFleet.SERVICES.values(), offset)
+          && allFree(LocalFleet.MANAGEMENT_PORTS.values(), offset)) {
+        return offset;
+      }
+    }
+    throw new IllegalStateException("no offset in 12000..20000 leaves every service port free");
+  }
+
+  private static boolean allFree(Iterable<Integer> ports, int offset) {
+    for (int port : ports) {
+      try (ServerSocket probe = new ServerSocket(port + offset)) {
+        // free
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Test
