@@ -48,7 +48,7 @@ class MetricReferencesTest {
           "qat_quantize_duration_seconds_sum",
           // RecordGuard (qat-service, @Startup): registered at 0 in every service since 2026-12-02.
           "qat_records_retries_total",
-          // TensorFlowThreadsAtStart (qat-service): a gauge per pool, registered at start-up.
+          // TensorFlowAtStart (qat-service): a gauge per pool, registered at start-up.
           "qat_tensorflow_threads",
           "qat_train_duplicates_total",
           "qat_train_duration_seconds_count",
