@@ -98,6 +98,14 @@ public final class FleetBench implements Callable<Integer> {
   List<Integer> trainers;
 
   @Option(
+      names = "--pin-trainers",
+      description =
+          "Pin trainer instance i to the i-th CPU (taskset), so each trainer has one core and"
+              + " sizes TensorFlow's pools to it; the quantizer and validator are not pinned. Also"
+              + " the single trainer of the baseline: k trainers on k cores against one on one.")
+  boolean pinTrainers;
+
+  @Option(
       names = "--timeout-minutes",
       defaultValue = "120",
       description = "Give up on a batch after this long (default ${DEFAULT-VALUE}).")
@@ -157,7 +165,8 @@ public final class FleetBench implements Callable<Integer> {
                 jobs,
                 runs,
                 Runtime.getRuntime().availableProcessors(),
-                TensorFlowThreads.current().toString());
+                TensorFlowThreads.current().toString(),
+                pinTrainers);
     console.println();
     BenchReport.publish(text, out, console);
     boolean allApproved =
@@ -207,7 +216,14 @@ public final class FleetBench implements Callable<Integer> {
   private FleetRun runBatch(JobSpec job, int k, Path runDir, PrintStream console)
       throws InterruptedException {
     return runBatch(
-        repo, Collections.nCopies(jobs, job), k, runDir, timeoutMinutes, "at once", console);
+        repo,
+        Collections.nCopies(jobs, job),
+        k,
+        pinTrainers,
+        runDir,
+        timeoutMinutes,
+        "at once",
+        console);
   }
 
   /**
@@ -216,6 +232,8 @@ public final class FleetBench implements Callable<Integer> {
    * job to its verdict and reads back every job's events and each trainer's share; stops the fleet.
    * Shared by the benchmarks that run jobs through the fleet ({@code fleet}, {@code remedy}).
    *
+   * @param pinTrainers each trainer on a CPU of its own ({@link LocalFleet#start(Path, Path,
+   *     String, int, int, int, boolean)})
    * @param label how the submission is described in the progress line ("at once")
    * @throws FleetStartException when the fleet does not start
    * @throws IllegalStateException when a service dies or the batch outlasts {@code timeoutMinutes}
@@ -224,6 +242,7 @@ public final class FleetBench implements Callable<Integer> {
       Path repo,
       List<JobSpec> specs,
       int k,
+      boolean pinTrainers,
       Path runDir,
       int timeoutMinutes,
       String label,
@@ -237,7 +256,11 @@ public final class FleetBench implements Callable<Integer> {
         runDir.resolve("logs"));
     long t0 = System.nanoTime();
     try (LocalFleet fleet =
-        LocalFleet.start(repo.toAbsolutePath(), runDir.toAbsolutePath(), null, 0, k)) {
+        LocalFleet.start(
+            repo.toAbsolutePath(), runDir.toAbsolutePath(), null, 0, k, 0, pinTrainers)) {
+      if (pinTrainers) {
+        console.println("trainers pinned: " + fleet.trainerCpus());
+      }
       awaitTrainersAssigned(fleet.bootstrapServers(), k, console);
       double startSeconds = (System.nanoTime() - t0) / 1e9;
       console.printf(Locale.ROOT, "fleet ready in %.0f s%n", startSeconds);

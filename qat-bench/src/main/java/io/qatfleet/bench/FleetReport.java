@@ -51,7 +51,8 @@ final class FleetReport {
   }
 
   /** The tables and notes below the header; {@code job} is {@link #describe}'s line. */
-  static String markdown(String job, int jobs, List<FleetRun> runs, int cores, String threads) {
+  static String markdown(
+      String job, int jobs, List<FleetRun> runs, int cores, String threads, boolean pinned) {
     StringBuilder out = new StringBuilder();
     out.append("Job: ")
         .append(job)
@@ -163,7 +164,7 @@ final class FleetReport {
           String.format(Locale.ROOT, "%.0f", run.fleetStartSeconds()));
     }
     out.append(throughput.render()).append('\n');
-    out.append(notes(cores, threads));
+    out.append(notes(cores, threads, pinned));
     return out.toString();
   }
 
@@ -261,7 +262,7 @@ final class FleetReport {
     return String.join(", ", parts);
   }
 
-  private static String notes(int cores, String threads) {
+  private static String notes(int cores, String threads, boolean pinned) {
     return String.format(
         Locale.ROOT,
         """
@@ -299,13 +300,31 @@ final class FleetReport {
           One instance can run a baseline (`qat.jobs`) and a QAT round (`qat.train`) at the same
           time, each channel in order. The per-instance column is read from each instance's
           `qat_train_duration_seconds_count`. There is one quantizer and one validator.
-        - **Cores**: this machine has %d; %s, in every service of the fleet (the bench's
-          environment, inherited by the services: `QAT_TF_INTRA_OP_THREADS`,
-          `QAT_TF_INTER_OP_THREADS`). With one thread per trainer, two trainers can use the two
-          cores that one leaves half idle; with the default (one per core) they compete for them.
+        - **Cores**: this machine has %d; %s
         """,
         Topics.WORK_PARTITIONS,
         cores,
-        threads);
+        pinned ? pinnedCores(threads) : sharedCores(threads));
+  }
+
+  private static String sharedCores(String threads) {
+    return threads
+        + """
+        , in every service of the fleet (the bench's
+          environment, inherited by the services: `QAT_TF_INTRA_OP_THREADS`,
+          `QAT_TF_INTER_OP_THREADS`). With one thread per trainer, two trainers can use the two
+          cores that one leaves half idle; with the default (one per core) they compete for them.""";
+  }
+
+  private static String pinnedCores(String threads) {
+    return """
+        every trainer instance is pinned to one CPU (`--pin-trainers`:
+          `taskset -c`, instance i on the i-th CPU, round robin), the single trainer of the
+          baseline included, so a trainer's JVM sees one CPU and runs TensorFlow on one intra-op and
+          one inter-op thread, and its two channels share that core: k trainers on k cores against
+          one trainer on one. The quantizer and validator are not pinned and run on every core
+          (%s), so with one trainer they have a core of their own and with more they compete with
+          the trainers for the cores."""
+        .formatted(threads);
   }
 }

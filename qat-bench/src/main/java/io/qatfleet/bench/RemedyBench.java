@@ -146,7 +146,7 @@ public final class RemedyBench implements Callable<Integer> {
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     FleetRun run;
     try {
-      run = FleetBench.runBatch(repo, jobs, 1, runDir, timeoutMinutes, "at once", console);
+      run = FleetBench.runBatch(repo, jobs, 1, false, runDir, timeoutMinutes, "at once", console);
     } catch (FleetStartException e) {
       return FleetBench.startFailed(e);
     }

@@ -53,7 +53,8 @@ class FleetReportTest {
                     new TrainerShare("trainer-service", 1, 1),
                     new TrainerShare("trainer-service-2", -1, -1))));
 
-    String report = FleetReport.markdown("`job`", 2, runs, 2, "TensorFlow threads: intra-op 1");
+    String report =
+        FleetReport.markdown("`job`", 2, runs, 2, "TensorFlow threads: intra-op 1", false);
 
     assertThat(report)
         .contains("Job: `job`; 2 submitted at once to each fleet.")
@@ -71,7 +72,11 @@ class FleetReportTest {
         .contains(
             "| 2 | 1 / 2 | 192.0 | 18.8 | 0.50× | 192.0 | trainer-service: 1 + 1,"
                 + " trainer-service-2: ? | 31 |")
-        .contains("this machine has 2");
+        .contains("this machine has 2; TensorFlow threads: intra-op 1, in every service")
+        .doesNotContain("pinned");
+    assertThat(FleetReport.markdown("`job`", 2, runs, 2, "TensorFlow threads: intra-op 2", true))
+        .contains("this machine has 2; every trainer instance is pinned to one CPU")
+        .contains("not pinned and run on every core\n  (TensorFlow threads: intra-op 2)");
   }
 
   @Test
@@ -79,7 +84,12 @@ class FleetReportTest {
     Map<String, List<QatEvent>> one = Map.of("a", approvedJob("a", 0));
     String report =
         FleetReport.markdown(
-            "`job`", 1, List.of(new FleetRun(1, 20, List.of("a"), one, List.of())), 2, "threads");
+            "`job`",
+            1,
+            List.of(new FleetRun(1, 20, List.of("a"), one, List.of())),
+            2,
+            "threads",
+            false);
 
     assertThat(report).contains("Median here: 13.3 %; not met.");
   }
@@ -89,7 +99,12 @@ class FleetReportTest {
     Map<String, List<QatEvent>> one = Map.of("a", approvedJobWithPtq("a", 0));
     String report =
         FleetReport.markdown(
-            "`job`", 1, List.of(new FleetRun(1, 20, List.of("a"), one, List.of())), 2, "threads");
+            "`job`",
+            1,
+            List.of(new FleetRun(1, 20, List.of("a"), one, List.of())),
+            2,
+            "threads",
+            false);
 
     assertThat(report)
         .contains(

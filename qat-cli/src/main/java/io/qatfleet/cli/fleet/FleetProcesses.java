@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -63,6 +64,46 @@ final class FleetProcesses {
     } catch (IOException e) {
       return "(cannot read " + log + ": " + e.getMessage() + ")";
     }
+  }
+
+  /**
+   * The CPUs this process may run on, in order ({@code Cpus_allowed_list} of {@code
+   * /proc/self/status}: its affinity mask, which a container's CPU set narrows).
+   *
+   * @throws IllegalStateException when the list cannot be read (not Linux)
+   */
+  static List<Integer> allowedCpus() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Cpus_allowed_list:")) {
+          return parseCpuList(line.substring(line.indexOf(':') + 1));
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read /proc/self/status: " + e.getMessage(), e);
+    }
+    throw new IllegalStateException("/proc/self/status has no Cpus_allowed_list");
+  }
+
+  /** A kernel CPU list ({@code "0-3,8,10-11"}) as the CPUs it names, in order. */
+  static List<Integer> parseCpuList(String list) {
+    List<Integer> cpus = new ArrayList<>();
+    for (String part : list.strip().split(",")) {
+      String[] range = part.strip().split("-", -1);
+      try {
+        int first = Integer.parseInt(range[0]);
+        int last = range.length == 2 ? Integer.parseInt(range[1]) : first;
+        if (range.length > 2 || first < 0 || last < first || last - first > 4096) {
+          throw new NumberFormatException();
+        }
+        for (int cpu = first; cpu <= last; cpu++) {
+          cpus.add(cpu);
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("not a CPU list: \"" + list.strip() + "\"", e);
+      }
+    }
+    return List.copyOf(cpus);
   }
 
   static String javaBinary() {

@@ -99,6 +99,9 @@ public final class LocalFleet implements AutoCloseable {
   private FleetKeys.ApprovalKeyFiles approvalKeys;
   private String eventKey;
 
+  /** The CPU each trainer instance is pinned to ({@code taskset -c}); empty: none is pinned. */
+  private final Map<String, Integer> trainerCpus = new LinkedHashMap<>();
+
   private LocalFleet(Path repoRoot, Path runDir, Map<String, Integer> ports) {
     this.repoRoot = repoRoot;
     this.runDir = runDir;
@@ -138,6 +141,24 @@ public final class LocalFleet implements AutoCloseable {
       int portOffset,
       int trainers,
       int brokerPort) {
+    return start(repoRoot, runDir, externalBootstrap, portOffset, trainers, brokerPort, false);
+  }
+
+  /**
+   * Like {@link #start(Path, Path, String, int, int, int)}; with {@code pinTrainers}, trainer
+   * instance i runs on the i-th CPU this process may use (round robin; {@code taskset -c}, from
+   * util-linux), so that each trainer is held to one core: its JVM then sees one CPU, and its
+   * TensorFlow sessions size their pools to it. The quantizer and validator are not pinned. For
+   * measuring how jobs per hour grow with trainers when each has a core of its own.
+   */
+  public static LocalFleet start(
+      Path repoRoot,
+      Path runDir,
+      String externalBootstrap,
+      int portOffset,
+      int trainers,
+      int brokerPort,
+      boolean pinTrainers) {
     if (trainers < 1) {
       throw new IllegalArgumentException("trainers must be at least 1, was " + trainers);
     }
@@ -154,6 +175,13 @@ public final class LocalFleet implements AutoCloseable {
         fleet.managementPorts.put(
             instance,
             extraTrainer ? FleetProcesses.freePort() : MANAGEMENT_PORTS.get(service) + portOffset);
+      }
+      if (pinTrainers) {
+        List<Integer> cpus = FleetProcesses.allowedCpus();
+        List<String> trainerInstances = fleet.trainers();
+        for (int i = 0; i < trainerInstances.size(); i++) {
+          fleet.trainerCpus.put(trainerInstances.get(i), cpus.get(i % cpus.size()));
+        }
       }
       for (String instance : fleet.instances()) {
         FleetProcesses.requireFree(instance, "HTTP port", fleet.ports.get(instance));
@@ -225,6 +253,11 @@ public final class LocalFleet implements AutoCloseable {
   /** The trainer instances: {@code trainer-service}, then {@code trainer-service-2}, ... */
   public List<String> trainers() {
     return instances().stream().filter(i -> serviceOf(i).equals("trainer-service")).toList();
+  }
+
+  /** The CPU each pinned trainer instance runs on; empty when the trainers are not pinned. */
+  public Map<String, Integer> trainerCpus() {
+    return Map.copyOf(trainerCpus);
   }
 
   public Path logDir() {
@@ -410,8 +443,14 @@ public final class LocalFleet implements AutoCloseable {
           instance, "not built: " + jar + " is missing (run ./mvnw package -DskipTests)", "");
     }
     Path log = logDir().resolve(instance + ".log");
+    List<String> command = new ArrayList<>();
+    Integer cpu = trainerCpus.get(instance);
+    if (cpu != null) {
+      command.addAll(List.of("taskset", "-c", cpu.toString()));
+    }
+    command.addAll(List.of(FleetProcesses.javaBinary(), "-jar", jar.toString()));
     ProcessBuilder pb =
-        new ProcessBuilder(FleetProcesses.javaBinary(), "-jar", jar.toString())
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectInput(NO_INPUT)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -433,7 +472,8 @@ public final class LocalFleet implements AutoCloseable {
     try {
       services.put(instance, pb.start());
     } catch (IOException e) {
-      throw new FleetStartException(instance, "cannot start java: " + e.getMessage(), "");
+      throw new FleetStartException(
+          instance, "cannot start " + command.get(0) + ": " + e.getMessage(), "");
     }
   }
 
