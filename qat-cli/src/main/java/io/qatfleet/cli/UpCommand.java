@@ -90,7 +90,13 @@ final class UpCommand extends FleetCommand {
     try {
       fleet =
           LocalFleet.start(
-              repo.root(), home, null, portOffset, 1, LocalFleet.DEFAULT_BROKER_PORT + portOffset);
+              repo.root(),
+              home,
+              null,
+              portOffset,
+              1,
+              LocalFleet.DEFAULT_BROKER_PORT + portOffset,
+              false);
     } catch (FleetStartException e) {
       return startFailed(e);
     }

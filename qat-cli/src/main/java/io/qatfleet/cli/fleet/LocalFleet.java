@@ -127,29 +127,16 @@ public final class LocalFleet implements AutoCloseable {
    */
   public static LocalFleet start(
       Path repoRoot, Path runDir, String externalBootstrap, int portOffset, int trainers) {
-    return start(repoRoot, runDir, externalBootstrap, portOffset, trainers, 0);
+    return start(repoRoot, runDir, externalBootstrap, portOffset, trainers, 0, false);
   }
 
   /**
    * Like {@link #start(Path, Path, String, int, int)}, the broker (when this fleet starts one) on
-   * {@code brokerPort}, 0 for a free port.
-   */
-  public static LocalFleet start(
-      Path repoRoot,
-      Path runDir,
-      String externalBootstrap,
-      int portOffset,
-      int trainers,
-      int brokerPort) {
-    return start(repoRoot, runDir, externalBootstrap, portOffset, trainers, brokerPort, false);
-  }
-
-  /**
-   * Like {@link #start(Path, Path, String, int, int, int)}; with {@code pinTrainers}, trainer
-   * instance i runs on the i-th CPU this process may use (round robin; {@code taskset -c}, from
-   * util-linux), so that each trainer is held to one core: its JVM then sees one CPU, and its
-   * TensorFlow sessions size their pools to it. The quantizer and validator are not pinned. For
-   * measuring how jobs per hour grow with trainers when each has a core of its own.
+   * {@code brokerPort}, 0 for a free port; with {@code pinTrainers}, trainer instance i runs on the
+   * i-th CPU this process may use (round robin; {@code taskset -c}, from util-linux), so that each
+   * trainer is held to one core: its JVM then sees one CPU, and its TensorFlow sessions size their
+   * pools to it. The quantizer and validator are not pinned. For measuring how jobs per hour grow
+   * with trainers when each has a core of its own.
    */
   public static LocalFleet start(
       Path repoRoot,
