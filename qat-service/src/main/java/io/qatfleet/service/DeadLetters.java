@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.messaging.event.DeadLetter;
+import io.qatfleet.messaging.event.QatEvent;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.EnumMap;
@@ -16,8 +17,9 @@ import org.jboss.logging.Logger;
 /**
  * The one dead-letter path of every service: a record a stage cannot process goes to {@code
  * qat.dlq} as a {@link DeadLetter} with its original bytes, its {@link RejectionReason} and the
- * reason in words; the job it names (by its value, else by its key) gets a {@code StatusUpdate}
- * saying why; {@code qat.dlq.records{service,reason}} counts it.
+ * reason in words; the job it names (by its value, else by its key), where the record is the
+ * fleet's, gets a {@code StatusUpdate} saying why; {@code qat.dlq.records{service,reason}} counts
+ * it.
  *
  * <p>Every reason's counter exists at 0 from start-up ({@code @Startup}), so that Prometheus'
  * {@code increase()} sees the first dead letter of a pod. The dead letter is awaited like an
@@ -70,7 +72,11 @@ public class DeadLetters {
 
   /**
    * Parks {@code record} on {@code qat.dlq} because of {@code error} and tells the job's status
-   * stream under {@code statusStage}.
+   * stream under {@code statusStage}. A record that is not the fleet's tells no job, so that nobody
+   * outside it can set a job's status or fill the job views with made-up ids: one whose seal is
+   * missing or does not verify ({@code UNSEALED_EVENT}, {@code BAD_SEAL}), and one from a topic the
+   * fleet does not seal that did not decode into a valid event (the caller passes a null {@code
+   * statusStage}).
    *
    * @return the reason the record was parked under
    * @throws PublishException when the broker did not take the dead letter
@@ -97,6 +103,7 @@ public class DeadLetters {
         DeadLetter.UNKNOWN_JOB.equals(decoded.jobId())
                 && record.key() != null
                 && !record.key().isBlank()
+                && record.key().length() <= QatEvent.MAX_JOB_ID_LENGTH
             ? record.key()
             : decoded.jobId();
     String text =
@@ -123,7 +130,10 @@ public class DeadLetters {
         record.topic(), record.partition(), record.offset(), jobId, message);
     publisher.deadLetter(letter);
     counters.get(reason).increment();
-    if (!DeadLetter.UNKNOWN_JOB.equals(jobId)) {
+    if (statusStage != null
+        && !DeadLetter.UNKNOWN_JOB.equals(jobId)
+        && reason != RejectionReason.UNSEALED_EVENT
+        && reason != RejectionReason.BAD_SEAL) {
       publisher.status(
           jobId,
           letter.round(),

@@ -165,7 +165,7 @@ public class RecordGuard {
                 return;
               }
             }
-            deadLetters.reject(record, poison, statusStage);
+            deadLetters.reject(record, poison, sealed ? statusStage : null);
           };
     } else {
       attempts.set(topic, partition, offset, earlier + 1);

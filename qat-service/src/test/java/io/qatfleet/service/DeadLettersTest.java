@@ -9,6 +9,7 @@ import io.qatfleet.messaging.codec.EventCodec;
 import io.qatfleet.messaging.deadletter.RejectedInputException;
 import io.qatfleet.messaging.deadletter.RejectionReason;
 import io.qatfleet.messaging.event.DeadLetter;
+import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.integrity.EventSeal;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -83,6 +84,47 @@ class DeadLettersTest {
     assertThat(told.jobId()).isEqualTo("job-7");
     assertThat(told.stage()).isEqualTo("error");
     assertThat(told.message()).startsWith("MALFORMED_JSON: ");
+  }
+
+  @Test
+  void aForgedRecordIsParkedButTellsNoJob() throws Exception {
+    // Otherwise anybody who can write to a topic could set a real job's stage to "error", or make
+    // every trainer's job view hold a job for each made-up id.
+    for (RejectionReason forged :
+        List.of(RejectionReason.UNSEALED_EVENT, RejectionReason.BAD_SEAL)) {
+      RecordingEmitter dlq = RecordingEmitter.working();
+      deadLetters(dlq)
+          .reject(
+              record("job-6", "{\"jobId\":\"job-6\"}"),
+              new RejectedInputException(forged, "no seal"),
+              DeadLetters.ERROR_STAGE);
+      DeadLetter letter = (DeadLetter) codec.decode(dlq.sent.get(0).getPayload());
+      assertThat(letter.errorType()).isEqualTo(forged.name());
+      assertThat(letter.jobId()).isEqualTo("job-6");
+    }
+    assertThat(status.sent).isEmpty();
+  }
+
+  @Test
+  void noStatusStageTellsNoJobAndAnOverlongKeyNamesNone() throws Exception {
+    RecordingEmitter dlq = RecordingEmitter.working();
+    DeadLetters letters = deadLetters(dlq);
+    letters.reject(
+        record("job-4", "{not json"),
+        new RejectedInputException(RejectionReason.MALFORMED_JSON, "not JSON"),
+        null);
+    String longKey = "k".repeat(QatEvent.MAX_JOB_ID_LENGTH + 1);
+    letters.reject(
+        record(longKey, "{}"),
+        new RejectedInputException(RejectionReason.INVALID_SPEC, "bad"),
+        DeadLetters.ERROR_STAGE);
+
+    assertThat(((DeadLetter) codec.decode(dlq.sent.get(0).getPayload())).jobId())
+        .isEqualTo("job-4");
+    DeadLetter second = (DeadLetter) codec.decode(dlq.sent.get(1).getPayload());
+    assertThat(second.jobId()).isEqualTo(DeadLetter.UNKNOWN_JOB);
+    assertThat(second.originalKey()).isEqualTo(longKey);
+    assertThat(status.sent).isEmpty();
   }
 
   @Test

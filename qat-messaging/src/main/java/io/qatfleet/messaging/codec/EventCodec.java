@@ -20,10 +20,12 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.qatfleet.core.json.Json;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.codec.EventDecodingException.Reason;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.OptionalField;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.topic.Topics;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Base64;
@@ -142,18 +144,40 @@ public final class EventCodec {
   }
 
   /**
-   * A dead letter for a record that could not be processed, keeping its value and key as they were.
-   * The job id and round are taken from the value when it is JSON that names them.
+   * Longest reason a dead letter keeps: an error message can quote the record it rejects (a type
+   * name, a schema version), and the record is hostile.
+   */
+  static final int MAX_DEAD_LETTER_REASON_CHARS = 4096;
+
+  /** Longest record key a dead letter keeps; a longer key is no job id, and it is left out. */
+  static final int MAX_DEAD_LETTER_KEY_CHARS = 1024;
+
+  /**
+   * Largest record value a dead letter keeps, base64-encoded: what an event topic takes. A larger
+   * value (compressed batches can decompress beyond the topic's limit) is left out and named by its
+   * SHA-256, so that the letter always fits {@code qat.dlq}; a letter that did not would be retried
+   * and fail forever, and the consumer with it.
+   */
+  static final int MAX_DEAD_LETTER_VALUE_BYTES = Topics.EVENT_MAX_MESSAGE_BYTES;
+
+  /**
+   * A dead letter for a record that could not be processed, keeping its value and key as they were
+   * where they fit the bounds above. The job id and round are taken from the value when it is JSON
+   * that names them, the job id only when it is a valid one.
    */
   public DeadLetter toDeadLetter(ConsumerRecord<String, byte[]> record, Exception error) {
     byte[] value = record.value() == null ? new byte[0] : record.value();
+    boolean keepValue = value.length <= MAX_DEAD_LETTER_VALUE_BYTES;
     String jobId = DeadLetter.UNKNOWN_JOB;
     int round = 0;
     try {
-      JsonNode tree = mapper.readTree(value);
+      JsonNode tree = keepValue ? mapper.readTree(value) : null;
       if (tree != null && tree.isObject()) {
         JsonNode job = tree.get("jobId");
-        if (job != null && job.isTextual() && !job.asText().isBlank()) {
+        if (job != null
+            && job.isTextual()
+            && !job.asText().isBlank()
+            && job.asText().length() <= QatEvent.MAX_JOB_ID_LENGTH) {
           jobId = job.asText();
         }
         JsonNode r = tree.get("round");
@@ -172,6 +196,28 @@ public final class EventCodec {
         error.getMessage() == null || error.getMessage().isBlank()
             ? error.getClass().getName()
             : error.getMessage();
+    if (reason.length() > MAX_DEAD_LETTER_REASON_CHARS) {
+      reason =
+          reason.substring(0, MAX_DEAD_LETTER_REASON_CHARS)
+              + "... ("
+              + reason.length()
+              + " characters)";
+    }
+    String key = record.key();
+    if (key != null && key.length() > MAX_DEAD_LETTER_KEY_CHARS) {
+      reason += " [key of " + key.length() + " characters not kept]";
+      key = null;
+    }
+    if (!keepValue) {
+      reason +=
+          " [value of "
+              + value.length
+              + " bytes not kept, over "
+              + MAX_DEAD_LETTER_VALUE_BYTES
+              + "; SHA-256 "
+              + CheckpointRef.sha256Hex(value)
+              + "]";
+    }
     return new DeadLetter(
         QatEvent.newEventId(),
         jobId,
@@ -183,8 +229,8 @@ public final class EventCodec {
         record.offset(),
         errorType,
         reason,
-        Base64.getEncoder().encodeToString(value),
-        record.key());
+        keepValue ? Base64.getEncoder().encodeToString(value) : "",
+        key);
   }
 
   private ObjectNode parseObject(byte[] bytes) throws EventDecodingException {

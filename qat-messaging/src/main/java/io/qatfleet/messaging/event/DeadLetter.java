@@ -41,7 +41,7 @@ public record DeadLetter(
 
   public DeadLetter {
     Require.uuid("eventId", eventId);
-    Require.nonBlank("jobId", jobId);
+    Require.jobId(jobId);
     Require.nonNegative("round", round);
     if (checkpoint != null) {
       throw new IllegalArgumentException(

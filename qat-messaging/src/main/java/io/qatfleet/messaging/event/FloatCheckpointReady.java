@@ -50,7 +50,7 @@ public record FloatCheckpointReady(
 
   public FloatCheckpointReady {
     Require.uuid("eventId", eventId);
-    Require.nonBlank("jobId", jobId);
+    Require.jobId(jobId);
     Require.nonNegative("round", round);
     Require.nonNull("checkpoint", checkpoint);
     Require.nonNull("timestamp", timestamp);

@@ -26,7 +26,7 @@ public record JobFailed(
 
   public JobFailed {
     Require.uuid("eventId", eventId);
-    Require.nonBlank("jobId", jobId);
+    Require.jobId(jobId);
     Require.nonNegative("round", round);
     Require.nonNull("timestamp", timestamp);
     Require.nonBlank("reason", reason);

@@ -28,7 +28,7 @@ public record JobSubmitted(
 
   public JobSubmitted {
     Require.uuid("eventId", eventId);
-    Require.nonBlank("jobId", jobId);
+    Require.jobId(jobId);
     if (round != 0) {
       throw new IllegalArgumentException("round must be 0 for JobSubmitted, was " + round);
     }

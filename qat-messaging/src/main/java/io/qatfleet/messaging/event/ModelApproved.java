@@ -48,7 +48,7 @@ public record ModelApproved(
 
   public ModelApproved {
     Require.uuid("eventId", eventId);
-    Require.nonBlank("jobId", jobId);
+    Require.jobId(jobId);
     Require.nonNegative("round", round);
     Require.nonNull("checkpoint", checkpoint);
     Require.nonNull("timestamp", timestamp);

@@ -27,7 +27,7 @@ public record ModelClaimed(
 
   public ModelClaimed {
     Require.uuid("eventId", eventId);
-    Require.nonBlank("jobId", jobId);
+    Require.jobId(jobId);
     if (round != 0) {
       throw new IllegalArgumentException("round must be 0 for ModelClaimed, was " + round);
     }

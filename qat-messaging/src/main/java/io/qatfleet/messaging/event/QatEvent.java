@@ -49,9 +49,16 @@ public sealed interface QatEvent
   /** The JSON schema version this code writes, and the only one it reads. */
   int SCHEMA_VERSION = 1;
 
+  /**
+   * Longest job id an event may carry. The job API mints UUIDs (36 characters); a trigger names its
+   * own. The id becomes a record key, a log field and a dead letter's field, so it is bounded.
+   */
+  int MAX_JOB_ID_LENGTH = 128;
+
   /** Random UUID, unique per event; redeliveries of one event share it. */
   String eventId();
 
+  /** The job: not blank, at most {@value #MAX_JOB_ID_LENGTH} characters. */
   String jobId();
 
   /** QAT round: 0 for the float baseline, then 1, 2, ... */

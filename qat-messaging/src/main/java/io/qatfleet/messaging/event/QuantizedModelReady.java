@@ -56,7 +56,7 @@ public record QuantizedModelReady(
 
   public QuantizedModelReady {
     Require.uuid("eventId", eventId);
-    Require.nonBlank("jobId", jobId);
+    Require.jobId(jobId);
     Require.nonNegative("round", round);
     Require.nonNull("checkpoint", checkpoint);
     Require.nonNull("timestamp", timestamp);

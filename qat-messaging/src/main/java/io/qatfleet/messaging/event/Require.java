@@ -27,6 +27,21 @@ final class Require {
     return value;
   }
 
+  static String jobId(String value) {
+    nonBlank("jobId", value);
+    if (value.length() > QatEvent.MAX_JOB_ID_LENGTH) {
+      throw new IllegalArgumentException(
+          "jobId must be at most "
+              + QatEvent.MAX_JOB_ID_LENGTH
+              + " characters, was "
+              + value.length()
+              + " starting '"
+              + value.substring(0, 40)
+              + "...'");
+    }
+    return value;
+  }
+
   static String uuid(String field, String value) {
     nonBlank(field, value);
     try {

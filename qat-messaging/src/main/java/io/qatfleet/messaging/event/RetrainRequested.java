@@ -36,7 +36,7 @@ public record RetrainRequested(
 
   public RetrainRequested {
     Require.uuid("eventId", eventId);
-    Require.nonBlank("jobId", jobId);
+    Require.jobId(jobId);
     Require.nonNegative("round", round);
     Require.nonNull("checkpoint", checkpoint);
     Require.nonNull("timestamp", timestamp);

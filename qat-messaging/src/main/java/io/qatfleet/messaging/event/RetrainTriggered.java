@@ -32,7 +32,7 @@ public record RetrainTriggered(
 
   public RetrainTriggered {
     Require.uuid("eventId", eventId);
-    Require.nonBlank("jobId", jobId);
+    Require.jobId(jobId);
     if (round != 0) {
       throw new IllegalArgumentException("round must be 0 for RetrainTriggered, was " + round);
     }

@@ -30,7 +30,7 @@ public record StatusUpdate(
 
   public StatusUpdate {
     Require.uuid("eventId", eventId);
-    Require.nonBlank("jobId", jobId);
+    Require.jobId(jobId);
     Require.nonNegative("round", round);
     Require.nonNull("timestamp", timestamp);
     Require.nonBlank("stage", stage);

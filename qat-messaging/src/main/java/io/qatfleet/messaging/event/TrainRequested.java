@@ -34,7 +34,7 @@ public record TrainRequested(
 
   public TrainRequested {
     Require.uuid("eventId", eventId);
-    Require.nonBlank("jobId", jobId);
+    Require.jobId(jobId);
     Require.nonNegative("round", round);
     Require.nonNull("timestamp", timestamp);
     Require.nonNull("spec", spec);

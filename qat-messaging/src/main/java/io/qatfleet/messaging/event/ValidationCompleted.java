@@ -67,7 +67,7 @@ public record ValidationCompleted(
 
   public ValidationCompleted {
     Require.uuid("eventId", eventId);
-    Require.nonBlank("jobId", jobId);
+    Require.jobId(jobId);
     Require.nonNegative("round", round);
     Require.nonNull("checkpoint", checkpoint);
     Require.nonNull("timestamp", timestamp);

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.core.quant.LayerSensitivity;
 import io.qatfleet.core.train.TrainingSpec;
+import io.qatfleet.messaging.checkpoint.CheckpointRef;
 import io.qatfleet.messaging.codec.EventDecodingException.Reason;
 import io.qatfleet.messaging.event.DeadLetter;
 import io.qatfleet.messaging.event.JobSubmitted;
@@ -17,6 +18,7 @@ import io.qatfleet.messaging.event.QatEvent;
 import io.qatfleet.messaging.event.RetrainRequested;
 import io.qatfleet.messaging.event.SampleEvents;
 import io.qatfleet.messaging.event.ValidationCompleted;
+import io.qatfleet.messaging.topic.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -400,6 +402,51 @@ class EventCodecTest {
     assertThat(letter.originalBytes()).isEmpty();
     assertThat(letter.errorType()).isEqualTo("IllegalStateException");
     assertThat(letter.reason()).isEqualTo("boom");
+  }
+
+  @Test
+  void deadLetterOfHostileRecordFitsTheDeadLetterTopic() {
+    // The largest value an event topic takes, all of it one job id, under a 1 MB key: copied as
+    // they were, the letter would be over qat.dlq's limit, and its publisher would retry forever.
+    String hugeId = "a".repeat(Topics.EVENT_MAX_MESSAGE_BYTES - 20);
+    byte[] original = ("{\"jobId\":\"" + hugeId + "\"}").getBytes(StandardCharsets.UTF_8);
+    assertThat(original.length).isLessThanOrEqualTo(Topics.EVENT_MAX_MESSAGE_BYTES);
+    ConsumerRecord<String, byte[]> record =
+        new ConsumerRecord<>("qat.triggers", 0, 7L, hugeId, original);
+
+    DeadLetter letter = codec.toDeadLetter(record, new IllegalArgumentException("bad: " + hugeId));
+
+    assertThat(letter.jobId()).isEqualTo(DeadLetter.UNKNOWN_JOB);
+    assertThat(letter.originalKey()).isNull();
+    assertThat(letter.originalBytes()).isEqualTo(original);
+    assertThat(letter.reason())
+        .hasSizeLessThan(EventCodec.MAX_DEAD_LETTER_REASON_CHARS + 200)
+        .startsWith("bad: aaa")
+        .contains("(" + ("bad: " + hugeId).length() + " characters)")
+        .endsWith("[key of " + hugeId.length() + " characters not kept]");
+    assertThat(codec.encode(letter).length).isLessThan(Topics.DLQ_SPEC.maxMessageBytes() - 4096);
+  }
+
+  @Test
+  void deadLetterOfValueBeyondTheEventLimitKeepsItsDigestOnly() {
+    // A compressed batch may decompress beyond the topic's max.message.bytes.
+    byte[] original = new byte[EventCodec.MAX_DEAD_LETTER_VALUE_BYTES + 1];
+    ConsumerRecord<String, byte[]> record =
+        new ConsumerRecord<>("qat.train", 1, 3L, "job-9", original);
+
+    DeadLetter letter = codec.toDeadLetter(record, new IllegalStateException("too big"));
+
+    assertThat(letter.originalBytes()).isEmpty();
+    assertThat(letter.originalKey()).isEqualTo("job-9");
+    assertThat(letter.reason())
+        .isEqualTo(
+            "too big [value of "
+                + original.length
+                + " bytes not kept, over "
+                + EventCodec.MAX_DEAD_LETTER_VALUE_BYTES
+                + "; SHA-256 "
+                + CheckpointRef.sha256Hex(original)
+                + "]");
   }
 
   private EventDecodingException decodeError(byte[] bytes) {

@@ -45,6 +45,21 @@ class EventValidationTest {
   }
 
   @Test
+  void boundsJobIdLengthOnEveryEvent() {
+    String longest = "j".repeat(QatEvent.MAX_JOB_ID_LENGTH);
+    assertThat(new JobCancelled(id(1), longest, 0, null, AT, "op", "why").jobId())
+        .isEqualTo(longest);
+    assertThatThrownBy(() -> new JobCancelled(id(1), longest + "j", 0, null, AT, "op", "why"))
+        .hasMessage(
+            "jobId must be at most 128 characters, was 129 starting '" + "j".repeat(40) + "...'");
+    assertThatThrownBy(
+            () ->
+                new TrainRequested(
+                    id(1), longest + "j", 0, null, AT, SampleEvents.spec(), "r", 1, 0.1, null))
+        .hasMessageStartingWith("jobId must be at most 128 characters");
+  }
+
+  @Test
   void rejectsCheckpointRefWithBadDigest() {
     assertThatThrownBy(() -> new CheckpointRef("ABC", 3))
         .hasMessage("sha256 must be 64 lowercase hex digits, was 'ABC'");

@@ -145,7 +145,8 @@ public class WorkListener {
     try {
       event = sealed ? events.open(record) : codec.decode(record.value());
     } catch (EventDecodingException | RejectedInputException e) {
-      deadLetters.reject(record, e, decodeFailureStage);
+      // An unsealed record that does not decode names no job anybody vouches for: tell none.
+      deadLetters.reject(record, e, sealed ? decodeFailureStage : null);
       return;
     }
     try {
