@@ -43,6 +43,7 @@ import io.qatfleet.messaging.testing.EventTopics;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
 import io.qatfleet.trainer.service.EpochCheckpoints;
+import io.qatfleet.trainer.service.JobView;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -81,6 +82,7 @@ class TrainingFlowTest {
   private static final Duration POLL = Duration.ofMillis(100);
 
   @Inject MeterRegistry registry;
+  @Inject JobView jobView;
 
   @ConfigProperty(name = "kafka.bootstrap.servers")
   String bootstrapServers;
@@ -673,6 +675,32 @@ class TrainingFlowTest {
     assertThat(baseline.checkpoint()).isEqualTo(start);
     assertThat(topics.readToEnd(Topics.DLQ, DeadLetter.class, d -> newJob.equals(d.jobId())))
         .isEmpty();
+  }
+
+  /** A trigger names a new job: under a submitted job's id it would take that job over. */
+  @Test
+  void deadLettersTriggerUnderAnotherJobsIdAndLeavesThatJobItsOwner() throws Exception {
+    String approvedJob = UUID.randomUUID().toString();
+    String victim = UUID.randomUUID().toString();
+    String model = "takeover-" + approvedJob.substring(0, 8);
+    JobSpec spec = TestJobs.tiny(1);
+    CheckpointRef start = putBaseline(approvedJob, spec);
+    topics.send(
+        Topics.JOBS,
+        new JobSubmitted(QatEvent.newEventId(), victim, 0, null, Instant.now(), spec, "alice"));
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (jobView.find(victim).isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(jobView.find(victim)).isPresent();
+
+    triggerFromRegistry(approvedJob, victim, model, spec, start);
+
+    DeadLetter letter = deadLetter(victim);
+    assertThat(letter.errorType()).isEqualTo("INVALID_FIELD");
+    assertThat(letter.reason()).contains("jobId '" + victim + "' is already another job");
+    assertThat(jobView.find(victim).orElseThrow().owner()).isEqualTo("alice");
+    assertThat(jobView.find(victim).orElseThrow().name()).isEqualTo(spec.name());
   }
 
   @Test

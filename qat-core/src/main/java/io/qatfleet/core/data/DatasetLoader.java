@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -15,6 +16,7 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * Finds a dataset's IDX files on disk, reads them once per process, and cuts the train, calibration
@@ -52,6 +54,9 @@ public final class DatasetLoader {
   public static final String DOWNLOAD_DIR_PROPERTY = "qat.data.download-dir";
 
   private static final String DOWNLOADS = "downloads";
+
+  /** Files and directories a source directory may hold: 14 times Fashion-MNIST as image files. */
+  static final long MAX_SOURCE_ENTRIES = 1_000_000;
 
   /** Where system packages install datasets. */
   public static final Path SYSTEM_DATASETS_DIR = Path.of("/usr/share/datasets");
@@ -226,6 +231,7 @@ public final class DatasetLoader {
       throw new DatasetFormatException(
           "data.source.path: " + path + " does not exist on this service's file system");
     }
+    requireBoundedSource(path);
     String digest = SourceDigest.of(path);
     if (source.sha256() != null && !source.sha256().equals(digest)) {
       throw new DatasetFormatException(
@@ -237,6 +243,41 @@ public final class DatasetLoader {
               + source.sha256());
     }
     return cachedSource(source, path, shape, digest);
+  }
+
+  /**
+   * Refuses what is no dataset before a byte of it is hashed: a device or a pipe ({@code /dev/zero}
+   * never ends), a file or a tree of files over the source cap ({@code
+   * qat.budget.max-source-bytes}), a tree of more entries than any dataset has.
+   */
+  private void requireBoundedSource(Path path) {
+    String what = "data.source.path: " + path;
+    try {
+      if (Files.isRegularFile(path)) {
+        limits.checkSourceBytes(what, Files.size(path));
+        return;
+      }
+      if (!Files.isDirectory(path)) {
+        throw new DatasetFormatException(what + " is neither a regular file nor a directory");
+      }
+      long bytes = 0;
+      long entries = 0;
+      try (Stream<Path> walk = Files.walk(path)) {
+        for (Iterator<Path> it = walk.iterator(); it.hasNext(); ) {
+          Path entry = it.next();
+          if (++entries > MAX_SOURCE_ENTRIES) {
+            throw new DatasetFormatException(
+                what + " holds more than " + MAX_SOURCE_ENTRIES + " files and directories");
+          }
+          if (Files.isRegularFile(entry)) {
+            bytes += Files.size(entry);
+            limits.checkSourceBytes(what, bytes);
+          }
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      throw new DatasetFormatException(what + " cannot be read: " + e.getMessage(), e);
+    }
   }
 
   private Loaded cachedSource(DataSource source, Path path, InputShape shape, String digest) {

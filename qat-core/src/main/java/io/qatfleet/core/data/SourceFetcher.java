@@ -34,6 +34,17 @@ import javax.net.ssl.SSLContext;
 final class SourceFetcher {
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+
+  /** From the request to the response's headers. */
+  private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * The whole download: a server that drips its body a byte at a time would otherwise hold the
+   * thread (a submission's data check runs on a request thread) for as long as it likes. 4 GiB, the
+   * default source cap, at 10 MB/s.
+   */
+  static final Duration DOWNLOAD_DEADLINE = Duration.ofMinutes(7);
+
   private static final HexFormat HEX = HexFormat.of();
 
   private final Path cacheDir;
@@ -102,7 +113,7 @@ final class SourceFetcher {
   private String download(String url, Path file) throws IOException, InterruptedException {
     HttpResponse<InputStream> response =
         client.send(
-            HttpRequest.newBuilder(URI.create(url)).GET().build(),
+            HttpRequest.newBuilder(URI.create(url)).timeout(RESPONSE_TIMEOUT).GET().build(),
             HttpResponse.BodyHandlers.ofInputStream());
     try (InputStream in = response.body()) {
       if (response.statusCode() != 200) {
@@ -113,11 +124,22 @@ final class SourceFetcher {
       limits.checkSourceBytes(url + " (Content-Length)", declared);
       MessageDigest sha = sha256();
       long total = 0;
+      long deadline = System.nanoTime() + DOWNLOAD_DEADLINE.toNanos();
       byte[] buffer = new byte[1 << 16];
       try (OutputStream out = Files.newOutputStream(file)) {
         for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
           total += n;
           limits.checkSourceBytes(url, total);
+          if (System.nanoTime() > deadline) {
+            throw new DatasetFormatException(
+                "data.source.url: "
+                    + url
+                    + " took longer than "
+                    + DOWNLOAD_DEADLINE.toMinutes()
+                    + " minutes to download ("
+                    + total
+                    + " bytes so far)");
+          }
           sha.update(buffer, 0, n);
           out.write(buffer, 0, n);
         }

@@ -12,6 +12,7 @@ import io.qatfleet.core.quant.QuantizationBudget;
 import io.qatfleet.core.quant.QuantizationSpec;
 import io.qatfleet.core.train.TrainingSpec;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -56,7 +57,8 @@ public record JobSpec(
     thresholds =
         thresholds == null
             ? Map.of("accuracy", new MetricThreshold(null, 0.01, null))
-            : Map.copyOf(new TreeMap<>(thresholds));
+            : Collections.unmodifiableMap(
+                new TreeMap<>(thresholds)); // nulls kept: violations() names them
     maxRounds = maxRounds == null ? DEFAULT_MAX_ROUNDS : maxRounds;
   }
 
@@ -142,7 +144,10 @@ public record JobSpec(
     List<String> modelProblems = model.violations();
     out.addAll(modelProblems);
     out.addAll(datasetMismatches());
-    List<String> quantizationProblems = quantization.violations(model.layerCount());
+    // The layer count comes from the model's layers: only of a valid model (an invalid one may
+    // hold nulls or millions of entries); without it, layer overrides are not checked against it.
+    List<String> quantizationProblems =
+        quantization.violations(modelProblems.isEmpty() ? model.layerCount() : -1);
     out.addAll(quantizationProblems);
     if (modelProblems.isEmpty() && quantizationProblems.isEmpty()) {
       out.addAll(budgetViolations());

@@ -179,7 +179,7 @@ public record ModelSpec(
     boolean preset = architecture == Architecture.CNN || architecture == Architecture.MLP;
     String arch = architecture.label(); // as JSON writes it: mobilenet-tiny, not mobilenet_tiny
     if (architecture == Architecture.MLP && !convChannels.isEmpty()) {
-      out.add("model.convChannels: must be empty for an MLP, got " + convChannels);
+      out.add("model.convChannels: must be empty for an MLP, got " + brief(convChannels));
     }
     if (!preset) {
       if (!convChannels.isEmpty() || !denseUnits.isEmpty() || batchNorm) {
@@ -194,6 +194,18 @@ public record ModelSpec(
     }
     if (architecture != Architecture.GRAPH && layers != null) {
       out.add("model.layers: only for architecture graph (or none), got " + arch);
+    }
+    // Lists longer than any model are refused whole, before a message per entry (or a layer per
+    // entry, layerCount) is made of each of their up to millions of entries.
+    if (convChannels.size() > LayerGraph.MAX_LAYERS || denseUnits.size() > LayerGraph.MAX_LAYERS) {
+      out.add(
+          "model: convChannels and denseUnits hold at most "
+              + LayerGraph.MAX_LAYERS
+              + " entries each, got "
+              + convChannels.size()
+              + " and "
+              + denseUnits.size());
+      return out;
     }
     for (int i = 0; i < convChannels.size(); i++) {
       if (convChannels.get(i) == null || convChannels.get(i) < 1 || convChannels.get(i) > 1024) {
@@ -247,5 +259,10 @@ public record ModelSpec(
       out.addAll(LayerGraph.violations(this));
     }
     return out;
+  }
+
+  /** A list as a message shows it: whole when short, else its length. */
+  private static String brief(List<Integer> values) {
+    return values.size() <= 16 ? values.toString() : "a list of " + values.size() + " entries";
   }
 }

@@ -3,7 +3,9 @@ package io.qatfleet.core.quant;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import io.qatfleet.core.model.LayerGraph;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -73,7 +75,8 @@ public record QuantizationSpec(
     activationObserver = activationObserver == null ? ObserverKind.MSE : activationObserver;
     percentile = percentile == null ? DEFAULT_PERCENTILE : percentile;
     pactL2 = pactL2 == null ? DEFAULT_PACT_L2 : pactL2;
-    layers = layers == null ? Map.of() : Map.copyOf(new TreeMap<>(layers));
+    // Null entries kept, not a crash of the copy: violations() names them.
+    layers = layers == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(layers));
   }
 
   /** A spec without a bits allowance or budget. */
@@ -219,7 +222,11 @@ public record QuantizationSpec(
     return copy(weightBits, activationBits, method, granularity, merged, budget);
   }
 
-  /** Every problem with this spec for a model of {@code layerCount} layers; empty when valid. */
+  /**
+   * Every problem with this spec for a model of {@code layerCount} layers (-1: not known, as for a
+   * model that is itself invalid; layer overrides are then not checked against it); empty when
+   * valid.
+   */
   public List<String> violations(int layerCount) {
     List<String> out = new ArrayList<>();
     if (!autoBits()) {
@@ -251,6 +258,14 @@ public record QuantizationSpec(
     if (!(pactL2 >= 0) || pactL2.isInfinite()) {
       out.add("quantization.pactL2: must be finite and >= 0, got " + pactL2);
     }
+    if (layers.size() > LayerGraph.MAX_LAYERS) {
+      out.add(
+          "quantization.layers: at most "
+              + LayerGraph.MAX_LAYERS
+              + " entries (one per layer), got "
+              + layers.size());
+      return out;
+    }
     for (Map.Entry<String, LayerBits> e : layers.entrySet()) {
       String field = "quantization.layers." + e.getKey();
       int index;
@@ -260,10 +275,13 @@ public record QuantizationSpec(
         out.add(field + ": layer keys must be integers, got '" + e.getKey() + "'");
         continue;
       }
-      if (index < 0 || index >= layerCount) {
+      if (index < 0 || (layerCount >= 0 && index >= layerCount)) {
         out.add(field + ": no such layer, the model has layers 0.." + (layerCount - 1));
       }
       LayerBits bits = e.getValue();
+      if (bits == null) {
+        out.add(field + ": must be an object with weightBits and/or activationBits, got null");
+      }
       if (bits != null && bits.weightBits() != null) {
         checkBits(out, field + ".weightBits", bits.weightBits());
       }

@@ -371,6 +371,38 @@ class DataSourceTest {
   }
 
   @Test
+  void refusesADeviceAndSourcesOverTheByteCapBeforeHashingThem() throws IOException {
+    // /dev/zero never ends: hashed first, it would hold the request thread for ever.
+    assertThatThrownBy(
+            () ->
+                loader.read(
+                    new DataSource(SourceFormat.CSV, "/dev/zero", null, null),
+                    new InputShape(1, 1, 1)))
+        .isInstanceOf(DatasetFormatException.class)
+        .hasMessage("data.source.path: /dev/zero is neither a regular file nor a directory");
+
+    Files.createDirectories(dir.resolve("a"));
+    Files.createDirectories(dir.resolve("b"));
+    Files.write(dir.resolve("a/big.bin"), new byte[600]);
+    Files.write(dir.resolve("b/big.bin"), new byte[600]);
+    Path oneFile = Files.write(dir.resolve("one.csv"), new byte[1500]);
+    DatasetLoader small =
+        new DatasetLoader(
+            Path.of("/nonexistent"), List.of(), new DataLimits(1 << 20, 1000, 1 << 20, 10));
+    assertThatThrownBy(
+            () -> small.read(source(SourceFormat.IMAGE_FOLDER, dir), new InputShape(4, 4, 3)))
+        .isInstanceOf(DatasetFormatException.class)
+        .hasMessageStartingWith("data.source.path: " + dir + " (file bytes): ")
+        .hasMessageEndingWith(" exceeds the cap of 1000 (qat.budget.max-source-bytes)");
+    assertThatThrownBy(() -> small.read(source(SourceFormat.CSV, oneFile), new InputShape(1, 1, 1)))
+        .isInstanceOf(DatasetFormatException.class)
+        .hasMessage(
+            "data.source.path: "
+                + oneFile
+                + " (file bytes): 1500 exceeds the cap of 1000 (qat.budget.max-source-bytes)");
+  }
+
+  @Test
   void digestIsWhatTheDocumentedShellPipelinePrints() throws Exception {
     png(dir.resolve("b/2.png"), 2, 2, 1, 2, 3);
     png(dir.resolve("a/10.png"), 2, 2, 3, 2, 1);

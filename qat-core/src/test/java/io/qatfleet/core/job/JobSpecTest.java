@@ -77,6 +77,36 @@ class JobSpecTest {
   }
 
   @Test
+  void refusesALayerListLongerThanAnyModelWithOneMessageAndNoLayersBuilt() {
+    // 5 million entries fit the API's 10 MiB body; a layer (or a message) per entry would not fit
+    // the trainer's heap.
+    int n = 5_000_000;
+    String channels = String.join(",", java.util.Collections.nCopies(n, "0"));
+    JobSpec spec =
+        JobSpec.fromJson(
+            "{\"model\": {\"convChannels\": [" + channels + "], \"batchNorm\": true}}");
+
+    assertThat(spec.violations())
+        .containsExactly(
+            "model: convChannels and denseUnits hold at most 256 entries each, got 5000000 and 1");
+  }
+
+  @Test
+  void namesNullEntriesInsteadOfCrashing() {
+    JobSpec spec =
+        JobSpec.fromJson(
+            "{\"model\": {\"convChannels\": [null]}, \"thresholds\": {\"accuracy\": null},"
+                + " \"quantization\": {\"layers\": {\"1\": null}}}");
+
+    assertThat(spec.violations())
+        .containsExactlyInAnyOrder(
+            "model.convChannels[0]: must be in 1..1024, got null",
+            "quantization.layers.1: must be an object with weightBits and/or activationBits,"
+                + " got null",
+            "thresholds.accuracy: must not be null");
+  }
+
+  @Test
   void resolvesFirstAndLastLayerToEightBits() {
     JobSpec spec =
         JobSpec.fromJson("{\"quantization\": {\"weightBits\": 4, \"activationBits\": 4}}");

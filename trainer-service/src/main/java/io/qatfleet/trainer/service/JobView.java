@@ -204,6 +204,11 @@ public class JobView {
       return false;
     }
     if (event instanceof JobSubmitted s) {
+      if (job.name != null) {
+        // A second submission under a known id (nothing in the fleet mints one): the first one's
+        // name and owner stay, so that nobody takes over a job, or hides it from its owner.
+        return false;
+      }
       // Read from qat.jobs, a submission may arrive after the job's first status events.
       job.name = s.spec().name();
       job.owner = s.owner();

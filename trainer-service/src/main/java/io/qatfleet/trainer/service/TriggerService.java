@@ -29,7 +29,8 @@ import org.jboss.logging.Logger;
  * ({@code UNSIGNED_APPROVAL}, {@code BAD_SIGNATURE}, or {@code NO_APPROVAL_KEY} without a public
  * key) is rejected to the dead-letter topic, and no job starts.
  *
- * <p>Idempotent by (trigger jobId, 0, "trigger"): a retried trigger does not start two jobs.
+ * <p>Idempotent by (trigger jobId, 0, "trigger"): a retried trigger does not start two jobs. A
+ * trigger under the id of a job this trainer already knows is rejected ({@code INVALID_FIELD}).
  */
 @ApplicationScoped
 public class TriggerService {
@@ -46,6 +47,7 @@ public class TriggerService {
   private final TrainerMetrics metrics;
   private final TrainerConfig config;
   private final ApprovalVerifier verifier;
+  private final JobView jobs;
 
   TriggerService(
       ModelRegistry registry,
@@ -55,7 +57,8 @@ public class TriggerService {
       EventCodec codec,
       TrainerMetrics metrics,
       TrainerConfig config,
-      ApprovalVerifier verifier) {
+      ApprovalVerifier verifier,
+      JobView jobs) {
     this.registry = registry;
     this.training = training;
     this.publisher = publisher;
@@ -64,6 +67,7 @@ public class TriggerService {
     this.metrics = metrics;
     this.config = config;
     this.verifier = verifier;
+    this.jobs = jobs;
   }
 
   public void trigger(RetrainTriggered trigger) throws InterruptedException {
@@ -71,6 +75,19 @@ public class TriggerService {
       LOG.infof("trigger %s already turned into job %s", trigger.eventId(), trigger.jobId());
       metrics.countDuplicate(STAGE);
       return;
+    }
+    Optional<JobView.JobSummary> known = jobs.find(trigger.jobId());
+    if (known.isPresent()) {
+      if (known.get().owner() == null && trigger.modelName().equals(known.get().name())) {
+        // This trigger's own job, published before the process died and the ledger knew.
+        LOG.infof("trigger %s: job %s is already running", trigger.eventId(), trigger.jobId());
+        metrics.countDuplicate(STAGE);
+        return;
+      }
+      // A trigger names a new job: under another job's id it would take that job over.
+      throw new RejectedInputException(
+          RejectionReason.INVALID_FIELD,
+          "jobId '" + trigger.jobId() + "' is already another job; a trigger must name a new one");
     }
     ModelApproved entry =
         awaitEntry(trigger.modelName())

@@ -46,6 +46,31 @@ class JobViewBoundsTest {
   }
 
   @Test
+  void aSecondSubmissionUnderAKnownIdChangesNeitherNameNorOwner() {
+    view.apply(
+        new JobSubmitted(
+            QatEvent.newEventId(),
+            "a",
+            0,
+            null,
+            T0,
+            JobSpec.fromJson("{\"name\": \"alices-model\"}"),
+            "alice"));
+    view.apply(
+        new JobSubmitted(
+            QatEvent.newEventId(),
+            "a",
+            0,
+            null,
+            T0.plusSeconds(5),
+            JobSpec.fromJson("{\"name\": \"mallorys-model\"}")));
+
+    JobSummary job = view.find("a").orElseThrow();
+    assertThat(job.name()).isEqualTo("alices-model");
+    assertThat(job.owner()).isEqualTo("alice");
+  }
+
+  @Test
   void dropsLongestEndedJobsBeyondTheLimit() {
     for (String id : new String[] {"a", "b", "c"}) {
       view.apply(submitted(id));
