@@ -16,6 +16,11 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import javax.net.ssl.SSLContext;
@@ -39,21 +44,36 @@ final class SourceFetcher {
   private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
 
   /**
-   * The whole download: a server that drips its body a byte at a time would otherwise hold the
-   * thread (a submission's data check runs on a request thread) for as long as it likes. 4 GiB, the
-   * default source cap, at 10 MB/s.
+   * The whole download: a server that stops sending, or drips its body a byte at a time, would
+   * otherwise hold the thread (a submission's data check runs on a request thread) for as long as
+   * it likes. 4 GiB, the default source cap, at 10 MB/s.
    */
   static final Duration DOWNLOAD_DEADLINE = Duration.ofMinutes(7);
+
+  /** Closes a download's body at its deadline, which ends a read blocked on it. */
+  private static final ScheduledExecutorService DEADLINES =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "qat-download-deadline");
+            t.setDaemon(true);
+            return t;
+          });
 
   private static final HexFormat HEX = HexFormat.of();
 
   private final Path cacheDir;
   private final DataLimits limits;
+  private final Duration deadline;
   private final HttpClient client;
 
   SourceFetcher(Path cacheDir, DataLimits limits, SSLContext ssl) {
+    this(cacheDir, limits, ssl, DOWNLOAD_DEADLINE);
+  }
+
+  SourceFetcher(Path cacheDir, DataLimits limits, SSLContext ssl, Duration deadline) {
     this.cacheDir = Objects.requireNonNull(cacheDir, "cacheDir must not be null");
     this.limits = limits;
+    this.deadline = deadline;
     this.client =
         HttpClient.newBuilder()
             .sslContext(ssl)
@@ -124,25 +144,41 @@ final class SourceFetcher {
       limits.checkSourceBytes(url + " (Content-Length)", declared);
       MessageDigest sha = sha256();
       long total = 0;
-      long deadline = System.nanoTime() + DOWNLOAD_DEADLINE.toNanos();
+      AtomicBoolean late = new AtomicBoolean();
+      ScheduledFuture<?> watchdog =
+          DEADLINES.schedule(
+              () -> {
+                late.set(true);
+                try {
+                  in.close();
+                } catch (IOException ignored) {
+                  // closing is all the deadline does; the reader sees the stream closed
+                }
+              },
+              deadline.toMillis(),
+              TimeUnit.MILLISECONDS);
       byte[] buffer = new byte[1 << 16];
       try (OutputStream out = Files.newOutputStream(file)) {
         for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
           total += n;
           limits.checkSourceBytes(url, total);
-          if (System.nanoTime() > deadline) {
-            throw new DatasetFormatException(
-                "data.source.url: "
-                    + url
-                    + " took longer than "
-                    + DOWNLOAD_DEADLINE.toMinutes()
-                    + " minutes to download ("
-                    + total
-                    + " bytes so far)");
-          }
           sha.update(buffer, 0, n);
           out.write(buffer, 0, n);
         }
+      } catch (IOException e) {
+        if (late.get()) {
+          throw new DatasetFormatException(
+              "data.source.url: "
+                  + url
+                  + " took longer than "
+                  + deadline.toSeconds()
+                  + " s to download ("
+                  + total
+                  + " bytes by then)");
+        }
+        throw e;
+      } finally {
+        watchdog.cancel(false);
       }
       return HEX.formatHex(sha.digest());
     }

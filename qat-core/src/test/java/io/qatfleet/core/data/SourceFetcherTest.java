@@ -14,10 +14,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -42,6 +44,7 @@ class SourceFetcherTest {
   private static final char[] PASSWORD = "changeit".toCharArray();
   private static final Map<String, byte[]> FILES = new ConcurrentHashMap<>();
   private static final AtomicInteger REQUESTS = new AtomicInteger();
+  private static final String STALLING = "/stalling.csv";
 
   @TempDir static Path keys;
   @TempDir Path downloads;
@@ -92,10 +95,24 @@ class SourceFetcherTest {
 
     server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.setHttpsConfigurator(new HttpsConfigurator(serverTls));
+    server.setExecutor(Executors.newCachedThreadPool()); // a stalling body blocks no other test
     server.createContext(
         "/",
         exchange -> {
           REQUESTS.incrementAndGet();
+          if (exchange.getRequestURI().getPath().equals(STALLING)) {
+            // Headers and 10 of 1,000 bytes, then nothing for longer than the fetcher waits.
+            exchange.sendResponseHeaders(200, 1000);
+            exchange.getResponseBody().write(new byte[10]);
+            exchange.getResponseBody().flush();
+            try {
+              Thread.sleep(5_000);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            exchange.close();
+            return;
+          }
           byte[] body = FILES.get(exchange.getRequestURI().getPath());
           if (body == null) {
             exchange.sendResponseHeaders(404, -1);
@@ -217,6 +234,23 @@ class SourceFetcherTest {
                     .read(source, new InputShape(1, 1, 1)))
         .isInstanceOf(DatasetFormatException.class)
         .hasMessageContaining("5000 exceeds the cap of 1000 (qat.budget.max-source-bytes)");
+  }
+
+  @Test
+  void givesUpOnABodyThatStopsComingAtTheDeadline() throws Exception {
+    String digest = "a".repeat(64);
+    SourceFetcher fetcher =
+        new SourceFetcher(downloads, DataLimits.DEFAULTS, clientTls, Duration.ofSeconds(1));
+
+    assertThatThrownBy(() -> fetcher.fetch(url(STALLING), digest))
+        .isInstanceOf(DatasetFormatException.class)
+        .hasMessage(
+            "data.source.url: "
+                + url(STALLING)
+                + " took longer than 1 s to download (10 bytes by then)");
+    try (var files = Files.list(downloads.resolve(digest))) {
+      assertThat(files).isEmpty();
+    }
   }
 
   @Test
