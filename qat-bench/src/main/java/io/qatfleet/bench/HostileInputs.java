@@ -16,6 +16,7 @@ import io.qatfleet.messaging.event.FloatCheckpointReady;
 import io.qatfleet.messaging.event.JobFailed;
 import io.qatfleet.messaging.event.ModelApproved;
 import io.qatfleet.messaging.event.QatEvent;
+import io.qatfleet.messaging.event.StatusUpdate;
 import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.integrity.EventSeal;
 import io.qatfleet.messaging.kafka.KafkaClientSettings;
@@ -43,10 +44,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * The hostile-input pass of {@code qat bench chaos}, played while honest jobs run: oversized specs
  * through the job API (each must be a 400 naming its cap), and records written straight onto the
  * topics — a chunk-count bomb on {@code qat.checkpoints}, a checkpoint reference claiming 2 GiB,
- * malformed and forged events, a duplicated genuine event. The 2 GiB reference and the sealed
- * malformed event are written as a fleet insider would, sealed with the fleet's key, so that the
- * check behind the seal is what is tested. Each input's expected and observed outcome goes into the
- * report.
+ * malformed and forged events (one with a megabyte-long job id), a duplicated genuine event. The 2
+ * GiB reference and the sealed malformed event are written as a fleet insider would, sealed with
+ * the fleet's key, so that the check behind the seal is what is tested. Each input's expected and
+ * observed outcome goes into the report.
  */
 final class HostileInputs {
 
@@ -92,6 +93,7 @@ final class HostileInputs {
       out.add(chunkCountBomb(producer));
       out.add(hugeReference(producer));
       out.add(unsealedTrainRequest(producer));
+      out.add(oversizedTrigger(producer));
       out.add(sealedMalformedEvent(producer));
       out.add(duplicatedGenuineEvent(producer));
     }
@@ -175,7 +177,39 @@ final class HostileInputs {
             1e-3,
             start);
     send(producer, Topics.TRAIN, jobId, codec.encode(forged), false);
-    return deadLettered("unsealed TrainRequested (outsider)", jobId, "UNSEALED_EVENT");
+    return toldNothing(
+        deadLettered("unsealed TrainRequested (outsider)", jobId, "UNSEALED_EVENT"), jobId);
+  }
+
+  /**
+   * An outsider's record on the unsealed {@code qat.triggers} whose job id is a megabyte long: its
+   * dead letter must still fit {@code qat.dlq} (copied whole, it did not, and the trainer retried
+   * it for ever), and no job may be told of it.
+   */
+  private Hostile oversizedTrigger(KafkaProducer<String, byte[]> producer) throws Exception {
+    String key = UUID.randomUUID().toString();
+    String hugeId = "a".repeat(1_000_000);
+    send(producer, Topics.TRIGGERS, key, ascii("{\"jobId\": \"" + hugeId + "\"}"), false);
+    return toldNothing(
+        deadLettered(
+            "unsealed 1 MB record with a 1 MB job id on qat.triggers (outsider)",
+            key,
+            "UNKNOWN_SCHEMA_VERSION"),
+        key);
+  }
+
+  /** {@code hostile}, also checking that no job {@code jobId} was told of it by a status. */
+  private Hostile toldNothing(Hostile hostile, String jobId) {
+    Optional<EventTail.Seen> status =
+        reads.await(
+            s -> s.event() instanceof StatusUpdate u && u.jobId().equals(jobId),
+            Duration.ofSeconds(10));
+    return new Hostile(
+        hostile.input(),
+        hostile.expected() + ", no job told",
+        hostile.observed()
+            + (status.isPresent() ? "; the job was told: a StatusUpdate" : "; no StatusUpdate"),
+        hostile.asExpected() && status.isEmpty());
   }
 
   /** Bytes that are not an event, sealed: the seal passes, the decoder refuses. */
