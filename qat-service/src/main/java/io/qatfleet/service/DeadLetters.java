@@ -100,10 +100,7 @@ public class DeadLetters {
     RejectionReason reason = RejectionReason.of(error);
     DeadLetter decoded = codec.toDeadLetter(record, error);
     String jobId =
-        DeadLetter.UNKNOWN_JOB.equals(decoded.jobId())
-                && record.key() != null
-                && !record.key().isBlank()
-                && record.key().length() <= QatEvent.MAX_JOB_ID_LENGTH
+        DeadLetter.UNKNOWN_JOB.equals(decoded.jobId()) && QatEvent.isJobId(record.key())
             ? record.key()
             : decoded.jobId();
     String text =

@@ -685,9 +685,10 @@ class TrainingFlowTest {
     String model = "takeover-" + approvedJob.substring(0, 8);
     JobSpec spec = TestJobs.tiny(1);
     CheckpointRef start = putBaseline(approvedJob, spec);
+    JobSpec victims = TestJobs.named("alices-" + approvedJob.substring(0, 8));
     topics.send(
         Topics.JOBS,
-        new JobSubmitted(QatEvent.newEventId(), victim, 0, null, Instant.now(), spec, "alice"));
+        new JobSubmitted(QatEvent.newEventId(), victim, 0, null, Instant.now(), victims, "alice"));
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (jobView.find(victim).isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(50);
@@ -700,7 +701,7 @@ class TrainingFlowTest {
     assertThat(letter.errorType()).isEqualTo("INVALID_FIELD");
     assertThat(letter.reason()).contains("jobId '" + victim + "' is already another job");
     assertThat(jobView.find(victim).orElseThrow().owner()).isEqualTo("alice");
-    assertThat(jobView.find(victim).orElseThrow().name()).isEqualTo(spec.name());
+    assertThat(jobView.find(victim).orElseThrow().name()).isEqualTo(victims.name());
   }
 
   @Test

@@ -54,11 +54,11 @@ public record JobSpec(
     model = model == null ? ModelSpec.smallCnn() : model;
     quantization = quantization == null ? QuantizationSpec.of(8, 8, null) : quantization;
     training = training == null ? TrainingSpec.defaults() : training;
+    // Null values kept, not a crash of the copy: violations() names them.
     thresholds =
         thresholds == null
             ? Map.of("accuracy", new MetricThreshold(null, 0.01, null))
-            : Collections.unmodifiableMap(
-                new TreeMap<>(thresholds)); // nulls kept: violations() names them
+            : Collections.unmodifiableMap(new TreeMap<>(thresholds));
     maxRounds = maxRounds == null ? DEFAULT_MAX_ROUNDS : maxRounds;
   }
 

@@ -174,10 +174,7 @@ public final class EventCodec {
       JsonNode tree = keepValue ? mapper.readTree(value) : null;
       if (tree != null && tree.isObject()) {
         JsonNode job = tree.get("jobId");
-        if (job != null
-            && job.isTextual()
-            && !job.asText().isBlank()
-            && job.asText().length() <= QatEvent.MAX_JOB_ID_LENGTH) {
+        if (job != null && job.isTextual() && QatEvent.isJobId(job.asText())) {
           jobId = job.asText();
         }
         JsonNode r = tree.get("round");

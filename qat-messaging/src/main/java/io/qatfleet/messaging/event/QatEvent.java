@@ -55,6 +55,13 @@ public sealed interface QatEvent
    */
   int MAX_JOB_ID_LENGTH = 128;
 
+  /**
+   * Whether {@code id} may be an event's job id: not blank, at most {@value #MAX_JOB_ID_LENGTH}.
+   */
+  static boolean isJobId(String id) {
+    return id != null && !id.isBlank() && id.length() <= MAX_JOB_ID_LENGTH;
+  }
+
   /** Random UUID, unique per event; redeliveries of one event share it. */
   String eventId();
 

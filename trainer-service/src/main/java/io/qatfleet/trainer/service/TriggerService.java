@@ -76,19 +76,6 @@ public class TriggerService {
       metrics.countDuplicate(STAGE);
       return;
     }
-    Optional<JobView.JobSummary> known = jobs.find(trigger.jobId());
-    if (known.isPresent()) {
-      if (known.get().owner() == null && trigger.modelName().equals(known.get().name())) {
-        // This trigger's own job, published before the process died and the ledger knew.
-        LOG.infof("trigger %s: job %s is already running", trigger.eventId(), trigger.jobId());
-        metrics.countDuplicate(STAGE);
-        return;
-      }
-      // A trigger names a new job: under another job's id it would take that job over.
-      throw new RejectedInputException(
-          RejectionReason.INVALID_FIELD,
-          "jobId '" + trigger.jobId() + "' is already another job; a trigger must name a new one");
-    }
     ModelApproved entry =
         awaitEntry(trigger.modelName())
             .orElseThrow(
@@ -100,6 +87,19 @@ public class TriggerService {
                             + "' has no approved version in the registry (qat.models)"));
     verifier.verify(entry);
     JobSpec spec = entry.spec();
+    Optional<JobView.JobSummary> known = jobs.find(trigger.jobId());
+    if (known.isPresent()) {
+      if (known.get().owner() == null && spec.name().equals(known.get().name())) {
+        // This trigger's own job, published before the process died and the ledger knew.
+        LOG.infof("trigger %s: job %s is already running", trigger.eventId(), trigger.jobId());
+        metrics.countDuplicate(STAGE);
+        return;
+      }
+      // A trigger names a new job: under another job's id it would take that job over.
+      throw new RejectedInputException(
+          RejectionReason.INVALID_FIELD,
+          "jobId '" + trigger.jobId() + "' is already another job; a trigger must name a new one");
+    }
     CheckpointRef start = entry.calibratedCheckpoint();
     JobSubmitted job =
         new JobSubmitted(QatEvent.newEventId(), trigger.jobId(), 0, start, Instant.now(), spec);
