@@ -7,8 +7,8 @@ import org.tensorflow.types.TFloat32;
 /**
  * Fake quantization as TensorFlow graph ops: the forward pass sees values on the integer grid times
  * the step size, the backward pass uses the straight-through estimator (STE). Each quantizer's
- * backward pass is written by hand ({@link FakeQuantGradients}): about half the element-wise passes
- * of autodiff through its forward ops.
+ * backward pass is written by hand ({@link FakeQuantGradients}) around TensorFlow's fused
+ * fake-quant kernels: a fraction of the element-wise ops of autodiff through its forward ops.
  *
  * <p>Step sizes broadcast against the last dimension: a scalar for per-tensor quantizers, a vector
  * of output channels for per-channel weights (HWIO kernels and [in, out] matrices both keep output
@@ -31,8 +31,10 @@ public final class FakeQuant {
    * Learned Step Size Quantization (Esser et al., "Learned Step Size Quantization", ICLR 2020):
    * {@code x̂ = s·round(clip(x/s, -Qn, Qp))} with the rounding passed straight through and the step
    * size's gradient scaled by {@code g}. The gradient with respect to {@code s} is {@code
-   * g·(round(x/s) - x/s)} strictly inside the range, {@code -g·Qn} at or below it and {@code g·Qp}
-   * at or above it; with respect to {@code x} it is 1 strictly inside the range and 0 elsewhere.
+   * g·(round(x/s) - x/s)} inside the range, {@code -g·Qn} below it and {@code g·Qp} above it; with
+   * respect to {@code x} it is 1 inside the range and 0 elsewhere. A value exactly on the range's
+   * edge counts inside (the paper counts it outside; at that kink either is a valid choice), and
+   * halves round up: TensorFlow's fused fake-quant kernels do both ({@link FakeQuantGradients}).
    *
    * @param gradScale {@code g}, usually {@link #lsqGradScale(long, int)}
    */

@@ -166,9 +166,11 @@ class FakeQuantGradientTest {
   }
 
   /**
-   * The three shapes of grid the hand-written gradient builds its inside mask for: symmetric (W4:
-   * [-7, 7]), unsigned (A4: [0, 15], 0 itself counts as the lower edge) and neither (W1: [-1, 0]).
-   * Closed form of Esser et al., eq. 3, with the range's edges counted outside.
+   * The three shapes of grid: symmetric (W4: [-7, 7]) and unsigned (A4: [0, 15]), which
+   * TensorFlow's fused fake-quant kernels round and mask, and neither (W1: [-1, 0]), which the
+   * kernels do not take and element-wise ops do. Closed form of Esser et al., eq. 3, with a value
+   * exactly on the range's edge counted inside, as the kernels count it: x = 0 lies on A4's lower
+   * edge and on W1's upper one, and passes its gradient to x.
    */
   @ParameterizedTest
   @ValueSource(strings = {"W4", "A4", "W1"})
@@ -198,7 +200,7 @@ class FakeQuantGradientTest {
       double v = xs[i] / s;
       double level = Math.max(spec.qmin(), Math.min(spec.qmax(), Math.rint(v)));
       expectedXq[i] = (float) (level * s);
-      if (v > spec.qmin() && v < spec.qmax()) {
+      if (v >= spec.qmin() && v <= spec.qmax()) {
         expectedDs += u[i] * (level - v);
         expectedDx[i] = u[i];
       } else {
@@ -209,6 +211,21 @@ class FakeQuantGradientTest {
     // within(0): the mask's zeros may be -0 where the upstream gradient is negative.
     assertThat(r[2]).containsExactly(expectedDx, within(0f));
     assertThat(r[1][0]).isCloseTo((float) (g * expectedDs), within(1e-5f));
+  }
+
+  @Test
+  void quantizersOfOneGridInOneGraphEachGetTheirGradient() {
+    // The graph makes the second router's name unique (a suffix); its gradient must still be the
+    // quantizer's: the mask zeroes 4.0 (outside [-3.5, 3.5]) in both.
+    Variable<TFloat32> a = tf.variable(tf.constant(new float[] {1f, 4f}));
+    Variable<TFloat32> b = tf.variable(tf.constant(new float[] {1f, 4f}));
+    Operand<TFloat32> qa = FakeQuant.ste(tf, a, tf.constant(0.5f), W4);
+    Operand<TFloat32> qb = FakeQuant.ste(tf, b, tf.constant(0.5f), W4);
+    assertThat(qa.op().name()).isNotEqualTo(qb.op().name());
+    Output<?>[] g = gradients(tf.math.add(qa, qb), new float[] {1f, 1f}, a, b);
+    float[][] r = run(g[0], g[1]);
+    assertThat(r[0]).containsExactly(1f, 0f);
+    assertThat(r[1]).containsExactly(1f, 0f);
   }
 
   @Test
@@ -249,20 +266,48 @@ class FakeQuantGradientTest {
     assertThat((double) r[0][0]).isCloseTo(numeric + ste, within(1e-4));
   }
 
-  @Test
-  void pactAlphaGradientCountsElementsAboveAlpha() {
+  /** PACT on the fused kernel's grid (A4) and on the element-wise one (A1: levels 0 and 1). */
+  @ParameterizedTest
+  @ValueSource(ints = {4, 1})
+  void pactAlphaGradientCountsElementsAboveAlpha(int bits) {
+    QuantSpec spec = QuantSpec.unsignedActivations(bits);
     float alpha = 2f;
+    // At A4 the step is 2/15: 0.7 → round(5.25)=5 → 0.6667; 1.9 → round(14.25)=14 → 1.8667; at A1
+    // it is 2: 0.7 → 0, 1.9 → 2; 2.5, 3 and 10 clip to 2 on both grids.
     float[] xs = {0f, 0.7f, 1.9f, 2.5f, 3f, 10f};
     Variable<TFloat32> x = tf.variable(tf.constant(xs));
     Variable<TFloat32> a = tf.variable(tf.constant(alpha));
-    Operand<TFloat32> xq = FakeQuant.pact(tf, x, a, A4);
+    Operand<TFloat32> xq = FakeQuant.pact(tf, x, a, spec);
     Output<?>[] grads = gradients(xq, new float[] {1, 1, 1, 1, 1, 1}, a, x);
     float[][] r = run(xq, grads[0], grads[1]);
     assertThat(r[1][0]).isEqualTo(3f); // 2.5, 3, 10 exceed alpha
     assertThat(r[2]).containsExactly(1f, 1f, 1f, 0f, 0f, 0f);
-    // step 2/15: 0.7 → round(5.25)=5 → 0.6667; 1.9 → round(14.25)=14 → 1.8667; clipped → 2.
-    assertThat(r[0])
-        .containsExactly(new float[] {0f, 5 * 2f / 15, 14 * 2f / 15, 2f, 2f, 2f}, within(1e-6f));
+    float step = alpha / spec.qmax();
+    float[] expected = new float[xs.length];
+    for (int i = 0; i < xs.length; i++) {
+      expected[i] = (float) (Math.rint(Math.min(xs[i], alpha) / step) * step);
+    }
+    assertThat(r[0]).containsExactly(expected, within(1e-6f));
+    if (bits == 4) {
+      assertThat(r[0])
+          .containsExactly(new float[] {0f, 5 * 2f / 15, 14 * 2f / 15, 2f, 2f, 2f}, within(1e-6f));
+    }
+  }
+
+  @Test
+  void halvesRoundUpOnEveryGrid() {
+    // v = x/s = 0.5, 2.5 and -1.5: Round would give 0, 2 and -2 (half to even); the kernels'
+    // floor(v + 0.5) gives 1, 3 and -1.
+    Operand<TFloat32> x = tf.constant(new float[] {0.125f, 0.625f, -0.375f});
+    Operand<TFloat32> s = tf.constant(0.25f);
+    // PACT's 1-bit grid, rounded by element-wise ops: 1 = α/2 lies halfway between 0 and α.
+    Operand<TFloat32> half = tf.constant(new float[] {1f});
+    float[][] r =
+        run(
+            FakeQuant.ste(tf, x, s, W4),
+            FakeQuant.pact(tf, half, tf.constant(2f), QuantSpec.unsignedActivations(1)));
+    assertThat(r[0]).containsExactly(0.25f, 0.75f, -0.25f);
+    assertThat(r[1]).containsExactly(2f);
   }
 
   @Test
