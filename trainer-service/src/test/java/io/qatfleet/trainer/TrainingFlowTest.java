@@ -561,7 +561,9 @@ class TrainingFlowTest {
         topics.await(Topics.STATUS, JobFailed.class, e -> e.jobId().equals(jobId), 1, WAIT).get(0);
     assertThat(failed.round()).isEqualTo(1);
     assertThat(failed.reason())
-        .startsWith("QAT round 1 diverged: loss became NaN at epoch 0 step 0")
+        .startsWith("QAT round 1 diverged: ")
+        .contains("NaN")
+        .contains(" at epoch 0 step 0 ")
         .contains("last good checkpoint " + poisoned.shortId() + " (the round's start)");
     assertThat(failed.checkpoint()).isEqualTo(poisoned);
     double before = registry.get("qat.train.duplicates").tag("stage", "qat").counter().count();

@@ -160,6 +160,14 @@ public final class ModelGraph implements AutoCloseable {
   private final Operand<TFloat32> evalLosses;
   private final Operand<TInt64> predictions;
   private final Op trainOp;
+
+  /**
+   * The sum of every trained variable: finite exactly while they all are. The loss alone does not
+   * show a NaN weight: a fake quantizer, a ReLU or a pooling op between it and the loss may drop
+   * it, and the optimizer keeps the NaN.
+   */
+  private final Operand<TFloat32> trainedSum;
+
   private final Operand<TFloat32> learningRate;
   private final Op projectOp;
 
@@ -210,6 +218,7 @@ public final class ModelGraph implements AutoCloseable {
           variables.trainable(config.trainable(), config.quantization());
       if (config.trainable() == Trainable.NONE || trained.isEmpty()) {
         trainOp = null;
+        trainedSum = null;
         learningRate = null;
       } else {
         ScheduledOptimizers.Scheduled optimizer =
@@ -222,6 +231,11 @@ public final class ModelGraph implements AutoCloseable {
               new GradAndVar<>(gradients[i].expect(TFloat32.class), trained.get(i).asOutput()));
         }
         trainOp = optimizer.applyGradients(pairs, "train");
+        List<Operand<TFloat32>> sums = new ArrayList<>();
+        for (Variable<TFloat32> v : trained) {
+          sums.add(tf.reduceSum(tf.reshape(v, tf.constant(new int[] {-1})), tf.constant(0)));
+        }
+        trainedSum = tf.math.addN(sums);
         learningRate = optimizer.learningRate();
       }
       projectOp = config.hardProjection() ? forward.projection() : null;
@@ -335,6 +349,22 @@ public final class ModelGraph implements AutoCloseable {
     try (TFloat32 lr = TFloat32.scalarOf(rate);
         Result result = trainRunner(images, labels, lr).fetch(loss).run()) {
       return ((TFloat32) result.get(0)).getFloat();
+    }
+  }
+
+  /**
+   * Whether every variable this graph trains is finite: a run of its own, one pass over them, which
+   * the training loop makes every few steps rather than in every step's run.
+   *
+   * @throws IllegalStateException if this graph {@linkplain #trains() trains} nothing
+   */
+  public boolean trainedVariablesFinite() {
+    if (trainedSum == null) {
+      throw new IllegalStateException(
+          "this graph has no variables to train (trainable=" + config.trainable() + ")");
+    }
+    try (Result result = session.runner().fetch(trainedSum).run()) {
+      return Float.isFinite(((TFloat32) result.get(0)).getFloat());
     }
   }
 

@@ -1,11 +1,23 @@
 package io.qatfleet.core.train;
 
-/** Training stopped because the loss became NaN or infinite. */
+/** Training stopped because the loss or a trained variable became NaN or infinite. */
 public class NonFiniteLossException extends RuntimeException {
   public NonFiniteLossException(double loss, int epoch, int step, double learningRate) {
+    this(loss, true, epoch, step, learningRate);
+  }
+
+  /**
+   * @param lossShowedIt whether {@code loss} is the non-finite value; if not, a trained variable
+   *     is, and the loss did not show it
+   */
+  public NonFiniteLossException(
+      double loss, boolean lossShowedIt, int epoch, int step, double learningRate) {
     super(
-        "loss became "
-            + loss
+        (lossShowedIt
+                ? "loss became " + loss
+                : "a trained variable became NaN or infinite (the loss, "
+                    + loss
+                    + ", did not show it)")
             + " at epoch "
             + epoch
             + " step "

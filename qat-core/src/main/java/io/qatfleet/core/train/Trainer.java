@@ -15,8 +15,8 @@ import org.tensorflow.proto.RunMetadata;
  * optimizer step per shuffled batch at the scheduled learning rate, and produces a {@link
  * FitResult} (mean loss per epoch, throughput). Along the way it reports progress and every epoch's
  * end to a {@link TrainingListener}, stops with a {@link NonFiniteLossException} on the first NaN
- * or infinite loss, and after every step projects the kernels onto the integer grid when the graph
- * was built with {@code hardProjection}.
+ * or infinite loss or trained variable (checked every few steps), and after every step projects the
+ * kernels onto the integer grid when the graph was built with {@code hardProjection}.
  *
  * <p>Epoch {@code e} visits the samples in {@link BatchFeeder#shuffled} order seeded by {@code seed
  * · 1000003 + e}, so a phase resumed at a later epoch sees the same batches as an uninterrupted
@@ -25,6 +25,12 @@ import org.tensorflow.proto.RunMetadata;
 public final class Trainer {
   private static final long PROGRESS_INTERVAL_NANOS = 1_000_000_000L;
   private static final long EPOCH_SEED_MULTIPLIER = 1_000_003L;
+
+  /**
+   * Steps between checks that the trained variables are finite (also an epoch's first and last
+   * step, so no epoch's checkpoint holds a NaN): a NaN weight need not reach the loss.
+   */
+  static final int VARIABLE_CHECK_INTERVAL = 16;
 
   private final ModelGraph graph;
 
@@ -64,8 +70,9 @@ public final class Trainer {
         try (BatchFeeder.Batch b = feeder.batch(order, from, to)) {
           stepLoss = graph.trainStep(b.images(), b.labels(), (float) rate);
         }
-        if (!Float.isFinite(stepLoss)) {
-          throw new NonFiniteLossException(stepLoss, epoch, step, rate);
+        boolean checkVariables = step % VARIABLE_CHECK_INTERVAL == 0 || step == steps - 1;
+        if (!Float.isFinite(stepLoss) || (checkVariables && !graph.trainedVariablesFinite())) {
+          throw new NonFiniteLossException(stepLoss, !Float.isFinite(stepLoss), epoch, step, rate);
         }
         if (project) {
           graph.projectKernels();

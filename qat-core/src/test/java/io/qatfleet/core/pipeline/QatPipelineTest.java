@@ -260,4 +260,27 @@ class QatPipelineTest {
         .isInstanceOf(NonFiniteLossException.class)
         .hasMessageContaining("loss became NaN at epoch 0 step 0");
   }
+
+  /**
+   * A NaN weight stops QAT at once, whatever the method: the fake quantizers and the ReLUs after
+   * them may keep it from the loss (a ReLU fused into a oneDNN convolution maps NaN to 0), so the
+   * step also checks the trained variables.
+   */
+  @Test
+  void stopsOnANonFiniteWeightInQat() {
+    float[] kernel = floatState.floats("layer0.kernel");
+    kernel[0] = Float.NaN;
+    ModelState poisoned = floatState.with("layer0.kernel", new long[] {3, 3, 1, 8}, kernel);
+    for (QatMethod method : QatMethod.values()) {
+      JobSpec job =
+          job(NARROW_CNN, QuantizationSpec.of(4, 4, null).with(method, Granularity.PER_CHANNEL));
+      QatPipeline p = new QatPipeline(job, data);
+      assertThatThrownBy(
+              () -> p.trainQat(p.initQuantization(poisoned), TrainingListener.NONE),
+              method.toString())
+          .isInstanceOf(NonFiniteLossException.class)
+          .hasMessageContaining("NaN")
+          .hasMessageContaining(" at epoch 0 step 0 ");
+    }
+  }
 }
