@@ -112,6 +112,14 @@ public interface TrainerConfig {
     /** Columns of a CSV dataset, label included. */
     @WithDefault("65536")
     int maxCsvColumns();
+
+    /**
+     * Data checks of datasets by reference that {@code POST /jobs} runs at once in this process
+     * (each may read, hash or download up to {@link #maxSourceBytes()} on a request thread); one
+     * per owner at a time besides.
+     */
+    @WithDefault("2")
+    int maxConcurrentSourceChecks();
   }
 
   /** Who owns jobs and model names ({@code qat.auth.*}; the token itself: {@code mp.jwt.*}). */

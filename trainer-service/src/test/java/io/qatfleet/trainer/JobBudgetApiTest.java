@@ -3,6 +3,7 @@ package io.qatfleet.trainer;
 import static io.restassured.RestAssured.given;
 import static io.restassured.RestAssured.oauth2;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 
 import io.qatfleet.core.job.JobSpec;
 import io.qatfleet.messaging.checkpoint.CheckpointRef;
@@ -17,20 +18,25 @@ import io.qatfleet.messaging.event.TrainRequested;
 import io.qatfleet.messaging.testing.EventTopics;
 import io.qatfleet.messaging.testing.KafkaBrokerResource;
 import io.qatfleet.messaging.topic.Topics;
+import io.qatfleet.trainer.service.SourceChecks;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
@@ -108,6 +114,61 @@ class JobBudgetApiTest {
                 + " images of cifar10:"
                 + cifar
                 + ", got 28x28x1");
+  }
+
+  @Inject SourceChecks sourceChecks;
+
+  @Test
+  void answers429WhileTheTrainerRunsItsMostDataChecks() throws Exception {
+    Path cifar = Files.createTempDirectory("qat-cifar");
+    Files.write(cifar.resolve("data_batch_1.bin"), new byte[2 * 3073]);
+    Files.write(cifar.resolve("test_batch.bin"), new byte[3073]);
+    String body =
+        "{\"name\": \"cifar\", \"data\": {\"source\": {\"format\": \"cifar10\", \"path\": \""
+            + cifar
+            + "\"}, \"calibrationSize\": 1}}";
+    // Two other owners' checks hold both slots (qat.budget.max-concurrent-source-checks = 2).
+    CountDownLatch started = new CountDownLatch(2);
+    CountDownLatch release = new CountDownLatch(1);
+    List<Thread> holders = new ArrayList<>();
+    for (String owner : List.of("holder-1", "holder-2")) {
+      Thread t =
+          new Thread(
+              () ->
+                  sourceChecks.run(
+                      owner,
+                      () -> {
+                        started.countDown();
+                        try {
+                          release.await();
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                        return List.of();
+                      }));
+      t.start();
+      holders.add(t);
+    }
+    try {
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      given()
+          .contentType(ContentType.JSON)
+          .body(body)
+          .post("/jobs")
+          .then()
+          .statusCode(429)
+          .header("Retry-After", "30")
+          .body("reason", containsString("qat.budget.max-concurrent-source-checks = 2"));
+      // A built-in dataset needs no slot.
+      assertThat(violations(HUGE_MLP)).isNotEmpty();
+    } finally {
+      release.countDown();
+      for (Thread t : holders) {
+        t.join();
+      }
+    }
+    // The slots are free again: the same spec is checked (and refused for its shape).
+    assertThat(violations(body)).hasSize(1);
   }
 
   @Test

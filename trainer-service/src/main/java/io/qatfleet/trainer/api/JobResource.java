@@ -19,6 +19,7 @@ import io.qatfleet.trainer.service.JobView;
 import io.qatfleet.trainer.service.JobView.JobSummary;
 import io.qatfleet.trainer.service.ModelOwners;
 import io.qatfleet.trainer.service.ModelOwners.OwnershipUnavailableException;
+import io.qatfleet.trainer.service.SourceChecks;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 import jakarta.annotation.security.RolesAllowed;
@@ -94,6 +95,9 @@ public class JobResource {
   /** Body of a 403 or 503 of this API: why the request was refused. */
   public record Refused(String reason) {}
 
+  /** Retry-After of a 429 for a busy data check: a cached source's check takes seconds. */
+  private static final String RETRY_SOURCE_CHECK_SECONDS = "30";
+
   private final EventPublisher publisher;
   private final JobView view;
   private final JobRounds rounds;
@@ -101,6 +105,7 @@ public class JobResource {
   private final SecurityIdentity identity;
   private final String ownerClaim;
   private final Budgets budgets;
+  private final SourceChecks sourceChecks;
   private final JobStops stops;
   private final JobPlacement placement;
 
@@ -112,9 +117,11 @@ public class JobResource {
       SecurityIdentity identity,
       TrainerConfig config,
       Budgets budgets,
+      SourceChecks sourceChecks,
       JobStops stops,
       JobPlacement placement) {
     this.placement = placement;
+    this.sourceChecks = sourceChecks;
     this.rounds = rounds;
     this.budgets = budgets;
     this.stops = stops;
@@ -152,6 +159,13 @@ public class JobResource {
       description = "The model name belongs to another owner, or the token names no owner",
       content = @Content(schema = @Schema(implementation = Refused.class)))
   @APIResponse(
+      responseCode = "429",
+      description =
+          "A dataset by reference while the caller's previous one, or as many as the trainer runs"
+              + " at once (qat.budget.max-concurrent-source-checks), is still being checked; retry"
+              + " after Retry-After seconds",
+      content = @Content(schema = @Schema(implementation = Refused.class)))
+  @APIResponse(
       responseCode = "503",
       description = "Model-name ownership could not be decided in time (qat.owners); try again",
       content = @Content(schema = @Schema(implementation = Refused.class)))
@@ -173,7 +187,17 @@ public class JobResource {
     List<String> violations = new ArrayList<>(spec.violations());
     violations.addAll(budgets.violations(spec));
     if (violations.isEmpty()) {
-      violations.addAll(budgets.dataViolations(spec));
+      if (spec.data().source() == null) {
+        violations.addAll(budgets.dataViolations(spec));
+      } else {
+        try {
+          violations.addAll(sourceChecks.run(caller.owner(), () -> budgets.dataViolations(spec)));
+        } catch (SourceChecks.Busy e) {
+          return Response.fromResponse(refused(Response.Status.TOO_MANY_REQUESTS, e.getMessage()))
+              .header("Retry-After", RETRY_SOURCE_CHECK_SECONDS)
+              .build();
+        }
+      }
     }
     if (!violations.isEmpty()) {
       return badRequest(violations);
